@@ -1,0 +1,163 @@
+//! Orchestration: command line → collect → evaluate → render → exit code.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::cli::{Cli, Command, FailOn, FormatName, RuleOptions, RulesCommand, ScanArgs};
+use crate::collect;
+use crate::engine::{self, RuleSet, RuleSource, Status, fixtures, rule};
+use crate::error::{Error, exit};
+use crate::model::{EvaluationDate, Inventory};
+use crate::report::{self, Report, RulePackInfo, RunInfo, ToolInfo};
+
+pub fn run(cli: &Cli) -> Result<u8, Error> {
+    match &cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Rules(command) => rules(command),
+    }
+}
+
+/// The built-in rules followed by every `--rules-dir`, so user rules override built-ins.
+pub fn rule_sources(options: &RuleOptions) -> Result<Vec<RuleSource>, Error> {
+    let mut sources = rule::builtin_sources();
+    for directory in &options.rules_dirs {
+        if !directory.is_dir() {
+            return Err(Error::usage(
+                format!("--rules-dir {} is not a folder", directory.display()),
+                "pass a folder of rule files (*.toml)",
+            ));
+        }
+        sources.extend(rule::directory_sources(directory).map_err(|error| Error::Rules(vec![error]))?);
+    }
+    Ok(sources)
+}
+
+pub fn load_rules(options: &RuleOptions) -> Result<(RuleSet, String), Error> {
+    let sources = rule_sources(options)?;
+    let version = format!("{}+{}", crate::TOOL_VERSION, RuleSet::fingerprint(&sources));
+    let mut rules = rule::load(&sources).map_err(Error::Rules)?;
+    rules.set_params(&options.params).map_err(|message| {
+        Error::usage(message, "list the parameters with `sfaudit rules list`; values must match the default's type")
+    })?;
+    Ok((rules, version))
+}
+
+fn scan(args: &ScanArgs) -> Result<u8, Error> {
+    if args.output.is_some() && args.format.len() > 1 {
+        return Err(Error::usage(
+            "--output takes one format",
+            "use --output-dir to write several formats, one file each",
+        ));
+    }
+    let as_of = args.as_of.unwrap_or_else(EvaluationDate::now);
+    let (rules, rule_pack_version) = load_rules(&args.rules)?;
+    let inventory = collect_inventory(args, &as_of)?;
+    let results = engine::evaluate(&inventory, &rules);
+    let summary = report::summary::summarize(&results, inventory.apps.len());
+    let run = RunInfo {
+        tool: ToolInfo { name: crate::TOOL_NAME.to_string(), version: crate::TOOL_VERSION.to_string() },
+        rule_pack: RulePackInfo { version: rule_pack_version, rules: rules.rules.len() },
+        source: inventory.source.clone(),
+        evaluated_at: as_of.to_string(),
+        fail_on: args.fail_on.to_string(),
+    };
+    let report = Report { run: &run, inventory: &inventory, results: &results, summary: &summary };
+    write_reports(args, &report)?;
+    Ok(gate(&results, args.fail_on))
+}
+
+fn collect_inventory(args: &ScanArgs, as_of: &EvaluationDate) -> Result<Inventory, Error> {
+    if let Some(snapshot) = &args.snapshot {
+        let mut inventory = collect::read_snapshot(snapshot).map_err(|error| Error::Input(vec![error]))?;
+        inventory.refresh_dates(as_of);
+        return Ok(inventory);
+    }
+    let path = args.path.clone().unwrap_or_else(|| Path::new(".").to_path_buf());
+    if args.path.is_none() && !path.join("sfdx-project.json").is_file() {
+        return Err(Error::usage(
+            "no PATH given and the current folder is not a Salesforce DX project (no sfdx-project.json)",
+            "run `sfaudit scan path/to/project`, or `sfaudit scan --snapshot FILE`",
+        ));
+    }
+    collect::project::collect_project(&path, as_of).map_err(Error::Input)
+}
+
+fn write_reports(args: &ScanArgs, report: &Report<'_>) -> Result<(), Error> {
+    let render = |format: FormatName, width: Option<u16>| match format {
+        FormatName::Table => report::table::render(report, width),
+        FormatName::Json => report::json::render(report),
+    };
+    if let Some(directory) = &args.output_dir {
+        std::fs::create_dir_all(directory)
+            .map_err(|source| Error::Output { path: directory.display().to_string(), source })?;
+        for format in &args.format {
+            let path = directory.join(format!("sfaudit-report.{}", format.extension()));
+            write_file(&path, &render(*format, None))?;
+        }
+        return Ok(());
+    }
+    if let Some(path) = &args.output {
+        return write_file(path, &render(args.format[0], None));
+    }
+    let mut stdout = std::io::stdout().lock();
+    for format in &args.format {
+        stdout
+            .write_all(render(*format, None).as_bytes())
+            .map_err(|source| Error::Output { path: "standard output".to_string(), source })?;
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), Error> {
+    std::fs::write(path, text).map_err(|source| Error::Output { path: path.display().to_string(), source })
+}
+
+/// Exit 1 when any result fails at or above the threshold.
+pub fn gate(results: &engine::Results, fail_on: FailOn) -> u8 {
+    let FailOn::Severity(threshold) = fail_on else { return exit::OK };
+    let failed = results.results.iter().any(|result| result.status == Status::Fail && result.severity >= threshold);
+    if failed { exit::GATE_FAILED } else { exit::OK }
+}
+
+fn rules(command: &RulesCommand) -> Result<u8, Error> {
+    let mut out = String::new();
+    let code = match command {
+        RulesCommand::List { rules } => {
+            let (rules, version) = load_rules(rules)?;
+            out = crate::report::rules::list(&rules, &version);
+            exit::OK
+        }
+        RulesCommand::Explain { id, rules } => {
+            let (rules, _) = load_rules(rules)?;
+            let rule = rules.get(id).ok_or_else(|| {
+                Error::usage(format!("no rule with id '{id}'"), "list the rule ids with `sfaudit rules list`")
+            })?;
+            out = crate::report::rules::explain(rule);
+            exit::OK
+        }
+        RulesCommand::Test { dir } => {
+            let options = RuleOptions { rules_dirs: dir.iter().cloned().collect(), params: Vec::new() };
+            let (rules, _) = load_rules(&options)?;
+            let result = fixtures::run(&rules);
+            use std::fmt::Write as _;
+            for failure in &result.failures {
+                let location = failure.line.map_or(failure.source.clone(), |line| format!("{}:{line}", failure.source));
+                let _ = writeln!(out, "FAIL {location}: {}: {}", failure.rule_id, failure.message);
+            }
+            let _ = writeln!(
+                out,
+                "{} rules, {} fixtures: {} passed, {} failed",
+                result.rules,
+                result.fixtures,
+                result.fixtures.saturating_sub(result.failures.iter().filter(|failure| failure.line.is_some()).count()),
+                result.failures.len()
+            );
+            if result.failures.is_empty() { exit::OK } else { exit::GATE_FAILED }
+        }
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(out.as_bytes())
+        .map_err(|source| Error::Output { path: "standard output".to_string(), source })?;
+    Ok(code)
+}

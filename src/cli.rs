@@ -1,0 +1,139 @@
+//! Command-line interface (clap derive); every flag can also come from an `SFAUDIT_*` variable.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::engine::Severity;
+use crate::model::EvaluationDate;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sfaudit",
+    version,
+    about = "Security-posture scanner for Salesforce External Client Apps, Connected Apps and org OAuth settings",
+    long_about = None,
+    after_help = "Exit codes: 0 no failing result at or above --fail-on; 1 the gate failed; 2 usage, rule or input error; 3 incomplete scan."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan a Salesforce DX project or Metadata API folder and report on every OAuth app
+    Scan(ScanArgs),
+    /// List, explain and test the rules
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatName {
+    Table,
+    Json,
+}
+
+impl FormatName {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Table => "txt",
+            Self::Json => "json",
+        }
+    }
+}
+
+/// `--fail-on`: a severity, or `none` for report-only runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Severity(Severity),
+    Never,
+}
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.eq_ignore_ascii_case("none") {
+            return Ok(Self::Never);
+        }
+        Severity::parse(&text.to_ascii_lowercase())
+            .map(Self::Severity)
+            .ok_or_else(|| format!("'{text}' is not one of critical, high, medium, low, info, none"))
+    }
+}
+
+impl std::fmt::Display for FailOn {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Severity(severity) => formatter.write_str(severity.as_str()),
+            Self::Never => formatter.write_str("none"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RuleOptions {
+    /// Extra rule folder(s); a rule with a built-in rule's id replaces it
+    #[arg(long = "rules-dir", env = "SFAUDIT_RULES_DIR", value_name = "DIR")]
+    pub rules_dirs: Vec<PathBuf>,
+    /// Override a rule parameter, e.g. --param cert_expiry_high_days=14
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+}
+
+fn parse_param(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
+        .filter(|(name, _)| !name.is_empty())
+        .ok_or_else(|| format!("'{text}' is not NAME=VALUE"))
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Project folder: a Salesforce DX project (sfdx-project.json) or any folder of metadata
+    #[arg(value_name = "PATH", conflicts_with = "snapshot")]
+    pub path: Option<PathBuf>,
+    /// Evaluate a snapshot or JSON result written by an earlier run instead of a folder
+    #[arg(long, env = "SFAUDIT_SNAPSHOT", value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// Output format(s), repeatable or comma-separated
+    #[arg(long, short = 'f', env = "SFAUDIT_FORMAT", value_enum, value_delimiter = ',', default_value = "table")]
+    pub format: Vec<FormatName>,
+    /// Write the report to this file instead of standard output (one format only)
+    #[arg(long, short = 'o', env = "SFAUDIT_OUTPUT", value_name = "FILE", conflicts_with = "output_dir")]
+    pub output: Option<PathBuf>,
+    /// Write one file per format into this folder (sfaudit-report.<ext>)
+    #[arg(long, env = "SFAUDIT_OUTPUT_DIR", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Exit 1 when a result fails at or above this severity (critical, high, medium, low, info, none)
+    #[arg(long, env = "SFAUDIT_FAIL_ON", default_value = "high", value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Evaluation date: YYYY-MM-DD, an RFC 3339 time, or +Nd ("what fails in 30 days"); default now
+    #[arg(long, env = "SFAUDIT_AS_OF", value_name = "DATE")]
+    pub as_of: Option<EvaluationDate>,
+    #[command(flatten)]
+    pub rules: RuleOptions,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List every rule with its severity and control
+    List {
+        #[command(flatten)]
+        rules: RuleOptions,
+    },
+    /// Show a rule's full write-up and expressions
+    Explain {
+        /// Rule id, as shown by `sfaudit rules list`
+        id: String,
+        #[command(flatten)]
+        rules: RuleOptions,
+    },
+    /// Run every rule's fixtures (the built-in pack, plus DIR when given)
+    Test {
+        /// A folder of rule files to test together with the built-in pack
+        dir: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,328 @@
+//! Offline collector: a Salesforce DX project (source format) or a Metadata API folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::CollectError;
+use super::normalize::{self, EcaParts, MetadataType};
+use super::xml::{MetadataDocument, parse_metadata};
+use crate::model::{EvaluationDate, Inventory, OrgRecord, Origin, ResourceKind, ScanSource, SourceKind};
+
+/// Folders never holding deployable metadata; skipping them keeps scans of real repos fast.
+const SKIPPED_DIRECTORIES: &[&str] = &["node_modules", "target"];
+
+/// Reads every metadata file sfaudit understands under `root` and builds the inventory.
+/// All file problems are returned together so a user fixes them in one pass.
+pub fn collect_project(root: &Path, as_of: &EvaluationDate) -> Result<Inventory, Vec<CollectError>> {
+    let shown_root = root.display().to_string();
+    if !root.is_dir() {
+        return Err(vec![CollectError::at(
+            &shown_root,
+            None,
+            "is not a folder".to_string(),
+            "pass the folder of a Salesforce DX project (the one holding sfdx-project.json) or of retrieved metadata",
+        )]);
+    }
+    let files = metadata_files(root).map_err(|error| vec![error])?;
+    let files_read = files.len();
+    let (documents, mut errors) = parse_all(root, files);
+    let inventory = assemble(&shown_root, root, documents, files_read, as_of, &mut errors);
+    if errors.is_empty() {
+        Ok(inventory)
+    } else {
+        errors.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        Err(errors)
+    }
+}
+
+/// The package directories of `sfdx-project.json`, or the whole folder when there is none.
+fn search_roots(root: &Path) -> Result<Vec<PathBuf>, CollectError> {
+    let manifest = root.join("sfdx-project.json");
+    if !manifest.is_file() {
+        return Ok(vec![root.to_path_buf()]);
+    }
+    let shown = manifest.display().to_string();
+    let text = std::fs::read_to_string(&manifest).map_err(|error| {
+        CollectError::at(&shown, None, format!("cannot read: {error}"), "check the file's permissions")
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
+        CollectError::at(
+            &shown,
+            Some(u32::try_from(error.line()).unwrap_or(u32::MAX)),
+            format!("not valid JSON: {error}"),
+            "fix sfdx-project.json; `sf project generate` writes a valid one",
+        )
+    })?;
+    let directories = value.get("packageDirectories").and_then(serde_json::Value::as_array).ok_or_else(|| {
+        CollectError::at(
+            &shown,
+            None,
+            "has no packageDirectories list".to_string(),
+            "add \"packageDirectories\": [{\"path\": \"force-app\", \"default\": true}]",
+        )
+    })?;
+    let mut roots = Vec::new();
+    for directory in directories {
+        let Some(path) = directory.get("path").and_then(serde_json::Value::as_str) else {
+            return Err(CollectError::at(
+                &shown,
+                None,
+                "a packageDirectories entry has no \"path\"".to_string(),
+                "give every package directory a path",
+            ));
+        };
+        let full = root.join(path);
+        if !full.is_dir() {
+            return Err(CollectError::at(
+                &shown,
+                None,
+                format!("package directory '{path}' does not exist"),
+                "create the folder or remove it from packageDirectories",
+            ));
+        }
+        roots.push(full);
+    }
+    Ok(roots)
+}
+
+fn metadata_files(root: &Path) -> Result<Vec<(PathBuf, MetadataType, String)>, CollectError> {
+    let mut files = Vec::new();
+    for search_root in search_roots(root)? {
+        walk(&search_root, &mut files)?;
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.dedup_by(|a, b| a.0 == b.0);
+    Ok(files)
+}
+
+fn walk(directory: &Path, files: &mut Vec<(PathBuf, MetadataType, String)>) -> Result<(), CollectError> {
+    let entries = std::fs::read_dir(directory).map_err(|error| {
+        CollectError::at(
+            &directory.display().to_string(),
+            None,
+            format!("cannot list the folder: {error}"),
+            "check the folder's permissions",
+        )
+    })?;
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(file_type) = entry.file_type() else { continue };
+        if file_type.is_dir() {
+            if !name.starts_with('.') && !SKIPPED_DIRECTORIES.contains(&name.as_str()) {
+                walk(&entry.path(), files)?;
+            }
+        } else if let Some((kind, stem)) = MetadataType::classify(&name) {
+            files.push((entry.path(), kind, stem));
+        }
+    }
+    Ok(())
+}
+
+struct ParsedFile {
+    kind: MetadataType,
+    stem: String,
+    document: MetadataDocument,
+}
+
+/// Reads and parses files on every core; results keep the sorted file order.
+fn parse_all(root: &Path, files: Vec<(PathBuf, MetadataType, String)>) -> (Vec<ParsedFile>, Vec<CollectError>) {
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
+    let chunk_size = files.len().div_ceil(workers).max(1);
+    let chunks: Vec<Vec<Result<ParsedFile, CollectError>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk_size)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(|file| parse_one(root, file)).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().map(|handle| handle.join().unwrap_or_default()).collect()
+    });
+    let mut documents = Vec::with_capacity(files.len());
+    let mut errors = Vec::new();
+    for result in chunks.into_iter().flatten() {
+        match result {
+            Ok(parsed) => documents.push(parsed),
+            Err(error) => errors.push(error),
+        }
+    }
+    (documents, errors)
+}
+
+fn parse_one(root: &Path, (path, kind, stem): &(PathBuf, MetadataType, String)) -> Result<ParsedFile, CollectError> {
+    let relative = relative_path(root, path);
+    let metadata = std::fs::metadata(path).map_err(|error| {
+        CollectError::at(&relative, None, format!("cannot read: {error}"), "check the file's permissions")
+    })?;
+    let limit = u64::try_from(super::xml::MAX_METADATA_FILE_BYTES).unwrap_or(u64::MAX);
+    if metadata.len() > limit {
+        return Err(CollectError::at(
+            &relative,
+            None,
+            format!(
+                "the file is {} bytes, over sfaudit's limit of {limit} bytes for one metadata file",
+                metadata.len()
+            ),
+            "Salesforce metadata files are a few kilobytes; check that this is the file you meant to commit",
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|error| {
+        CollectError::at(&relative, None, format!("cannot read: {error}"), "check the file's permissions")
+    })?;
+    let document = parse_metadata(&relative, &bytes)?;
+    if document.root.name != kind.type_name() {
+        return Err(CollectError::at(
+            &relative,
+            Some(document.root.line),
+            format!(
+                "the root element is <{}>, but a file with this name must hold <{}>",
+                document.root.name,
+                kind.type_name()
+            ),
+            "rename the file to match its content, or retrieve the component again",
+        ));
+    }
+    Ok(ParsedFile { kind: *kind, stem: stem.clone(), document })
+}
+
+/// Paths in reports are relative to the scanned folder, with `/` separators, so output is stable.
+fn relative_path(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    relative.components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+fn assemble(
+    shown_root: &str,
+    root: &Path,
+    documents: Vec<ParsedFile>,
+    files_read: usize,
+    as_of: &EvaluationDate,
+    errors: &mut Vec<CollectError>,
+) -> Inventory {
+    let mut apps = Vec::new();
+    let mut eca_parts: BTreeMap<String, EcaParts<'_>> = BTreeMap::new();
+    let mut org = empty_org(root);
+    let mut seen_connected_apps: BTreeMap<&str, &str> = BTreeMap::new();
+
+    for parsed in &documents {
+        let document = &parsed.document;
+        let outcome: Result<(), CollectError> = (|| {
+            match parsed.kind {
+                MetadataType::ConnectedApp => {
+                    if let Some(first) = seen_connected_apps.insert(&parsed.stem, &document.path) {
+                        return Err(duplicate(document, "Connected App", &parsed.stem, first));
+                    }
+                    apps.push(normalize::connected_app(document, &parsed.stem, SourceKind::Project, as_of)?);
+                }
+                MetadataType::ExternalClientApplication => {
+                    let parts = eca_parts.entry(parsed.stem.clone()).or_default();
+                    place(&mut parts.header, document, &parsed.stem)?;
+                }
+                MetadataType::ExtlClntAppOauthSettings
+                | MetadataType::ExtlClntAppGlobalOauthSettings
+                | MetadataType::ExtlClntAppOauthConfigurablePolicies
+                | MetadataType::ExtlClntAppConfigurablePolicies => {
+                    let app = normalize::Reader::new(document).linked_app()?;
+                    let parts = eca_parts.entry(app.clone()).or_default();
+                    let slot = match parsed.kind {
+                        MetadataType::ExtlClntAppOauthSettings => &mut parts.oauth_settings,
+                        MetadataType::ExtlClntAppGlobalOauthSettings => &mut parts.global_oauth,
+                        MetadataType::ExtlClntAppOauthConfigurablePolicies => &mut parts.oauth_policy,
+                        _ => &mut parts.policy,
+                    };
+                    place(slot, document, &app)?;
+                }
+                MetadataType::OauthOidcSettings => {
+                    if let Some(first) = org.files.get(parsed.kind.type_name()).and_then(|origin| origin.path.clone()) {
+                        return Err(duplicate(document, "OauthOidc settings", "OauthOidc", &first));
+                    }
+                    org.oauth_oidc = Some(normalize::oauth_oidc_settings(document)?);
+                    note_org_file(&mut org, parsed);
+                }
+                MetadataType::ConnectedAppSettings => {
+                    if let Some(first) = org.files.get(parsed.kind.type_name()).and_then(|origin| origin.path.clone()) {
+                        return Err(duplicate(document, "ConnectedApp settings", "ConnectedApp", &first));
+                    }
+                    org.connected_app_settings = Some(normalize::connected_app_settings(document)?);
+                    note_org_file(&mut org, parsed);
+                }
+            }
+            Ok(())
+        })();
+        if let Err(error) = outcome {
+            errors.push(error);
+        }
+    }
+    for (name, parts) in &eca_parts {
+        match normalize::external_client_app(name, parts, SourceKind::Project, as_of) {
+            Ok(record) => apps.push(record),
+            Err(error) => errors.push(error),
+        }
+    }
+    if org.oauth_oidc.is_none() {
+        org.missing.insert(
+            "oauth_oidc".to_string(),
+            "no settings/OauthOidc.settings-meta.xml in the project; retrieve the OauthOidc settings or scan the org"
+                .to_string(),
+        );
+    }
+    if org.connected_app_settings.is_none() {
+        org.missing.insert(
+            "connected_app_settings".to_string(),
+            "no settings/ConnectedApp.settings-meta.xml in the project; retrieve the ConnectedApp settings or scan \
+             the org"
+                .to_string(),
+        );
+    }
+    apps.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    Inventory {
+        schema_version: crate::model::INVENTORY_SCHEMA_VERSION,
+        source: ScanSource { kind: SourceKind::Project, location: shown_root.to_string(), files_read },
+        apps,
+        org,
+    }
+}
+
+fn place<'a>(slot: &mut Option<&'a MetadataDocument>, document: &'a MetadataDocument, app: &str) -> Result<(), CollectError> {
+    if let Some(first) = slot {
+        return Err(duplicate(document, document.root.name.as_str(), app, &first.path));
+    }
+    *slot = Some(document);
+    Ok(())
+}
+
+fn duplicate(document: &MetadataDocument, what: &str, name: &str, first: &str) -> CollectError {
+    CollectError::at(
+        &document.path,
+        Some(document.root.line),
+        format!("a second {what} for '{name}'; the first is {first}"),
+        "keep one file per component: Salesforce would deploy only one of them",
+    )
+}
+
+fn note_org_file(org: &mut OrgRecord, parsed: &ParsedFile) {
+    let document = &parsed.document;
+    let type_name = parsed.kind.type_name().to_string();
+    org.files.insert(
+        type_name.clone(),
+        Origin { source: SourceKind::Project, path: Some(document.path.clone()), line: Some(document.root.line) },
+    );
+    org.raw.insert(type_name, document.root.to_json());
+}
+
+fn empty_org(root: &Path) -> OrgRecord {
+    let name = std::fs::canonicalize(root)
+        .ok()
+        .and_then(|path| path.file_name().map(|name| name.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "project".to_string());
+    OrgRecord {
+        kind: ResourceKind::Org,
+        name,
+        origin: Origin { source: SourceKind::Project, path: None, line: None },
+        files: BTreeMap::new(),
+        oauth_oidc: None,
+        connected_app_settings: None,
+        identity: None,
+        missing: BTreeMap::new(),
+        raw: BTreeMap::new(),
+    }
+}

@@ -1,0 +1,201 @@
+//! The one place that knows the expression language is CEL (the `cel` crate).
+
+use std::sync::Arc;
+
+use cel::{Context, Env, Program, Value};
+
+/// A compiled expression with the record paths it reads (`app.policy.permitted_users`, …).
+#[derive(Debug)]
+pub struct Expression {
+    pub source: String,
+    program: Program,
+    pub paths: Vec<String>,
+}
+
+/// Roots rules may read; anything else is an undeclared variable.
+pub const ROOTS: [&str; 3] = ["app", "org", "params"];
+
+impl Expression {
+    pub fn compile(source: &str) -> Result<Self, String> {
+        let program = Program::compile(source).map_err(|errors| {
+            errors
+                .errors
+                .iter()
+                .map(|error| {
+                    let (line, column) = error.pos;
+                    format!("CEL syntax error at {}:{}: {}", line.max(1), column.max(0) + 1, error.msg)
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
+        let paths = referenced_paths(source);
+        for variable in program.references().variables() {
+            if !ROOTS.contains(&variable) && !is_comprehension_variable(source, variable) {
+                return Err(format!("unknown variable '{variable}'; rules read app, org and params"));
+            }
+        }
+        Ok(Self { source: source.to_string(), program, paths })
+    }
+
+    pub fn evaluate(&self, bindings: &Bindings) -> Result<Value, String> {
+        let mut context = Context::with_env(Arc::clone(&bindings.env));
+        for (name, value) in [("app", &bindings.app), ("org", &bindings.org), ("params", &bindings.params)] {
+            context.add_variable_from_value(name, value.clone());
+        }
+        self.program.execute(&context).map_err(|error| error.to_string())
+    }
+}
+
+/// Variables introduced by macros (`scopes.exists(s, s == 'full')`) are not roots.
+fn is_comprehension_variable(source: &str, variable: &str) -> bool {
+    [".exists(", ".all(", ".exists_one(", ".map(", ".filter("]
+        .iter()
+        .any(|macro_call| source.contains(&format!("{macro_call}{variable},")) || source.contains(&format!("{macro_call}{variable} ,")))
+}
+
+/// The values an expression is evaluated against, converted to CEL once per resource.
+pub struct Bindings {
+    env: Arc<Env>,
+    app: Value,
+    org: Value,
+    params: Value,
+}
+
+impl std::fmt::Debug for Bindings {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Bindings").finish_non_exhaustive()
+    }
+}
+
+impl Bindings {
+    pub fn new(env: Arc<Env>, app: &serde_json::Value, org: &serde_json::Value, params: &serde_json::Value) -> Result<Self, String> {
+        let convert = |value: &serde_json::Value| cel::to_value(value).map_err(|error| error.to_string());
+        Ok(Self { env, app: convert(app)?, org: convert(org)?, params: convert(params)? })
+    }
+}
+
+pub fn new_env() -> Arc<Env> {
+    Arc::new(Env::stdlib())
+}
+
+/// Shows a CEL value in the "your value" column: strings bare, lists comma-separated.
+pub fn display(value: &Value) -> String {
+    match value {
+        Value::Null => "none".to_string(),
+        Value::String(text) => text.to_string(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Int(number) => number.to_string(),
+        Value::UInt(number) => number.to_string(),
+        Value::Float(number) => number.to_string(),
+        Value::List(items) if items.is_empty() => "none".to_string(),
+        Value::List(items) => items.iter().map(display).collect::<Vec<_>>().join(", "),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Record paths an expression reads, found lexically: `app.policy.permitted_users` in
+/// `app.policy.permitted_users == 'x'`; a trailing method name (`.exists(`) is not a path.
+pub fn referenced_paths(source: &str) -> Vec<String> {
+    let characters: Vec<char> = source.chars().collect();
+    let mut paths = Vec::new();
+    let mut index = 0;
+    let mut previous: Option<char> = None;
+    while index < characters.len() {
+        let character = characters[index];
+        if character == '\'' || character == '"' {
+            index = skip_string(&characters, index);
+            previous = Some(character);
+            continue;
+        }
+        let starts_identifier = (character.is_ascii_alphabetic() || character == '_')
+            && !matches!(previous, Some(p) if p.is_ascii_alphanumeric() || p == '_' || p == '.');
+        if !starts_identifier {
+            previous = Some(character);
+            index += 1;
+            continue;
+        }
+        let mut segments = Vec::new();
+        loop {
+            let start = index;
+            while index < characters.len() && (characters[index].is_ascii_alphanumeric() || characters[index] == '_') {
+                index += 1;
+            }
+            segments.push(characters[start..index].iter().collect::<String>());
+            let mut lookahead = index;
+            while lookahead < characters.len() && characters[lookahead].is_whitespace() {
+                lookahead += 1;
+            }
+            if lookahead < characters.len() && characters[lookahead] == '(' {
+                segments.pop();
+                break;
+            }
+            if index + 1 < characters.len()
+                && characters[index] == '.'
+                && (characters[index + 1].is_ascii_alphabetic() || characters[index + 1] == '_')
+            {
+                index += 1;
+                continue;
+            }
+            break;
+        }
+        if segments.len() > 1 && ROOTS.contains(&segments[0].as_str()) {
+            paths.push(segments.join("."));
+        } else if segments.len() == 1 && ROOTS.contains(&segments[0].as_str()) {
+            paths.push(segments[0].clone());
+        }
+        previous = characters.get(index.saturating_sub(1)).copied();
+    }
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+fn skip_string(characters: &[char], start: usize) -> usize {
+    let quote = characters[start];
+    let mut index = start + 1;
+    while index < characters.len() {
+        match characters[index] {
+            '\\' => index += 2,
+            character if character == quote => return index + 1,
+            _ => index += 1,
+        }
+    }
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_paths_but_not_strings_or_methods() {
+        assert_eq!(
+            referenced_paths("app.oauth.scopes.exists(s, s == 'app.fake') && org.oauth_oidc.pkce_required"),
+            vec!["app.oauth.scopes", "org.oauth_oidc.pkce_required"]
+        );
+        assert_eq!(referenced_paths("size(app.policy.profiles) == 0"), vec!["app.policy.profiles"]);
+        assert_eq!(referenced_paths("has(app.certificate)"), vec!["app.certificate"]);
+        assert_eq!(referenced_paths("x.app.y"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn evaluates_against_json_bindings() {
+        let app = serde_json::json!({"policy": {"permitted_users": "admin_approved"}, "oauth": null});
+        let bindings = Bindings::new(new_env(), &app, &serde_json::json!({}), &serde_json::json!({"days": 30}))
+            .expect("bindings");
+        let expression = Expression::compile("app.policy.permitted_users == 'admin_approved' && params.days > 7")
+            .expect("compiles");
+        assert_eq!(expression.evaluate(&bindings), Ok(Value::Bool(true)));
+        let null_member = Expression::compile("app.oauth.scopes == []").expect("compiles");
+        assert!(null_member.evaluate(&bindings).is_err());
+        let short_circuit = Expression::compile("app.oauth != null && app.oauth.flows.jwt_bearer").expect("compiles");
+        assert_eq!(short_circuit.evaluate(&bindings), Ok(Value::Bool(false)));
+    }
+
+    #[test]
+    fn rejects_syntax_errors_and_unknown_roots() {
+        assert!(Expression::compile("app.policy ==").expect_err("syntax").contains("syntax error"));
+        assert!(Expression::compile("application.name == 'x'").expect_err("root").contains("unknown variable"));
+        assert!(Expression::compile("app.oauth.scopes.exists(s, s == 'full')").is_ok());
+    }
+}

@@ -1,0 +1,97 @@
+//! `sfaudit rules test`: every rule proves itself against its own fixtures.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::rule::{Rule, RuleSet};
+use super::{cel, evaluate_rule, schema};
+use crate::model::ResourceKind;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixtureFailure {
+    pub rule_id: String,
+    pub source: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct FixtureReport {
+    pub rules: usize,
+    pub fixtures: usize,
+    pub failures: Vec<FixtureFailure>,
+}
+
+/// Runs every fixture; a rule without at least one failing and one passing fixture is itself a failure.
+pub fn run(rules: &RuleSet) -> FixtureReport {
+    let env = cel::new_env();
+    let mut report = FixtureReport { rules: rules.rules.len(), ..FixtureReport::default() };
+    for rule in &rules.rules {
+        for expected in ["fail", "pass"] {
+            if !rule.tests.iter().any(|test| test.expect == expected) {
+                report.failures.push(FixtureFailure {
+                    rule_id: rule.meta.id.clone(),
+                    source: rule.meta.source.clone(),
+                    line: None,
+                    message: format!("has no fixture that expects '{expected}'; every rule needs one of each"),
+                });
+            }
+        }
+        for test in &rule.tests {
+            report.fixtures += 1;
+            let outcome = run_one(rule, test, &rules.params, &env);
+            match outcome {
+                Ok(status) if status == test.expect => {}
+                Ok(status) => report.failures.push(FixtureFailure {
+                    rule_id: rule.meta.id.clone(),
+                    source: rule.meta.source.clone(),
+                    line: Some(test.line),
+                    message: format!("fixture '{}' expected {} but got {status}", test.name, test.expect),
+                }),
+                Err(message) => report.failures.push(FixtureFailure {
+                    rule_id: rule.meta.id.clone(),
+                    source: rule.meta.source.clone(),
+                    line: Some(test.line),
+                    message: format!("fixture '{}': {message}", test.name),
+                }),
+            }
+        }
+    }
+    report
+}
+
+fn run_one(
+    rule: &Rule,
+    test: &super::rule::RuleTest,
+    shared_params: &BTreeMap<String, Value>,
+    env: &std::sync::Arc<::cel::Env>,
+) -> Result<String, String> {
+    let mut app = schema::sample_app();
+    let mut org = schema::sample_org();
+    if test.kind != ResourceKind::Org {
+        schema::merge(&mut app, &serde_json::json!({"kind": test.kind.as_str()}));
+    }
+    schema::merge(&mut app, &test.app_patch);
+    schema::merge(&mut org, &test.org_patch);
+    let mut app_missing = BTreeMap::new();
+    let mut org_missing = BTreeMap::new();
+    let declared = test.null.iter().map(|path| (path, false)).chain(test.missing.iter().map(|path| (path, true)));
+    for (path, unavailable) in declared {
+        let (target, missing, rest) = match path.split_once('.') {
+            Some(("app", rest)) => (&mut app, &mut app_missing, rest),
+            Some(("org", rest)) => (&mut org, &mut org_missing, rest),
+            _ => return Err(format!("path '{path}' must start with app. or org.")),
+        };
+        schema::set_null(target, rest);
+        if unavailable {
+            missing.insert(rest.to_string(), "left out by the fixture".to_string());
+        }
+    }
+    let mut params: BTreeMap<String, Value> = shared_params.clone();
+    params.extend(test.params.clone());
+    let params = Value::Object(params.into_iter().collect());
+    let app = if test.kind == ResourceKind::Org { Value::Null } else { app };
+    let bindings = cel::Bindings::new(std::sync::Arc::clone(env), &app, &org, &params)?;
+    Ok(evaluate_rule(rule, &bindings, &app_missing, &org_missing).status.as_str().to_string())
+}

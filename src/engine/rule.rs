@@ -1,0 +1,512 @@
+//! Rule files: the TOML format, loading from the embedded pack and `--rules-dir`, and
+//! validation that reports every problem as `file:line: message` in one pass.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::cel::Expression;
+use super::schema;
+use crate::model::ResourceKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Highest first, the order reports list them in.
+    pub const DESCENDING: [Severity; 5] = [Self::Critical, Self::High, Self::Medium, Self::Low, Self::Info];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::DESCENDING.into_iter().find(|severity| severity.as_str() == text)
+    }
+
+    /// The Health Check risk group a control of this severity is listed under.
+    pub fn risk_group(self) -> &'static str {
+        match self {
+            Self::Critical | Self::High => "High Risk",
+            Self::Medium => "Medium Risk",
+            Self::Low => "Low Risk",
+            Self::Info => "Informational",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// The rule file as written; see `rules/README.md`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    id: Spanned<String>,
+    control: String,
+    title: String,
+    severity: Spanned<String>,
+    cvss: String,
+    category: String,
+    applies_to: Spanned<Vec<String>>,
+    when: Option<Spanned<String>>,
+    fail_if: Spanned<String>,
+    actual: Option<Spanned<String>>,
+    expected: String,
+    overview: String,
+    risk: String,
+    threat_scenarios: String,
+    #[serde(default)]
+    higher_risk_when: String,
+    #[serde(default)]
+    lower_risk_when: String,
+    #[serde(default)]
+    business_considerations: String,
+    remediation: String,
+    #[serde(default)]
+    references: Vec<String>,
+    #[serde(default)]
+    mappings: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    params: toml::Table,
+    #[serde(default)]
+    tests: Vec<Spanned<RuleTestFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleTestFile {
+    name: String,
+    expect: String,
+    kind: Option<String>,
+    #[serde(default)]
+    app: toml::Table,
+    #[serde(default)]
+    org: toml::Table,
+    /// Paths set to null: the data exists and is empty (for example no certificate).
+    #[serde(default)]
+    null: Vec<String>,
+    /// Paths set to null and declared unavailable, as when a file is absent: expect `unknown`.
+    #[serde(default)]
+    missing: Vec<String>,
+    #[serde(default)]
+    params: toml::Table,
+}
+
+/// What reports show about a rule: the Health-Review-style control write-up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleMeta {
+    pub id: String,
+    pub control: String,
+    pub title: String,
+    pub severity: Severity,
+    pub cvss: String,
+    pub category: String,
+    pub applies_to: Vec<ResourceKind>,
+    pub expected: String,
+    pub overview: String,
+    pub risk: String,
+    pub threat_scenarios: String,
+    pub higher_risk_when: String,
+    pub lower_risk_when: String,
+    pub business_considerations: String,
+    pub remediation: String,
+    pub references: Vec<String>,
+    pub mappings: BTreeMap<String, Vec<String>>,
+    /// Where the rule was loaded from: `builtin:rules/…` or a path under `--rules-dir`.
+    pub source: String,
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub meta: RuleMeta,
+    pub when: Option<Expression>,
+    pub fail_if: Expression,
+    pub actual: Option<Expression>,
+    pub params: BTreeMap<String, serde_json::Value>,
+    pub tests: Vec<RuleTest>,
+}
+
+/// A fixture: the schema's sample resource with a patch applied, and the outcome it must give.
+#[derive(Debug, Clone)]
+pub struct RuleTest {
+    pub name: String,
+    pub expect: String,
+    pub kind: ResourceKind,
+    pub app_patch: serde_json::Value,
+    pub org_patch: serde_json::Value,
+    pub null: Vec<String>,
+    pub missing: Vec<String>,
+    pub params: BTreeMap<String, serde_json::Value>,
+    pub line: u32,
+}
+
+/// A rule-file problem, always with the file and, when known, the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub path: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(formatter, "{}:{line}: {}", self.path, self.message),
+            None => write!(formatter, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+/// A rule file's text with the name it is reported under.
+#[derive(Debug, Clone)]
+pub struct RuleSource {
+    pub path: String,
+    pub text: String,
+}
+
+pub const OUTCOMES: [&str; 4] = ["pass", "fail", "not_applicable", "unknown"];
+
+fn line_of(text: &str, offset: usize) -> u32 {
+    let newlines = text.as_bytes()[..offset.min(text.len())].iter().filter(|byte| **byte == b'\n').count();
+    u32::try_from(newlines + 1).unwrap_or(u32::MAX)
+}
+
+/// Parses and validates one rule file, returning every problem found in it.
+pub fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<RuleError>> {
+    let error_at = |offset: Option<usize>, message: String| RuleError {
+        path: source.path.clone(),
+        line: offset.map(|offset| line_of(&source.text, offset)),
+        message,
+    };
+    let file: RuleFile = toml::from_str(&source.text).map_err(|error| {
+        let message = error.message().trim().to_string();
+        vec![error_at(error.span().map(|span| span.start), message)]
+    })?;
+    let mut errors = Vec::new();
+
+    let id = file.id.get_ref().clone();
+    let valid_id = !id.is_empty()
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+        && !id.ends_with('-');
+    if !valid_id {
+        errors.push(error_at(Some(file.id.span().start), format!("id '{id}' must be kebab-case: lower-case letters, digits and '-'")));
+    }
+    let severity = Severity::parse(file.severity.get_ref()).unwrap_or_else(|| {
+        errors.push(error_at(
+            Some(file.severity.span().start),
+            format!("severity '{}' is not one of critical, high, medium, low, info", file.severity.get_ref()),
+        ));
+        Severity::Info
+    });
+    let mut applies_to = Vec::new();
+    for kind in file.applies_to.get_ref() {
+        match ResourceKind::parse(kind) {
+            Some(kind) => applies_to.push(kind),
+            None => errors.push(error_at(
+                Some(file.applies_to.span().start),
+                format!("applies_to value '{kind}' is not one of connected_app, external_client_app, org"),
+            )),
+        }
+    }
+    if file.applies_to.get_ref().is_empty() {
+        errors.push(error_at(Some(file.applies_to.span().start), "applies_to is empty".to_string()));
+    }
+    let targets_org = applies_to.contains(&ResourceKind::Org);
+    if targets_org && applies_to.len() > 1 {
+        errors.push(error_at(
+            Some(file.applies_to.span().start),
+            "a rule applies either to apps or to the org, not both".to_string(),
+        ));
+    }
+
+    let params: BTreeMap<String, serde_json::Value> = file
+        .params
+        .iter()
+        .map(|(key, value)| (key.clone(), toml_to_json(value)))
+        .collect();
+    let mut compile = |field: &str, expression: &Spanned<String>| -> Option<Expression> {
+        let offset = Some(expression.span().start);
+        match Expression::compile(expression.get_ref()) {
+            Ok(compiled) => {
+                for path in &compiled.paths {
+                    if let Err(message) = schema::check_path(path, targets_org, &params) {
+                        errors.push(error_at(offset, format!("{field}: {message}")));
+                    }
+                }
+                Some(compiled)
+            }
+            Err(message) => {
+                errors.push(error_at(offset, format!("{field}: {message}")));
+                None
+            }
+        }
+    };
+    let when = file.when.as_ref().and_then(|expression| compile("when", expression));
+    let fail_if = compile("fail_if", &file.fail_if);
+    let actual = file.actual.as_ref().and_then(|expression| compile("actual", expression));
+
+    for (field, text) in [
+        ("control", &file.control),
+        ("title", &file.title),
+        ("cvss", &file.cvss),
+        ("category", &file.category),
+        ("expected", &file.expected),
+        ("overview", &file.overview),
+        ("risk", &file.risk),
+        ("threat_scenarios", &file.threat_scenarios),
+        ("remediation", &file.remediation),
+    ] {
+        if text.trim().is_empty() {
+            errors.push(error_at(None, format!("{field} must not be empty")));
+        }
+    }
+
+    let mut tests = Vec::new();
+    for test in &file.tests {
+        let offset = Some(test.span().start);
+        let test_file = test.get_ref();
+        if !OUTCOMES.contains(&test_file.expect.as_str()) {
+            errors.push(error_at(
+                offset,
+                format!("test '{}': expect '{}' is not one of {}", test_file.name, test_file.expect, OUTCOMES.join(", ")),
+            ));
+        }
+        let kind = match &test_file.kind {
+            Some(kind) => ResourceKind::parse(kind).filter(|kind| applies_to.contains(kind)).unwrap_or_else(|| {
+                errors.push(error_at(offset, format!("test '{}': kind '{kind}' is not in applies_to", test_file.name)));
+                ResourceKind::Org
+            }),
+            None => applies_to.first().copied().unwrap_or(ResourceKind::Org),
+        };
+        for path in test_file.null.iter().chain(&test_file.missing) {
+            if let Err(message) = schema::check_path(path, false, &params) {
+                errors.push(error_at(offset, format!("test '{}': {message}", test_file.name)));
+            }
+        }
+        let test_params: BTreeMap<String, serde_json::Value> =
+            test_file.params.iter().map(|(key, value)| (key.clone(), toml_to_json(value))).collect();
+        for key in test_params.keys() {
+            if !params.contains_key(key) {
+                errors.push(error_at(offset, format!("test '{}': params.{key} is not a parameter of this rule", test_file.name)));
+            }
+        }
+        tests.push(RuleTest {
+            name: test_file.name.clone(),
+            expect: test_file.expect.clone(),
+            kind,
+            app_patch: toml_to_json(&toml::Value::Table(test_file.app.clone())),
+            org_patch: toml_to_json(&toml::Value::Table(test_file.org.clone())),
+            null: test_file.null.clone(),
+            missing: test_file.missing.clone(),
+            params: test_params,
+            line: line_of(&source.text, test.span().start),
+        });
+    }
+
+    match (errors.is_empty(), fail_if) {
+        (true, Some(fail_if)) => Ok(Rule {
+            meta: RuleMeta {
+                id,
+                control: file.control,
+                title: file.title,
+                severity,
+                cvss: file.cvss,
+                category: file.category,
+                applies_to,
+                expected: file.expected,
+                overview: file.overview,
+                risk: file.risk,
+                threat_scenarios: file.threat_scenarios,
+                higher_risk_when: file.higher_risk_when,
+                lower_risk_when: file.lower_risk_when,
+                business_considerations: file.business_considerations,
+                remediation: file.remediation,
+                references: file.references,
+                mappings: file.mappings,
+                source: source.path.clone(),
+            },
+            when,
+            fail_if,
+            actual,
+            params,
+            tests,
+        }),
+        _ => Err(errors),
+    }
+}
+
+pub fn toml_to_json(value: &toml::Value) -> serde_json::Value {
+    match value {
+        toml::Value::String(text) => serde_json::Value::String(text.clone()),
+        toml::Value::Integer(number) => serde_json::Value::from(*number),
+        toml::Value::Float(number) => serde_json::Value::from(*number),
+        toml::Value::Boolean(flag) => serde_json::Value::Bool(*flag),
+        toml::Value::Datetime(datetime) => serde_json::Value::String(datetime.to_string()),
+        toml::Value::Array(items) => serde_json::Value::Array(items.iter().map(toml_to_json).collect()),
+        toml::Value::Table(table) => {
+            serde_json::Value::Object(table.iter().map(|(key, value)| (key.clone(), toml_to_json(value))).collect())
+        }
+    }
+}
+
+/// The rule files compiled into the binary, in path order.
+pub fn builtin_sources() -> Vec<RuleSource> {
+    super::embedded::RULE_FILES
+        .iter()
+        .map(|(path, text)| RuleSource { path: format!("builtin:{path}"), text: (*text).to_string() })
+        .collect()
+}
+
+/// Every `*.toml` file under `directory`, recursively, in path order.
+pub fn directory_sources(directory: &Path) -> Result<Vec<RuleSource>, RuleError> {
+    let mut paths = Vec::new();
+    collect_toml(directory, &mut paths).map_err(|error| RuleError {
+        path: directory.display().to_string(),
+        line: None,
+        message: format!("cannot read the rules folder: {error}"),
+    })?;
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let shown = path.display().to_string();
+            std::fs::read_to_string(&path)
+                .map(|text| RuleSource { path: shown.clone(), text })
+                .map_err(|error| RuleError { path: shown, line: None, message: format!("cannot read: {error}") })
+        })
+        .collect()
+}
+
+fn collect_toml(directory: &Path, paths: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(directory)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            collect_toml(&path, paths)?;
+        } else if path.extension().is_some_and(|extension| extension == "toml") {
+            paths.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The loaded rules, ordered by id, with parameter defaults merged across rules.
+#[derive(Debug)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub params: BTreeMap<String, serde_json::Value>,
+}
+
+/// Loads the sources in order; a later rule with the same id overrides an earlier one (that is how
+/// `--rules-dir` replaces a built-in rule). Every error from every file is returned together.
+pub fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<RuleError>> {
+    let mut errors = Vec::new();
+    let mut by_id: BTreeMap<String, Rule> = BTreeMap::new();
+    for source in sources {
+        match parse_rule(source) {
+            Ok(rule) => {
+                if let Some(previous) = by_id.get(&rule.meta.id) {
+                    if previous.meta.source.starts_with("builtin:") == rule.meta.source.starts_with("builtin:") {
+                        errors.push(RuleError {
+                            path: source.path.clone(),
+                            line: None,
+                            message: format!("rule id '{}' is also defined in {}", rule.meta.id, previous.meta.source),
+                        });
+                        continue;
+                    }
+                }
+                by_id.insert(rule.meta.id.clone(), rule);
+            }
+            Err(mut file_errors) => errors.append(&mut file_errors),
+        }
+    }
+    let mut params: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    let mut declared_by: BTreeMap<String, String> = BTreeMap::new();
+    for rule in by_id.values() {
+        for (name, value) in &rule.params {
+            match params.get(name) {
+                Some(existing) if existing != value => errors.push(RuleError {
+                    path: rule.meta.source.clone(),
+                    line: None,
+                    message: format!(
+                        "parameter '{name}' defaults to {value} here but to {existing} in {}; shared parameters need one default",
+                        declared_by.get(name).map_or("another rule", String::as_str)
+                    ),
+                }),
+                Some(_) => {}
+                None => {
+                    params.insert(name.clone(), value.clone());
+                    declared_by.insert(name.clone(), rule.meta.source.clone());
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(RuleSet { rules: by_id.into_values().collect(), params })
+    } else {
+        Err(errors)
+    }
+}
+
+impl RuleSet {
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.meta.id == id)
+    }
+
+    /// Applies `name=value` overrides; the value must have the type of the default.
+    pub fn set_params(&mut self, overrides: &[(String, String)]) -> Result<(), String> {
+        for (name, text) in overrides {
+            let Some(default) = self.params.get(name) else {
+                let known: Vec<&str> = self.params.keys().map(String::as_str).collect();
+                return Err(format!("unknown parameter '{name}'; known parameters: {}", known.join(", ")));
+            };
+            let value = match default {
+                serde_json::Value::Number(_) => text
+                    .parse::<i64>()
+                    .map(serde_json::Value::from)
+                    .map_err(|_| format!("parameter '{name}' needs a whole number, not '{text}'"))?,
+                serde_json::Value::Bool(_) => text
+                    .parse::<bool>()
+                    .map(serde_json::Value::Bool)
+                    .map_err(|_| format!("parameter '{name}' needs true or false, not '{text}'"))?,
+                _ => serde_json::Value::String(text.clone()),
+            };
+            self.params.insert(name.clone(), value);
+        }
+        Ok(())
+    }
+
+    /// A short digest of the rule texts, so reports name the exact rule pack they used.
+    pub fn fingerprint(sources: &[RuleSource]) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for source in sources {
+            hasher.update(source.path.as_bytes());
+            hasher.update([0]);
+            hasher.update(source.text.as_bytes());
+            hasher.update([0]);
+        }
+        hasher.finalize().iter().take(4).map(|byte| format!("{byte:02x}")).collect()
+    }
+}

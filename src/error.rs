@@ -1,0 +1,48 @@
+//! User-facing errors: each knows its exit code and how to say what to do next.
+
+use crate::collect::CollectError;
+use crate::engine::RuleError;
+
+/// Exit codes (DESIGN.md §5).
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const GATE_FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const INCOMPLETE: u8 = 3;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{} input problem(s); no report was produced:\n{}", .0.len(), list(.0))]
+    Input(Vec<CollectError>),
+    #[error("{} rule file problem(s):\n{}", .0.len(), list(.0))]
+    Rules(Vec<RuleError>),
+    #[error("{message}")]
+    Usage { message: String, hint: String },
+    #[error("cannot write {path}: {source}")]
+    Output { path: String, source: std::io::Error },
+}
+
+fn list<T: std::fmt::Display>(items: &[T]) -> String {
+    items.iter().map(|item| format!("  {item}")).collect::<Vec<_>>().join("\n")
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self::Usage { message: message.into(), hint: hint.into() }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        exit::USAGE
+    }
+
+    /// What to do about it; `None` when every item already carries its own hint.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::Input(_) => None,
+            Self::Rules(_) => Some("see rules/README.md for the rule-file format".to_string()),
+            Self::Usage { hint, .. } => Some(hint.clone()),
+            Self::Output { .. } => Some("check that the folder exists and is writable".to_string()),
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! sfaudit: security-posture scanner for Salesforce External Client Apps, Connected Apps and
+//! org-wide OAuth settings.
+//!
+//! Pipeline: [`collect`] → [`model::Inventory`] → [`engine`] → [`engine::Results`] → [`report`].
+
+pub mod app;
+pub mod cli;
+pub mod collect;
+pub mod engine;
+pub mod error;
+pub mod model;
+pub mod report;
+
+pub use error::Error;
+
+pub const TOOL_NAME: &str = "sfaudit";
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,19 @@
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = sfaudit::cli::Cli::parse();
+    match sfaudit::app::run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {error}");
+            if let Some(hint) = error.hint() {
+                let _ = writeln!(stderr, "  hint: {hint}");
+            }
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

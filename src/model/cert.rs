@@ -1,0 +1,153 @@
+//! X.509 facts for the certificate that enables an app's JWT bearer flow.
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use x509_parser::oid_registry::OidRegistry;
+use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::public_key::PublicKey;
+
+use super::EvaluationDate;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Certificate {
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// Whole days from the evaluation date to `not_after`; negative once expired.
+    pub days_until_expiry: i64,
+    /// Whole days from the evaluation date to `not_before`; positive while not yet valid.
+    pub days_until_valid: i64,
+    pub validity_days: i64,
+    pub key_algorithm: String,
+    pub key_bits: Option<u32>,
+    pub signature_algorithm: String,
+    pub self_signed: bool,
+    pub sha256_fingerprint: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CertificateError {
+    #[error("the certificate element is empty")]
+    Empty,
+    #[error("the certificate is not valid base64 ({0})")]
+    Base64(String),
+    #[error("the certificate is not a valid X.509 DER structure ({0})")]
+    Der(String),
+    #[error("the certificate has {0} bytes after its end (truncated or concatenated data)")]
+    TrailingData(usize),
+}
+
+/// Accepts PEM (with armour) or bare base64, single-line or wrapped, as Salesforce stores it.
+pub fn decode_certificate_text(text: &str) -> Result<Vec<u8>, CertificateError> {
+    let body: String = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .concat()
+        .split_whitespace()
+        .collect();
+    if body.is_empty() {
+        return Err(CertificateError::Empty);
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(body.as_bytes())
+        .map_err(|error| CertificateError::Base64(error.to_string()))
+}
+
+pub fn parse_certificate(text: &str, as_of: &EvaluationDate) -> Result<Certificate, CertificateError> {
+    let der = decode_certificate_text(text)?;
+    let (rest, cert) = X509Certificate::from_der(&der).map_err(|error| CertificateError::Der(error.to_string()))?;
+    if !rest.is_empty() {
+        return Err(CertificateError::TrailingData(rest.len()));
+    }
+    let not_before = cert.validity().not_before.to_datetime();
+    let not_after = cert.validity().not_after.to_datetime();
+    let registry = OidRegistry::default().with_crypto().with_x509();
+    let oid_name = |oid: &x509_parser::der_parser::oid::Oid| {
+        registry.get(oid).map(|entry| entry.sn().to_string()).unwrap_or_else(|| oid.to_id_string())
+    };
+    let (key_algorithm, key_bits) = match cert.public_key().parsed() {
+        Ok(PublicKey::RSA(rsa)) => ("rsa".to_string(), Some(significant_bits(rsa.modulus))),
+        Ok(PublicKey::EC(point)) => ("ec".to_string(), u32::try_from(point.key_size()).ok()),
+        Ok(PublicKey::DSA(_)) => ("dsa".to_string(), None),
+        Ok(_) => (oid_name(&cert.public_key().algorithm.algorithm), None),
+        Err(_) => (oid_name(&cert.public_key().algorithm.algorithm), None),
+    };
+    Ok(Certificate {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        serial: cert.raw_serial_as_string(),
+        not_before: rfc3339(not_before),
+        not_after: rfc3339(not_after),
+        days_until_expiry: whole_days(not_after - as_of.instant()),
+        days_until_valid: whole_days(not_before - as_of.instant()),
+        validity_days: whole_days(not_after - not_before),
+        key_algorithm,
+        key_bits,
+        signature_algorithm: oid_name(&cert.signature_algorithm.algorithm),
+        self_signed: cert.subject() == cert.issuer(),
+        sha256_fingerprint: hex_colon(&Sha256::digest(&der)),
+    })
+}
+
+impl Certificate {
+    /// Recomputes the day counts against another evaluation date.
+    pub fn refresh_dates(&mut self, as_of: &EvaluationDate) {
+        let parse = |text: &str| OffsetDateTime::parse(text, &Rfc3339).ok();
+        if let (Some(not_before), Some(not_after)) = (parse(&self.not_before), parse(&self.not_after)) {
+            self.days_until_expiry = whole_days(not_after - as_of.instant());
+            self.days_until_valid = whole_days(not_before - as_of.instant());
+        }
+    }
+}
+
+fn whole_days(duration: time::Duration) -> i64 {
+    duration.whole_seconds().div_euclid(86_400)
+}
+
+fn significant_bits(big_endian: &[u8]) -> u32 {
+    let trimmed: &[u8] = match big_endian.iter().position(|byte| *byte != 0) {
+        Some(first) => &big_endian[first..],
+        None => return 0,
+    };
+    let leading = trimmed[0].leading_zeros();
+    u32::try_from(trimmed.len() * 8).unwrap_or(u32::MAX).saturating_sub(leading)
+}
+
+fn hex_colon(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02X}")).collect::<Vec<_>>().join(":")
+}
+
+pub(crate) fn rfc3339(instant: OffsetDateTime) -> String {
+    instant.format(&Rfc3339).unwrap_or_else(|_| instant.unix_timestamp().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn significant_bits_ignores_leading_zero_bytes_and_bits() {
+        assert_eq!(significant_bits(&[0x00, 0x80, 0x00]), 16);
+        assert_eq!(significant_bits(&[0x01, 0x00]), 9);
+        assert_eq!(significant_bits(&[0x00]), 0);
+    }
+
+    #[test]
+    fn whole_days_rounds_towards_the_past() {
+        assert_eq!(whole_days(time::Duration::hours(-1)), -1);
+        assert_eq!(whole_days(time::Duration::hours(47)), 1);
+    }
+
+    #[test]
+    fn rejects_empty_and_non_base64_text() {
+        assert_eq!(decode_certificate_text("  \n "), Err(CertificateError::Empty));
+        assert!(matches!(decode_certificate_text("not*base64"), Err(CertificateError::Base64(_))));
+    }
+}

@@ -1,0 +1,355 @@
+//! The normalized inventory: what collectors produce and what rules see.
+//!
+//! Field names are part of the public rule interface (documented in `rules/README.md`):
+//! rename nothing without a rule-pack migration.
+
+pub mod cert;
+pub mod when;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use cert::Certificate;
+pub use when::EvaluationDate;
+
+/// Version of the inventory layout written into JSON results and snapshots.
+pub const INVENTORY_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    ConnectedApp,
+    ExternalClientApp,
+    Org,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 3] = [Self::ConnectedApp, Self::ExternalClientApp, Self::Org];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ConnectedApp => "connected_app",
+            Self::ExternalClientApp => "external_client_app",
+            Self::Org => "org",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+
+    /// The Salesforce metadata type name, as shown in reports and logical locations.
+    pub fn metadata_type(self) -> &'static str {
+        match self {
+            Self::ConnectedApp => "ConnectedApp",
+            Self::ExternalClientApp => "ExternalClientApplication",
+            Self::Org => "Organization",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Org,
+    Project,
+    Snapshot,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Org => "org",
+            Self::Project => "project",
+            Self::Snapshot => "snapshot",
+        }
+    }
+}
+
+/// Where a record came from; `path` is relative to the scanned folder so reports are stable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    pub source: SourceKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Inventory {
+    pub schema_version: u32,
+    pub source: ScanSource,
+    pub apps: Vec<AppRecord>,
+    pub org: OrgRecord,
+}
+
+/// What was scanned, for run metadata in every report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanSource {
+    pub kind: SourceKind,
+    /// Project folder (as given on the command line) or org instance.
+    pub location: String,
+    /// Number of metadata files read (project scans).
+    pub files_read: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AppRecord {
+    pub kind: ResourceKind,
+    pub name: String,
+    pub label: String,
+    pub namespace: String,
+    pub origin: Origin,
+    /// Every metadata file that contributed to the record, keyed by metadata type.
+    pub files: BTreeMap<String, Origin>,
+    pub enabled: bool,
+    pub oauth: Option<OAuth>,
+    pub certificate: Option<Certificate>,
+    pub policy: Option<Policy>,
+    /// Secrets and secret-bearing files found in source control (project scans only).
+    pub source_control: Option<SourceControl>,
+    pub usage: Option<Usage>,
+    /// Data that could not be collected, keyed by record path (`policy`, `oauth.flows`, …) with
+    /// the reason; rules touching these paths are `unknown`, never `pass`.
+    pub missing: BTreeMap<String, String>,
+    pub raw: BTreeMap<String, serde_json::Value>,
+}
+
+/// OAuth configuration. A `None` field was not available (an External Client App's global OAuth
+/// settings are normally kept out of source control); its reason is in the record's `missing`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct OAuth {
+    pub consumer_key: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub callback_urls: Option<Vec<String>>,
+    pub flows: Option<Flows>,
+    pub pkce_required: Option<bool>,
+    pub consumer_secret_optional: Option<bool>,
+    pub secret_required_for_refresh_token: Option<bool>,
+    pub secret_required_for_token_exchange: Option<bool>,
+    pub refresh_token_rotation: Option<bool>,
+    pub introspect_all_tokens: Option<bool>,
+    pub jwt_access_tokens: Option<bool>,
+    pub client_credentials_user: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flows {
+    /// A certificate is configured, which is what enables the JWT bearer flow.
+    pub jwt_bearer: bool,
+    pub client_credentials: bool,
+    pub token_exchange: bool,
+    pub device: bool,
+    pub code_credential: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Policy {
+    pub permitted_users: PermittedUsers,
+    pub profiles: Vec<String>,
+    pub permission_sets: Vec<String>,
+    pub ip_relaxation: IpRelaxation,
+    pub refresh_token: RefreshToken,
+    pub session_level: Option<String>,
+    pub session_timeout_minutes: Option<i64>,
+    pub policy_action: Option<String>,
+    pub named_user_jwt_timeout: Option<JwtTimeout>,
+    pub guest_jwt_timeout: Option<JwtTimeout>,
+    pub client_credentials_enabled: bool,
+    pub token_exchange_enabled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PermittedUsers {
+    AdminApproved,
+    AllSelfAuthorized,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IpRelaxation {
+    Enforce,
+    EnforceRelaxRefresh,
+    Bypass2fa,
+    Bypass,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshToken {
+    pub policy: RefreshTokenPolicy,
+    pub period: Option<i64>,
+    pub unit: Option<TimeUnit>,
+    /// The period converted to days (months count as 31 days, hours round up to a day).
+    pub max_days: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshTokenPolicy {
+    Zero,
+    Infinite,
+    SpecificLifetime,
+    SpecificInactivity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeUnit {
+    Hours,
+    Days,
+    Months,
+}
+
+impl TimeUnit {
+    pub fn to_days(self, period: i64) -> i64 {
+        match self {
+            Self::Hours => (period + 23) / 24,
+            Self::Days => period,
+            Self::Months => period.saturating_mul(31),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JwtTimeout {
+    #[serde(rename = "type")]
+    pub timeout_type: JwtTimeoutType,
+    pub minutes: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JwtTimeoutType {
+    UserSession,
+    Custom,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceControl {
+    /// Path of a committed ExtlClntAppGlobalOauthSettings file, which must stay out of source.
+    pub global_oauth_settings_file: Option<String>,
+    /// Path of a file holding a non-empty consumer secret; the secret itself is never kept.
+    pub consumer_secret_file: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Usage {
+    pub token_count: i64,
+    pub user_count: i64,
+    pub last_used: Option<String>,
+    pub use_count: i64,
+    pub installed: bool,
+    /// Whole days from the last use to the evaluation date; `None` when never used.
+    pub days_since_last_used: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrgRecord {
+    pub kind: ResourceKind,
+    pub name: String,
+    pub origin: Origin,
+    pub files: BTreeMap<String, Origin>,
+    pub oauth_oidc: Option<OauthOidcSettings>,
+    pub connected_app_settings: Option<ConnectedAppSettings>,
+    pub identity: Option<OrgIdentity>,
+    pub missing: BTreeMap<String, String>,
+    pub raw: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OauthOidcSettings {
+    pub block_username_password_flow: bool,
+    pub block_user_agent_flow: bool,
+    pub pkce_required: bool,
+    pub code_credential_flow_enabled: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConnectedAppSettings {
+    /// "API Access Control": only admin-approved apps may call APIs.
+    pub admin_approved_apps_only: bool,
+    pub admin_approved_apps_only_for_external_users: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrgIdentity {
+    pub id: String,
+    pub name: String,
+    pub sandbox: bool,
+}
+
+/// A resource as the engine sees it: either an app or the org.
+#[derive(Debug, Clone, Copy)]
+pub enum Resource<'a> {
+    App(&'a AppRecord),
+    Org(&'a OrgRecord),
+}
+
+impl Resource<'_> {
+    pub fn kind(&self) -> ResourceKind {
+        match self {
+            Self::App(app) => app.kind,
+            Self::Org(org) => org.kind,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Self::App(app) => &app.name,
+            Self::Org(org) => &org.name,
+        }
+    }
+
+    pub fn label(&self) -> &str {
+        match self {
+            Self::App(app) => &app.label,
+            Self::Org(org) => &org.name,
+        }
+    }
+
+    pub fn origin(&self) -> &Origin {
+        match self {
+            Self::App(app) => &app.origin,
+            Self::Org(org) => &org.origin,
+        }
+    }
+
+    pub fn missing(&self) -> &BTreeMap<String, String> {
+        match self {
+            Self::App(app) => &app.missing,
+            Self::Org(org) => &org.missing,
+        }
+    }
+
+    pub fn files(&self) -> &BTreeMap<String, Origin> {
+        match self {
+            Self::App(app) => &app.files,
+            Self::Org(org) => &org.files,
+        }
+    }
+}
+
+impl Inventory {
+    /// Every resource in deterministic order: apps by (kind, name), then the org.
+    pub fn resources(&self) -> impl Iterator<Item = Resource<'_>> {
+        self.apps
+            .iter()
+            .map(Resource::App)
+            .chain(std::iter::once(Resource::Org(&self.org)))
+    }
+}
+
+impl Inventory {
+    /// Recomputes date-derived numbers for a new evaluation date, so a snapshot collected
+    /// months ago is judged as of today (or `--as-of`).
+    pub fn refresh_dates(&mut self, as_of: &EvaluationDate) {
+        for app in &mut self.apps {
+            if let Some(certificate) = app.certificate.as_mut() {
+                certificate.refresh_dates(as_of);
+            }
+        }
+    }
+}

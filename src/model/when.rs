@@ -1,0 +1,87 @@
+//! The evaluation date: `--as-of 2026-06-01`, `--as-of +30d`, or now.
+
+use std::fmt;
+use std::str::FromStr;
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, Duration, OffsetDateTime, Time};
+
+/// The instant against which expiry and age are computed; fixed for a whole run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvaluationDate(OffsetDateTime);
+
+impl EvaluationDate {
+    pub fn now() -> Self {
+        Self(OffsetDateTime::now_utc())
+    }
+
+    pub fn at(instant: OffsetDateTime) -> Self {
+        Self(instant)
+    }
+
+    pub fn instant(&self) -> OffsetDateTime {
+        self.0
+    }
+
+    /// Parses `YYYY-MM-DD` (midnight UTC), an RFC 3339 timestamp, or `+Nd` / `-Nd` relative to `now`.
+    pub fn parse_relative_to(text: &str, now: OffsetDateTime) -> Result<Self, String> {
+        let text = text.trim();
+        if let Some(offset) = text.strip_suffix('d').or_else(|| text.strip_suffix('D')) {
+            if offset.starts_with('+') || offset.starts_with('-') {
+                let days: i64 = offset
+                    .parse()
+                    .map_err(|_| format!("'{text}' is not a day offset such as +30d or -7d"))?;
+                return now
+                    .checked_add(Duration::days(days))
+                    .map(Self)
+                    .ok_or_else(|| format!("'{text}' is out of range"));
+            }
+        }
+        if let Ok(date) = Date::parse(text, format_description!("[year]-[month]-[day]")) {
+            return Ok(Self(date.with_time(Time::MIDNIGHT).assume_utc()));
+        }
+        OffsetDateTime::parse(text, &Rfc3339)
+            .map(Self)
+            .map_err(|_| format!("'{text}' is not a date: use YYYY-MM-DD, an RFC 3339 time, or +Nd"))
+    }
+}
+
+impl FromStr for EvaluationDate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse_relative_to(text, OffsetDateTime::now_utc())
+    }
+}
+
+impl fmt::Display for EvaluationDate {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&super::cert::rfc3339(self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn parses_dates_offsets_and_timestamps() {
+        let now = datetime!(2026-01-10 12:00 UTC);
+        assert_eq!(
+            EvaluationDate::parse_relative_to("2026-06-01", now).map(|d| d.instant()),
+            Ok(datetime!(2026-06-01 0:00 UTC))
+        );
+        assert_eq!(
+            EvaluationDate::parse_relative_to("+30d", now).map(|d| d.instant()),
+            Ok(datetime!(2026-02-09 12:00 UTC))
+        );
+        assert_eq!(
+            EvaluationDate::parse_relative_to("2026-03-01T08:00:00Z", now).map(|d| d.instant()),
+            Ok(datetime!(2026-03-01 8:00 UTC))
+        );
+        assert!(EvaluationDate::parse_relative_to("tomorrow", now).is_err());
+        assert!(EvaluationDate::parse_relative_to("+xd", now).is_err());
+    }
+}
