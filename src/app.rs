@@ -52,18 +52,43 @@ fn scan(args: &ScanArgs) -> Result<u8, Error> {
     let as_of = args.as_of.unwrap_or_else(EvaluationDate::now);
     let (rules, rule_pack_version) = load_rules(&args.rules)?;
     let inventory = collect_inventory(args, &as_of)?;
-    let results = engine::evaluate(&inventory, &rules);
+    let scan = evaluate(inventory, &rules, rule_pack_version, &as_of, args.fail_on);
+    write_reports(args, &scan.report())?;
+    Ok(gate(&scan.results, args.fail_on))
+}
+
+/// A finished evaluation: everything the renderers need.
+#[derive(Debug)]
+pub struct Scan {
+    pub run: RunInfo,
+    pub inventory: Inventory,
+    pub results: engine::Results,
+    pub summary: report::Summary,
+}
+
+impl Scan {
+    pub fn report(&self) -> Report<'_> {
+        Report { run: &self.run, inventory: &self.inventory, results: &self.results, summary: &self.summary }
+    }
+}
+
+pub fn evaluate(
+    inventory: Inventory,
+    rules: &RuleSet,
+    rule_pack_version: String,
+    as_of: &EvaluationDate,
+    fail_on: FailOn,
+) -> Scan {
+    let results = engine::evaluate(&inventory, rules);
     let summary = report::summary::summarize(&results, inventory.apps.len());
     let run = RunInfo {
         tool: ToolInfo { name: crate::TOOL_NAME.to_string(), version: crate::TOOL_VERSION.to_string() },
         rule_pack: RulePackInfo { version: rule_pack_version, rules: rules.rules.len() },
         source: inventory.source.clone(),
         evaluated_at: as_of.to_string(),
-        fail_on: args.fail_on.to_string(),
+        fail_on: fail_on.to_string(),
     };
-    let report = Report { run: &run, inventory: &inventory, results: &results, summary: &summary };
-    write_reports(args, &report)?;
-    Ok(gate(&results, args.fail_on))
+    Scan { run, inventory, results, summary }
 }
 
 fn collect_inventory(args: &ScanArgs, as_of: &EvaluationDate) -> Result<Inventory, Error> {

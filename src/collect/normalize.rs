@@ -108,11 +108,7 @@ impl<'a> Reader<'a> {
             "" => Ok(None),
             "true" => Ok(Some(true)),
             "false" => Ok(Some(false)),
-            other => Err(self.error(
-                element,
-                format!("<{name}> is '{other}', not a boolean"),
-                "use true or false",
-            )),
+            other => Err(self.error(element, format!("<{name}> is '{other}', not a boolean"), "use true or false")),
         }
     }
 
@@ -128,24 +124,27 @@ impl<'a> Reader<'a> {
     }
 
     /// An enum element compared case-insensitively against its documented values.
-    pub fn enum_opt<T: Copy>(&self, parent: &Element, name: &str, values: &[(&str, T)]) -> Result<Option<T>, CollectError> {
+    pub fn enum_opt<T: Copy>(
+        &self,
+        parent: &Element,
+        name: &str,
+        values: &[(&str, T)],
+    ) -> Result<Option<T>, CollectError> {
         let Some(element) = parent.child(name) else { return Ok(None) };
         let text = element.text.trim();
         if text.is_empty() {
             return Ok(None);
         }
-        values
-            .iter()
-            .find(|(known, _)| known.eq_ignore_ascii_case(text))
-            .map(|(_, value)| Some(*value))
-            .ok_or_else(|| {
+        values.iter().find(|(known, _)| known.eq_ignore_ascii_case(text)).map(|(_, value)| Some(*value)).ok_or_else(
+            || {
                 let allowed: Vec<&str> = values.iter().map(|(known, _)| *known).collect();
                 self.error(
                     element,
                     format!("<{name}> has the unknown value '{text}'; known values: {}", allowed.join(", ")),
                     "fix the value; if Salesforce documents it, report it to sfaudit so the scanner learns it",
                 )
-            })
+            },
+        )
     }
 
     pub fn certificate(
@@ -210,7 +209,8 @@ const REFRESH_TOKEN_POLICY: &[(&str, RefreshTokenPolicy)] = &[
     ("SpecificInactivity", RefreshTokenPolicy::SpecificInactivity),
 ];
 
-const TIME_UNITS: &[(&str, TimeUnit)] = &[("Hours", TimeUnit::Hours), ("Days", TimeUnit::Days), ("Months", TimeUnit::Months)];
+const TIME_UNITS: &[(&str, TimeUnit)] =
+    &[("Hours", TimeUnit::Hours), ("Days", TimeUnit::Days), ("Months", TimeUnit::Months)];
 
 const JWT_TIMEOUT_TYPES: &[(&str, JwtTimeoutType)] =
     &[("UserSession", JwtTimeoutType::UserSession), ("Custom", JwtTimeoutType::Custom)];
@@ -500,9 +500,8 @@ pub fn external_client_app(
     if source == SourceKind::Project {
         record.source_control = Some(empty_source_control());
     }
-    for document in [parts.header, parts.oauth_settings, parts.global_oauth, parts.oauth_policy, parts.policy]
-        .into_iter()
-        .flatten()
+    for document in
+        [parts.header, parts.oauth_settings, parts.global_oauth, parts.oauth_policy, parts.policy].into_iter().flatten()
     {
         record.files.insert(
             document.root.name.clone(),
@@ -619,9 +618,11 @@ fn fill_global_oauth(
 fn eca_policy(document: &MetadataDocument) -> Result<Policy, CollectError> {
     let reader = Reader::new(document);
     let root = &document.root;
-    let refresh_policy =
-        reader.enum_opt(root, "refreshTokenPolicyType", REFRESH_TOKEN_POLICY)?.unwrap_or(RefreshTokenPolicy::SpecificLifetime);
-    let specific = matches!(refresh_policy, RefreshTokenPolicy::SpecificLifetime | RefreshTokenPolicy::SpecificInactivity);
+    let refresh_policy = reader
+        .enum_opt(root, "refreshTokenPolicyType", REFRESH_TOKEN_POLICY)?
+        .unwrap_or(RefreshTokenPolicy::SpecificLifetime);
+    let specific =
+        matches!(refresh_policy, RefreshTokenPolicy::SpecificLifetime | RefreshTokenPolicy::SpecificInactivity);
     let (period, unit) = if specific {
         (
             Some(reader.int_opt(root, "refreshTokenValidityPeriod")?.unwrap_or(365)),
@@ -634,11 +635,9 @@ fn eca_policy(document: &MetadataDocument) -> Result<Policy, CollectError> {
         let minutes = reader.int_opt(root, minutes_name)?;
         let declared = reader.enum_opt(root, type_name, JWT_TIMEOUT_TYPES)?;
         // Before API 65.0 there was no type element: a minutes value alone meant a custom timeout.
-        let timeout_type = declared.unwrap_or(if minutes.is_some() { JwtTimeoutType::Custom } else { JwtTimeoutType::UserSession });
-        Ok(JwtTimeout {
-            timeout_type,
-            minutes: if timeout_type == JwtTimeoutType::Custom { minutes } else { None },
-        })
+        let timeout_type =
+            declared.unwrap_or(if minutes.is_some() { JwtTimeoutType::Custom } else { JwtTimeoutType::UserSession });
+        Ok(JwtTimeout { timeout_type, minutes: if timeout_type == JwtTimeoutType::Custom { minutes } else { None } })
     };
     Ok(Policy {
         permitted_users: reader
@@ -646,7 +645,9 @@ fn eca_policy(document: &MetadataDocument) -> Result<Policy, CollectError> {
             .unwrap_or(PermittedUsers::AllSelfAuthorized),
         profiles: split_list(root.text_of("commaSeparatedProfile").unwrap_or_default(), &[',']),
         permission_sets: split_list(root.text_of("commaSeparatedPermissionSet").unwrap_or_default(), &[',']),
-        ip_relaxation: reader.enum_opt(root, "ipRelaxationPolicyType", ECA_IP_RELAXATION)?.unwrap_or(IpRelaxation::Enforce),
+        ip_relaxation: reader
+            .enum_opt(root, "ipRelaxationPolicyType", ECA_IP_RELAXATION)?
+            .unwrap_or(IpRelaxation::Enforce),
         refresh_token: refresh_token(refresh_policy, period, unit),
         session_level: reader.enum_opt(root, "requiredSessionLevel", SESSION_LEVELS)?.map(str::to_string),
         session_timeout_minutes: reader.int_opt(root, "sessionTimeoutInMinutes")?,
@@ -674,7 +675,11 @@ pub fn connected_app_settings(document: &MetadataDocument) -> Result<ConnectedAp
     let root = &document.root;
     Ok(ConnectedAppSettings {
         admin_approved_apps_only: reader.bool_or(root, "enableAdminApprovedAppsOnly", false)?,
-        admin_approved_apps_only_for_external_users: reader.bool_or(root, "enableAdminApprovedAppsOnlyForExternalUser", false)?,
+        admin_approved_apps_only_for_external_users: reader.bool_or(
+            root,
+            "enableAdminApprovedAppsOnlyForExternalUser",
+            false,
+        )?,
     })
 }
 

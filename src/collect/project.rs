@@ -282,7 +282,11 @@ fn assemble(
     }
 }
 
-fn place<'a>(slot: &mut Option<&'a MetadataDocument>, document: &'a MetadataDocument, app: &str) -> Result<(), CollectError> {
+fn place<'a>(
+    slot: &mut Option<&'a MetadataDocument>,
+    document: &'a MetadataDocument,
+    app: &str,
+) -> Result<(), CollectError> {
     if let Some(first) = slot {
         return Err(duplicate(document, document.root.name.as_str(), app, &first.path));
     }
@@ -302,10 +306,11 @@ fn duplicate(document: &MetadataDocument, what: &str, name: &str, first: &str) -
 fn note_org_file(org: &mut OrgRecord, parsed: &ParsedFile) {
     let document = &parsed.document;
     let type_name = parsed.kind.type_name().to_string();
-    org.files.insert(
-        type_name.clone(),
-        Origin { source: SourceKind::Project, path: Some(document.path.clone()), line: Some(document.root.line) },
-    );
+    let origin = Origin { source: SourceKind::Project, path: Some(document.path.clone()), line: Some(document.root.line) };
+    if org.origin.path.is_none() {
+        org.origin = origin.clone();
+    }
+    org.files.insert(type_name.clone(), origin);
     org.raw.insert(type_name, document.root.to_json());
 }
 

@@ -159,10 +159,7 @@ mod tests {
         let document = parse_metadata("x.connectedApp-meta.xml", xml.as_bytes()).expect("valid xml");
         assert_eq!(document.root.name, "ConnectedApp");
         assert_eq!(document.root.child("label").map(|label| label.line), Some(5));
-        assert_eq!(
-            document.root.to_json(),
-            serde_json::json!({"label": "X", "scopes": ["Api", "Full"]})
-        );
+        assert_eq!(document.root.to_json(), serde_json::json!({"label": "X", "scopes": ["Api", "Full"]}));
     }
 
     #[test]

@@ -48,9 +48,9 @@ impl Expression {
 
 /// Variables introduced by macros (`scopes.exists(s, s == 'full')`) are not roots.
 fn is_comprehension_variable(source: &str, variable: &str) -> bool {
-    [".exists(", ".all(", ".exists_one(", ".map(", ".filter("]
-        .iter()
-        .any(|macro_call| source.contains(&format!("{macro_call}{variable},")) || source.contains(&format!("{macro_call}{variable} ,")))
+    [".exists(", ".all(", ".exists_one(", ".map(", ".filter("].iter().any(|macro_call| {
+        source.contains(&format!("{macro_call}{variable},")) || source.contains(&format!("{macro_call}{variable} ,"))
+    })
 }
 
 /// The values an expression is evaluated against, converted to CEL once per resource.
@@ -68,7 +68,12 @@ impl std::fmt::Debug for Bindings {
 }
 
 impl Bindings {
-    pub fn new(env: Arc<Env>, app: &serde_json::Value, org: &serde_json::Value, params: &serde_json::Value) -> Result<Self, String> {
+    pub fn new(
+        env: Arc<Env>,
+        app: &serde_json::Value,
+        org: &serde_json::Value,
+        params: &serde_json::Value,
+    ) -> Result<Self, String> {
         let convert = |value: &serde_json::Value| cel::to_value(value).map_err(|error| error.to_string());
         Ok(Self { env, app: convert(app)?, org: convert(org)?, params: convert(params)? })
     }
@@ -181,10 +186,10 @@ mod tests {
     #[test]
     fn evaluates_against_json_bindings() {
         let app = serde_json::json!({"policy": {"permitted_users": "admin_approved"}, "oauth": null});
-        let bindings = Bindings::new(new_env(), &app, &serde_json::json!({}), &serde_json::json!({"days": 30}))
-            .expect("bindings");
-        let expression = Expression::compile("app.policy.permitted_users == 'admin_approved' && params.days > 7")
-            .expect("compiles");
+        let bindings =
+            Bindings::new(new_env(), &app, &serde_json::json!({}), &serde_json::json!({"days": 30})).expect("bindings");
+        let expression =
+            Expression::compile("app.policy.permitted_users == 'admin_approved' && params.days > 7").expect("compiles");
         assert_eq!(expression.evaluate(&bindings), Ok(Value::Bool(true)));
         let null_member = Expression::compile("app.oauth.scopes == []").expect("compiles");
         assert!(null_member.evaluate(&bindings).is_err());

@@ -141,10 +141,15 @@ pub fn evaluate_rule(
                 return Outcome {
                     status: Status::NotApplicable,
                     actual: None,
-                    reason: Some(format!("does not apply: {}", rule.when.as_ref().map_or("", |when| when.source.trim()))),
+                    reason: Some(format!(
+                        "does not apply: {}",
+                        rule.when.as_ref().map_or("", |when| when.source.trim())
+                    )),
                 };
             }
-            Ok(other) => return unknown(format!("rule error: `when` gave {} instead of true or false", cel::display(&other))),
+            Ok(other) => {
+                return unknown(format!("rule error: `when` gave {} instead of true or false", cel::display(&other)));
+            }
             Err(error) => return unknown(format!("could not evaluate `when`: {error}")),
         }
     }
@@ -172,10 +177,9 @@ pub fn fingerprint(rule_id: &str, kind: ResourceKind, name: &str) -> String {
 }
 
 fn rule_reads_raw(rule: &Rule) -> bool {
-    [Some(&rule.fail_if), rule.when.as_ref(), rule.actual.as_ref()]
-        .into_iter()
-        .flatten()
-        .any(|expression| expression.paths.iter().any(|path| path.starts_with("app.raw") || path.starts_with("org.raw")))
+    [Some(&rule.fail_if), rule.when.as_ref(), rule.actual.as_ref()].into_iter().flatten().any(|expression| {
+        expression.paths.iter().any(|path| path.starts_with("app.raw") || path.starts_with("org.raw"))
+    })
 }
 
 /// Evaluates every rule against every resource it applies to. Results are sorted by rule id,
@@ -197,7 +201,9 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
                     let env = cel::new_env();
                     chunk
                         .iter()
-                        .flat_map(|resource| evaluate_resource(*resource, inventory, rules, &env, org_json, params, include_raw))
+                        .flat_map(|resource| {
+                            evaluate_resource(*resource, inventory, rules, &env, org_json, params, include_raw)
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -208,11 +214,7 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
     results.sort_by(|a, b| {
         (&a.rule_id, a.resource.kind, &a.resource.name).cmp(&(&b.rule_id, b.resource.kind, &b.resource.name))
     });
-    Results {
-        results,
-        rules: rules.rules.iter().map(|rule| rule.meta.clone()).collect(),
-        params: rules.params.clone(),
-    }
+    Results { results, rules: rules.rules.iter().map(|rule| rule.meta.clone()).collect(), params: rules.params.clone() }
 }
 
 fn evaluate_resource(
@@ -243,7 +245,11 @@ fn evaluate_resource(
         .map(|rule| {
             let outcome = match &bindings {
                 Ok(bindings) => evaluate_rule(rule, bindings, app_missing, &inventory.org.missing),
-                Err(error) => Outcome { status: Status::Unknown, actual: None, reason: Some(format!("record conversion failed: {error}")) },
+                Err(error) => Outcome {
+                    status: Status::Unknown,
+                    actual: None,
+                    reason: Some(format!("record conversion failed: {error}")),
+                },
             };
             RuleResult {
                 rule_id: rule.meta.id.clone(),

@@ -210,7 +210,10 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<RuleError>> {
         && !id.starts_with('-')
         && !id.ends_with('-');
     if !valid_id {
-        errors.push(error_at(Some(file.id.span().start), format!("id '{id}' must be kebab-case: lower-case letters, digits and '-'")));
+        errors.push(error_at(
+            Some(file.id.span().start),
+            format!("id '{id}' must be kebab-case: lower-case letters, digits and '-'"),
+        ));
     }
     let severity = Severity::parse(file.severity.get_ref()).unwrap_or_else(|| {
         errors.push(error_at(
@@ -240,11 +243,8 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<RuleError>> {
         ));
     }
 
-    let params: BTreeMap<String, serde_json::Value> = file
-        .params
-        .iter()
-        .map(|(key, value)| (key.clone(), toml_to_json(value)))
-        .collect();
+    let params: BTreeMap<String, serde_json::Value> =
+        file.params.iter().map(|(key, value)| (key.clone(), toml_to_json(value))).collect();
     let mut compile = |field: &str, expression: &Spanned<String>| -> Option<Expression> {
         let offset = Some(expression.span().start);
         match Expression::compile(expression.get_ref()) {
@@ -289,7 +289,12 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<RuleError>> {
         if !OUTCOMES.contains(&test_file.expect.as_str()) {
             errors.push(error_at(
                 offset,
-                format!("test '{}': expect '{}' is not one of {}", test_file.name, test_file.expect, OUTCOMES.join(", ")),
+                format!(
+                    "test '{}': expect '{}' is not one of {}",
+                    test_file.name,
+                    test_file.expect,
+                    OUTCOMES.join(", ")
+                ),
             ));
         }
         let kind = match &test_file.kind {
@@ -308,7 +313,10 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<RuleError>> {
             test_file.params.iter().map(|(key, value)| (key.clone(), toml_to_json(value))).collect();
         for key in test_params.keys() {
             if !params.contains_key(key) {
-                errors.push(error_at(offset, format!("test '{}': params.{key} is not a parameter of this rule", test_file.name)));
+                errors.push(error_at(
+                    offset,
+                    format!("test '{}': params.{key} is not a parameter of this rule", test_file.name),
+                ));
             }
         }
         tests.push(RuleTest {
@@ -462,11 +470,7 @@ pub fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<RuleError>> {
             }
         }
     }
-    if errors.is_empty() {
-        Ok(RuleSet { rules: by_id.into_values().collect(), params })
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(RuleSet { rules: by_id.into_values().collect(), params }) } else { Err(errors) }
 }
 
 impl RuleSet {

@@ -173,6 +173,7 @@ pub enum PermittedUsers {
 pub enum IpRelaxation {
     Enforce,
     EnforceRelaxRefresh,
+    #[serde(rename = "bypass_2fa")]
     Bypass2fa,
     Bypass,
 }
@@ -335,10 +336,7 @@ impl Resource<'_> {
 impl Inventory {
     /// Every resource in deterministic order: apps by (kind, name), then the org.
     pub fn resources(&self) -> impl Iterator<Item = Resource<'_>> {
-        self.apps
-            .iter()
-            .map(Resource::App)
-            .chain(std::iter::once(Resource::Org(&self.org)))
+        self.apps.iter().map(Resource::App).chain(std::iter::once(Resource::Org(&self.org)))
     }
 }
 

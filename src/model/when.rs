@@ -29,9 +29,8 @@ impl EvaluationDate {
         let text = text.trim();
         if let Some(offset) = text.strip_suffix('d').or_else(|| text.strip_suffix('D')) {
             if offset.starts_with('+') || offset.starts_with('-') {
-                let days: i64 = offset
-                    .parse()
-                    .map_err(|_| format!("'{text}' is not a day offset such as +30d or -7d"))?;
+                let days: i64 =
+                    offset.parse().map_err(|_| format!("'{text}' is not a day offset such as +30d or -7d"))?;
                 return now
                     .checked_add(Duration::days(days))
                     .map(Self)

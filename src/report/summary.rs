@@ -65,14 +65,7 @@ pub fn summarize(results: &Results, apps: usize) -> Summary {
         }
     }
     let score = (possible > 0).then(|| u8::try_from(earned * 100 / possible).unwrap_or(100));
-    Summary {
-        score,
-        band: band(score).to_string(),
-        total: results.results.len(),
-        by_status,
-        failed_by_severity,
-        apps,
-    }
+    Summary { score, band: band(score).to_string(), total: results.results.len(), by_status, failed_by_severity, apps }
 }
 
 /// The Health-Review status word for a result.

@@ -25,7 +25,10 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     let _ = writeln!(
         out,
         "Source:  {} {} ({} metadata files, {} apps)",
-        source.kind.as_str(), source.location, source.files_read, summary.apps
+        source.kind.as_str(),
+        source.location,
+        source.files_read,
+        summary.apps
     );
     let _ = writeln!(out, "As of:   {}", run.evaluated_at);
     let score = summary.score.map_or_else(|| "—".to_string(), |score| format!("{score}/100"));
@@ -36,7 +39,12 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     counts.set_header(["Risk", "Failed", "Unknown", "Passed", "Not applicable"]);
     for severity in Severity::DESCENDING {
         let count = |status: Status| {
-            report.results.results.iter().filter(|result| result.severity == severity && result.status == status).count()
+            report
+                .results
+                .results
+                .iter()
+                .filter(|result| result.severity == severity && result.status == status)
+                .count()
         };
         counts.add_row([
             Cell::new(severity.as_str()),

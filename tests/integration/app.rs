@@ -1,0 +1,114 @@
+//! Orchestration and the command line (src/app.rs, src/cli.rs): gate, dates, outputs, secrets.
+
+use crate::common::{DEMO, DEMO_AS_OF, code, realworld_root, scan_json, sfaudit, status_of, stderr, stdout};
+
+#[test]
+fn the_gate_follows_fail_on() {
+    let devops = realworld_root().join("N-P-N-P__SFDX-SFDX").display().to_string();
+    // Before the certificate expires the worst failure is high (username-password flow).
+    assert_eq!(code(&sfaudit(&["scan", &devops, "--as-of", "2026-01-01", "--fail-on", "critical"])), 0);
+    assert_eq!(code(&sfaudit(&["scan", &devops, "--as-of", "2026-01-01", "--fail-on", "high"])), 1);
+    assert_eq!(code(&sfaudit(&["scan", &devops, "--as-of", "2026-08-01", "--fail-on", "critical"])), 1);
+    assert_eq!(code(&sfaudit(&["scan", &devops, "--as-of", "2026-08-01", "--fail-on", "none"])), 0);
+    let output = sfaudit(&["scan", &devops, "--fail-on", "severe"]);
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("'severe'"), "{}", stderr(&output));
+}
+
+#[test]
+fn as_of_moves_certificate_findings_in_time() {
+    let devops = realworld_root().join("N-P-N-P__SFDX-SFDX").display().to_string();
+    let before = scan_json(&devops, "2026-05-01");
+    assert_eq!(status_of(&before, "certificate-expires-within-90-days", "Devops_JWT").as_deref(), Some("fail"));
+    let close = scan_json(&devops, "2026-07-15");
+    assert_eq!(status_of(&close, "certificate-expires-within-30-days", "Devops_JWT").as_deref(), Some("fail"));
+    let output = sfaudit(&["scan", &devops, "--as-of", "+30d", "--format", "json", "--fail-on", "none"]);
+    assert_eq!(code(&output), 0);
+    let output = sfaudit(&["scan", &devops, "--as-of", "next week"]);
+    assert_eq!(code(&output), 2);
+}
+
+#[test]
+fn params_change_thresholds_and_unknown_params_are_refused() {
+    let devops = realworld_root().join("N-P-N-P__SFDX-SFDX").display().to_string();
+    let output = sfaudit(&[
+        "scan", &devops, "--as-of", "2026-05-01", "--format", "json", "--fail-on", "none",
+        "--param", "cert_expiry_high_days=120", "--param", "cert_expiry_medium_days=180",
+    ]);
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(status_of(&document, "certificate-expires-within-30-days", "Devops_JWT").as_deref(), Some("fail"));
+    let output = sfaudit(&["scan", &devops, "--param", "cert_expiry_weeks=3"]);
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("cert_expiry_high_days"), "{}", stderr(&output));
+}
+
+#[test]
+fn several_formats_go_to_an_output_folder() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let dir = folder.path().display().to_string();
+    let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "table,json", "--output-dir", &dir, "--fail-on", "none"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stdout(&output).is_empty());
+    let json = std::fs::read_to_string(folder.path().join("sfaudit-report.json")).expect("json written");
+    let table = std::fs::read_to_string(folder.path().join("sfaudit-report.txt")).expect("table written");
+    assert!(json.contains("\"schema_version\": 1") && table.contains("Score:"));
+    let output = sfaudit(&["scan", DEMO, "--format", "table,json", "--output", "x"]);
+    assert_eq!(code(&output), 2);
+}
+
+#[test]
+fn a_consumer_secret_in_source_is_flagged_but_never_printed() {
+    let secret = "DEMO0SECRET0NOT0REAL";
+    let folder = tempfile::tempdir().expect("temp dir");
+    let dir = folder.path().display().to_string();
+    let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "table,json", "--output-dir", &dir, "--fail-on", "none"]);
+    assert_eq!(code(&output), 0);
+    let document = scan_json(DEMO, DEMO_AS_OF);
+    assert_eq!(status_of(&document, "consumer-secret-in-source", "Partner_Portal_SSO").as_deref(), Some("fail"));
+    for entry in std::fs::read_dir(folder.path()).expect("read").filter_map(Result::ok) {
+        let text = std::fs::read_to_string(entry.path()).expect("text");
+        assert!(!text.contains(secret), "{} contains the consumer secret", entry.path().display());
+    }
+    let table = stdout(&sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--fail-on", "none"]));
+    assert!(!table.contains(secret));
+    assert!(!document.to_string().contains(secret));
+}
+
+#[test]
+fn a_hostile_app_name_cannot_inject_terminal_escapes() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let app = folder.path().join("connectedApps");
+    std::fs::create_dir_all(&app).expect("mkdir");
+    // XML 1.0 cannot carry an escape character, but a file name (the app's API name) can.
+    std::fs::write(
+        app.join("Evil\u{1b}[2J.connectedApp-meta.xml"),
+        "<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\"><label>&lt;img src=x onerror=alert(1)&gt;</label><oauthConfig><callbackUrl>http://evil.example.com/</callbackUrl><scopes>Full</scopes></oauthConfig></ConnectedApp>",
+    )
+    .expect("write");
+    let output = sfaudit(&["scan", &folder.path().display().to_string(), "--fail-on", "none"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(!stdout(&output).contains('\u{1b}'), "raw escape character reached the terminal");
+    assert!(stdout(&output).contains("\\u{1b}"), "{}", stdout(&output));
+}
+
+#[test]
+fn snapshot_of_a_json_result_evaluates_the_same() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let saved = folder.path().join("results.json");
+    let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "json", "--output", &saved.display().to_string(), "--fail-on", "none"]);
+    assert_eq!(code(&output), 0);
+    let replay = sfaudit(&["scan", "--snapshot", &saved.display().to_string(), "--as-of", DEMO_AS_OF, "--format", "json", "--fail-on", "none"]);
+    assert_eq!(code(&replay), 0, "{}", stderr(&replay));
+    let original: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("json");
+    let replayed: serde_json::Value = serde_json::from_slice(&replay.stdout).expect("json");
+    assert_eq!(original["results"], replayed["results"]);
+    assert_eq!(original["summary"], replayed["summary"]);
+}
+
+#[test]
+fn no_path_outside_a_project_is_a_usage_error() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let output = crate::common::sfaudit_in(folder.path(), &["scan"]);
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("sfdx-project.json"), "{}", stderr(&output));
+}

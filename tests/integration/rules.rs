@@ -1,0 +1,128 @@
+//! Rule loading and fixtures (src/engine/rule.rs, src/engine/fixtures.rs).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::common::{DEMO, DEMO_AS_OF, code, scan_json, sfaudit, stderr, stdout};
+
+#[test]
+fn every_builtin_rule_passes_its_own_fixtures() {
+    let output = sfaudit(&["rules", "test"]);
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    assert!(stdout(&output).contains(" 0 failed"), "{}", stdout(&output));
+}
+
+#[test]
+fn every_app_rule_both_passes_and_fails_somewhere_in_the_demo() {
+    let document = scan_json(DEMO, DEMO_AS_OF);
+    let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for result in document["results"].as_array().expect("results") {
+        seen.entry(result["rule_id"].as_str().expect("id").to_string())
+            .or_default()
+            .insert(result["status"].as_str().expect("status").to_string());
+    }
+    let mut gaps = Vec::new();
+    for rule in document["rules"].as_array().expect("rules") {
+        let id = rule["id"].as_str().expect("id");
+        let statuses = seen.get(id).cloned().unwrap_or_default();
+        let org_rule = rule["applies_to"] == serde_json::json!(["org"]);
+        // One demo org cannot both pass and fail an org rule: it must at least be evaluated.
+        let covered = if org_rule {
+            statuses.contains("fail") || statuses.contains("pass")
+        } else {
+            statuses.contains("fail") && statuses.contains("pass")
+        };
+        if !covered {
+            gaps.push(format!("{id}: {statuses:?}"));
+        }
+    }
+    assert!(gaps.is_empty(), "rules the demo does not exercise both ways:\n{}", gaps.join("\n"));
+}
+
+fn write_rules(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let folder = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        std::fs::write(folder.path().join(name), text).expect("write rule");
+    }
+    folder
+}
+
+const VALID_RULE: &str = r#"
+id = "custom-no-web-scope"
+control = "Custom: Web scope"
+title = "App has the web scope"
+severity = "low"
+cvss = "0.1-3.9"
+category = "custom"
+applies_to = ["external_client_app", "connected_app"]
+when = "app.oauth != null && app.oauth.scopes != null"
+fail_if = "'web' in app.oauth.scopes"
+actual = "app.oauth.scopes"
+expected = "no web scope"
+overview = "o"
+risk = "r"
+threat_scenarios = "t"
+remediation = "m"
+
+[[tests]]
+name = "web"
+expect = "fail"
+app = { oauth = { scopes = ["api", "web"] } }
+
+[[tests]]
+name = "api only"
+expect = "pass"
+"#;
+
+#[test]
+fn a_rules_dir_adds_rules_that_run_in_scans() {
+    let folder = write_rules(&[("custom.toml", VALID_RULE)]);
+    let dir = folder.path().display().to_string();
+    let output = sfaudit(&["rules", "test", &dir]);
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--rules-dir", &dir, "--format", "json", "--fail-on", "none"]);
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(crate::common::status_of(&document, "custom-no-web-scope", "CI_Deploy_Pipeline").as_deref(), Some("fail"));
+    assert_eq!(crate::common::status_of(&document, "custom-no-web-scope", "Payments_Gateway").as_deref(), Some("pass"));
+}
+
+#[test]
+fn a_rules_dir_rule_overrides_the_builtin_with_the_same_id() {
+    let overriding = VALID_RULE.replace("custom-no-web-scope", "full-scope-granted").replace("severity = \"low\"", "severity = \"info\"");
+    let folder = write_rules(&[("override.toml", &overriding)]);
+    let output = sfaudit(&["rules", "explain", "full-scope-granted", "--rules-dir", &folder.path().display().to_string()]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stdout(&output).contains("Informational (info)"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("override.toml"), "{}", stdout(&output));
+}
+
+#[test]
+fn every_rule_file_problem_is_reported_at_once_with_file_and_line() {
+    let unknown_key = VALID_RULE.replace("category = \"custom\"", "category = \"custom\"\ncolour = \"red\"");
+    let bad_severity = VALID_RULE.replace("custom-no-web-scope", "second").replace("severity = \"low\"", "severity = \"urgent\"");
+    let bad_cel = VALID_RULE.replace("custom-no-web-scope", "third").replace("fail_if = \"'web' in app.oauth.scopes\"", "fail_if = \"app.oauth.scopes ==\"");
+    let typo = VALID_RULE.replace("custom-no-web-scope", "fourth").replace("app.oauth.scopes\"\nexpected", "app.oauth.scope\"\nexpected");
+    let folder = write_rules(&[("a.toml", &unknown_key), ("b.toml", &bad_severity), ("c.toml", &bad_cel), ("d.toml", &typo)]);
+    let output = sfaudit(&["rules", "list", "--rules-dir", &folder.path().display().to_string()]);
+    assert_eq!(code(&output), 2);
+    let errors = stderr(&output);
+    assert!(errors.contains("4 rule file problem(s)"), "{errors}");
+    assert!(errors.contains("a.toml:10:") && errors.contains("colour"), "{errors}");
+    assert!(errors.contains("b.toml:6:") && errors.contains("'urgent'"), "{errors}");
+    assert!(errors.contains("c.toml:12:") && errors.contains("syntax error"), "{errors}");
+    assert!(errors.contains("d.toml:13:") && errors.contains("app.oauth.scope'"), "{errors}");
+}
+
+#[test]
+fn rules_list_and_explain_describe_the_pack() {
+    let output = sfaudit(&["rules", "list"]);
+    assert_eq!(code(&output), 0);
+    let list = stdout(&output);
+    assert!(list.contains("certificate-expired") && list.contains("cert_expiry_high_days = 30"), "{list}");
+    let output = sfaudit(&["rules", "explain", "certificate-expired"]);
+    let explain = stdout(&output);
+    for heading in ["Control:", "Threat scenarios", "Remediation", "CVSS"] {
+        assert!(explain.contains(heading), "{heading} missing:\n{explain}");
+    }
+    let output = sfaudit(&["rules", "explain", "no-such-rule"]);
+    assert_eq!(code(&output), 2);
+}
