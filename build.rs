@@ -22,7 +22,8 @@ fn main() {
     let mut files = Vec::new();
     collect(&rules_dir, &mut files);
     files.sort();
-    let mut code = String::from("/// (path relative to the repository, file text)\npub static RULE_FILES: &[(&str, &str)] = &[\n");
+    let mut code =
+        String::from("/// (path relative to the repository, file text)\npub static RULE_FILES: &[(&str, &str)] = &[\n");
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
         let relative = file.strip_prefix(&manifest_dir).expect("rule file under the manifest dir");

@@ -50,21 +50,57 @@ fn generate(root: &Path, apps: usize, certificates: &[String]) -> usize {
         } else {
             let name = format!("External_{index:05}");
             let documents = [
-                ("externalClientApps", format!("{name}.eca"), format!("<ExternalClientApplication xmlns=\"{NAMESPACE}\">\n    <contactEmail>ops@example.com</contactEmail>\n    <distributionState>Local</distributionState>\n    <label>{name}</label>\n</ExternalClientApplication>\n")),
-                ("extlClntAppOauthSettings", format!("{name}_oauth.ecaOauth"), format!("<ExtlClntAppOauthSettings xmlns=\"{NAMESPACE}\">\n    <commaSeparatedOauthScopes>Api, Web, RefreshToken</commaSeparatedOauthScopes>\n    <externalClientApplication>{name}</externalClientApplication>\n    <label>{name}_oauth</label>\n</ExtlClntAppOauthSettings>\n")),
-                ("extlClntAppGlobalOauthSets", format!("{name}_glbloauth.ecaGlblOauth"), format!("<ExtlClntAppGlobalOauthSettings xmlns=\"{NAMESPACE}\">\n    <callbackUrl>https://app{index}.example.com/callback</callbackUrl>\n    <certificate>{certificate}</certificate>\n    <consumerKey>3MVG9BENCH{index}</consumerKey>\n    <externalClientApplication>{name}</externalClientApplication>\n    <isPkceRequired>true</isPkceRequired>\n    <label>{name}_glbloauth</label>\n</ExtlClntAppGlobalOauthSettings>\n")),
-                ("extlClntAppOauthPolicies", format!("{name}_oauthPlcy.ecaOauthPlcy"), format!("<ExtlClntAppOauthConfigurablePolicies xmlns=\"{NAMESPACE}\">\n    <commaSeparatedPermissionSet>Integration_{index}</commaSeparatedPermissionSet>\n    <externalClientApplication>{name}</externalClientApplication>\n    <ipRelaxationPolicyType>Enforce</ipRelaxationPolicyType>\n    <permittedUsersPolicyType>{}</permittedUsersPolicyType>\n    <refreshTokenPolicyType>SpecificLifetime</refreshTokenPolicyType>\n    <refreshTokenValidityPeriod>90</refreshTokenValidityPeriod>\n    <refreshTokenValidityUnit>Days</refreshTokenValidityUnit>\n</ExtlClntAppOauthConfigurablePolicies>\n", if admin == "true" { "AdminApprovedPreAuthorized" } else { "AllSelfAuthorized" })),
-                ("extlClntAppPolicies", format!("{name}_plcy.ecaPlcy"), format!("<ExtlClntAppConfigurablePolicies xmlns=\"{NAMESPACE}\">\n    <externalClientApplication>{name}</externalClientApplication>\n    <isEnabled>true</isEnabled>\n    <isOauthPluginEnabled>true</isOauthPluginEnabled>\n</ExtlClntAppConfigurablePolicies>\n")),
+                (
+                    "externalClientApps",
+                    format!("{name}.eca"),
+                    format!(
+                        "<ExternalClientApplication xmlns=\"{NAMESPACE}\">\n    <contactEmail>ops@example.com</contactEmail>\n    <distributionState>Local</distributionState>\n    <label>{name}</label>\n</ExternalClientApplication>\n"
+                    ),
+                ),
+                (
+                    "extlClntAppOauthSettings",
+                    format!("{name}_oauth.ecaOauth"),
+                    format!(
+                        "<ExtlClntAppOauthSettings xmlns=\"{NAMESPACE}\">\n    <commaSeparatedOauthScopes>Api, Web, RefreshToken</commaSeparatedOauthScopes>\n    <externalClientApplication>{name}</externalClientApplication>\n    <label>{name}_oauth</label>\n</ExtlClntAppOauthSettings>\n"
+                    ),
+                ),
+                (
+                    "extlClntAppGlobalOauthSets",
+                    format!("{name}_glbloauth.ecaGlblOauth"),
+                    format!(
+                        "<ExtlClntAppGlobalOauthSettings xmlns=\"{NAMESPACE}\">\n    <callbackUrl>https://app{index}.example.com/callback</callbackUrl>\n    <certificate>{certificate}</certificate>\n    <consumerKey>3MVG9BENCH{index}</consumerKey>\n    <externalClientApplication>{name}</externalClientApplication>\n    <isPkceRequired>true</isPkceRequired>\n    <label>{name}_glbloauth</label>\n</ExtlClntAppGlobalOauthSettings>\n"
+                    ),
+                ),
+                (
+                    "extlClntAppOauthPolicies",
+                    format!("{name}_oauthPlcy.ecaOauthPlcy"),
+                    format!(
+                        "<ExtlClntAppOauthConfigurablePolicies xmlns=\"{NAMESPACE}\">\n    <commaSeparatedPermissionSet>Integration_{index}</commaSeparatedPermissionSet>\n    <externalClientApplication>{name}</externalClientApplication>\n    <ipRelaxationPolicyType>Enforce</ipRelaxationPolicyType>\n    <permittedUsersPolicyType>{}</permittedUsersPolicyType>\n    <refreshTokenPolicyType>SpecificLifetime</refreshTokenPolicyType>\n    <refreshTokenValidityPeriod>90</refreshTokenValidityPeriod>\n    <refreshTokenValidityUnit>Days</refreshTokenValidityUnit>\n</ExtlClntAppOauthConfigurablePolicies>\n",
+                        if admin == "true" { "AdminApprovedPreAuthorized" } else { "AllSelfAuthorized" }
+                    ),
+                ),
+                (
+                    "extlClntAppPolicies",
+                    format!("{name}_plcy.ecaPlcy"),
+                    format!(
+                        "<ExtlClntAppConfigurablePolicies xmlns=\"{NAMESPACE}\">\n    <externalClientApplication>{name}</externalClientApplication>\n    <isEnabled>true</isEnabled>\n    <isOauthPluginEnabled>true</isOauthPluginEnabled>\n</ExtlClntAppConfigurablePolicies>\n"
+                    ),
+                ),
             ];
             for (folder, file, text) in documents {
-                write(&base.join(folder).join(format!("{file}-meta.xml")), &format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{text}"));
+                write(
+                    &base.join(folder).join(format!("{file}-meta.xml")),
+                    &format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{text}"),
+                );
                 files += 1;
             }
         }
     }
     write(
         &base.join("settings/OauthOidc.settings-meta.xml"),
-        &format!("<OauthOidcSettings xmlns=\"{NAMESPACE}\"><blockOAuthUnPwFlow>true</blockOAuthUnPwFlow></OauthOidcSettings>"),
+        &format!(
+            "<OauthOidcSettings xmlns=\"{NAMESPACE}\"><blockOAuthUnPwFlow>true</blockOAuthUnPwFlow></OauthOidcSettings>"
+        ),
     );
     files + 1
 }
@@ -77,6 +113,7 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+#[allow(clippy::print_stdout, reason = "a benchmark reports its figures on stdout")]
 fn main() {
     let mut apps = 10_000;
     let arguments: Vec<String> = std::env::args().collect();

@@ -306,7 +306,8 @@ fn duplicate(document: &MetadataDocument, what: &str, name: &str, first: &str) -
 fn note_org_file(org: &mut OrgRecord, parsed: &ParsedFile) {
     let document = &parsed.document;
     let type_name = parsed.kind.type_name().to_string();
-    let origin = Origin { source: SourceKind::Project, path: Some(document.path.clone()), line: Some(document.root.line) };
+    let origin =
+        Origin { source: SourceKind::Project, path: Some(document.path.clone()), line: Some(document.root.line) };
     if org.origin.path.is_none() {
         org.origin = origin.clone();
     }

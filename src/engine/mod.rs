@@ -112,10 +112,9 @@ fn missing_reason(
             continue;
         };
         for (missing_path, reason) in missing {
-            let touches = rest == missing_path
-                || rest.starts_with(&format!("{missing_path}."))
-                || missing_path.starts_with(&format!("{rest}."));
-            if touches && !rest.starts_with("missing") {
+            // Reading a parent (`app.policy != null`) is fine when only a child is missing.
+            let touches = rest == missing_path || rest.starts_with(&format!("{missing_path}."));
+            if touches {
                 return Some(format!("{missing_path} is not available: {reason}"));
             }
         }
@@ -167,6 +166,16 @@ pub fn evaluate_rule(
         Ok(::cel::Value::Bool(false)) => Outcome { status: Status::Pass, actual, reason: None },
         Ok(other) => unknown(format!("rule error: `fail_if` gave {} instead of true or false", cel::display(&other))),
         Err(error) => unknown(format!("could not evaluate `fail_if`: {error}")),
+    }
+}
+
+/// The file a reviewer has to change: the one behind the first record path `fail_if` reads.
+fn result_location<'a>(rule: &Rule, resource: Resource<'a>) -> &'a Origin {
+    let first =
+        rule.fail_if.paths.iter().find_map(|path| path.strip_prefix("app.").or_else(|| path.strip_prefix("org.")));
+    match first {
+        Some(path) => crate::model::location_for(resource.origin(), resource.files(), path),
+        None => resource.origin(),
     }
 }
 
@@ -259,7 +268,7 @@ fn evaluate_resource(
                 title: rule.meta.title.clone(),
                 category: rule.meta.category.clone(),
                 resource: ResourceRef { kind, name: resource.name().to_string(), label: resource.label().to_string() },
-                location: resource.origin().clone(),
+                location: result_location(rule, resource).clone(),
                 actual: outcome.actual,
                 expected: rule.meta.expected.clone(),
                 reason: outcome.reason,

@@ -146,6 +146,32 @@ mod tests {
     }
 
     #[test]
+    fn accepts_pem_single_line_and_wrapped_base64_alike() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo-org/certs/payments.crt");
+        let pem = std::fs::read_to_string(path).expect("demo certificate");
+        let body: Vec<&str> = pem.lines().filter(|line| !line.starts_with("-----")).collect();
+        let as_of = EvaluationDate::parse_relative_to("2026-12-01", OffsetDateTime::now_utc()).expect("date");
+        let parsed = [pem.clone(), body.concat(), body.join("\n"), format!("  {}\r\n", body.join("\r\n"))]
+            .map(|text| parse_certificate(&text, &as_of).expect("certificate parses"));
+        assert!(parsed.iter().all(|certificate| certificate == &parsed[0]));
+        let certificate = &parsed[0];
+        assert_eq!(certificate.not_after, "2028-02-29T00:00:00Z");
+        assert_eq!(certificate.days_until_expiry, 455);
+        assert_eq!(certificate.key_bits, Some(2048));
+        assert_eq!(certificate.signature_algorithm, "sha256WithRSAEncryption");
+        assert!(certificate.self_signed);
+    }
+
+    #[test]
+    fn truncated_der_is_an_error() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo-org/certs/payments.crt");
+        let pem = std::fs::read_to_string(path).expect("demo certificate");
+        let body: String = pem.lines().filter(|line| !line.starts_with("-----")).collect();
+        let as_of = EvaluationDate::now();
+        assert!(matches!(parse_certificate(&body[..400], &as_of), Err(CertificateError::Der(_))));
+    }
+
+    #[test]
     fn rejects_empty_and_non_base64_text() {
         assert_eq!(decode_certificate_text("  \n "), Err(CertificateError::Empty));
         assert!(matches!(decode_certificate_text("not*base64"), Err(CertificateError::Base64(_))));

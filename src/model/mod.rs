@@ -289,48 +289,73 @@ pub enum Resource<'a> {
     Org(&'a OrgRecord),
 }
 
-impl Resource<'_> {
-    pub fn kind(&self) -> ResourceKind {
+impl<'a> Resource<'a> {
+    pub fn kind(self) -> ResourceKind {
         match self {
             Self::App(app) => app.kind,
             Self::Org(org) => org.kind,
         }
     }
 
-    pub fn name(&self) -> &str {
+    pub fn name(self) -> &'a str {
         match self {
             Self::App(app) => &app.name,
             Self::Org(org) => &org.name,
         }
     }
 
-    pub fn label(&self) -> &str {
+    pub fn label(self) -> &'a str {
         match self {
             Self::App(app) => &app.label,
             Self::Org(org) => &org.name,
         }
     }
 
-    pub fn origin(&self) -> &Origin {
+    pub fn origin(self) -> &'a Origin {
         match self {
             Self::App(app) => &app.origin,
             Self::Org(org) => &org.origin,
         }
     }
 
-    pub fn missing(&self) -> &BTreeMap<String, String> {
+    pub fn missing(self) -> &'a BTreeMap<String, String> {
         match self {
             Self::App(app) => &app.missing,
             Self::Org(org) => &org.missing,
         }
     }
 
-    pub fn files(&self) -> &BTreeMap<String, Origin> {
+    pub fn files(self) -> &'a BTreeMap<String, Origin> {
         match self {
             Self::App(app) => &app.files,
             Self::Org(org) => &org.files,
         }
     }
+}
+
+/// Which metadata type holds the data behind a record path, so a result can point at the file
+/// a reviewer has to change. Longest prefix wins; unlisted paths point at the record's origin.
+const FIELD_FILES: &[(&str, &str)] = &[
+    ("enabled", "ExtlClntAppConfigurablePolicies"),
+    ("oauth.scopes", "ExtlClntAppOauthSettings"),
+    ("oauth.client_credentials_user", "ExtlClntAppOauthConfigurablePolicies"),
+    ("oauth", "ExtlClntAppGlobalOauthSettings"),
+    ("certificate", "ExtlClntAppGlobalOauthSettings"),
+    ("policy", "ExtlClntAppOauthConfigurablePolicies"),
+    ("source_control.global_oauth_settings_file", "ExtlClntAppGlobalOauthSettings"),
+    ("source_control.consumer_secret_file", "ExtlClntAppGlobalOauthSettings"),
+    ("oauth_oidc", "OauthOidcSettings"),
+    ("connected_app_settings", "ConnectedAppSettings"),
+];
+
+/// The file behind `path` (a record path without its root, e.g. `policy.permitted_users`).
+pub fn location_for<'a>(origin: &'a Origin, files: &'a BTreeMap<String, Origin>, path: &str) -> &'a Origin {
+    FIELD_FILES
+        .iter()
+        .filter(|(prefix, _)| path == *prefix || path.starts_with(&format!("{prefix}.")))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .and_then(|(_, type_name)| files.get(*type_name))
+        .unwrap_or(origin)
 }
 
 impl Inventory {

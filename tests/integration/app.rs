@@ -32,8 +32,18 @@ fn as_of_moves_certificate_findings_in_time() {
 fn params_change_thresholds_and_unknown_params_are_refused() {
     let devops = realworld_root().join("N-P-N-P__SFDX-SFDX").display().to_string();
     let output = sfaudit(&[
-        "scan", &devops, "--as-of", "2026-05-01", "--format", "json", "--fail-on", "none",
-        "--param", "cert_expiry_high_days=120", "--param", "cert_expiry_medium_days=180",
+        "scan",
+        &devops,
+        "--as-of",
+        "2026-05-01",
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--param",
+        "cert_expiry_high_days=120",
+        "--param",
+        "cert_expiry_medium_days=180",
     ]);
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(status_of(&document, "certificate-expires-within-30-days", "Devops_JWT").as_deref(), Some("fail"));
@@ -46,7 +56,18 @@ fn params_change_thresholds_and_unknown_params_are_refused() {
 fn several_formats_go_to_an_output_folder() {
     let folder = tempfile::tempdir().expect("temp dir");
     let dir = folder.path().display().to_string();
-    let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "table,json", "--output-dir", &dir, "--fail-on", "none"]);
+    let output = sfaudit(&[
+        "scan",
+        DEMO,
+        "--as-of",
+        DEMO_AS_OF,
+        "--format",
+        "table,json",
+        "--output-dir",
+        &dir,
+        "--fail-on",
+        "none",
+    ]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(stdout(&output).is_empty());
     let json = std::fs::read_to_string(folder.path().join("sfaudit-report.json")).expect("json written");
@@ -61,7 +82,18 @@ fn a_consumer_secret_in_source_is_flagged_but_never_printed() {
     let secret = "DEMO0SECRET0NOT0REAL";
     let folder = tempfile::tempdir().expect("temp dir");
     let dir = folder.path().display().to_string();
-    let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "table,json", "--output-dir", &dir, "--fail-on", "none"]);
+    let output = sfaudit(&[
+        "scan",
+        DEMO,
+        "--as-of",
+        DEMO_AS_OF,
+        "--format",
+        "table,json",
+        "--output-dir",
+        &dir,
+        "--fail-on",
+        "none",
+    ]);
     assert_eq!(code(&output), 0);
     let document = scan_json(DEMO, DEMO_AS_OF);
     assert_eq!(status_of(&document, "consumer-secret-in-source", "Partner_Portal_SSO").as_deref(), Some("fail"));
@@ -95,11 +127,33 @@ fn a_hostile_app_name_cannot_inject_terminal_escapes() {
 fn snapshot_of_a_json_result_evaluates_the_same() {
     let folder = tempfile::tempdir().expect("temp dir");
     let saved = folder.path().join("results.json");
-    let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "json", "--output", &saved.display().to_string(), "--fail-on", "none"]);
+    let output = sfaudit(&[
+        "scan",
+        DEMO,
+        "--as-of",
+        DEMO_AS_OF,
+        "--format",
+        "json",
+        "--output",
+        &saved.display().to_string(),
+        "--fail-on",
+        "none",
+    ]);
     assert_eq!(code(&output), 0);
-    let replay = sfaudit(&["scan", "--snapshot", &saved.display().to_string(), "--as-of", DEMO_AS_OF, "--format", "json", "--fail-on", "none"]);
+    let replay = sfaudit(&[
+        "scan",
+        "--snapshot",
+        &saved.display().to_string(),
+        "--as-of",
+        DEMO_AS_OF,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
     assert_eq!(code(&replay), 0, "{}", stderr(&replay));
-    let original: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("json");
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("json");
     let replayed: serde_json::Value = serde_json::from_slice(&replay.stdout).expect("json");
     assert_eq!(original["results"], replayed["results"]);
     assert_eq!(original["summary"], replayed["summary"]);

@@ -34,7 +34,10 @@ fn realworld_known_facts_show_up() {
     assert_eq!(status_of(&backup, "app-self-authorization-allowed", "Alteryx_Test").as_deref(), Some("fail"));
     assert_eq!(status_of(&backup, "full-scope-granted", "GCP_Connected_Clients").as_deref(), Some("fail"));
     assert_eq!(status_of(&backup, "ip-restrictions-bypassed", "DDC_Community").as_deref(), Some("fail"));
-    assert_eq!(status_of(&backup, "preauthorized-via-system-administrator", "SalesforcepagelayoutAPI").as_deref(), Some("fail"));
+    assert_eq!(
+        status_of(&backup, "preauthorized-via-system-administrator", "SalesforcepagelayoutAPI").as_deref(),
+        Some("fail")
+    );
     let apps = backup["inventory"]["apps"].as_array().expect("apps");
     assert_eq!(apps.len(), 8);
     let service_now = apps.iter().find(|app| app["name"] == "Service_Now_Integration_Consumers").expect("app");
@@ -50,7 +53,10 @@ fn realworld_known_facts_show_up() {
     assert_eq!(status_of(&devops, "certificate-expires-within-30-days", "Devops_JWT").as_deref(), Some("pass"));
     assert_eq!(status_of(&devops, "certificate-expired", "Devops_JWT").as_deref(), Some("fail"));
     assert_eq!(status_of(&devops, "preauthorized-via-system-administrator", "Devops_JWT").as_deref(), Some("fail"));
-    assert_eq!(status_of(&devops, "org-username-password-flow-not-blocked", "N-P-N-P__SFDX-SFDX").as_deref(), Some("fail"));
+    assert_eq!(
+        status_of(&devops, "org-username-password-flow-not-blocked", "N-P-N-P__SFDX-SFDX").as_deref(),
+        Some("fail")
+    );
 
     let token_exchange = scan_json(&realworld("lekkimworld__salesforce-tokenexchange-poc"), "2026-11-23");
     let org = "lekkimworld__salesforce-tokenexchange-poc";
@@ -121,7 +127,10 @@ fn unknown_enum_value_lists_the_known_values() {
 #[test]
 fn empty_binary_and_oversized_files_are_refused() {
     assert_input_error(scan_files(&[(CONNECTED_APP, b"")]), &[CONNECTED_APP, "empty"]);
-    assert_input_error(scan_files(&[(CONNECTED_APP, &[0x00, 0xff, 0xfe, 0x9c, 0x00, 0x01])]), &[CONNECTED_APP, "UTF-8"]);
+    assert_input_error(
+        scan_files(&[(CONNECTED_APP, &[0x00, 0xff, 0xfe, 0x9c, 0x00, 0x01])]),
+        &[CONNECTED_APP, "UTF-8"],
+    );
     let mut huge = connected_app("");
     huge.resize(5 * 1024 * 1024, b' ');
     assert_input_error(scan_files(&[(CONNECTED_APP, &huge)]), &[CONNECTED_APP, "limit of 4194304 bytes"]);
@@ -133,7 +142,10 @@ fn every_bad_file_is_reported_in_one_run() {
     let (code, _, stderr) = scan_files(&[
         (CONNECTED_APP, &xml),
         ("connectedApps/Empty.connectedApp-meta.xml", b""),
-        ("settings/OauthOidc.settings-meta.xml", b"<OauthOidcSettings><blockOAuthUnPwFlow>maybe</blockOAuthUnPwFlow></OauthOidcSettings>"),
+        (
+            "settings/OauthOidc.settings-meta.xml",
+            b"<OauthOidcSettings><blockOAuthUnPwFlow>maybe</blockOAuthUnPwFlow></OauthOidcSettings>",
+        ),
     ]);
     assert_eq!(code, 2);
     assert!(stderr.contains("3 input problem(s)"), "{stderr}");
@@ -177,9 +189,10 @@ fn missing_policy_file_gives_unknown_naming_what_is_missing() {
     let header = b"<ExternalClientApplication xmlns=\"http://soap.sforce.com/2006/04/metadata\"><label>Solo</label></ExternalClientApplication>";
     let settings = b"<ExtlClntAppOauthSettings xmlns=\"http://soap.sforce.com/2006/04/metadata\"><commaSeparatedOauthScopes>Api</commaSeparatedOauthScopes><externalClientApplication>Solo</externalClientApplication></ExtlClntAppOauthSettings>";
     let folder = tempfile::tempdir().expect("temp dir");
-    for (path, content) in
-        [("externalClientApps/Solo.eca-meta.xml", &header[..]), ("extlClntAppOauthSettings/Solo_oauth.ecaOauth-meta.xml", &settings[..])]
-    {
+    for (path, content) in [
+        ("externalClientApps/Solo.eca-meta.xml", &header[..]),
+        ("extlClntAppOauthSettings/Solo_oauth.ecaOauth-meta.xml", &settings[..]),
+    ] {
         let full = folder.path().join(path);
         std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
         std::fs::write(full, content).expect("write");
@@ -211,7 +224,10 @@ fn metadata_api_format_is_read_too() {
     }
     let document = scan_json(&folder.path().display().to_string(), "2026-11-23");
     assert_eq!(document["inventory"]["apps"].as_array().expect("apps").len(), 8);
-    assert_eq!(status_of(&document, "certificate-expired", "Service_Now_Integration_Consumers").as_deref(), Some("fail"));
+    assert_eq!(
+        status_of(&document, "certificate-expired", "Service_Now_Integration_Consumers").as_deref(),
+        Some("fail")
+    );
 }
 
 #[test]

@@ -79,17 +79,24 @@ fn a_rules_dir_adds_rules_that_run_in_scans() {
     let dir = folder.path().display().to_string();
     let output = sfaudit(&["rules", "test", &dir]);
     assert_eq!(code(&output), 0, "{}", stdout(&output));
-    let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--rules-dir", &dir, "--format", "json", "--fail-on", "none"]);
+    let output =
+        sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--rules-dir", &dir, "--format", "json", "--fail-on", "none"]);
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
-    assert_eq!(crate::common::status_of(&document, "custom-no-web-scope", "CI_Deploy_Pipeline").as_deref(), Some("fail"));
+    assert_eq!(
+        crate::common::status_of(&document, "custom-no-web-scope", "CI_Deploy_Pipeline").as_deref(),
+        Some("fail")
+    );
     assert_eq!(crate::common::status_of(&document, "custom-no-web-scope", "Payments_Gateway").as_deref(), Some("pass"));
 }
 
 #[test]
 fn a_rules_dir_rule_overrides_the_builtin_with_the_same_id() {
-    let overriding = VALID_RULE.replace("custom-no-web-scope", "full-scope-granted").replace("severity = \"low\"", "severity = \"info\"");
+    let overriding = VALID_RULE
+        .replace("custom-no-web-scope", "full-scope-granted")
+        .replace("severity = \"low\"", "severity = \"info\"");
     let folder = write_rules(&[("override.toml", &overriding)]);
-    let output = sfaudit(&["rules", "explain", "full-scope-granted", "--rules-dir", &folder.path().display().to_string()]);
+    let output =
+        sfaudit(&["rules", "explain", "full-scope-granted", "--rules-dir", &folder.path().display().to_string()]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(stdout(&output).contains("Informational (info)"), "{}", stdout(&output));
     assert!(stdout(&output).contains("override.toml"), "{}", stdout(&output));
@@ -98,18 +105,24 @@ fn a_rules_dir_rule_overrides_the_builtin_with_the_same_id() {
 #[test]
 fn every_rule_file_problem_is_reported_at_once_with_file_and_line() {
     let unknown_key = VALID_RULE.replace("category = \"custom\"", "category = \"custom\"\ncolour = \"red\"");
-    let bad_severity = VALID_RULE.replace("custom-no-web-scope", "second").replace("severity = \"low\"", "severity = \"urgent\"");
-    let bad_cel = VALID_RULE.replace("custom-no-web-scope", "third").replace("fail_if = \"'web' in app.oauth.scopes\"", "fail_if = \"app.oauth.scopes ==\"");
-    let typo = VALID_RULE.replace("custom-no-web-scope", "fourth").replace("app.oauth.scopes\"\nexpected", "app.oauth.scope\"\nexpected");
-    let folder = write_rules(&[("a.toml", &unknown_key), ("b.toml", &bad_severity), ("c.toml", &bad_cel), ("d.toml", &typo)]);
+    let bad_severity =
+        VALID_RULE.replace("custom-no-web-scope", "second").replace("severity = \"low\"", "severity = \"urgent\"");
+    let bad_cel = VALID_RULE
+        .replace("custom-no-web-scope", "third")
+        .replace("fail_if = \"'web' in app.oauth.scopes\"", "fail_if = \"app.oauth.scopes ==\"");
+    let typo = VALID_RULE
+        .replace("custom-no-web-scope", "fourth")
+        .replace("app.oauth.scopes\"\nexpected", "app.oauth.scope\"\nexpected");
+    let folder =
+        write_rules(&[("a.toml", &unknown_key), ("b.toml", &bad_severity), ("c.toml", &bad_cel), ("d.toml", &typo)]);
     let output = sfaudit(&["rules", "list", "--rules-dir", &folder.path().display().to_string()]);
     assert_eq!(code(&output), 2);
     let errors = stderr(&output);
     assert!(errors.contains("4 rule file problem(s)"), "{errors}");
-    assert!(errors.contains("a.toml:10:") && errors.contains("colour"), "{errors}");
-    assert!(errors.contains("b.toml:6:") && errors.contains("'urgent'"), "{errors}");
-    assert!(errors.contains("c.toml:12:") && errors.contains("syntax error"), "{errors}");
-    assert!(errors.contains("d.toml:13:") && errors.contains("app.oauth.scope'"), "{errors}");
+    assert!(errors.contains("a.toml:8:") && errors.contains("colour"), "{errors}");
+    assert!(errors.contains("b.toml:5:") && errors.contains("'urgent'"), "{errors}");
+    assert!(errors.contains("c.toml:10:") && errors.contains("syntax error"), "{errors}");
+    assert!(errors.contains("d.toml:11:") && errors.contains("app.oauth.scope'"), "{errors}");
 }
 
 #[test]
