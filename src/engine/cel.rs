@@ -74,8 +74,25 @@ impl Bindings {
         org: &serde_json::Value,
         params: &serde_json::Value,
     ) -> Result<Self, String> {
-        let convert = |value: &serde_json::Value| cel::to_value(value).map_err(|error| error.to_string());
-        Ok(Self { env, app: convert(app)?, org: convert(org)?, params: convert(params)? })
+        Ok(Self { env, app: to_cel(app), org: to_cel(org), params: to_cel(params) })
+    }
+}
+
+/// JSON → CEL with every whole number as a signed `int`: serde would turn positive numbers into
+/// `uint`, and then `int(x) - 1` style arithmetic and unary minus trip rule authors.
+pub fn to_cel(value: &serde_json::Value) -> Value {
+    match value {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(flag) => Value::Bool(*flag),
+        serde_json::Value::Number(number) => match number.as_i64() {
+            Some(integer) => Value::Int(integer),
+            None => Value::Float(number.as_f64().unwrap_or(f64::NAN)),
+        },
+        serde_json::Value::String(text) => Value::from(text.as_str()),
+        serde_json::Value::Array(items) => Value::from(items.iter().map(to_cel).collect::<Vec<Value>>()),
+        serde_json::Value::Object(map) => Value::from(
+            map.iter().map(|(key, value)| (key.clone(), to_cel(value))).collect::<std::collections::HashMap<String, Value>>(),
+        ),
     }
 }
 

@@ -65,6 +65,24 @@ pub struct RuleResult {
     pub reason: Option<String>,
     /// Stable across runs for the same rule and resource, for baselines and SARIF.
     pub fingerprint: String,
+    /// Set when a suppression covers this result: it is still reported, but does not fail the gate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
+}
+
+/// Why a result is accepted as a known risk, as written in the suppression that matched it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// `YYYY-MM-DD`; after this date the suppression no longer applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Where the suppression is written (`sfaudit.toml:12`).
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -273,6 +291,7 @@ fn evaluate_resource(
                 expected: rule.meta.expected.clone(),
                 reason: outcome.reason,
                 fingerprint: fingerprint(&rule.meta.id, kind, resource.name()),
+                suppression: None,
             }
         })
         .collect()

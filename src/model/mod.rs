@@ -183,7 +183,7 @@ pub struct RefreshToken {
     pub policy: RefreshTokenPolicy,
     pub period: Option<i64>,
     pub unit: Option<TimeUnit>,
-    /// The period converted to days (months count as 31 days, hours round up to a day).
+    /// The period converted to days (a month is 365/12 days, rounded up; hours round up to a day).
     pub max_days: Option<i64>,
 }
 
@@ -209,7 +209,7 @@ impl TimeUnit {
         match self {
             Self::Hours => (period + 23) / 24,
             Self::Days => period,
-            Self::Months => period.saturating_mul(31),
+            Self::Months => period.saturating_mul(365).saturating_add(11) / 12,
         }
     }
 }
