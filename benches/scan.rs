@@ -122,6 +122,11 @@ fn main() {
     }
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let folder = tempfile::tempdir().expect("temp dir");
+    // `--keep DIR` also writes the generated project to DIR, to profile the CLI on it.
+    if let Some(position) = arguments.iter().position(|argument| argument == "--keep") {
+        let keep = Path::new(arguments.get(position + 1).expect("--keep DIR"));
+        generate(keep, apps, &certificates(repo));
+    }
     let generate_started = Instant::now();
     let files = generate(folder.path(), apps, &certificates(repo));
     let generate_seconds = generate_started.elapsed().as_secs_f64();
@@ -134,9 +139,14 @@ fn main() {
     let loaded = started.elapsed();
     let inventory = sfaudit::collect::project::collect_project(folder.path(), &as_of).expect("scan succeeds");
     let collected = started.elapsed();
+    let rss_after_collect = peak_rss_mib();
     let scan = sfaudit::app::evaluate(inventory, &rules, version, &as_of, FailOn::Severity(Severity::High));
     let evaluated = started.elapsed();
-    let json = sfaudit::report::json::render(&scan.report());
+    let rss_after_evaluate = peak_rss_mib();
+    let json_path = folder.path().join("results.json");
+    let mut json_file = std::fs::File::create(&json_path).expect("create results.json");
+    sfaudit::report::json::write(&scan.report(), &mut json_file).expect("write results.json");
+    let json_bytes = std::fs::metadata(&json_path).map(|metadata| metadata.len()).unwrap_or_default();
     let table = sfaudit::report::table::render(&scan.report(), None);
     let total = started.elapsed();
 
@@ -153,12 +163,14 @@ fn main() {
             "load_rules": loaded.as_secs_f64(),
             "collect": (collected - loaded).as_secs_f64(),
             "evaluate": (evaluated - collected).as_secs_f64(),
-            "render_json_and_table": (total - evaluated).as_secs_f64(),
+            "write_json_file_and_render_table": (total - evaluated).as_secs_f64(),
         },
-        "json_report_bytes": json.len(),
+        "json_report_bytes": json_bytes,
         "table_report_bytes": table.len(),
         "peak_rss_mib": peak_rss_mib(),
         "peak_rss_mib_before_scan": rss_before_scan,
+        "peak_rss_mib_after_collect": rss_after_collect,
+        "peak_rss_mib_after_evaluate": rss_after_evaluate,
         "targets": {"scan_wall_seconds": 2.0, "peak_rss_mib": 300.0},
     });
     println!("{}", serde_json::to_string_pretty(&figures).expect("figures serialize"));

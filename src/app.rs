@@ -3,7 +3,7 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use crate::cli::{Cli, Command, FailOn, FormatName, RuleOptions, RulesCommand, ScanArgs};
+use crate::cli::{Cli, Command, FailOn, OutputOptions, ReportArgs, RuleOptions, RulesCommand, ScanArgs};
 use crate::collect;
 use crate::engine::{self, RuleSet, RuleSource, Status, fixtures, rule};
 use crate::error::{Error, exit};
@@ -11,8 +11,12 @@ use crate::model::{EvaluationDate, Inventory};
 use crate::report::{self, Report, RulePackInfo, RunInfo, ToolInfo};
 
 pub fn run(cli: &Cli) -> Result<u8, Error> {
+    crate::logging::set_verbosity(cli.verbose);
     match &cli.command {
+        Command::Collect(args) => crate::live::collect_command(args),
+        Command::Login(args) => crate::live::login_command(args),
         Command::Scan(args) => scan(args),
+        Command::Report(args) => rerender(args),
         Command::Rules(command) => rules(command),
     }
 }
@@ -43,18 +47,13 @@ pub fn load_rules(options: &RuleOptions) -> Result<(RuleSet, String), Error> {
 }
 
 fn scan(args: &ScanArgs) -> Result<u8, Error> {
-    if args.output.is_some() && args.format.len() > 1 {
-        return Err(Error::usage(
-            "--output takes one format",
-            "use --output-dir to write several formats, one file each",
-        ));
-    }
+    check_output_options(&args.output)?;
     let as_of = args.as_of.unwrap_or_else(EvaluationDate::now);
     let (rules, rule_pack_version) = load_rules(&args.rules)?;
     let inventory = collect_inventory(args, &as_of)?;
     let scan = evaluate(inventory, &rules, rule_pack_version, &as_of, args.fail_on);
-    write_reports(args, &scan.report())?;
-    Ok(gate(&scan.results, args.fail_on))
+    write_reports(&args.output, &scan.report())?;
+    Ok(crate::live::incomplete_gate(&scan.inventory, args.allow_incomplete, gate(&scan.results, args.fail_on)))
 }
 
 /// A finished evaluation: everything the renderers need.
@@ -92,6 +91,9 @@ pub fn evaluate(
 }
 
 fn collect_inventory(args: &ScanArgs, as_of: &EvaluationDate) -> Result<Inventory, Error> {
+    if args.org {
+        return crate::live::collect_inventory(&args.connection, as_of);
+    }
     if let Some(snapshot) = &args.snapshot {
         let mut inventory = collect::read_snapshot(snapshot).map_err(|error| Error::Input(vec![error]))?;
         inventory.refresh_dates(as_of);
@@ -107,34 +109,62 @@ fn collect_inventory(args: &ScanArgs, as_of: &EvaluationDate) -> Result<Inventor
     collect::project::collect_project(&path, as_of).map_err(Error::Input)
 }
 
-fn write_reports(args: &ScanArgs, report: &Report<'_>) -> Result<(), Error> {
-    let render = |format: FormatName, width: Option<u16>| match format {
-        FormatName::Table => report::table::render(report, width),
-        FormatName::Json => report::json::render(report),
-    };
-    if let Some(directory) = &args.output_dir {
+fn check_output_options(options: &OutputOptions) -> Result<(), Error> {
+    if options.output.is_some() && options.format.len() > 1 {
+        return Err(Error::usage(
+            "--output takes one format",
+            "use --output-dir to write several formats, one file each",
+        ));
+    }
+    Ok(())
+}
+
+fn write_reports(options: &OutputOptions, report: &Report<'_>) -> Result<(), Error> {
+    if let Some(directory) = &options.output_dir {
         std::fs::create_dir_all(directory)
             .map_err(|source| Error::Output { path: directory.display().to_string(), source })?;
-        for format in &args.format {
-            let path = directory.join(format!("sfaudit-report.{}", format.extension()));
-            write_file(&path, &render(*format, None))?;
+        for format in &options.format {
+            write_file(&directory.join(format!("sfaudit-report.{}", format.extension())), *format, report)?;
         }
         return Ok(());
     }
-    if let Some(path) = &args.output {
-        return write_file(path, &render(args.format[0], None));
+    if let Some(path) = &options.output {
+        return write_file(path, options.format[0], report);
     }
-    let mut stdout = std::io::stdout().lock();
-    for format in &args.format {
-        stdout
-            .write_all(render(*format, None).as_bytes())
+    let stdout = std::io::stdout();
+    // Wrap the table to the terminal; when piped or redirected, never wrap, so output is stable.
+    let width = std::io::IsTerminal::is_terminal(&stdout).then(|| comfy_table::Table::new().width()).flatten();
+    let mut stdout = stdout.lock();
+    for format in &options.format {
+        report::write(*format, report, width, &mut stdout)
             .map_err(|source| Error::Output { path: "standard output".to_string(), source })?;
     }
     Ok(())
 }
 
-fn write_file(path: &Path, text: &str) -> Result<(), Error> {
-    std::fs::write(path, text).map_err(|source| Error::Output { path: path.display().to_string(), source })
+/// `sfaudit report --from results.json`: the saved result rendered again, no scan.
+fn rerender(args: &ReportArgs) -> Result<u8, Error> {
+    check_output_options(&args.output)?;
+    let shown = args.from.display().to_string();
+    let text = std::fs::read_to_string(&args.from).map_err(|error| {
+        Error::Input(vec![collect::CollectError::at(&shown, None, format!("cannot read: {error}"), "check the path")])
+    })?;
+    let loaded = report::json::parse(&text).map_err(|message| {
+        Error::Input(vec![collect::CollectError::at(
+            &shown,
+            None,
+            message,
+            "pass a file written by `sfaudit scan --format json`",
+        )])
+    })?;
+    write_reports(&args.output, &loaded.report())?;
+    Ok(exit::OK)
+}
+
+fn write_file(path: &Path, format: report::Format, report: &Report<'_>) -> Result<(), Error> {
+    let error = |source| Error::Output { path: path.display().to_string(), source };
+    let mut file = std::fs::File::create(path).map_err(error)?;
+    report::write(format, report, None, &mut file).map_err(error)
 }
 
 /// Exit 1 when any result fails at or above the threshold.

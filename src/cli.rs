@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::engine::Severity;
 use crate::model::EvaluationDate;
+use crate::report::Format;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -18,30 +19,47 @@ use crate::model::EvaluationDate;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Log API calls to standard error (-v), with retries, re-logins and API usage (-vv); never headers or tokens
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan a Salesforce DX project or Metadata API folder and report on every OAuth app
     Scan(ScanArgs),
+    /// Render a saved JSON result again in other formats, without scanning
+    Report(ReportArgs),
+    /// Pull an org's inventory into a snapshot file (audit evidence), without evaluating rules
+    Collect(crate::live::CollectArgs),
+    /// Prove the JWT bearer login works: prints org id, user and instance (never the token)
+    Login(crate::live::LoginArgs),
     /// List, explain and test the rules
     #[command(subcommand)]
     Rules(RulesCommand),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatName {
-    Table,
-    Json,
+/// Where reports go and in which formats; shared by `scan` and `report`.
+#[derive(Debug, Clone, Args)]
+pub struct OutputOptions {
+    /// Output format(s), repeatable or comma-separated: table, json, html, markdown, sarif, junit, csv
+    #[arg(long, short = 'f', env = "SFAUDIT_FORMAT", value_enum, value_delimiter = ',', default_value = "table")]
+    pub format: Vec<Format>,
+    /// Write the report to this file instead of standard output (one format only)
+    #[arg(long, short = 'o', env = "SFAUDIT_OUTPUT", value_name = "FILE", conflicts_with = "output_dir")]
+    pub output: Option<PathBuf>,
+    /// Write one file per format into this folder (sfaudit-report.<ext>)
+    #[arg(long, env = "SFAUDIT_OUTPUT_DIR", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
 }
 
-impl FormatName {
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::Table => "txt",
-            Self::Json => "json",
-        }
-    }
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A JSON result written by `sfaudit scan --format json`
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    #[command(flatten)]
+    pub output: OutputOptions,
 }
 
 /// `--fail-on`: a severity, or `none` for report-only runs.
@@ -93,20 +111,22 @@ fn parse_param(text: &str) -> Result<(String, String), String> {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Project folder: a Salesforce DX project (sfdx-project.json) or any folder of metadata
-    #[arg(value_name = "PATH", conflicts_with = "snapshot")]
+    #[arg(value_name = "PATH", conflicts_with_all = ["snapshot", "org"])]
     pub path: Option<PathBuf>,
     /// Evaluate a snapshot or JSON result written by an earlier run instead of a folder
-    #[arg(long, env = "SFAUDIT_SNAPSHOT", value_name = "FILE")]
+    #[arg(long, env = "SFAUDIT_SNAPSHOT", value_name = "FILE", conflicts_with = "org")]
     pub snapshot: Option<PathBuf>,
-    /// Output format(s), repeatable or comma-separated
-    #[arg(long, short = 'f', env = "SFAUDIT_FORMAT", value_enum, value_delimiter = ',', default_value = "table")]
-    pub format: Vec<FormatName>,
-    /// Write the report to this file instead of standard output (one format only)
-    #[arg(long, short = 'o', env = "SFAUDIT_OUTPUT", value_name = "FILE", conflicts_with = "output_dir")]
-    pub output: Option<PathBuf>,
-    /// Write one file per format into this folder (sfaudit-report.<ext>)
-    #[arg(long, env = "SFAUDIT_OUTPUT_DIR", value_name = "DIR")]
-    pub output_dir: Option<PathBuf>,
+    /// Scan a live org through the JWT bearer flow (see the login flags below)
+    #[arg(long)]
+    pub org: bool,
+    #[command(flatten)]
+    pub connection: crate::live::OrgArgs,
+    /// With --org or --snapshot: exit normally even when some data could not be read
+    /// (results needing it are `unknown`); otherwise an incomplete scan exits 3
+    #[arg(long, env = "SFAUDIT_ALLOW_INCOMPLETE")]
+    pub allow_incomplete: bool,
+    #[command(flatten)]
+    pub output: OutputOptions,
     /// Exit 1 when a result fails at or above this severity (critical, high, medium, low, info, none)
     #[arg(long, env = "SFAUDIT_FAIL_ON", default_value = "high", value_name = "SEVERITY")]
     pub fail_on: FailOn,

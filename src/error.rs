@@ -21,6 +21,9 @@ pub enum Error {
     Usage { message: String, hint: String },
     #[error("cannot write {path}: {source}")]
     Output { path: String, source: std::io::Error },
+    /// The scan cannot be complete: login refused, API limit, an API error after retries.
+    #[error("{message}")]
+    Incomplete { message: String, hint: String },
 }
 
 fn list<T: std::fmt::Display>(items: &[T]) -> String {
@@ -33,7 +36,10 @@ impl Error {
     }
 
     pub fn exit_code(&self) -> u8 {
-        exit::USAGE
+        match self {
+            Self::Incomplete { .. } => exit::INCOMPLETE,
+            _ => exit::USAGE,
+        }
     }
 
     /// What to do about it; `None` when every item already carries its own hint.
@@ -43,6 +49,7 @@ impl Error {
             Self::Rules(_) => Some("see rules/README.md for the rule-file format".to_string()),
             Self::Usage { hint, .. } => Some(hint.clone()),
             Self::Output { .. } => Some("check that the folder exists and is writable".to_string()),
+            Self::Incomplete { hint, .. } => Some(hint.clone()),
         }
     }
 }

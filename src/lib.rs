@@ -4,12 +4,16 @@
 //! Pipeline: [`collect`] → [`model::Inventory`] → [`engine`] → [`engine::Results`] → [`report`].
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod collect;
 pub mod engine;
 pub mod error;
+pub mod live;
+pub mod logging;
 pub mod model;
 pub mod report;
+pub mod salesforce;
 
 pub use error::Error;
 

@@ -3,6 +3,7 @@
 //! Nothing here knows that rules exist.
 
 pub mod normalize;
+pub mod org;
 pub mod project;
 pub mod xml;
 

@@ -314,7 +314,7 @@ fn new_app(kind: ResourceKind, name: &str, origin: Origin) -> AppRecord {
 fn note_secret(record: &mut AppRecord, reader: &Reader<'_>, parent: &Element) {
     if parent.text_of("consumerSecret").is_some() {
         record.source_control.get_or_insert_with(empty_source_control).consumer_secret_file =
-            Some(reader.document.path.clone());
+            Some(reader.document.path.to_string());
     }
 }
 
@@ -592,7 +592,7 @@ fn fill_global_oauth(
     let root = &document.root;
     if source == SourceKind::Project {
         record.source_control.get_or_insert_with(empty_source_control).global_oauth_settings_file =
-            Some(document.path.clone());
+            Some(document.path.to_string());
     }
     note_secret(record, &reader, root);
     record.certificate = reader.certificate(root, "certificate", as_of)?;

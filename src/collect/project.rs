@@ -276,7 +276,12 @@ fn assemble(
     apps.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     Inventory {
         schema_version: crate::model::INVENTORY_SCHEMA_VERSION,
-        source: ScanSource { kind: SourceKind::Project, location: shown_root.to_string(), files_read },
+        source: ScanSource {
+            kind: SourceKind::Project,
+            location: shown_root.to_string(),
+            files_read,
+            collection: None,
+        },
         apps,
         org,
     }

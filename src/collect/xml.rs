@@ -28,7 +28,7 @@ pub struct Element {
 /// A parsed metadata file: its path relative to the scan root, and its root element.
 #[derive(Debug, Clone)]
 pub struct MetadataDocument {
-    pub path: String,
+    pub path: crate::model::Text,
     pub root: Element,
 }
 
@@ -123,7 +123,22 @@ pub fn parse_metadata(path: &str, bytes: &[u8]) -> Result<MetadataDocument, Coll
             ));
         }
     }
-    Ok(MetadataDocument { path: path.to_string(), root: convert(&document, root_node) })
+    Ok(MetadataDocument { path: path.into(), root: convert(&document, root_node) })
+}
+
+/// Converts one element of an already parsed document (a SOAP `records` element, say) into the
+/// same tree the file parser builds.
+pub fn element_from_node(document: &roxmltree::Document<'_>, node: roxmltree::Node<'_, '_>) -> Element {
+    convert(document, node)
+}
+
+/// Drops every secret-bearing element (consumer secret, private key, password) from the tree, so
+/// a secret read from an org is gone before anything else sees the record.
+pub fn remove_secrets(element: &mut Element) {
+    element.children.retain(|child| !SECRET_ELEMENTS.contains(&child.name.as_str()));
+    for child in &mut element.children {
+        remove_secrets(child);
+    }
 }
 
 fn convert(document: &roxmltree::Document<'_>, node: roxmltree::Node<'_, '_>) -> Element {

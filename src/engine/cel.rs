@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use cel::common::types::{CelBool, CelString};
 use cel::{Context, Env, Program, Value};
 
 /// A compiled expression with the record paths it reads (`app.policy.permitted_users`, …).
@@ -38,11 +39,7 @@ impl Expression {
     }
 
     pub fn evaluate(&self, bindings: &Bindings) -> Result<Value, String> {
-        let mut context = Context::with_env(Arc::clone(&bindings.env));
-        for (name, value) in [("app", &bindings.app), ("org", &bindings.org), ("params", &bindings.params)] {
-            context.add_variable_from_value(name, value.clone());
-        }
-        self.program.execute(&context).map_err(|error| error.to_string())
+        self.program.execute(&bindings.context).map_err(|error| error.to_string())
     }
 }
 
@@ -53,12 +50,10 @@ fn is_comprehension_variable(source: &str, variable: &str) -> bool {
     })
 }
 
-/// The values an expression is evaluated against, converted to CEL once per resource.
+/// The values an expression is evaluated against: one CEL context per resource, built once and
+/// shared by every rule (building it converts the whole record, the costly part of evaluation).
 pub struct Bindings {
-    env: Arc<Env>,
-    app: Value,
-    org: Value,
-    params: Value,
+    context: Context<'static, 'static>,
 }
 
 impl std::fmt::Debug for Bindings {
@@ -68,13 +63,17 @@ impl std::fmt::Debug for Bindings {
 }
 
 impl Bindings {
-    pub fn new(
-        env: Arc<Env>,
-        app: &serde_json::Value,
-        org: &serde_json::Value,
-        params: &serde_json::Value,
-    ) -> Result<Self, String> {
-        Ok(Self { env, app: to_cel(app), org: to_cel(org), params: to_cel(params) })
+    pub fn new(env: Arc<Env>, app: &serde_json::Value, org: &serde_json::Value, params: &serde_json::Value) -> Self {
+        Self::from_values(env, to_cel(app), to_cel(org), to_cel(params))
+    }
+
+    /// For callers that convert the shared `org` and `params` values once and clone them (cheap).
+    pub fn from_values(env: Arc<Env>, app: Value, org: Value, params: Value) -> Self {
+        let mut context = Context::with_env(env);
+        context.add_variable_from_value("app", app);
+        context.add_variable_from_value("org", org);
+        context.add_variable_from_value("params", params);
+        Self { context }
     }
 }
 
@@ -91,13 +90,47 @@ pub fn to_cel(value: &serde_json::Value) -> Value {
         serde_json::Value::String(text) => Value::from(text.as_str()),
         serde_json::Value::Array(items) => Value::from(items.iter().map(to_cel).collect::<Vec<Value>>()),
         serde_json::Value::Object(map) => Value::from(
-            map.iter().map(|(key, value)| (key.clone(), to_cel(value))).collect::<std::collections::HashMap<String, Value>>(),
+            map.iter()
+                .map(|(key, value)| (key.clone(), to_cel(value)))
+                .collect::<std::collections::HashMap<String, Value>>(),
         ),
     }
 }
 
+/// The standard library plus `matches` with compiled regexes cached per thread: the `cel` crate
+/// compiles the pattern on every call, which dominated evaluation time on large orgs.
 pub fn new_env() -> Arc<Env> {
-    Arc::new(Env::stdlib())
+    let mut env = Env::stdlib();
+    let registered = cel::add_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>, id = "matches")
+        .and_then(|()| cel::add_member_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>));
+    debug_assert!(registered.is_ok(), "the regex feature of cel is off, so matches is free");
+    Arc::new(env)
+}
+
+const REGEX_CACHE_LIMIT: usize = 256;
+
+thread_local! {
+    static REGEX_CACHE: std::cell::RefCell<std::collections::HashMap<String, Result<regex::Regex, String>>> =
+        std::cell::RefCell::default();
+}
+
+fn matches(text: &CelString<'_>, pattern: &CelString<'_>) -> Result<CelBool, cel::ExecutionError> {
+    REGEX_CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= REGEX_CACHE_LIMIT && !cache.contains_key(pattern.inner()) {
+            cache.clear();
+        }
+        let compiled = cache
+            .entry(pattern.inner().to_string())
+            .or_insert_with(|| regex::Regex::new(pattern.inner()).map_err(|error| error.to_string()));
+        match compiled {
+            Ok(regex) => Ok(CelBool::from(regex.is_match(text.inner()))),
+            Err(error) => Err(cel::ExecutionError::FunctionError {
+                function: "matches".to_string(),
+                message: format!("'{}' is not a valid regex: {error}", pattern.inner()),
+            }),
+        }
+    })
 }
 
 /// Shows a CEL value in the "your value" column: strings bare, lists comma-separated.
@@ -204,7 +237,7 @@ mod tests {
     fn evaluates_against_json_bindings() {
         let app = serde_json::json!({"policy": {"permitted_users": "admin_approved"}, "oauth": null});
         let bindings =
-            Bindings::new(new_env(), &app, &serde_json::json!({}), &serde_json::json!({"days": 30})).expect("bindings");
+            Bindings::new(new_env(), &app, &serde_json::json!({}), &serde_json::json!({"days": 30}));
         let expression =
             Expression::compile("app.policy.permitted_users == 'admin_approved' && params.days > 7").expect("compiles");
         assert_eq!(expression.evaluate(&bindings), Ok(Value::Bool(true)));
@@ -212,6 +245,17 @@ mod tests {
         assert!(null_member.evaluate(&bindings).is_err());
         let short_circuit = Expression::compile("app.oauth != null && app.oauth.flows.jwt_bearer").expect("compiles");
         assert_eq!(short_circuit.evaluate(&bindings), Ok(Value::Bool(false)));
+        for (source, expected) in [
+            ("app.policy.permitted_users.matches('^admin_')", true),
+            ("matches(app.policy.permitted_users, '(?i)^ADMIN')", true),
+            ("app.policy.permitted_users.matches('self')", false),
+        ] {
+            let expression = Expression::compile(source).expect("compiles");
+            assert_eq!(expression.evaluate(&bindings), Ok(Value::Bool(expected)), "{source}");
+            assert_eq!(expression.evaluate(&bindings), Ok(Value::Bool(expected)), "{source} (cached)");
+        }
+        let invalid = Expression::compile("app.policy.permitted_users.matches('(')").expect("compiles");
+        assert!(invalid.evaluate(&bindings).expect_err("bad regex").contains("not a valid regex"));
     }
 
     #[test]

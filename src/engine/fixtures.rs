@@ -92,6 +92,6 @@ fn run_one(
     params.extend(test.params.clone());
     let params = Value::Object(params.into_iter().collect());
     let app = if test.kind == ResourceKind::Org { Value::Null } else { app };
-    let bindings = cel::Bindings::new(std::sync::Arc::clone(env), &app, &org, &params)?;
+    let bindings = cel::Bindings::new(std::sync::Arc::clone(env), &app, &org, &params);
     Ok(evaluate_rule(rule, &bindings, &app_missing, &org_missing).status.as_str().to_string())
 }

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 pub use rule::{Rule, RuleError, RuleMeta, RuleSet, RuleSource, Severity};
 
-use crate::model::{Inventory, Origin, Resource, ResourceKind};
+use crate::model::{Inventory, Origin, Resource, ResourceKind, Text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -44,30 +44,30 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceRef {
     pub kind: ResourceKind,
-    pub name: String,
-    pub label: String,
+    pub name: Text,
+    pub label: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleResult {
-    pub rule_id: String,
+    pub rule_id: Text,
     pub status: Status,
     pub severity: Severity,
-    pub control: String,
-    pub title: String,
-    pub category: String,
+    pub control: Text,
+    pub title: Text,
+    pub category: Text,
     pub resource: ResourceRef,
     pub location: Origin,
     /// The "your value" column; `None` when it could not be computed.
     pub actual: Option<String>,
-    pub expected: String,
+    pub expected: Text,
     /// Why the result is not a plain pass or fail (what was missing, why it does not apply).
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
     /// Stable across runs for the same rule and resource, for baselines and SARIF.
     pub fingerprint: String,
     /// Set when a suppression covers this result: it is still reported, but does not fail the gate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<Suppression>,
+    pub suppression: Option<Box<Suppression>>,
 }
 
 /// Why a result is accepted as a known risk, as written in the suppression that matched it.
@@ -155,14 +155,7 @@ pub fn evaluate_rule(
         match when.evaluate(bindings) {
             Ok(::cel::Value::Bool(true)) => {}
             Ok(::cel::Value::Bool(false)) => {
-                return Outcome {
-                    status: Status::NotApplicable,
-                    actual: None,
-                    reason: Some(format!(
-                        "does not apply: {}",
-                        rule.when.as_ref().map_or("", |when| when.source.trim())
-                    )),
-                };
+                return Outcome { status: Status::NotApplicable, actual: None, reason: Some(not_applicable_reason(rule)) };
             }
             Ok(other) => {
                 return unknown(format!("rule error: `when` gave {} instead of true or false", cel::display(&other)));
@@ -199,8 +192,20 @@ fn result_location<'a>(rule: &Rule, resource: Resource<'a>) -> &'a Origin {
 
 pub fn fingerprint(rule_id: &str, kind: ResourceKind, name: &str) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("{rule_id}\u{0}{}\u{0}{name}", kind.as_str()).as_bytes());
-    digest.iter().take(8).map(|byte| format!("{byte:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::new()
+        .chain_update(rule_id.as_bytes())
+        .chain_update([0])
+        .chain_update(kind.as_str().as_bytes())
+        .chain_update([0])
+        .chain_update(name.as_bytes())
+        .finalize();
+    let mut text = String::with_capacity(16);
+    for byte in digest.iter().take(8) {
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    text
 }
 
 fn rule_reads_raw(rule: &Rule) -> bool {
@@ -215,21 +220,31 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
     let include_raw = rules.rules.iter().any(rule_reads_raw);
     let org_json = resource_json(Resource::Org(&inventory.org), include_raw);
     let params = Value::Object(rules.params.clone().into_iter().collect());
-    let resources: Vec<Resource<'_>> = inventory.resources().collect();
+    // Resources come sorted by kind and name and rules by id, so sorting results by these two
+    // indexes gives the documented order without comparing strings.
+    let resources: Vec<(usize, Resource<'_>)> = inventory.resources().enumerate().collect();
     let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
     let chunk_size = resources.len().div_ceil(workers).max(1);
-    let chunks: Vec<Vec<RuleResult>> = std::thread::scope(|scope| {
+    let chunks: Vec<Vec<((usize, usize), RuleResult)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = resources
             .chunks(chunk_size)
             .map(|chunk| {
                 let org_json = &org_json;
                 let params = &params;
                 scope.spawn(move || {
-                    let env = cel::new_env();
+                    let shared = SharedValues {
+                        env: cel::new_env(),
+                        org: cel::to_cel(org_json),
+                        params: cel::to_cel(params),
+                        include_raw,
+                        rule_texts: rules.rules.iter().map(RuleTexts::new).collect(),
+                    };
                     chunk
                         .iter()
-                        .flat_map(|resource| {
-                            evaluate_resource(*resource, inventory, rules, &env, org_json, params, include_raw)
+                        .flat_map(|(index, resource)| {
+                            evaluate_resource(*resource, inventory, rules, &shared)
+                                .into_iter()
+                                .map(move |(rule_index, result)| ((rule_index, *index), result))
                         })
                         .collect::<Vec<_>>()
                 })
@@ -237,62 +252,100 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
             .collect();
         handles.into_iter().map(|handle| handle.join().unwrap_or_default()).collect()
     });
-    let mut results: Vec<RuleResult> = chunks.into_iter().flatten().collect();
-    results.sort_by(|a, b| {
-        (&a.rule_id, a.resource.kind, &a.resource.name).cmp(&(&b.rule_id, b.resource.kind, &b.resource.name))
-    });
-    Results { results, rules: rules.rules.iter().map(|rule| rule.meta.clone()).collect(), params: rules.params.clone() }
+    let mut keyed: Vec<((usize, usize), RuleResult)> = chunks.into_iter().flatten().collect();
+    keyed.sort_unstable_by_key(|(key, _)| *key);
+    let results: Vec<RuleResult> = keyed.into_iter().map(|(_, result)| result).collect();
+    Results {
+        results,
+        rules: rules.rules.iter().map(|rule| rule.meta.clone()).collect(),
+        params: rules.params.clone(),
+    }
+}
+
+/// What every resource of one worker shares, converted once.
+struct SharedValues {
+    env: Arc<::cel::Env>,
+    org: ::cel::Value,
+    params: ::cel::Value,
+    include_raw: bool,
+    rule_texts: Vec<RuleTexts>,
+}
+
+/// A rule's strings as every one of its results carries them.
+struct RuleTexts {
+    id: Text,
+    control: Text,
+    title: Text,
+    category: Text,
+    expected: Text,
+    not_applicable: Text,
+}
+
+impl RuleTexts {
+    fn new(rule: &Rule) -> Self {
+        let meta = &rule.meta;
+        Self {
+            id: meta.id.as_str().into(),
+            control: meta.control.as_str().into(),
+            title: meta.title.as_str().into(),
+            category: meta.category.as_str().into(),
+            expected: meta.expected.as_str().into(),
+            not_applicable: not_applicable_reason(rule).into(),
+        }
+    }
+}
+
+/// Expressions may span lines in the rule file; reasons are shown in table cells.
+fn not_applicable_reason(rule: &Rule) -> String {
+    let when = rule.when.as_ref().map_or("", |when| when.source.as_str());
+    format!("does not apply: {}", when.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 fn evaluate_resource(
     resource: Resource<'_>,
     inventory: &Inventory,
     rules: &RuleSet,
-    env: &Arc<::cel::Env>,
-    org_json: &Value,
-    params: &Value,
-    include_raw: bool,
-) -> Vec<RuleResult> {
+    shared: &SharedValues,
+) -> Vec<(usize, RuleResult)> {
     let kind = resource.kind();
-    let applicable: Vec<&Rule> = rules.rules.iter().filter(|rule| rule.meta.applies_to.contains(&kind)).collect();
+    let applicable: Vec<(usize, &Rule)> =
+        rules.rules.iter().enumerate().filter(|(_, rule)| rule.meta.applies_to.contains(&kind)).collect();
     if applicable.is_empty() {
         return Vec::new();
     }
-    let app_json = match resource {
-        Resource::App(_) => resource_json(resource, include_raw),
-        Resource::Org(_) => Value::Null,
+    let app = match resource {
+        Resource::App(_) => cel::to_cel(&resource_json(resource, shared.include_raw)),
+        Resource::Org(_) => ::cel::Value::Null,
     };
-    let app_missing = match resource {
-        Resource::App(app) => &app.missing,
-        Resource::Org(_) => &inventory.org.missing,
-    };
-    let bindings = cel::Bindings::new(Arc::clone(env), &app_json, org_json, params);
+    let bindings = cel::Bindings::from_values(Arc::clone(&shared.env), app, shared.org.clone(), shared.params.clone());
+    let app_missing = resource.missing();
+    let resource_ref = ResourceRef { kind, name: resource.name().into(), label: resource.label().into() };
     applicable
         .into_iter()
-        .map(|rule| {
-            let outcome = match &bindings {
-                Ok(bindings) => evaluate_rule(rule, bindings, app_missing, &inventory.org.missing),
-                Err(error) => Outcome {
-                    status: Status::Unknown,
-                    actual: None,
-                    reason: Some(format!("record conversion failed: {error}")),
-                },
+        .map(|(rule_index, rule)| {
+            let texts = &shared.rule_texts[rule_index];
+            let outcome = evaluate_rule(rule, &bindings, app_missing, &inventory.org.missing);
+            let reason = match (outcome.status, outcome.reason) {
+                (Status::NotApplicable, _) => Some(texts.not_applicable.clone()),
+                (_, reason) => reason.map(Text::from),
             };
-            RuleResult {
-                rule_id: rule.meta.id.clone(),
+            let result = RuleResult {
+                rule_id: texts.id.clone(),
                 status: outcome.status,
                 severity: rule.meta.severity,
-                control: rule.meta.control.clone(),
-                title: rule.meta.title.clone(),
-                category: rule.meta.category.clone(),
-                resource: ResourceRef { kind, name: resource.name().to_string(), label: resource.label().to_string() },
+                control: texts.control.clone(),
+                title: texts.title.clone(),
+                category: texts.category.clone(),
+                resource: resource_ref.clone(),
                 location: result_location(rule, resource).clone(),
                 actual: outcome.actual,
-                expected: rule.meta.expected.clone(),
-                reason: outcome.reason,
+                expected: texts.expected.clone(),
+                reason,
                 fingerprint: fingerprint(&rule.meta.id, kind, resource.name()),
                 suppression: None,
-            }
+            };
+            (rule_index, result)
         })
         .collect()
 }
+

@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 pub use cert::Certificate;
 pub use when::EvaluationDate;
 
+/// Shared immutable text: results repeat a rule's and a resource's strings hundreds of thousands
+/// of times on a large org, so they share one allocation.
+pub type Text = std::sync::Arc<str>;
+
 /// Version of the inventory layout written into JSON results and snapshots.
 pub const INVENTORY_SCHEMA_VERSION: u32 = 1;
 
@@ -72,7 +76,7 @@ impl SourceKind {
 pub struct Origin {
     pub source: SourceKind,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub path: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
 }
@@ -91,8 +95,38 @@ pub struct ScanSource {
     pub kind: SourceKind,
     /// Project folder (as given on the command line) or org instance.
     pub location: String,
-    /// Number of metadata files read (project scans).
+    /// Number of metadata files read (project scans) or components read (org scans).
     pub files_read: usize,
+    /// How a live collection went (org scans and their snapshots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<Collection>,
+}
+
+/// Evidence about a live collection: where, when, with how many API calls, and what could not
+/// be read. Never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collection {
+    pub collected_at: String,
+    pub instance_url: String,
+    pub org_id: String,
+    pub username: String,
+    pub api_version: String,
+    pub concurrency: usize,
+    /// API requests sent (SOAP and REST, retries included; logins not).
+    pub api_calls: u64,
+    pub retries: u64,
+    pub logins: u64,
+    /// The org's daily API usage from the last `Sforce-Limit-Info` header.
+    pub api_usage: Option<ApiUsage>,
+    /// Data that could not be collected, each with the reason and the permission to grant.
+    /// Not empty ⇒ the scan is incomplete (exit 3 unless `--allow-incomplete`).
+    pub incomplete: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiUsage {
+    pub used: u64,
+    pub max: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -247,6 +281,17 @@ pub struct Usage {
     pub days_since_last_used: Option<i64>,
 }
 
+impl Usage {
+    /// Recomputes `days_since_last_used` against `as_of`.
+    pub fn refresh_dates(&mut self, as_of: &EvaluationDate) {
+        self.days_since_last_used = self.last_used.as_deref().and_then(|last_used| {
+            let last_used =
+                time::OffsetDateTime::parse(last_used, &time::format_description::well_known::Rfc3339).ok()?;
+            Some((as_of.instant() - last_used).whole_days())
+        });
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OrgRecord {
     pub kind: ResourceKind,
@@ -372,6 +417,9 @@ impl Inventory {
         for app in &mut self.apps {
             if let Some(certificate) = app.certificate.as_mut() {
                 certificate.refresh_dates(as_of);
+            }
+            if let Some(usage) = app.usage.as_mut() {
+                usage.refresh_dates(as_of);
             }
         }
     }

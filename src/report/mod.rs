@@ -2,8 +2,13 @@
 //!
 //! Nothing here knows where the data came from.
 
+pub mod csv;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod rules;
+pub mod sarif;
 pub mod summary;
 pub mod table;
 
@@ -12,6 +17,55 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Results;
 use crate::model::{Inventory, ScanSource};
 pub use summary::Summary;
+
+/// Every output format. All are pure functions of a [`Report`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Table,
+    Json,
+    Html,
+    Markdown,
+    Sarif,
+    Junit,
+    Csv,
+}
+
+impl Format {
+    /// File name extension used with `--output-dir`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Table => "txt",
+            Self::Json => "json",
+            Self::Html => "html",
+            Self::Markdown => "md",
+            Self::Sarif => "sarif",
+            Self::Junit => "junit.xml",
+            Self::Csv => "csv",
+        }
+    }
+}
+
+/// Renders one format. `width` only affects the terminal table.
+pub fn render(format: Format, report: &Report<'_>, width: Option<u16>) -> String {
+    match format {
+        Format::Table => table::render(report, width),
+        Format::Json => json::render(report),
+        Format::Html => html::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Junit => junit::render(report),
+        Format::Csv => csv::render(report),
+    }
+}
+
+/// Writes one format to `out`; JSON is streamed, the other formats are rendered first.
+pub fn write(format: Format, report: &Report<'_>, width: Option<u16>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::write(report, out),
+        other => out.write_all(render(other, report, width).as_bytes()),
+    }
+}
 
 /// Version of the JSON results document; bumped on any incompatible change.
 pub const RESULTS_SCHEMA_VERSION: u32 = 1;

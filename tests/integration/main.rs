@@ -2,7 +2,17 @@
 
 mod app;
 mod common;
+mod csv;
+mod html;
 mod json;
+mod junit;
+mod markdown;
+mod org;
 mod project;
+mod report;
 mod rules;
+mod sarif;
 mod table;
+
+#[path = "../support/fake_org/mod.rs"]
+mod fake_org;

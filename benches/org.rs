@@ -1,0 +1,231 @@
+//! Live-org collection against the fake org (tests/support/fake_org): 2,000 Connected Apps,
+//! 500 External Client Apps (each with its four settings and policies components), 20,000 OAuth
+//! tokens, and 50 ms added to every request. Prints JSON: for each concurrency, the wall time,
+//! the API calls made, and the lower bound (the fewest calls the batch limits allow, and the
+//! round trips those calls need at that concurrency). Concurrency 1 is the one-call-at-a-time
+//! baseline.
+//!
+//! Run: `cargo bench --bench org` (optionally `-- --latency-ms 20 --concurrency 8,16`, and `-v` to
+//! log every call). Not a
+//! timed test: it reports, it does not assert.
+
+#[path = "../tests/support/fake_org/mod.rs"]
+#[allow(dead_code, clippy::unwrap_used)]
+mod fake_org;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use fake_org::{Config, FakeOrg, OrgData, TestKeys};
+use serde_json::json;
+use sfaudit::auth::OrgSettings;
+use sfaudit::model::EvaluationDate;
+
+const CONNECTED_APPS: usize = 2_000;
+const EXTERNAL_CLIENT_APPS: usize = 500;
+const TOKENS: usize = 20_000;
+const USERS: usize = 6_000;
+
+fn certificates(repo: &Path) -> Vec<String> {
+    let mut certificates: Vec<String> = std::fs::read_dir(repo.join("examples/demo-org/certs"))
+        .expect("demo certificates")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|extension| extension == "crt"))
+        .map(|entry| std::fs::read_to_string(entry.path()).expect("certificate text"))
+        .map(|pem| pem.lines().filter(|line| !line.starts_with("-----")).collect::<String>())
+        .collect();
+    certificates.sort();
+    certificates
+}
+
+fn org(repo: &Path) -> OrgData {
+    let certificates = certificates(repo);
+    let mut data = OrgData::empty("Benchmark Org");
+    for index in 0..CONNECTED_APPS {
+        let name = format!("Connected_{index:05}");
+        let label = format!("Connected {index:05}");
+        let admin = index % 3 != 0;
+        let body = format!(
+            "<contactEmail>ops@example.com</contactEmail><label>{label}</label><oauthConfig>\
+             <callbackUrl>https://app{index}.example.com/callback</callbackUrl><certificate>{}</certificate>\
+             <consumerKey>3MVG9BENCH{index}</consumerKey><isAdminApproved>{admin}</isAdminApproved>\
+             <scopes>Api</scopes><scopes>RefreshToken</scopes></oauthConfig><oauthPolicy><ipRelaxation>ENFORCE\
+             </ipRelaxation><refreshTokenPolicy>specific_lifetime:3:MONTHS</refreshTokenPolicy></oauthPolicy>\
+             <permissionSetName>Integration_{index}</permissionSetName>",
+            certificates[index % certificates.len()]
+        );
+        data.add_component_xml("ConnectedApp", &name, Some(&label), body);
+        let id = data.connected_applications.last().map(|(id, _)| id.clone()).expect("id");
+        data.assignments.push(fake_org::data::Assignment { entity_id: id, name: format!("Integration_{index}"), by_profile: false });
+    }
+    for index in 0..EXTERNAL_CLIENT_APPS {
+        let name = format!("External_{index:05}");
+        let admin = if index % 3 == 0 { "AllSelfAuthorized" } else { "AdminApprovedPreAuthorized" };
+        data.add_component_xml(
+            "ExternalClientApplication",
+            &name,
+            None,
+            format!("<contactEmail>ops@example.com</contactEmail><distributionState>Local</distributionState><label>{name}</label>"),
+        );
+        data.add_component_xml(
+            "ExtlClntAppOauthSettings",
+            &format!("{name}_oauth"),
+            None,
+            format!("<commaSeparatedOauthScopes>Api, Web, RefreshToken</commaSeparatedOauthScopes><externalClientApplication>{name}</externalClientApplication><label>{name}_oauth</label>"),
+        );
+        data.add_component_xml(
+            "ExtlClntAppGlobalOauthSettings",
+            &format!("{name}_glbloauth"),
+            None,
+            format!(
+                "<callbackUrl>https://ext{index}.example.com/callback</callbackUrl><certificate>{}</certificate>\
+                 <consumerKey>3MVG9BENCHECA{index}</consumerKey><externalClientApplication>{name}</externalClientApplication>\
+                 <isPkceRequired>true</isPkceRequired><label>{name}_glbloauth</label>",
+                certificates[index % certificates.len()]
+            ),
+        );
+        data.add_component_xml(
+            "ExtlClntAppOauthConfigurablePolicies",
+            &format!("{name}_oauthPlcy"),
+            None,
+            format!(
+                "<commaSeparatedPermissionSet>Integration_E{index}</commaSeparatedPermissionSet>\
+                 <externalClientApplication>{name}</externalClientApplication><ipRelaxationPolicyType>Enforce\
+                 </ipRelaxationPolicyType><permittedUsersPolicyType>{admin}</permittedUsersPolicyType>\
+                 <refreshTokenPolicyType>SpecificLifetime</refreshTokenPolicyType><refreshTokenValidityPeriod>90\
+                 </refreshTokenValidityPeriod><refreshTokenValidityUnit>Days</refreshTokenValidityUnit>"
+            ),
+        );
+        data.add_component_xml(
+            "ExtlClntAppConfigurablePolicies",
+            &format!("{name}_plcy"),
+            None,
+            format!("<externalClientApplication>{name}</externalClientApplication><isEnabled>true</isEnabled><isOauthPluginEnabled>true</isOauthPluginEnabled>"),
+        );
+    }
+    data.add_component_xml("OauthOidcSettings", "OauthOidc", None, "<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><isPkceRequired>true</isPkceRequired>".into());
+    data.add_component_xml("ConnectedAppSettings", "ConnectedApp", None, "<enableAdminApprovedAppsOnly>true</enableAdminApprovedAppsOnly>".into());
+    // 20,000 tokens of 6,000 users over the first 1,000 Connected Apps, 200 External Client
+    // Apps and 5 apps nobody installed; last use spread over a year.
+    for index in 0..TOKENS {
+        let app = match index % 10 {
+            0..=7 => format!("Connected {:05}", index % 1_000),
+            8 => format!("External_{:05}", index % 200),
+            _ => format!("Unknown Exporter {}", (index / 10) % 5),
+        };
+        data.tokens.push(fake_org::data::TokenRow {
+            user_id: format!("005BENCH{:07}", (index * 7919) % USERS),
+            app_name: app,
+            last_used: Some(format!("2026-{:02}-{:02}T10:00:00.000+0000", 1 + index % 11, 1 + index % 28)),
+            use_count: i64::try_from(index % 50).unwrap_or(0),
+        });
+    }
+    data
+}
+
+/// The fewest calls the batch limits allow, and the longest chain of calls that must wait for
+/// each other.
+fn minimum() -> (u64, u64, serde_json::Value) {
+    let list = 6u64.div_ceil(3);
+    let reads = (CONNECTED_APPS as u64).div_ceil(10) + 5 * (EXTERNAL_CLIENT_APPS as u64).div_ceil(10);
+    let settings = 2;
+    let organization = 1;
+    let applications = (CONNECTED_APPS as u64).div_ceil(2_000);
+    let assignments = (CONNECTED_APPS as u64).div_ceil(2_000);
+    let tokens = (TOKENS as u64).div_ceil(500);
+    let total = list + reads + settings + organization + applications + assignments + tokens;
+    // Token pages follow each other (each page or window needs the previous one's answer).
+    let chain = tokens.max(2);
+    let detail = json!({
+        "list_metadata": list, "read_metadata": reads, "read_settings": settings,
+        "query_organization": organization, "query_connected_application": applications,
+        "query_setup_entity_access": assignments, "query_oauth_token_pages": tokens, "total": total,
+        "longest_dependent_chain": chain,
+    });
+    (total, chain, detail)
+}
+
+#[allow(clippy::print_stdout, reason = "a benchmark reports its figures on stdout")]
+fn main() {
+    let arguments: Vec<String> = std::env::args().collect();
+    let option = |name: &str| arguments.iter().position(|argument| argument == name).and_then(|index| arguments.get(index + 1));
+    let latency = Duration::from_millis(option("--latency-ms").and_then(|text| text.parse().ok()).unwrap_or(50));
+    let concurrencies: Vec<usize> = option("--concurrency")
+        .map(|text| text.split(',').filter_map(|part| part.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![16, 4, 8, 32, 64, 1]);
+    if arguments.iter().any(|argument| argument == "-v") {
+        sfaudit::logging::set_verbosity(1);
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let generated = Instant::now();
+    let data = org(repo);
+    let generation_ms = generated.elapsed().as_millis();
+    let folder = tempfile::tempdir().expect("temp dir");
+    let key = folder.path().join("server.key");
+    std::fs::write(&key, &TestKeys::scanner().private_key_pem).expect("key");
+    let (minimum_calls, chain, minimum_detail) = minimum();
+    let as_of = EvaluationDate::now();
+    let mut runs = Vec::new();
+    for concurrency in concurrencies {
+        let fake = FakeOrg::start(data.clone(), Config { latency, ..Config::default() });
+        let settings = OrgSettings {
+            client_id: Some(fake_org::CONSUMER_KEY.into()),
+            username: Some(fake_org::USERNAME.into()),
+            jwt_key_file: Some(key.clone()),
+            instance_url: Some(fake.url.clone()),
+            concurrency: Some(concurrency),
+            ..OrgSettings::default()
+        };
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let started = Instant::now();
+        let (inventory, api_calls, retries) = runtime.block_on(async {
+            let connection = settings.resolve().expect("settings");
+            let client = Arc::new(sfaudit::salesforce::Client::connect(connection).await.expect("login"));
+            let inventory = sfaudit::collect::org::collect(Arc::clone(&client), &as_of).await.expect("collection");
+            (inventory, client.stats.api_calls.load(Ordering::Relaxed), client.stats.retries.load(Ordering::Relaxed))
+        });
+        let wall = started.elapsed();
+        let stats = fake.stats();
+        // One round trip for the login, then the calls: never fewer than the longest chain, and
+        // never fewer than the calls spread over the concurrency.
+        let round_trips = 1 + chain.max(minimum_calls.div_ceil(concurrency as u64));
+        let bound = latency * u32::try_from(round_trips).unwrap_or(u32::MAX);
+        let connected = inventory.apps.iter().filter(|app| app.kind == sfaudit::model::ResourceKind::ConnectedApp).count();
+        let uninstalled = inventory.apps.iter().filter(|app| app.usage.as_ref().is_some_and(|usage| !usage.installed)).count();
+        let tokens: i64 = inventory.apps.iter().filter_map(|app| app.usage.as_ref()).map(|usage| usage.token_count).sum();
+        runs.push(json!({
+            "concurrency": concurrency,
+            "wall_ms": wall.as_millis(),
+            "api_calls": api_calls,
+            "api_calls_minus_minimum": api_calls as i64 - minimum_calls as i64,
+            "retries": retries,
+            "oauth_token_calls": stats.query_calls + stats.query_more_calls - 3,
+            "round_trip_lower_bound": round_trips,
+            "lower_bound_ms": bound.as_millis(),
+            "wall_over_lower_bound": (wall.as_secs_f64() / bound.as_secs_f64() * 100.0).round() / 100.0,
+            "max_in_flight_seen_by_org": stats.max_in_flight,
+            "apps": inventory.apps.len(),
+            "connected_apps": connected,
+            "uninstalled_apps_with_tokens": uninstalled,
+            "tokens_counted": tokens,
+            "incomplete": inventory.source.collection.as_ref().map_or(0, |collection| collection.incomplete.len()),
+        }));
+    }
+    let figures = json!({
+        "benchmark": "org collection through the fake org",
+        "org": {
+            "connected_apps": CONNECTED_APPS,
+            "external_client_apps": EXTERNAL_CLIENT_APPS,
+            "oauth_tokens": TOKENS,
+            "token_users": USERS,
+            "latency_ms_per_request": latency.as_millis(),
+            "generation_ms": generation_ms,
+        },
+        "minimum": minimum_detail,
+        "runs": runs,
+    });
+    println!("{}", serde_json::to_string_pretty(&figures).expect("figures serialize"));
+}

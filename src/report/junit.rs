@@ -1,0 +1,277 @@
+//! JUnit XML, for CI test-report views (GitLab, Jenkins, Azure DevOps, GitHub test reporters).
+//!
+//! One `<testsuite>` per rule category, one `<testcase>` per (rule, resource), named
+//! `<rule-id> :: <app>` with the rule id as `classname`. Outcomes: `pass` → a plain test case;
+//! `fail` → `<failure type="<severity>">`; `not_applicable` → `<skipped>`; `unknown` → `<error>`.
+//! A suppressed `fail` is an accepted risk: it does not fail the gate, so it is not a failure
+//! here either, and it is not a pass: it becomes `<skipped message="suppressed: <reason>">`.
+//!
+//! The output validates against the Jenkins xUnit `junit-10.xsd`, which has no `skipped`
+//! attribute on `<testsuites>`: the total of skipped cases is on each `<testsuite>` only.
+//! Every string is escaped, and characters XML 1.0 cannot carry (or that a terminal would
+//! interpret, such as ESC) are written as visible `\u{..}` escapes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::Report;
+use crate::engine::{RuleMeta, RuleResult, Status};
+
+/// The element a test case carries, decided once so counts and output agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Passed,
+    Failure,
+    Error,
+    Skipped,
+    Suppressed,
+}
+
+fn outcome(result: &RuleResult) -> Outcome {
+    match (result.status, &result.suppression) {
+        (Status::Pass, _) => Outcome::Passed,
+        (Status::Fail, Some(_)) => Outcome::Suppressed,
+        (Status::Fail, None) => Outcome::Failure,
+        (Status::Unknown, _) => Outcome::Error,
+        (Status::NotApplicable, _) => Outcome::Skipped,
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+impl Counts {
+    fn add(&mut self, outcome: Outcome) {
+        self.tests += 1;
+        match outcome {
+            Outcome::Passed => {}
+            Outcome::Failure => self.failures += 1,
+            Outcome::Error => self.errors += 1,
+            Outcome::Skipped | Outcome::Suppressed => self.skipped += 1,
+        }
+    }
+}
+
+pub fn render(report: &Report<'_>) -> String {
+    let rules: BTreeMap<&str, &RuleMeta> = report.results.rules.iter().map(|rule| (rule.id.as_str(), rule)).collect();
+    let mut suites: BTreeMap<&str, Vec<&RuleResult>> = BTreeMap::new();
+    for result in &report.results.results {
+        suites.entry(&*result.category).or_default().push(result);
+    }
+    let mut total = Counts::default();
+    for result in &report.results.results {
+        total.add(outcome(result));
+    }
+
+    let run = report.run;
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"0\">",
+        attribute(&run.tool.name),
+        total.tests,
+        total.failures,
+        total.errors
+    );
+    let score = report.summary.score.map_or_else(|| "none".to_string(), |score| score.to_string());
+    let properties = [
+        ("sfaudit.version", run.tool.version.as_str()),
+        ("sfaudit.rule_pack", run.rule_pack.version.as_str()),
+        ("sfaudit.source", run.source.kind.as_str()),
+        ("sfaudit.location", run.source.location.as_str()),
+        ("sfaudit.evaluated_at", run.evaluated_at.as_str()),
+        ("sfaudit.score", score.as_str()),
+        ("sfaudit.band", report.summary.band.as_str()),
+        ("sfaudit.fail_on", run.fail_on.as_str()),
+    ];
+    for (category, results) in &suites {
+        let mut counts = Counts::default();
+        for result in results {
+            counts.add(outcome(result));
+        }
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">",
+            attribute(category),
+            counts.tests,
+            counts.failures,
+            counts.errors,
+            counts.skipped
+        );
+        out.push_str("    <properties>\n");
+        for (name, value) in properties {
+            let _ = writeln!(out, "      <property name=\"{name}\" value=\"{}\"/>", attribute(value));
+        }
+        out.push_str("    </properties>\n");
+        for result in results {
+            test_case(&mut out, result, rules.get(&*result.rule_id).copied());
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn test_case(out: &mut String, result: &RuleResult, rule: Option<&RuleMeta>) {
+    let name = format!("{} :: {}", result.rule_id, result.resource.name);
+    let _ = write!(
+        out,
+        "    <testcase name=\"{}\" classname=\"{}\" time=\"0\"",
+        attribute(&name),
+        attribute(&result.rule_id)
+    );
+    let actual = result.actual.as_deref().unwrap_or("unknown");
+    let reason = result.reason.as_deref().unwrap_or("");
+    match outcome(result) {
+        Outcome::Passed => out.push_str("/>\n"),
+        Outcome::Failure => {
+            let message = format!(
+                "{}: your value is {actual}, the recommended value is {}",
+                result.title.trim(),
+                result.expected.trim()
+            );
+            let _ = writeln!(
+                out,
+                ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                attribute(&message),
+                result.severity,
+                text(&details(result, rule))
+            );
+        }
+        Outcome::Error => {
+            let _ = writeln!(
+                out,
+                ">\n      <error message=\"{}\" type=\"unknown\">{}</error>",
+                attribute(if reason.is_empty() { "data unavailable" } else { reason }),
+                text(&details(result, rule))
+            );
+            if let Some(suppression) = &result.suppression {
+                let _ = writeln!(out, "      <system-out>{}</system-out>", text(&suppressed_note(suppression)));
+            }
+            out.push_str("    </testcase>\n");
+        }
+        Outcome::Skipped => {
+            let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", attribute(reason));
+        }
+        Outcome::Suppressed => {
+            let reason = result.suppression.as_ref().map_or("", |suppression| suppression.reason.as_str());
+            let _ = writeln!(
+                out,
+                ">\n      <skipped message=\"{}\">{}</skipped>\n    </testcase>",
+                attribute(&format!("suppressed: {reason}")),
+                text(&format!(
+                    "{}{}",
+                    result.suppression.as_deref().map(suppressed_note).unwrap_or_default(),
+                    details(result, rule)
+                ))
+            );
+        }
+    }
+}
+
+/// What a reviewer needs to act on a failure without opening another report.
+fn details(result: &RuleResult, rule: Option<&RuleMeta>) -> String {
+    let resource = &result.resource;
+    let mut out = format!(
+        "{} ({} severity, control: {})\nApp: {} ({} {})\n",
+        result.title.trim(),
+        result.severity,
+        result.control.trim(),
+        resource.label,
+        resource.kind.metadata_type(),
+        resource.name
+    );
+    if let Some(path) = &result.location.path {
+        match result.location.line {
+            Some(line) => {
+                let _ = writeln!(out, "File: {path}:{line}");
+            }
+            None => {
+                let _ = writeln!(out, "File: {path}");
+            }
+        }
+    }
+    match result.status {
+        Status::Unknown => {
+            let _ = writeln!(out, "Not evaluated: {}", result.reason.as_deref().unwrap_or("data unavailable"));
+        }
+        _ => {
+            let _ = writeln!(out, "Your value: {}", result.actual.as_deref().unwrap_or("unknown"));
+        }
+    }
+    let _ = writeln!(out, "Recommended value: {}", result.expected.trim());
+    if let Some(rule) = rule {
+        let _ = writeln!(out, "Remediation: {}", rule.remediation.trim());
+    }
+    out
+}
+
+fn suppressed_note(suppression: &crate::engine::Suppression) -> String {
+    let mut note = format!("Suppressed ({}): {}", suppression.source, suppression.reason);
+    for (label, value) in
+        [("owner", &suppression.owner), ("ticket", &suppression.ticket), ("expires", &suppression.expires)]
+    {
+        if let Some(value) = value {
+            let _ = write!(note, "; {label} {value}");
+        }
+    }
+    note.push('\n');
+    note
+}
+
+/// A character XML 1.0 cannot carry (C0 controls but tab, LF and CR; U+FFFE, U+FFFF), or one
+/// a terminal showing the CI log would interpret (DEL and the C1 controls, ESC among the C0).
+fn unsafe_character(character: char) -> bool {
+    (character.is_control() && !matches!(character, '\t' | '\n' | '\r')) || matches!(character, '\u{fffe}' | '\u{ffff}')
+}
+
+fn escape(input: &str, in_attribute: bool) -> String {
+    let mut out = String::with_capacity(input.len());
+    for character in input.chars() {
+        match character {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if in_attribute => out.push_str("&quot;"),
+            '\'' if in_attribute => out.push_str("&apos;"),
+            // Attribute-value normalization would turn these into spaces; keep them.
+            '\t' if in_attribute => out.push_str("&#9;"),
+            '\n' if in_attribute => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            character if unsafe_character(character) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(character));
+            }
+            character => out.push(character),
+        }
+    }
+    out
+}
+
+/// Escapes text for an attribute value in double quotes.
+pub fn attribute(input: &str) -> String {
+    escape(input, true)
+}
+
+/// Escapes element content.
+pub fn text(input: &str) -> String {
+    escape(input, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn special_and_illegal_characters_are_escaped() {
+        assert_eq!(attribute("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
+        assert_eq!(attribute("x\ny\tz"), "x&#10;y&#9;z");
+        assert_eq!(text("x\ny\r"), "x\ny&#13;");
+        assert_eq!(text("Evil\u{1b}[2J\u{0}\u{7f}\u{9b}\u{fffe}"), "Evil\\u{1b}[2J\\u{0}\\u{7f}\\u{9b}\\u{fffe}");
+        assert_eq!(text("]]>"), "]]&gt;");
+    }
+}

@@ -1,0 +1,343 @@
+//! SARIF 2.1.0, for code-scanning dashboards (GitHub code scanning, Azure DevOps, VS Code).
+//!
+//! One run; one rule descriptor per rule in the pack, with the write-up as help. Only results a
+//! reviewer has to act on are emitted: `fail` (kind `fail`, level by severity) and `unknown`
+//! (kind `review`, level `none`, with the reason). `pass` and `not_applicable` outcomes are left
+//! out on purpose: dashboards treat every result as an alert, and the JSON format keeps them all.
+//!
+//! Output is deterministic: keys keep insertion order, results keep the engine's order
+//! (rule id, resource kind, name), and nothing depends on the clock or the machine.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value, json};
+
+use super::Report;
+use super::table::printable;
+use crate::engine::{RuleMeta, RuleResult, Severity, Status, Suppression};
+
+/// The schema the document declares; the id of the OASIS 2.1.0 schema with its errata.
+const SCHEMA_URI: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+/// The key of the stable per-(rule, resource) fingerprint in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "sfauditFingerprint/v1";
+
+/// SARIF `level` for a failing result of this severity.
+pub fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium | Severity::Low => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// GitHub code scanning's `security-severity` (a number in a string, 0.0–10.0): it maps
+/// ≥ 9.0 to Critical, 7.0–8.9 High, 4.0–6.9 Medium, 0.1–3.9 Low.
+pub fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "2.0",
+        Severity::Info => "0.0",
+    }
+}
+
+pub fn render(report: &Report<'_>) -> String {
+    let rules = &report.results.rules;
+    let index: BTreeMap<&str, usize> =
+        rules.iter().enumerate().map(|(index, rule)| (rule.id.as_str(), index)).collect();
+    let results: Vec<Value> = report
+        .results
+        .results
+        .iter()
+        // pass and not_applicable are not findings; see the module documentation.
+        .filter(|result| matches!(result.status, Status::Fail | Status::Unknown))
+        .map(|result| sarif_result(result, index.get(&*result.rule_id).copied()))
+        .collect();
+
+    let run = report.run;
+    let mut driver = Map::new();
+    driver.insert("name".into(), json!(run.tool.name));
+    driver.insert("version".into(), json!(run.tool.version));
+    if is_semantic_version(&run.tool.version) {
+        driver.insert("semanticVersion".into(), json!(run.tool.version));
+    }
+    driver.insert("rules".into(), Value::Array(rules.iter().map(rule_descriptor).collect()));
+
+    let document = json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": driver },
+            "automationDetails": { "id": format!("sfaudit/{}/", run.source.location.trim_end_matches('/')) },
+            "invocations": [{ "executionSuccessful": true }],
+            "results": results,
+            "properties": {
+                "score": report.summary.score,
+                "band": report.summary.band,
+                "evaluated_at": run.evaluated_at,
+                "source": run.source,
+                "rule_pack": run.rule_pack,
+                "fail_on": run.fail_on,
+            },
+        }],
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|error| {
+        json!({"version": "2.1.0", "runs": [], "properties": {"error": error.to_string()}}).to_string()
+    });
+    text.push('\n');
+    text
+}
+
+fn rule_descriptor(rule: &RuleMeta) -> Value {
+    let mut descriptor = Map::new();
+    descriptor.insert("id".into(), json!(rule.id));
+    descriptor.insert("name".into(), json!(rule.control));
+    descriptor.insert("shortDescription".into(), json!({ "text": rule.title.trim() }));
+    descriptor.insert("fullDescription".into(), json!({ "text": rule.overview.trim() }));
+    descriptor.insert("help".into(), json!({ "text": help_text(rule), "markdown": help_markdown(rule) }));
+    // `helpUri` must be an absolute URI; a reference that is plain text is only in `help`.
+    if let Some(uri) = rule.references.iter().map(|reference| reference.trim()).find(|reference| is_web_url(reference))
+    {
+        descriptor.insert("helpUri".into(), json!(uri));
+    }
+    descriptor.insert("defaultConfiguration".into(), json!({ "level": level(rule.severity) }));
+    descriptor.insert(
+        "properties".into(),
+        json!({
+            "security-severity": security_severity(rule.severity),
+            "tags": ["security", rule.category],
+            "severity": rule.severity,
+            "cvss": rule.cvss,
+            "control": rule.control,
+        }),
+    );
+    Value::Object(descriptor)
+}
+
+/// The write-up as plain text, in the order reviewers read it.
+fn help_text(rule: &RuleMeta) -> String {
+    let mut out = String::new();
+    let _ = write!(out, "{}\n\n", rule.overview.trim());
+    for (heading, body) in write_up_sections(rule) {
+        let _ = write!(out, "{heading}:\n{body}\n\n");
+    }
+    let _ = write!(out, "Recommended value: {}\nCVSS range: {}", rule.expected.trim(), rule.cvss.trim());
+    if !rule.references.is_empty() {
+        out.push_str("\n\nReferences:");
+        for reference in &rule.references {
+            let _ = write!(out, "\n- {}", reference.trim());
+        }
+    }
+    out
+}
+
+/// The same write-up as Markdown (GitHub shows it on the alert page).
+fn help_markdown(rule: &RuleMeta) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "**{}** ({} severity, CVSS {}; control: {})\n\n{}\n\n",
+        markdown(rule.title.trim()),
+        rule.severity,
+        markdown(rule.cvss.trim()),
+        markdown(rule.control.trim()),
+        markdown(rule.overview.trim())
+    );
+    for (heading, body) in write_up_sections(rule) {
+        let _ = write!(out, "### {heading}\n\n{}\n\n", markdown(body));
+    }
+    let _ = write!(out, "**Recommended value:** `{}`", rule.expected.trim().replace('`', "'"));
+    if !rule.references.is_empty() {
+        out.push_str("\n\n### References\n");
+        for reference in &rule.references {
+            let reference = reference.trim();
+            if is_web_url(reference) {
+                let _ = write!(out, "\n- <{reference}>");
+            } else {
+                let _ = write!(out, "\n- {}", markdown(reference));
+            }
+        }
+    }
+    out
+}
+
+/// Write-ups are prose that may use `code` spans; outside them `<` and `>` are escaped so a
+/// placeholder such as `Setup → <app> → Policies` is not taken for an HTML tag and dropped.
+fn markdown(text: &str) -> String {
+    let balanced = text.matches('`').count() % 2 == 0;
+    let mut in_code = false;
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '`' if balanced => in_code = !in_code,
+            '<' | '>' if !in_code => out.push('\\'),
+            _ => {}
+        }
+        out.push(character);
+    }
+    out
+}
+
+fn write_up_sections(rule: &RuleMeta) -> Vec<(&'static str, &str)> {
+    [
+        ("Risk", rule.risk.as_str()),
+        ("Threat scenarios", rule.threat_scenarios.as_str()),
+        ("Higher risk when", rule.higher_risk_when.as_str()),
+        ("Lower risk when", rule.lower_risk_when.as_str()),
+        ("Business considerations", rule.business_considerations.as_str()),
+        ("Remediation", rule.remediation.as_str()),
+    ]
+    .into_iter()
+    .map(|(heading, body)| (heading, body.trim()))
+    .filter(|(_, body)| !body.is_empty())
+    .collect()
+}
+
+fn sarif_result(result: &RuleResult, rule_index: Option<usize>) -> Value {
+    let resource = &result.resource;
+    let app = format!("{} ({})", printable(&resource.name), resource.kind.metadata_type());
+    let (kind, level, message) = match result.status {
+        Status::Unknown => (
+            // SARIF §3.27.10: a result whose kind is not `fail` has level `none`.
+            "review",
+            "none",
+            format!(
+                "{}: {app}: could not be evaluated: {}. Recommended value: {}.",
+                result.title.trim(),
+                printable(result.reason.as_deref().unwrap_or("data unavailable")),
+                result.expected.trim()
+            ),
+        ),
+        _ => (
+            "fail",
+            level(result.severity),
+            format!(
+                "{}: {app}: your value is {}, the recommended value is {}.",
+                result.title.trim(),
+                printable(result.actual.as_deref().unwrap_or("unknown")),
+                result.expected.trim()
+            ),
+        ),
+    };
+
+    let mut location = Map::new();
+    if let Some(path) = &result.location.path {
+        let mut physical = Map::new();
+        physical.insert("artifactLocation".into(), json!({ "uri": uri_reference(path), "uriBaseId": "%SRCROOT%" }));
+        if let Some(line) = result.location.line.filter(|line| *line >= 1) {
+            physical.insert("region".into(), json!({ "startLine": line }));
+        }
+        location.insert("physicalLocation".into(), Value::Object(physical));
+    }
+    location.insert(
+        "logicalLocations".into(),
+        json!([{
+            "name": resource.name,
+            "fullyQualifiedName": format!("{}/{}", resource.kind.metadata_type(), resource.name),
+            "kind": "resource",
+        }]),
+    );
+
+    let mut out = Map::new();
+    out.insert("ruleId".into(), json!(result.rule_id));
+    if let Some(index) = rule_index {
+        out.insert("ruleIndex".into(), json!(index));
+    }
+    out.insert("kind".into(), json!(kind));
+    out.insert("level".into(), json!(level));
+    out.insert("message".into(), json!({ "text": message }));
+    out.insert("locations".into(), json!([Value::Object(location)]));
+    out.insert("partialFingerprints".into(), json!({ FINGERPRINT_KEY: result.fingerprint }));
+    if let Some(suppression) = &result.suppression {
+        out.insert("suppressions".into(), json!([sarif_suppression(suppression)]));
+    }
+    let mut properties = Map::new();
+    properties.insert("status".into(), json!(result.status));
+    properties.insert("severity".into(), json!(result.severity));
+    properties.insert("category".into(), json!(result.category));
+    properties.insert("control".into(), json!(result.control));
+    properties.insert("resource".into(), json!(resource));
+    properties.insert("actual".into(), json!(result.actual));
+    properties.insert("expected".into(), json!(result.expected));
+    if let Some(reason) = &result.reason {
+        properties.insert("reason".into(), json!(reason));
+    }
+    out.insert("properties".into(), Value::Object(properties));
+    Value::Object(out)
+}
+
+/// A suppression from the project's configuration, not from the scanned files: kind `external`.
+fn sarif_suppression(suppression: &Suppression) -> Value {
+    let mut properties = Map::new();
+    properties.insert("source".into(), json!(suppression.source));
+    for (key, value) in
+        [("owner", &suppression.owner), ("ticket", &suppression.ticket), ("expires", &suppression.expires)]
+    {
+        if let Some(value) = value {
+            properties.insert(key.into(), json!(value));
+        }
+    }
+    json!({
+        "kind": "external",
+        "status": "accepted",
+        "justification": suppression.reason,
+        "properties": properties,
+    })
+}
+
+/// A relative path as a URI reference: `/`-separated, every byte outside the unreserved set
+/// percent-encoded (spaces, `%`, `:`, control characters in a hostile file name, non-ASCII).
+fn uri_reference(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.replace('\\', "/").bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+fn is_web_url(text: &str) -> bool {
+    (text.starts_with("https://") || text.starts_with("http://"))
+        && !text.chars().any(|character| character.is_whitespace() || character.is_control())
+}
+
+fn is_semantic_version(version: &str) -> bool {
+    let core = version.split(['-', '+']).next().unwrap_or_default();
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3 && parts.iter().all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(uri_reference("force-app/main/a b.xml"), "force-app/main/a%20b.xml");
+        assert_eq!(uri_reference("x/Evil\u{1b}[2J<&>.xml"), "x/Evil%1B%5B2J%3C%26%3E.xml");
+        assert_eq!(uri_reference("dir\\Ä:1.xml"), "dir/%C3%84%3A1.xml");
+    }
+
+    #[test]
+    fn markdown_escapes_angle_brackets_outside_code() {
+        assert_eq!(markdown("Setup → <app> → `a<b>` > c"), "Setup → \\<app\\> → `a<b>` \\> c");
+        assert_eq!(markdown("odd ` <x>"), "odd ` \\<x\\>");
+    }
+
+    #[test]
+    fn levels_and_security_severities_follow_the_severity() {
+        assert_eq!(level(Severity::Critical), "error");
+        assert_eq!(level(Severity::Low), "warning");
+        assert_eq!(level(Severity::Info), "note");
+        assert_eq!(security_severity(Severity::High), "8.0");
+        assert!(is_semantic_version("0.1.0"));
+        assert!(is_semantic_version("1.2.3-rc.1"));
+        assert!(!is_semantic_version("0.1"));
+    }
+}

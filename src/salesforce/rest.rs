@@ -1,0 +1,108 @@
+//! REST SOQL queries, following `nextRecordsUrl` until `done`.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use super::client::Verdict;
+use super::permits::Priority;
+use super::{Client, SfError};
+
+/// What a REST answer means. Errors are a JSON array of `{errorCode, message}`.
+pub fn classify(status: StatusCode, body: &[u8]) -> Verdict<Value> {
+    if status.is_success() {
+        return match serde_json::from_slice(body) {
+            Ok(value) => Verdict::Done(value),
+            Err(error) => Verdict::Retry(format!("HTTP {}: malformed JSON: {error}", status.as_u16())),
+        };
+    }
+    let (code, message) = error_of(body).unwrap_or_else(|| (format!("HTTP_{}", status.as_u16()), String::new()));
+    match status.as_u16() {
+        401 => Verdict::SessionInvalid,
+        403 if code == "REQUEST_LIMIT_EXCEEDED" => Verdict::LimitExceeded(message),
+        429 | 500..=599 => Verdict::Retry(format!("HTTP {} {code} {message}", status.as_u16()).trim().to_string()),
+        _ => Verdict::Refused { code, message },
+    }
+}
+
+fn error_of(body: &[u8]) -> Option<(String, String)> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let first = value.as_array().and_then(|items| items.first()).unwrap_or(&value);
+    let code = first.get("errorCode").and_then(Value::as_str)?.to_string();
+    let message = first.get("message").and_then(Value::as_str).unwrap_or_default().to_string();
+    Some((code, message))
+}
+
+/// Every record of a query, and what the server said about its size.
+#[derive(Debug, Clone, Default)]
+pub struct QueryResult {
+    pub records: Vec<Value>,
+    /// `totalSize` of the first page: may exceed `records.len()` when the server capped the result.
+    pub total_size: u64,
+    /// Pages fetched (API calls, retries not counted).
+    pub pages: usize,
+}
+
+/// Escapes a value for a SOQL string literal.
+pub fn soql_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for character in value.chars() {
+        match character {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            other => out.push(other),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Runs `soql` and follows `nextRecordsUrl` until `done`.
+pub async fn query(client: &Client, object: &str, soql: &str, priority: Priority) -> Result<QueryResult, SfError> {
+    let path = format!("/services/data/v{}/query", client.api_version());
+    let call = format!("REST query {object}");
+    let mut page = client.rest_get(&call, &path, Some(soql), priority).await?;
+    let mut result = QueryResult {
+        total_size: page.get("totalSize").and_then(Value::as_u64).unwrap_or_default(),
+        ..QueryResult::default()
+    };
+    loop {
+        result.pages += 1;
+        let malformed = |what: &str| SfError::Failed { call: call.clone(), message: format!("the answer {what}") };
+        let records = page.get_mut("records").and_then(Value::as_array_mut).ok_or_else(|| malformed("has no records"))?;
+        result.records.append(records);
+        if page.get("done").and_then(Value::as_bool).unwrap_or(true) {
+            return Ok(result);
+        }
+        let next = page.get("nextRecordsUrl").and_then(Value::as_str).ok_or_else(|| malformed("is not done but has no nextRecordsUrl"))?;
+        if !next.starts_with("/services/data/") {
+            return Err(malformed("points nextRecordsUrl outside /services/data/"));
+        }
+        let next = next.to_string();
+        page = client.rest_get(&format!("{call} (more)"), &next, None, priority).await?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rest_errors_are_classified() {
+        let body = br#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#;
+        assert!(matches!(classify(StatusCode::UNAUTHORIZED, body), Verdict::SessionInvalid));
+        let body = br#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#;
+        assert!(matches!(classify(StatusCode::FORBIDDEN, body), Verdict::LimitExceeded(_)));
+        let body = br#"[{"message":"sObject type 'OauthToken' is not supported.","errorCode":"INVALID_TYPE"}]"#;
+        assert!(matches!(classify(StatusCode::BAD_REQUEST, body), Verdict::Refused { code, .. } if code == "INVALID_TYPE"));
+        assert!(matches!(classify(StatusCode::SERVICE_UNAVAILABLE, b""), Verdict::Retry(_)));
+        assert!(matches!(classify(StatusCode::OK, b"{\"totalSize\""), Verdict::Retry(_)));
+    }
+
+    #[test]
+    fn soql_strings_are_escaped() {
+        assert_eq!(soql_string("O'Brien\\"), "'O\\'Brien\\\\'");
+    }
+}
