@@ -10,7 +10,6 @@
 //! timed test: it reports, it does not assert.
 
 #[path = "../tests/support/fake_org/mod.rs"]
-#[allow(dead_code, clippy::unwrap_used)]
 mod fake_org;
 
 use std::path::Path;
@@ -58,7 +57,11 @@ fn org(repo: &Path) -> OrgData {
         );
         data.add_component_xml("ConnectedApp", &name, Some(&label), body);
         let id = data.connected_applications.last().map(|(id, _)| id.clone()).expect("id");
-        data.assignments.push(fake_org::data::Assignment { entity_id: id, name: format!("Integration_{index}"), by_profile: false });
+        data.assignments.push(fake_org::data::Assignment {
+            entity_id: id,
+            name: format!("Integration_{index}"),
+            by_profile: false,
+        });
     }
     for index in 0..EXTERNAL_CLIENT_APPS {
         let name = format!("External_{index:05}");
@@ -105,8 +108,18 @@ fn org(repo: &Path) -> OrgData {
             format!("<externalClientApplication>{name}</externalClientApplication><isEnabled>true</isEnabled><isOauthPluginEnabled>true</isOauthPluginEnabled>"),
         );
     }
-    data.add_component_xml("OauthOidcSettings", "OauthOidc", None, "<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><isPkceRequired>true</isPkceRequired>".into());
-    data.add_component_xml("ConnectedAppSettings", "ConnectedApp", None, "<enableAdminApprovedAppsOnly>true</enableAdminApprovedAppsOnly>".into());
+    data.add_component_xml(
+        "OauthOidcSettings",
+        "OauthOidc",
+        None,
+        "<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><isPkceRequired>true</isPkceRequired>".into(),
+    );
+    data.add_component_xml(
+        "ConnectedAppSettings",
+        "ConnectedApp",
+        None,
+        "<enableAdminApprovedAppsOnly>true</enableAdminApprovedAppsOnly>".into(),
+    );
     // 20,000 tokens of 6,000 users over the first 1,000 Connected Apps, 200 External Client
     // Apps and 5 apps nobody installed; last use spread over a year.
     for index in 0..TOKENS {
@@ -150,7 +163,8 @@ fn minimum() -> (u64, u64, serde_json::Value) {
 #[allow(clippy::print_stdout, reason = "a benchmark reports its figures on stdout")]
 fn main() {
     let arguments: Vec<String> = std::env::args().collect();
-    let option = |name: &str| arguments.iter().position(|argument| argument == name).and_then(|index| arguments.get(index + 1));
+    let option =
+        |name: &str| arguments.iter().position(|argument| argument == name).and_then(|index| arguments.get(index + 1));
     let latency = Duration::from_millis(option("--latency-ms").and_then(|text| text.parse().ok()).unwrap_or(50));
     let concurrencies: Vec<usize> = option("--concurrency")
         .map(|text| text.split(',').filter_map(|part| part.trim().parse().ok()).collect())
@@ -181,11 +195,17 @@ fn main() {
         let runtime =
             tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let started = Instant::now();
-        let (inventory, api_calls, retries) = runtime.block_on(async {
+        let (inventory, api_calls, retries, login) = runtime.block_on(async {
             let connection = settings.resolve().expect("settings");
             let client = Arc::new(sfaudit::salesforce::Client::connect(connection).await.expect("login"));
+            let login = started.elapsed();
             let inventory = sfaudit::collect::org::collect(Arc::clone(&client), &as_of).await.expect("collection");
-            (inventory, client.stats.api_calls.load(Ordering::Relaxed), client.stats.retries.load(Ordering::Relaxed))
+            (
+                inventory,
+                client.stats.api_calls.load(Ordering::Relaxed),
+                client.stats.retries.load(Ordering::Relaxed),
+                login,
+            )
         });
         let wall = started.elapsed();
         let stats = fake.stats();
@@ -193,12 +213,16 @@ fn main() {
         // never fewer than the calls spread over the concurrency.
         let round_trips = 1 + chain.max(minimum_calls.div_ceil(concurrency as u64));
         let bound = latency * u32::try_from(round_trips).unwrap_or(u32::MAX);
-        let connected = inventory.apps.iter().filter(|app| app.kind == sfaudit::model::ResourceKind::ConnectedApp).count();
-        let uninstalled = inventory.apps.iter().filter(|app| app.usage.as_ref().is_some_and(|usage| !usage.installed)).count();
-        let tokens: i64 = inventory.apps.iter().filter_map(|app| app.usage.as_ref()).map(|usage| usage.token_count).sum();
+        let connected =
+            inventory.apps.iter().filter(|app| app.kind == sfaudit::model::ResourceKind::ConnectedApp).count();
+        let uninstalled =
+            inventory.apps.iter().filter(|app| app.usage.as_ref().is_some_and(|usage| !usage.installed)).count();
+        let tokens: i64 =
+            inventory.apps.iter().filter_map(|app| app.usage.as_ref()).map(|usage| usage.token_count).sum();
         runs.push(json!({
             "concurrency": concurrency,
             "wall_ms": wall.as_millis(),
+            "login_ms": login.as_millis(),
             "api_calls": api_calls,
             "api_calls_minus_minimum": api_calls as i64 - minimum_calls as i64,
             "retries": retries,

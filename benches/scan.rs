@@ -11,6 +11,10 @@ use sfaudit::cli::{FailOn, RuleOptions};
 use sfaudit::engine::Severity;
 use sfaudit::model::EvaluationDate;
 
+// The same allocator as the binary, so the figures are the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const NAMESPACE: &str = "http://soap.sforce.com/2006/04/metadata";
 
 fn certificates(repo: &Path) -> Vec<String> {

@@ -37,13 +37,65 @@ pub enum Command {
     /// List, explain and test the rules
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Write a commented starter sfaudit.toml
+    Init(InitArgs),
+    /// Write or roll forward a baseline file (a JSON result the gate compares against)
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Compare two JSON results or snapshots: findings and settings that changed
+    Diff(DiffArgs),
+    /// List the configured suppressions and when they expire
+    Suppressions(SuppressionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write it
+    #[arg(default_value = crate::config::FILE_NAME)]
+    pub path: PathBuf,
+    /// Replace an existing file
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Scan (same arguments as `scan`) and write the result as the new baseline
+    Update(ScanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier JSON result or snapshot
+    pub old: PathBuf,
+    /// The later JSON result or snapshot
+    pub new: PathBuf,
+    /// table, markdown or json
+    #[arg(long, short = 'f', default_value = "table", value_parser = ["table", "markdown", "json"])]
+    pub format: String,
+    /// Write to this file instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SuppressionsArgs {
+    /// Only those expiring within this many days (expired ones included)
+    #[arg(long, value_name = "DAYS")]
+    pub expiring_within: Option<i64>,
+    /// Evaluate expiry as of this date instead of today
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<EvaluationDate>,
+    #[command(flatten)]
+    pub config: ConfigOptions,
 }
 
 /// Where reports go and in which formats; shared by `scan` and `report`.
 #[derive(Debug, Clone, Args)]
 pub struct OutputOptions {
     /// Output format(s), repeatable or comma-separated: table, json, html, markdown, sarif, junit, csv
-    #[arg(long, short = 'f', env = "SFAUDIT_FORMAT", value_enum, value_delimiter = ',', default_value = "table")]
+    /// [default: the config's `formats`, else table]
+    #[arg(long, short = 'f', env = "SFAUDIT_FORMAT", value_enum, value_delimiter = ',')]
     pub format: Vec<Format>,
     /// Write the report to this file instead of standard output (one format only)
     #[arg(long, short = 'o', env = "SFAUDIT_OUTPUT", value_name = "FILE", conflicts_with = "output_dir")]
@@ -60,6 +112,47 @@ pub struct ReportArgs {
     pub from: PathBuf,
     #[command(flatten)]
     pub output: OutputOptions,
+}
+
+/// When the run fails (exit 1), and how quietly it says so.
+#[derive(Debug, Clone, Args)]
+pub struct GateOptions {
+    /// Exit 1 when a result fails at or above this severity (critical, high, medium, low, info, none)
+    /// [default: the config's `fail_on`, else high]
+    #[arg(long, env = "SFAUDIT_FAIL_ON", value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// A saved JSON result: only findings that are new compared to it fail the gate
+    #[arg(long, env = "SFAUDIT_BASELINE", value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// With a baseline: fail on any new finding, whatever its severity
+    #[arg(long, env = "SFAUDIT_FAIL_ON_NEW")]
+    pub fail_on_new: bool,
+    /// Report only: exit 0 whatever the findings (errors still exit 2 or 3)
+    #[arg(long, env = "SFAUDIT_NO_FAIL")]
+    pub no_fail: bool,
+    /// Print no report on standard output (files are still written); the one-line summary stays
+    #[arg(long, short = 'q', env = "SFAUDIT_QUIET")]
+    pub quiet: bool,
+}
+
+/// Where the config and suppressions come from.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigOptions {
+    /// Config file [default: sfaudit.toml in the scanned folder, else in the current folder]
+    #[arg(long, env = "SFAUDIT_CONFIG", value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Use no config file
+    #[arg(long)]
+    pub no_config: bool,
+    /// Extra suppressions file(s) with [[suppressions]] entries
+    #[arg(long = "suppressions", env = "SFAUDIT_SUPPRESSIONS", value_name = "FILE")]
+    pub suppressions: Vec<PathBuf>,
+    /// Auditor view: disable every suppression and the config's `ignore` list
+    #[arg(long)]
+    pub no_ignores: bool,
+    /// Org connection profile from the config's [orgs.NAME] (live scans)
+    #[arg(long, env = "SFAUDIT_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 /// `--fail-on`: a severity, or `none` for report-only runs.
@@ -108,7 +201,7 @@ fn parse_param(text: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("'{text}' is not NAME=VALUE"))
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
     /// Project folder: a Salesforce DX project (sfdx-project.json) or any folder of metadata
     #[arg(value_name = "PATH", conflicts_with_all = ["snapshot", "org"])]
@@ -127,9 +220,10 @@ pub struct ScanArgs {
     pub allow_incomplete: bool,
     #[command(flatten)]
     pub output: OutputOptions,
-    /// Exit 1 when a result fails at or above this severity (critical, high, medium, low, info, none)
-    #[arg(long, env = "SFAUDIT_FAIL_ON", default_value = "high", value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub gate: GateOptions,
+    #[command(flatten)]
+    pub config: ConfigOptions,
     /// Evaluation date: YYYY-MM-DD, an RFC 3339 time, or +Nd ("what fails in 30 days"); default now
     #[arg(long, env = "SFAUDIT_AS_OF", value_name = "DATE")]
     pub as_of: Option<EvaluationDate>,

@@ -17,6 +17,8 @@ pub enum Error {
     Input(Vec<CollectError>),
     #[error("{} rule file problem(s):\n{}", .0.len(), list(.0))]
     Rules(Vec<RuleError>),
+    #[error("{} config problem(s):\n{}", .0.len(), list(.0))]
+    Config(Vec<crate::config::ConfigError>),
     #[error("{message}")]
     Usage { message: String, hint: String },
     #[error("cannot write {path}: {source}")]
@@ -47,6 +49,9 @@ impl Error {
         match self {
             Self::Input(_) => None,
             Self::Rules(_) => Some("see rules/README.md for the rule-file format".to_string()),
+            Self::Config(_) => {
+                Some("`sfaudit init` writes a commented example; the README documents every key".to_string())
+            }
             Self::Usage { hint, .. } => Some(hint.clone()),
             Self::Output { .. } => Some("check that the folder exists and is writable".to_string()),
             Self::Incomplete { hint, .. } => Some(hint.clone()),

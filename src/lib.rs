@@ -5,13 +5,17 @@
 
 pub mod app;
 pub mod auth;
+pub mod baseline;
 pub mod cli;
 pub mod collect;
+pub mod config;
+pub mod diff;
 pub mod engine;
 pub mod error;
 pub mod live;
 pub mod logging;
 pub mod model;
+pub mod policy;
 pub mod report;
 pub mod salesforce;
 

@@ -41,13 +41,17 @@ pub struct OrgArgs {
     /// Time limit of one HTTP request, in seconds [default: 120]
     #[arg(long, env = "SFAUDIT_TIMEOUT", value_name = "SECONDS")]
     pub timeout: Option<u64>,
+    /// The environment variable holding the PEM key; set from a config profile's `jwt_key_env`.
+    #[arg(skip)]
+    pub jwt_key_env: Option<String>,
 }
 
 impl OrgArgs {
     /// The settings layer from the command line and environment; the PEM text of
     /// `SFAUDIT_JWT_KEY` is read here, straight into a secret wrapper.
     pub fn settings(&self) -> OrgSettings {
-        let jwt_key = std::env::var("SFAUDIT_JWT_KEY").ok().filter(|pem| !pem.trim().is_empty()).map(SecretString::from);
+        let key_variable = self.jwt_key_env.as_deref().unwrap_or("SFAUDIT_JWT_KEY");
+        let jwt_key = std::env::var(key_variable).ok().filter(|pem| !pem.trim().is_empty()).map(SecretString::from);
         OrgSettings {
             client_id: self.client_id.clone(),
             username: self.username.clone(),
@@ -60,6 +64,33 @@ impl OrgArgs {
             timeout_seconds: self.timeout,
         }
     }
+}
+
+/// Fills what the command line left open from a config profile (`--profile NAME`, or the
+/// config's `default_org`); the command line and `SFAUDIT_*` variables win.
+pub fn with_profile(args: &OrgArgs, config: &crate::config::Config, profile: Option<&str>) -> Result<OrgArgs, Error> {
+    let Some(name) = profile.or(config.default_org.as_deref()) else { return Ok(args.clone()) };
+    let Some(found) = config.orgs.get(name) else {
+        let known: Vec<&str> = config.orgs.keys().map(String::as_str).collect();
+        return Err(Error::usage(
+            format!("no org profile '{name}' in the config"),
+            if known.is_empty() {
+                "add an [orgs.NAME] table to sfaudit.toml (see `sfaudit init`)".to_string()
+            } else {
+                format!("known profiles: {}", known.join(", "))
+            },
+        ));
+    };
+    let mut merged = args.clone();
+    merged.client_id = merged.client_id.or_else(|| found.client_id.clone());
+    merged.username = merged.username.or_else(|| found.username.clone());
+    merged.instance_url = merged.instance_url.or_else(|| found.instance_url.clone());
+    merged.api_version = merged.api_version.or_else(|| found.api_version.clone());
+    merged.jwt_key_file = merged.jwt_key_file.or_else(|| found.jwt_key_file.clone());
+    if std::env::var_os("SFAUDIT_JWT_KEY").is_none() {
+        merged.jwt_key_env = found.jwt_key_env.clone();
+    }
+    Ok(merged)
 }
 
 #[derive(Debug, Args)]
@@ -174,7 +205,10 @@ pub fn incomplete_gate(inventory: &Inventory, allow_incomplete: bool, code: u8) 
     if allow_incomplete {
         code
     } else {
-        let _ = writeln!(stderr, "  hint: grant the permissions named above, or pass --allow-incomplete to accept (exit 3 otherwise)");
+        let _ = writeln!(
+            stderr,
+            "  hint: grant the permissions named above, or pass --allow-incomplete to accept (exit 3 otherwise)"
+        );
         exit::INCOMPLETE
     }
 }
@@ -183,7 +217,8 @@ pub fn incomplete_gate(inventory: &Inventory, allow_incomplete: bool, code: u8) 
 pub fn login_command(args: &LoginArgs) -> Result<u8, Error> {
     let (username, instance_url, org_id, user_id, audience) = runtime()?.block_on(async {
         let connection = args.connection.settings().resolve().map_err(auth_error)?;
-        let http = crate::salesforce::client::http_client(connection.timeout, 1).map_err(|error| sf_error(error, None))?;
+        let http =
+            crate::salesforce::client::http_client(connection.timeout, 1).map_err(|error| sf_error(error, None))?;
         let token = auth::login(&http, &connection).await.map_err(auth_error)?;
         Ok::<_, Error>((connection.username.clone(), token.instance_url, token.org_id, token.user_id, token.audience))
     })?;
@@ -204,8 +239,9 @@ pub fn collect_command(args: &CollectArgs) -> Result<u8, Error> {
         .map_err(|error| Error::usage(format!("cannot write the snapshot: {error}"), "report this as a bug"))?;
     text.push('\n');
     match &args.output {
-        Some(path) => std::fs::write(path, &text)
-            .map_err(|source| Error::Output { path: path.display().to_string(), source })?,
+        Some(path) => {
+            std::fs::write(path, &text).map_err(|source| Error::Output { path: path.display().to_string(), source })?
+        }
         None => std::io::stdout()
             .lock()
             .write_all(text.as_bytes())

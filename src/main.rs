@@ -3,6 +3,11 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
+// Parsing and evaluation allocate many small strings and maps; mimalloc makes a large scan
+// markedly faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = sfaudit::cli::Cli::parse();
     match sfaudit::app::run(&cli) {

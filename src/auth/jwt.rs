@@ -79,11 +79,7 @@ enum Refusal {
 /// The `aud` Salesforce expects for a login host, unless `--audience` says otherwise.
 pub fn default_audience(login_url: &str) -> &'static str {
     let host = login_url.split("://").nth(1).unwrap_or(login_url).to_ascii_lowercase();
-    if host == "test.salesforce.com" || host.ends_with(".sandbox.my.salesforce.com") {
-        TEST_HOST
-    } else {
-        LOGIN_HOST
-    }
+    if host == "test.salesforce.com" || host.ends_with(".sandbox.my.salesforce.com") { TEST_HOST } else { LOGIN_HOST }
 }
 
 /// Logs in, trying the other audience once when Salesforce says `audience is invalid` (and the
@@ -223,7 +219,10 @@ async fn exchange(
                 classify(&error, error_description.as_deref().unwrap_or_default(), connection, login_url)
             }
             _ if status.is_server_error() => Refusal::Final(AuthError::refused(
-                format!("Salesforce's token endpoint at {login_url} failed with HTTP {} after {ATTEMPTS} attempts", status.as_u16()),
+                format!(
+                    "Salesforce's token endpoint at {login_url} failed with HTTP {} after {ATTEMPTS} attempts",
+                    status.as_u16()
+                ),
                 "Salesforce may be unavailable or in maintenance (https://status.salesforce.com); try again later",
             )),
             _ => Refusal::Final(AuthError::refused(
@@ -255,7 +254,8 @@ fn parse_success(body: &[u8], login_url: &str, audience: &str) -> Result<Token, 
         )
     };
     let response: TokenResponse = serde_json::from_slice(body).map_err(|_| malformed("not with JSON"))?;
-    let access_token = response.access_token.filter(|token| !token.is_empty()).ok_or_else(|| malformed("no access_token"))?;
+    let access_token =
+        response.access_token.filter(|token| !token.is_empty()).ok_or_else(|| malformed("no access_token"))?;
     let access_token = SecretString::from(access_token);
     let instance_url = response.instance_url.ok_or_else(|| malformed("no instance_url"))?;
     // The instance gets the token on every call: the same https rule as the login host.
@@ -272,12 +272,23 @@ fn parse_success(body: &[u8], login_url: &str, audience: &str) -> Result<Token, 
     if org_id.is_empty() || user_id.is_empty() {
         return Err(malformed("without an identity URL (id) naming the org and user"));
     }
-    Ok(Token { access_token, instance_url, org_id, user_id, login_url: login_url.to_string(), audience: audience.to_string() })
+    Ok(Token {
+        access_token,
+        instance_url,
+        org_id,
+        user_id,
+        login_url: login_url.to_string(),
+        audience: audience.to_string(),
+    })
 }
 
 fn short(text: &str) -> String {
     let text = text.trim();
-    if text.chars().count() > 200 { format!("{}…", text.chars().take(200).collect::<String>()) } else { text.to_string() }
+    if text.chars().count() > 200 {
+        format!("{}…", text.chars().take(200).collect::<String>())
+    } else {
+        text.to_string()
+    }
 }
 
 fn classify(error: &str, description: &str, connection: &OrgConnection, login_url: &str) -> Refusal {
@@ -288,13 +299,15 @@ fn classify(error: &str, description: &str, connection: &OrgConnection, login_ur
     match error {
         "invalid_grant" if lower.contains("audience") => Refusal::Audience(short(description)),
         "invalid_grant" if lower.contains("expired authorization code") => Refusal::Expired,
-        "invalid_grant" if lower.contains("hasn't approved this consumer") || lower.contains("not approved") => refused(
-            format!("Salesforce refused the login: user {username} is not pre-authorized for the app ({said})"),
-            "in Setup → External Client App Manager → the app → Policies (Connected App: App Manager → Manage → \
+        "invalid_grant" if lower.contains("hasn't approved this consumer") || lower.contains("not approved") => {
+            refused(
+                format!("Salesforce refused the login: user {username} is not pre-authorized for the app ({said})"),
+                "in Setup → External Client App Manager → the app → Policies (Connected App: App Manager → Manage → \
              Edit Policies) set Permitted Users to \"Admin approved users are pre-authorized\" and add a profile or \
              permission set that the user holds; also check --username and that --instance-url is the login host \
              of the user's org (sandbox users log in at https://test.salesforce.com)",
-        ),
+            )
+        }
         "invalid_grant" if lower.contains("invalid assertion") => refused(
             format!("Salesforce could not verify the signed assertion ({said})"),
             &format!(

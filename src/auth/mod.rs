@@ -220,10 +220,8 @@ impl SigningKey {
     /// Loads a PEM private key; `source` (a path or a variable name) is the only thing messages show.
     pub fn from_pem(pem: &SecretString, source: &str) -> Result<Self, AuthError> {
         let text = pem.expose_secret();
-        let labels: Vec<&str> = text
-            .lines()
-            .filter_map(|line| line.trim().strip_prefix("-----BEGIN ")?.strip_suffix("-----"))
-            .collect();
+        let labels: Vec<&str> =
+            text.lines().filter_map(|line| line.trim().strip_prefix("-----BEGIN ")?.strip_suffix("-----")).collect();
         let refuse = |message: String, hint: &str| Err(AuthError::config(message, hint));
         if labels.contains(&"ENCRYPTED PRIVATE KEY") || text.contains("Proc-Type: 4,ENCRYPTED") {
             return refuse(
@@ -255,7 +253,9 @@ impl SigningKey {
             }
             other => {
                 return refuse(
-                    format!("{source} holds a '{other}', not an RSA private key; Salesforce's JWT bearer flow only accepts RS256"),
+                    format!(
+                        "{source} holds a '{other}', not an RSA private key; Salesforce's JWT bearer flow only accepts RS256"
+                    ),
                     NEW_KEY_HINT,
                 );
             }
@@ -344,8 +344,11 @@ mod tests {
 
     #[test]
     fn settings_merge_and_require_the_essentials() {
-        let merged = OrgSettings { client_id: Some("a".into()), ..OrgSettings::default() }
-            .or(OrgSettings { client_id: Some("b".into()), username: Some("u".into()), ..OrgSettings::default() });
+        let merged = OrgSettings { client_id: Some("a".into()), ..OrgSettings::default() }.or(OrgSettings {
+            client_id: Some("b".into()),
+            username: Some("u".into()),
+            ..OrgSettings::default()
+        });
         assert_eq!(merged.client_id.as_deref(), Some("a"));
         assert_eq!(merged.username.as_deref(), Some("u"));
         let error = OrgSettings::default().resolve().expect_err("no client id");

@@ -104,14 +104,15 @@ async fn collect_metadata(client: Arc<Client>) -> Result<MetadataResult, SfError
             MetadataTask::Listed(types, listed)
         });
     };
-    let spawn_read = |tasks: &mut tokio::task::JoinSet<MetadataTask>, kind: MetadataType, batch: Vec<FileProperties>| {
-        let client = Arc::clone(&client);
-        tasks.spawn(async move {
-            let names: Vec<String> = batch.iter().map(|properties| properties.full_name.clone()).collect();
-            let read = soap::read_metadata(&client, kind.type_name(), &names).await;
-            MetadataTask::Read(kind, batch, read)
-        });
-    };
+    let spawn_read =
+        |tasks: &mut tokio::task::JoinSet<MetadataTask>, kind: MetadataType, batch: Vec<FileProperties>| {
+            let client = Arc::clone(&client);
+            tasks.spawn(async move {
+                let names: Vec<String> = batch.iter().map(|properties| properties.full_name.clone()).collect();
+                let read = soap::read_metadata(&client, kind.type_name(), &names).await;
+                MetadataTask::Read(kind, batch, read)
+            });
+        };
     for chunk in LISTED_TYPES.chunks(LIST_TYPES_PER_CALL) {
         spawn_list(&mut tasks, chunk.to_vec());
     }
@@ -269,8 +270,8 @@ fn is_permission_code(code: &str) -> bool {
 }
 
 async fn plain_tokens(client: &Client) -> Result<TokenScan, SfError> {
-    let page = rest::query(client, "OauthToken", &format!("SELECT {TOKEN_FIELDS} FROM OauthToken"), Priority::Held)
-        .await?;
+    let page =
+        rest::query(client, "OauthToken", &format!("SELECT {TOKEN_FIELDS} FROM OauthToken"), Priority::Held).await?;
     let mut scan = TokenScan { rows: page.records.iter().map(token_row).collect(), notes: Vec::new() };
     if (page.total_size as usize) > scan.rows.len() {
         scan.notes.push(format!(
@@ -319,7 +320,11 @@ async fn user_tokens(client: &Client, user: &str, scan: &mut TokenScan) -> Resul
 }
 
 /// A query whose refusal for lack of permission is data, not a failure.
-async fn optional_query(client: Arc<Client>, object: &'static str, soql: String) -> Result<Result<Vec<Value>, String>, SfError> {
+async fn optional_query(
+    client: Arc<Client>,
+    object: &'static str,
+    soql: String,
+) -> Result<Result<Vec<Value>, String>, SfError> {
     match rest::query(&client, object, &soql, Priority::High).await {
         Ok(result) => Ok(Ok(result.records)),
         Err(error) if error.is_permission() => Ok(Err(unreadable(object, &error))),
@@ -351,8 +356,11 @@ pub async fn collect(client: Arc<Client>, as_of: &EvaluationDate) -> Result<Inve
         "Organization",
         "SELECT Id, Name, IsSandbox, OrganizationType FROM Organization".into(),
     ));
-    let applications =
-        tokio::spawn(optional_query(Arc::clone(&client), "ConnectedApplication", "SELECT Id, Name FROM ConnectedApplication".into()));
+    let applications = tokio::spawn(optional_query(
+        Arc::clone(&client),
+        "ConnectedApplication",
+        "SELECT Id, Name FROM ConnectedApplication".into(),
+    ));
     let assignments = tokio::spawn(optional_query(
         Arc::clone(&client),
         "SetupEntityAccess",
@@ -385,7 +393,10 @@ pub async fn collect(client: Arc<Client>, as_of: &EvaluationDate) -> Result<Inve
         api_usage: client.api_usage(),
         incomplete: Vec::new(),
     };
-    Ok(assemble(data, collection, as_of))
+    let started = std::time::Instant::now();
+    let inventory = assemble(data, collection, as_of);
+    logging::log(2, format_args!("inventory assembled in {} ms", started.elapsed().as_millis()));
+    Ok(inventory)
 }
 
 /// What the calls returned; `Err(reason)` for data the user may not read.
@@ -512,9 +523,15 @@ fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -
                 apps.push(app);
             }
             Err(error) => {
-                let reason = format!("the org's ConnectedApp {} cannot be interpreted: {}", properties.full_name, error.message);
+                let reason =
+                    format!("the org's ConnectedApp {} cannot be interpreted: {}", properties.full_name, error.message);
                 incomplete.push(reason.clone());
-                apps.push(unreadable_app(ResourceKind::ConnectedApp, &properties.full_name, Some(document.path.to_string()), &reason));
+                apps.push(unreadable_app(
+                    ResourceKind::ConnectedApp,
+                    &properties.full_name,
+                    Some(document.path.to_string()),
+                    &reason,
+                ));
             }
         }
     }
@@ -591,9 +608,7 @@ fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -
     // ConnectedApplication rows: which apps exist (installed), and their ids for assignments.
     let application_names: Result<BTreeMap<String, String>, String> = applications.map(|rows| {
         rows.iter()
-            .filter_map(|row| {
-                Some((row.get("Id")?.as_str()?.to_string(), row.get("Name")?.as_str()?.to_string()))
-            })
+            .filter_map(|row| Some((row.get("Id")?.as_str()?.to_string(), row.get("Name")?.as_str()?.to_string())))
             .collect()
     });
     if let Err(reason) = &application_names {
@@ -613,6 +628,15 @@ fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -
     // Profile and permission set assignments (SetupEntityAccess), joined by app id → name.
     match (&assignments, &application_names) {
         (Ok(rows), Ok(names)) => {
+            // App label and API name (lower case) → positions in `apps`.
+            let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            for (position, app) in apps.iter().enumerate() {
+                let (label, name) = (lower(&app.label), lower(&app.name));
+                by_name.entry(label.clone()).or_default().push(position);
+                if name != label {
+                    by_name.entry(name).or_default().push(position);
+                }
+            }
             for row in rows {
                 let Some(app_name) = row.get("SetupEntityId").and_then(Value::as_str).and_then(|id| names.get(id))
                 else {
@@ -626,8 +650,9 @@ fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -
                     parent.get("Name").and_then(Value::as_str)
                 };
                 let Some(assigned) = assigned else { continue };
-                let key = lower(app_name);
-                for app in apps.iter_mut().filter(|app| lower(&app.label) == key || lower(&app.name) == key) {
+                let positions = by_name.get(&lower(app_name)).cloned().unwrap_or_default();
+                for position in positions {
+                    let Some(app) = apps.get_mut(position) else { continue };
                     let field = if by_profile { "profiles" } else { "permission_sets" };
                     let evidence = app.raw.entry("SetupEntityAccess".into()).or_insert_with(|| json!({}));
                     if let Some(map) = evidence.as_object_mut() {
@@ -745,7 +770,12 @@ fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -
             org.missing.insert("identity".into(), reason.clone());
         }
     }
-    org.name = org.identity.as_ref().map(|identity| identity.name.clone()).filter(|name| !name.is_empty()).unwrap_or_else(|| collection.org_id.clone());
+    org.name = org
+        .identity
+        .as_ref()
+        .map(|identity| identity.name.clone())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| collection.org_id.clone());
     for (kind, name, _) in SETTINGS {
         let field = match kind {
             MetadataType::OauthOidcSettings => "oauth_oidc",
@@ -770,8 +800,9 @@ fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -
             MetadataType::OauthOidcSettings => {
                 normalize::oauth_oidc_settings(&document).map(|settings| org.oauth_oidc = Some(settings))
             }
-            _ => normalize::connected_app_settings(&document)
-                .map(|settings| org.connected_app_settings = Some(settings)),
+            _ => {
+                normalize::connected_app_settings(&document).map(|settings| org.connected_app_settings = Some(settings))
+            }
         };
         if let Err(error) = parsed {
             let reason = format!("the org's {} cannot be interpreted: {}", kind.type_name(), error.message);

@@ -236,8 +236,7 @@ mod tests {
     #[test]
     fn evaluates_against_json_bindings() {
         let app = serde_json::json!({"policy": {"permitted_users": "admin_approved"}, "oauth": null});
-        let bindings =
-            Bindings::new(new_env(), &app, &serde_json::json!({}), &serde_json::json!({"days": 30}));
+        let bindings = Bindings::new(new_env(), &app, &serde_json::json!({}), &serde_json::json!({"days": 30}));
         let expression =
             Expression::compile("app.policy.permitted_users == 'admin_approved' && params.days > 7").expect("compiles");
         assert_eq!(expression.evaluate(&bindings), Ok(Value::Bool(true)));

@@ -68,6 +68,9 @@ pub struct RuleResult {
     /// Set when a suppression covers this result: it is still reported, but does not fail the gate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression: Option<Box<Suppression>>,
+    /// With `--baseline`: whether a failing result is new or was already failing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::BaselineState>,
 }
 
 /// Why a result is accepted as a known risk, as written in the suppression that matched it.
@@ -102,17 +105,70 @@ pub struct Outcome {
 
 /// The JSON view of a resource that rules read, with `raw` left out unless a rule needs it.
 pub fn resource_json(resource: Resource<'_>, include_raw: bool) -> Value {
-    let mut value = match resource {
-        Resource::App(app) => serde_json::to_value(app),
-        Resource::Org(org) => serde_json::to_value(org),
-    }
-    .unwrap_or(Value::Null);
-    if !include_raw {
-        if let Some(map) = value.as_object_mut() {
-            map.insert("raw".to_string(), Value::Object(serde_json::Map::new()));
+    let value = match (resource, include_raw) {
+        (Resource::App(app), true) => serde_json::to_value(app),
+        (Resource::App(app), false) => serde_json::to_value(AppWithoutRaw::from(app)),
+        (Resource::Org(org), _) => serde_json::to_value(org),
+    };
+    value.unwrap_or(Value::Null)
+}
+
+/// An app record serialized with an empty `raw`: the parsed documents are the bulk of a record
+/// and no built-in rule reads them, so they are not converted unless a rule does.
+#[derive(Serialize)]
+struct AppWithoutRaw<'a> {
+    kind: ResourceKind,
+    name: &'a str,
+    label: &'a str,
+    namespace: &'a str,
+    origin: &'a Origin,
+    files: &'a BTreeMap<String, Origin>,
+    enabled: bool,
+    oauth: &'a Option<crate::model::OAuth>,
+    certificate: &'a Option<crate::model::Certificate>,
+    policy: &'a Option<crate::model::Policy>,
+    source_control: &'a Option<crate::model::SourceControl>,
+    usage: &'a Option<crate::model::Usage>,
+    missing: &'a BTreeMap<String, String>,
+    raw: BTreeMap<String, Value>,
+}
+
+impl<'a> From<&'a crate::model::AppRecord> for AppWithoutRaw<'a> {
+    fn from(app: &'a crate::model::AppRecord) -> Self {
+        // Destructured so that a new record field is a compile error here, not a silent omission.
+        let crate::model::AppRecord {
+            kind,
+            name,
+            label,
+            namespace,
+            origin,
+            files,
+            enabled,
+            oauth,
+            certificate,
+            policy,
+            source_control,
+            usage,
+            missing,
+            raw: _,
+        } = app;
+        Self {
+            kind: *kind,
+            name,
+            label,
+            namespace,
+            origin,
+            files,
+            enabled: *enabled,
+            oauth,
+            certificate,
+            policy,
+            source_control,
+            usage,
+            missing,
+            raw: BTreeMap::new(),
         }
     }
-    value
 }
 
 /// Finds which declared-missing record path an expression touches, if any.
@@ -131,7 +187,8 @@ fn missing_reason(
         };
         for (missing_path, reason) in missing {
             // Reading a parent (`app.policy != null`) is fine when only a child is missing.
-            let touches = rest == missing_path || rest.starts_with(&format!("{missing_path}."));
+            let touches =
+                rest.strip_prefix(missing_path.as_str()).is_some_and(|tail| tail.is_empty() || tail.starts_with('.'));
             if touches {
                 return Some(format!("{missing_path} is not available: {reason}"));
             }
@@ -155,7 +212,11 @@ pub fn evaluate_rule(
         match when.evaluate(bindings) {
             Ok(::cel::Value::Bool(true)) => {}
             Ok(::cel::Value::Bool(false)) => {
-                return Outcome { status: Status::NotApplicable, actual: None, reason: Some(not_applicable_reason(rule)) };
+                return Outcome {
+                    status: Status::NotApplicable,
+                    actual: None,
+                    reason: Some(not_applicable_reason(rule)),
+                };
             }
             Ok(other) => {
                 return unknown(format!("rule error: `when` gave {} instead of true or false", cel::display(&other)));
@@ -190,7 +251,10 @@ fn result_location<'a>(rule: &Rule, resource: Resource<'a>) -> &'a Origin {
     }
 }
 
+/// There is one org per scan, and its name varies with where the project was checked out, so
+/// org findings are fingerprinted without it.
 pub fn fingerprint(rule_id: &str, kind: ResourceKind, name: &str) -> String {
+    let name = if kind == ResourceKind::Org { "" } else { name };
     use sha2::{Digest, Sha256};
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::new()
@@ -255,11 +319,7 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
     let mut keyed: Vec<((usize, usize), RuleResult)> = chunks.into_iter().flatten().collect();
     keyed.sort_unstable_by_key(|(key, _)| *key);
     let results: Vec<RuleResult> = keyed.into_iter().map(|(_, result)| result).collect();
-    Results {
-        results,
-        rules: rules.rules.iter().map(|rule| rule.meta.clone()).collect(),
-        params: rules.params.clone(),
-    }
+    Results { results, rules: rules.rules.iter().map(|rule| rule.meta.clone()).collect(), params: rules.params.clone() }
 }
 
 /// What every resource of one worker shares, converted once.
@@ -343,9 +403,9 @@ fn evaluate_resource(
                 reason,
                 fingerprint: fingerprint(&rule.meta.id, kind, resource.name()),
                 suppression: None,
+                baseline: None,
             };
             (rule_index, result)
         })
         .collect()
 }
-

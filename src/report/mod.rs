@@ -3,6 +3,7 @@
 //! Nothing here knows where the data came from.
 
 pub mod csv;
+pub mod drift;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -10,6 +11,7 @@ pub mod markdown;
 pub mod rules;
 pub mod sarif;
 pub mod summary;
+pub mod suppressions;
 pub mod table;
 
 use serde::{Deserialize, Serialize};
@@ -60,7 +62,12 @@ pub fn render(format: Format, report: &Report<'_>, width: Option<u16>) -> String
 }
 
 /// Writes one format to `out`; JSON is streamed, the other formats are rendered first.
-pub fn write(format: Format, report: &Report<'_>, width: Option<u16>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn write(
+    format: Format,
+    report: &Report<'_>,
+    width: Option<u16>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
         Format::Json => json::write(report, out),
         other => out.write_all(render(other, report, width).as_bytes()),
@@ -92,6 +99,12 @@ pub struct RunInfo {
     pub evaluated_at: String,
     /// The gate threshold: a severity or `none`.
     pub fail_on: String,
+    /// Problems worth a reader's attention that are not results (expired suppressions, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Set when the run compared against a baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::baseline::BaselineSummary>,
 }
 
 /// What every renderer receives.

@@ -30,6 +30,9 @@ pub struct Summary {
     /// Failed results per severity.
     pub failed_by_severity: BTreeMap<Severity, usize>,
     pub apps: usize,
+    /// Failed results covered by a suppression (they count as failed above, but not in the gate).
+    #[serde(default)]
+    pub suppressed: usize,
 }
 
 pub fn band(score: Option<u8>) -> &'static str {
@@ -65,7 +68,16 @@ pub fn summarize(results: &Results, apps: usize) -> Summary {
         }
     }
     let score = (possible > 0).then(|| u8::try_from(earned * 100 / possible).unwrap_or(100));
-    Summary { score, band: band(score).to_string(), total: results.results.len(), by_status, failed_by_severity, apps }
+    let suppressed = results.results.iter().filter(|result| result.suppression.is_some()).count();
+    Summary {
+        score,
+        band: band(score).to_string(),
+        total: results.results.len(),
+        by_status,
+        failed_by_severity,
+        apps,
+        suppressed,
+    }
 }
 
 /// The Health-Review status word for a result.

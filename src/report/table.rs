@@ -74,8 +74,15 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
         let mut table = new_table(width);
         table.set_header(["Status", "Risk", "Control", "App", "Your value", "Recommended value", "Rule"]);
         for result in failed {
+            let status = match (&result.suppression, result.baseline) {
+                (Some(_), _) => format!("{} (suppressed)", health_status(result.status, result.severity)),
+                (None, Some(crate::baseline::BaselineState::New)) => {
+                    format!("{} (new)", health_status(result.status, result.severity))
+                }
+                _ => health_status(result.status, result.severity).to_string(),
+            };
             table.add_row([
-                health_status(result.status, result.severity),
+                status.as_str(),
                 result.severity.as_str(),
                 &result.control,
                 &app_name(result),
@@ -102,6 +109,36 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
             ]);
         }
         let _ = writeln!(out, "{table}\n");
+    }
+    let suppressed: Vec<&RuleResult> =
+        report.results.results.iter().filter(|result| result.suppression.is_some()).collect();
+    if !suppressed.is_empty() {
+        let _ = writeln!(out, "Suppressed ({}): reported, but not counted by the gate", suppressed.len());
+        let mut table = new_table(width);
+        table.set_header(["Rule", "App", "Reason", "Owner", "Ticket", "Expires", "Where"]);
+        for result in suppressed {
+            let Some(suppression) = result.suppression.as_deref() else { continue };
+            table.add_row([
+                result.rule_id.to_string(),
+                app_name(result),
+                printable(&suppression.reason),
+                printable(suppression.owner.as_deref().unwrap_or("")),
+                printable(suppression.ticket.as_deref().unwrap_or("")),
+                suppression.expires.clone().unwrap_or_else(|| "never".to_string()),
+                suppression.source.clone(),
+            ]);
+        }
+        let _ = writeln!(out, "{table}\n");
+    }
+    if let Some(baseline) = &run.baseline {
+        let _ = writeln!(
+            out,
+            "Baseline {}: {} new, {} unchanged, {} fixed; only new findings count for the gate.",
+            baseline.file, baseline.new, baseline.unchanged, baseline.fixed
+        );
+    }
+    for warning in &run.warnings {
+        let _ = writeln!(out, "Warning: {}", printable(warning));
     }
     let _ = writeln!(out, "Gate: fail on {} and above.", run.fail_on);
     out

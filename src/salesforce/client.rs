@@ -172,7 +172,8 @@ impl Client {
     }
 
     fn note_usage(&self, headers: &HeaderMap) {
-        let Some(usage) = headers.get("sforce-limit-info").and_then(|value| value.to_str().ok()).and_then(ApiUsage::parse)
+        let Some(usage) =
+            headers.get("sforce-limit-info").and_then(|value| value.to_str().ok()).and_then(ApiUsage::parse)
         else {
             return;
         };

@@ -71,12 +71,16 @@ pub async fn query(client: &Client, object: &str, soql: &str, priority: Priority
     loop {
         result.pages += 1;
         let malformed = |what: &str| SfError::Failed { call: call.clone(), message: format!("the answer {what}") };
-        let records = page.get_mut("records").and_then(Value::as_array_mut).ok_or_else(|| malformed("has no records"))?;
+        let records =
+            page.get_mut("records").and_then(Value::as_array_mut).ok_or_else(|| malformed("has no records"))?;
         result.records.append(records);
         if page.get("done").and_then(Value::as_bool).unwrap_or(true) {
             return Ok(result);
         }
-        let next = page.get("nextRecordsUrl").and_then(Value::as_str).ok_or_else(|| malformed("is not done but has no nextRecordsUrl"))?;
+        let next = page
+            .get("nextRecordsUrl")
+            .and_then(Value::as_str)
+            .ok_or_else(|| malformed("is not done but has no nextRecordsUrl"))?;
         if !next.starts_with("/services/data/") {
             return Err(malformed("points nextRecordsUrl outside /services/data/"));
         }
@@ -96,7 +100,9 @@ mod tests {
         let body = br#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#;
         assert!(matches!(classify(StatusCode::FORBIDDEN, body), Verdict::LimitExceeded(_)));
         let body = br#"[{"message":"sObject type 'OauthToken' is not supported.","errorCode":"INVALID_TYPE"}]"#;
-        assert!(matches!(classify(StatusCode::BAD_REQUEST, body), Verdict::Refused { code, .. } if code == "INVALID_TYPE"));
+        assert!(
+            matches!(classify(StatusCode::BAD_REQUEST, body), Verdict::Refused { code, .. } if code == "INVALID_TYPE")
+        );
         assert!(matches!(classify(StatusCode::SERVICE_UNAVAILABLE, b""), Verdict::Retry(_)));
         assert!(matches!(classify(StatusCode::OK, b"{\"totalSize\""), Verdict::Retry(_)));
     }

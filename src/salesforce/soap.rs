@@ -211,7 +211,10 @@ mod tests {
         assert_eq!(listed[0].full_name, "A");
         assert_eq!(listed[0].file_name, "connectedApps/A.connectedApp");
         let prefixed = LIST.replace("xmlns=", "xmlns:m=").replace("<listMetadataResponse>", "<m:listMetadataResponse>");
-        let prefixed = prefixed.replace("</listMetadataResponse>", "</m:listMetadataResponse>").replace("<result>", "<m:result>").replace("</result>", "</m:result>");
+        let prefixed = prefixed
+            .replace("</listMetadataResponse>", "</m:listMetadataResponse>")
+            .replace("<result>", "<m:result>")
+            .replace("</result>", "</m:result>");
         assert_eq!(parse_list(&prefixed).expect("prefixed").len(), 1);
     }
 

@@ -1,13 +1,17 @@
 //! One integration-test binary (links once); modules mirror the `src/` files they exercise.
 
 mod app;
+mod ci;
 mod common;
+mod config;
 mod csv;
+mod diff;
 mod html;
 mod json;
 mod junit;
 mod markdown;
 mod org;
+mod policy;
 mod project;
 mod report;
 mod rules;

@@ -82,7 +82,10 @@ fn json_of(output: &Output) -> serde_json::Value {
 fn source_specific(rule: &str) -> bool {
     matches!(
         rule,
-        "consumer-secret-in-source" | "eca-global-oauth-settings-in-source" | "app-unused" | "tokens-for-uninstalled-app"
+        "consumer-secret-in-source"
+            | "eca-global-oauth-settings-in-source"
+            | "app-unused"
+            | "tokens-for-uninstalled-app"
     )
 }
 
@@ -97,10 +100,17 @@ fn comparable(document: &serde_json::Value) -> Comparable {
         .filter(|result| !source_specific(result["rule_id"].as_str().unwrap_or_default()))
         .map(|result| {
             let kind = result["resource"]["kind"].as_str().unwrap_or_default().to_string();
-            let name = if kind == "org" { "org".to_string() } else { result["resource"]["name"].as_str().unwrap_or_default().to_string() };
+            let name = if kind == "org" {
+                "org".to_string()
+            } else {
+                result["resource"]["name"].as_str().unwrap_or_default().to_string()
+            };
             (
                 (result["rule_id"].as_str().unwrap_or_default().to_string(), kind, name),
-                (result["status"].as_str().unwrap_or_default().to_string(), result["actual"].as_str().map(str::to_string)),
+                (
+                    result["status"].as_str().unwrap_or_default().to_string(),
+                    result["actual"].as_str().map(str::to_string),
+                ),
             )
         })
         .collect()
@@ -193,7 +203,17 @@ fn a_snapshot_evaluates_offline_with_identical_results() {
 
     let live = json_of(&live_scan(&fake, &keys.scanner, &[]));
     let output = run(
-        &["scan", "--snapshot", &snapshot.display().to_string(), "--as-of", DEMO_AS_OF, "--format", "json", "--fail-on", "none"],
+        &[
+            "scan",
+            "--snapshot",
+            &snapshot.display().to_string(),
+            "--as-of",
+            DEMO_AS_OF,
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ],
         &[],
     );
     assert_eq!(code(&output), 0, "{}", stderr(&output));
@@ -212,7 +232,10 @@ fn faults_are_retried_and_the_results_stay_complete() {
     let cases: Vec<(&str, Config)> = vec![
         ("HTTP 500", with_faults(&[(1, Fault::Status500), (7, Fault::Status500)])),
         ("HTTP 503 with Retry-After", with_faults(&[(3, Fault::Status503 { retry_after: Some(1) })])),
-        ("HTTP 503", with_faults(&[(2, Fault::Status503 { retry_after: None }), (9, Fault::Status503 { retry_after: None })])),
+        (
+            "HTTP 503",
+            with_faults(&[(2, Fault::Status503 { retry_after: None }), (9, Fault::Status503 { retry_after: None })]),
+        ),
         ("connection reset", with_faults(&[(4, Fault::Reset), (12, Fault::Reset)])),
         ("truncated body", with_faults(&[(5, Fault::Truncated), (11, Fault::Truncated)])),
         ("session expiry", Config { session_expires_after: Some(6), ..Config::default() }),
@@ -252,8 +275,14 @@ fn comparable_all(document: &serde_json::Value) -> BTreeMap<(String, String), (S
         .iter()
         .map(|result| {
             (
-                (result["rule_id"].as_str().unwrap_or_default().to_string(), result["resource"]["name"].as_str().unwrap_or_default().to_string()),
-                (result["status"].as_str().unwrap_or_default().to_string(), result["actual"].as_str().map(str::to_string)),
+                (
+                    result["rule_id"].as_str().unwrap_or_default().to_string(),
+                    result["resource"]["name"].as_str().unwrap_or_default().to_string(),
+                ),
+                (
+                    result["status"].as_str().unwrap_or_default().to_string(),
+                    result["actual"].as_str().map(str::to_string),
+                ),
             )
         })
         .collect()
@@ -263,7 +292,10 @@ fn comparable_all(document: &serde_json::Value) -> BTreeMap<(String, String), (S
 fn failures_that_do_not_recover_end_with_exit_3_and_no_report() {
     let keys = keys();
     // Salesforce keeps failing: retries run out.
-    let fake = FakeOrg::start(demo_org(), Config { always: Some(Fault::Status503 { retry_after: None }), ..Config::default() });
+    let fake = FakeOrg::start(
+        demo_org(),
+        Config { always: Some(Fault::Status503 { retry_after: None }), ..Config::default() },
+    );
     let output = live_scan(&fake, &keys.scanner, &[]);
     assert_eq!(code(&output), 3, "{}", stderr(&output));
     assert!(stderr(&output).contains("gave up after 5 attempts"), "{}", stderr(&output));
@@ -301,7 +333,9 @@ fn unreadable_data_becomes_unknown_and_the_scan_exits_3() {
         .as_array()
         .expect("results")
         .iter()
-        .find(|result| result["rule_id"] == "integration-not-admin-approved" && result["resource"]["name"] == "CI_Deploy_Pipeline")
+        .find(|result| {
+            result["rule_id"] == "integration-not-admin-approved" && result["resource"]["name"] == "CI_Deploy_Pipeline"
+        })
         .expect("result");
     assert!(result["reason"].as_str().is_some_and(|reason| reason.contains("INSUFFICIENT_ACCESS")), "{result}");
     // The list call holding the unreadable type was split to read the other two types.
@@ -310,7 +344,21 @@ fn unreadable_data_becomes_unknown_and_the_scan_exits_3() {
     let output = live_scan(&fake, &keys.scanner, &["--allow-incomplete"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(stderr(&output).contains("warning: the scan is incomplete"));
+
+    // Connected App metadata unreadable: the apps the org lists still appear, as unknown.
+    let mut config = Config::default();
+    config.unreadable.insert("ConnectedApp".into());
+    let fake = FakeOrg::start(demo_org(), config);
+    let output = live_scan(&fake, &keys.scanner, &[]);
+    assert_eq!(code(&output), 3, "{}", stderr(&output));
+    let document = json_of(&output);
+    assert_eq!(status(&document, "integration-not-admin-approved", "Data Loader Bulk"), "unknown");
+    assert_eq!(status(&document, "legacy-connected-app", "Data Loader Bulk"), "fail");
+    assert_eq!(app(&document, "Data Loader Bulk")["usage"]["token_count"], 4);
 }
+
+/// (name, fake org config, key file, extra arguments, exit code, texts the error must contain)
+type LoginCase<'a> = (&'a str, Config, &'a Path, Vec<&'a str>, i32, &'a [&'a str]);
 
 #[test]
 fn login_errors_say_what_to_fix() {
@@ -321,22 +369,88 @@ fn login_errors_say_what_to_fix() {
         std::fs::write(&path, text).expect("write");
         path
     };
-    let encrypted = write("encrypted.key", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n");
+    let encrypted = write(
+        "encrypted.key",
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n",
+    );
     let certificate = write("server.crt", &TestKeys::scanner().certificate_pem);
     let ec_key = write("ec.key", &rcgen::KeyPair::generate().expect("EC key").serialize_pem());
 
     // (name, fake config, key, extra args, exit code, expected text in stderr)
-    let cases: Vec<(&str, Config, &Path, Vec<&str>, i32, &[&str])> = vec![
-        ("wrong certificate", Config::default(), &keys.other, vec![], 3, &["could not verify the signed assertion", "Use digital signatures"]),
-        ("wrong client id", Config { consumer_key: "3MVG9SOMETHINGELSE".into(), ..Config::default() }, &keys.scanner, vec![], 3, &["--client-id is not the consumer key", "client identifier invalid"]),
-        ("user not pre-authorized", Config { user_approved: false, ..Config::default() }, &keys.scanner, vec![], 3, &["not pre-authorized", "Permitted Users", "user hasn't approved this consumer"]),
-        ("no app access", Config { app_access: false, ..Config::default() }, &keys.scanner, vec![], 3, &["may not use this app", "invalid_app_access", "Permission Sets"]),
-        ("clock skew", Config { clock_skew_seconds: 900, ..Config::default() }, &keys.scanner, vec![], 3, &["expired authorization code", "clock"]),
-        ("audience refused both ways", Config { audience: "https://acme.my.site.com/portal".into(), ..Config::default() }, &keys.scanner, vec![], 3, &["audience is invalid", "test.salesforce.com"]),
-        ("token endpoint down", Config { token_endpoint_status: Some(503), ..Config::default() }, &keys.scanner, vec![], 3, &["failed with HTTP 503 after 3 attempts"]),
-        ("not a login host", Config { token_endpoint_status: Some(404), ..Config::default() }, &keys.scanner, vec![], 3, &["answered HTTP 404", "--instance-url"]),
+    let cases: Vec<LoginCase<'_>> = vec![
+        (
+            "wrong certificate",
+            Config::default(),
+            &keys.other,
+            vec![],
+            3,
+            &["could not verify the signed assertion", "Use digital signatures"],
+        ),
+        (
+            "wrong client id",
+            Config { consumer_key: "3MVG9SOMETHINGELSE".into(), ..Config::default() },
+            &keys.scanner,
+            vec![],
+            3,
+            &["--client-id is not the consumer key", "client identifier invalid"],
+        ),
+        (
+            "user not pre-authorized",
+            Config { user_approved: false, ..Config::default() },
+            &keys.scanner,
+            vec![],
+            3,
+            &["not pre-authorized", "Permitted Users", "user hasn't approved this consumer"],
+        ),
+        (
+            "no app access",
+            Config { app_access: false, ..Config::default() },
+            &keys.scanner,
+            vec![],
+            3,
+            &["may not use this app", "invalid_app_access", "Permission Sets"],
+        ),
+        (
+            "clock skew",
+            Config { clock_skew_seconds: 900, ..Config::default() },
+            &keys.scanner,
+            vec![],
+            3,
+            &["expired authorization code", "clock"],
+        ),
+        (
+            "audience refused both ways",
+            Config { audience: "https://acme.my.site.com/portal".into(), ..Config::default() },
+            &keys.scanner,
+            vec![],
+            3,
+            &["audience is invalid", "test.salesforce.com"],
+        ),
+        (
+            "token endpoint down",
+            Config { token_endpoint_status: Some(503), ..Config::default() },
+            &keys.scanner,
+            vec![],
+            3,
+            &["failed with HTTP 503 after 3 attempts"],
+        ),
+        (
+            "not a login host",
+            Config { token_endpoint_status: Some(404), ..Config::default() },
+            &keys.scanner,
+            vec![],
+            3,
+            &["answered HTTP 404", "--instance-url"],
+        ),
         ("encrypted key", Config::default(), &encrypted, vec![], 2, &["encrypted with a passphrase", "openssl pkey"]),
-        ("certificate instead of key", Config::default(), &certificate, vec![], 2, &["holds a certificate, not the private key"]),
+        (
+            "certificate instead of key",
+            Config::default(),
+            &certificate,
+            vec![],
+            2,
+            &["holds a certificate, not the private key"],
+        ),
         ("EC key", Config::default(), &ec_key, vec![], 2, &["not a valid RSA private key"]),
     ];
     for (name, config, key, extra, expected_code, texts) in cases {
@@ -393,7 +507,10 @@ fn login_prints_the_org_user_and_instance_but_never_the_token() {
     let output = run(&args(&["login", "-v"], &login), &[]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.contains("00DFAKE0000000001") && text.contains(fake_org::USERNAME) && text.contains(&fake.url), "{text}");
+    assert!(
+        text.contains("00DFAKE0000000001") && text.contains(fake_org::USERNAME) && text.contains(&fake.url),
+        "{text}"
+    );
     let tokens = fake.issued_tokens();
     assert_eq!(tokens.len(), 1);
     assert!(!text.contains(&tokens[0]) && !stderr(&output).contains(&tokens[0]));
@@ -402,22 +519,39 @@ fn login_prints_the_org_user_and_instance_but_never_the_token() {
 
 #[test]
 fn secrets_never_reach_output_logs_or_files_even_with_vv() {
-    let fake = FakeOrg::start(demo_org(), Config { session_expires_after: Some(4), faults: [(2, Fault::Status500)].into_iter().collect(), ..Config::default() });
+    let fake = FakeOrg::start(
+        demo_org(),
+        Config {
+            session_expires_after: Some(4),
+            faults: [(2, Fault::Status500)].into_iter().collect(),
+            ..Config::default()
+        },
+    );
     let folder = tempfile::tempdir().expect("temp dir");
     let pem = TestKeys::scanner().private_key_pem.clone();
-    let base = [
-        "--client-id",
-        fake_org::CONSUMER_KEY,
-        "--username",
-        fake_org::USERNAME,
-        "--instance-url",
-        fake.url.as_str(),
-    ];
+    let base =
+        ["--client-id", fake_org::CONSUMER_KEY, "--username", fake_org::USERNAME, "--instance-url", fake.url.as_str()];
     let reports = folder.path().join("reports");
     let snapshot = folder.path().join("snapshot.json");
     let env = [("SFAUDIT_JWT_KEY", pem.as_str())];
     let scan = run(
-        &[&["scan", "--org", "-vv", "--as-of", DEMO_AS_OF, "--fail-on", "none", "--format", "json,sarif,html,markdown,junit,csv,table", "--output-dir", &reports.display().to_string()][..], &base[..]].concat(),
+        &[
+            &[
+                "scan",
+                "--org",
+                "-vv",
+                "--as-of",
+                DEMO_AS_OF,
+                "--fail-on",
+                "none",
+                "--format",
+                "json,sarif,html,markdown,junit,csv,table",
+                "--output-dir",
+                &reports.display().to_string(),
+            ][..],
+            &base[..],
+        ]
+        .concat(),
         &env,
     );
     assert_eq!(code(&scan), 0, "{}", stderr(&scan));
@@ -461,17 +595,25 @@ fn oauth_tokens_are_paged_around_the_2500_row_cap() {
     data.add_tokens("Field Service Mobile", 6_000, 1_500, 100, Some("2026-11-20T10:00:00.000+0000"));
     data.add_tokens("Analytics Export", 1_300, 1, 9_999, Some("2026-11-21T10:00:00.000+0000"));
     data.add_tokens("Payments Gateway", 1_300, 1, 9_999, Some("2026-11-21T10:00:00.000+0000"));
-    let expected: BTreeMap<&str, (i64, i64)> =
-        [("Field_Service_Mobile", (6_006, 1_503)), ("Analytics_Export", (1_300, 1)), ("Payments_Gateway", (1_302, 3)), ("Data_Loader_Bulk", (4, 2))]
-            .into_iter()
-            .collect();
+    let expected: BTreeMap<&str, (i64, i64)> = [
+        ("Field_Service_Mobile", (6_006, 1_503)),
+        ("Analytics_Export", (1_300, 1)),
+        ("Payments_Gateway", (1_302, 3)),
+        ("Data_Loader_Bulk", (4, 2)),
+    ]
+    .into_iter()
+    .collect();
     let fake = FakeOrg::start(data, Config::default());
     let output = live_scan(&fake, &keys.scanner, &[]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let document = json_of(&output);
     for (name, (tokens, users)) in expected {
         let usage = &app(&document, name)["usage"];
-        assert_eq!((usage["token_count"].as_i64(), usage["user_count"].as_i64()), (Some(tokens), Some(users)), "{name}");
+        assert_eq!(
+            (usage["token_count"].as_i64(), usage["user_count"].as_i64()),
+            (Some(tokens), Some(users)),
+            "{name}"
+        );
     }
     assert_eq!(app(&document, "Shadow Data Export")["usage"]["token_count"], 5);
     assert!(document["run"]["source"]["collection"]["incomplete"].as_array().is_some_and(Vec::is_empty));

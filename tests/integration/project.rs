@@ -50,7 +50,10 @@ fn realworld_known_facts_show_up() {
 
     let devops = scan_json(&realworld("N-P-N-P__SFDX-SFDX"), "2026-11-23");
     assert_eq!(status_of(&devops, "ip-restrictions-relaxed-for-refresh", "Devops_JWT").as_deref(), Some("fail"));
-    assert_eq!(status_of(&devops, "certificate-expires-within-30-days", "Devops_JWT").as_deref(), Some("not_applicable"));
+    assert_eq!(
+        status_of(&devops, "certificate-expires-within-30-days", "Devops_JWT").as_deref(),
+        Some("not_applicable")
+    );
     assert_eq!(status_of(&devops, "certificate-expired", "Devops_JWT").as_deref(), Some("fail"));
     assert_eq!(status_of(&devops, "preauthorized-via-system-administrator", "Devops_JWT").as_deref(), Some("fail"));
     assert_eq!(

@@ -175,7 +175,14 @@ impl OrgData {
     }
 
     /// Adds `count` tokens of `app_name`, spread over `users` users starting at `first_user`.
-    pub fn add_tokens(&mut self, app_name: &str, count: usize, users: usize, first_user: usize, last_used: Option<&str>) {
+    pub fn add_tokens(
+        &mut self,
+        app_name: &str,
+        count: usize,
+        users: usize,
+        first_user: usize,
+        last_used: Option<&str>,
+    ) {
         for index in 0..count {
             self.tokens.push(TokenRow {
                 user_id: format!("005FAKE{:08}", first_user + index % users.max(1)),

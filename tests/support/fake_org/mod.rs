@@ -326,7 +326,11 @@ fn handle(state: &Mutex<State>, url: &str, request: &Request) -> Reply {
     state.api_used += 1;
     let (used, max) = (state.api_used, state.config.api_limit.1);
     let response = if is_soap { soap(&mut state, request, used > max) } else { rest(&mut state, request, used > max) };
-    let response = if is_rest { response.header("Sforce-Limit-Info", &format!("api-usage={}/{max}", used.min(max))) } else { response };
+    let response = if is_rest {
+        response.header("Sforce-Limit-Info", &format!("api-usage={}/{max}", used.min(max)))
+    } else {
+        response
+    };
     match fault {
         Some(Fault::Truncated) => Reply::Truncate(response),
         _ => Reply::Send(response),
@@ -334,7 +338,8 @@ fn handle(state: &Mutex<State>, url: &str, request: &Request) -> Reply {
 }
 
 fn oauth_error(status: u16, error: &str, description: &str) -> Response {
-    Response::json(status, &json!({"error": error, "error_description": description})).header("Cache-Control", "no-store")
+    Response::json(status, &json!({"error": error, "error_description": description}))
+        .header("Cache-Control", "no-store")
 }
 
 fn b64_json(part: &str) -> Option<Value> {
@@ -355,7 +360,8 @@ fn token_endpoint(state: &mut State, url: &str, request: &Request) -> Response {
         return oauth_error(400, "invalid_request", "assertion is missing");
     };
     let parts: Vec<&str> = assertion.split('.').collect();
-    let (Some(header), Some(claims)) = (parts.first().and_then(|p| b64_json(p)), parts.get(1).and_then(|p| b64_json(p)))
+    let (Some(header), Some(claims)) =
+        (parts.first().and_then(|p| b64_json(p)), parts.get(1).and_then(|p| b64_json(p)))
     else {
         return oauth_error(400, "invalid_grant", "invalid assertion");
     };
@@ -382,7 +388,8 @@ fn token_endpoint(state: &mut State, url: &str, request: &Request) -> Response {
     }
     let now = time::OffsetDateTime::now_utc().unix_timestamp() + state.config.clock_skew_seconds;
     let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
-    state.stats.max_assertion_lifetime = state.stats.max_assertion_lifetime.max(exp - (now - state.config.clock_skew_seconds));
+    state.stats.max_assertion_lifetime =
+        state.stats.max_assertion_lifetime.max(exp - (now - state.config.clock_skew_seconds));
     if exp < now {
         return oauth_error(400, "invalid_grant", "expired authorization code");
     }
@@ -566,7 +573,8 @@ fn matches(row: &Value, condition: &Condition) -> bool {
 }
 
 fn rest(state: &mut State, request: &Request, over_limit: bool) -> Response {
-    let token = request.headers.get("authorization").and_then(|value| value.strip_prefix("Bearer ")).unwrap_or_default();
+    let token =
+        request.headers.get("authorization").and_then(|value| value.strip_prefix("Bearer ")).unwrap_or_default();
     if !state.valid_tokens.contains(token) {
         return rest_error(401, "INVALID_SESSION_ID", "Session expired or invalid");
     }
@@ -593,7 +601,9 @@ fn rest(state: &mut State, request: &Request, over_limit: bool) -> Response {
         return rest_error(
             400,
             "INVALID_TYPE",
-            &format!("sObject type '{object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name."),
+            &format!(
+                "sObject type '{object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name."
+            ),
         );
     }
     let clause = |keyword: &str, ends: &[&str]| -> Option<String> {
@@ -612,14 +622,14 @@ fn rest(state: &mut State, request: &Request, over_limit: bool) -> Response {
     let order_field = order.map(|order| order.split_whitespace().next().unwrap_or_default().to_string());
     if let Some(field) = &order_field {
         let key = (object.clone(), field.clone());
-        if !state.sorted.contains_key(&key) {
+        state.sorted.entry(key).or_insert_with(|| {
             fn sort_key<'v>(row: &'v Value, field: &str) -> &'v str {
                 row.get(field).and_then(Value::as_str).unwrap_or_default()
             }
             let mut positions: Vec<usize> = (0..all.len()).collect();
             positions.sort_by(|a, b| sort_key(&all[*a], field).cmp(sort_key(&all[*b], field)));
-            state.sorted.insert(key, positions);
-        }
+            positions
+        });
     }
     let all = &state.rows[object.as_str()];
     let positions: Box<dyn Iterator<Item = usize> + '_> = match &order_field {

@@ -1,0 +1,70 @@
+//! Baselines: a saved JSON result whose failing findings are accepted as the starting point, so
+//! the gate only fails on what is new. Findings are matched by their stable fingerprint.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{RuleResult, Status};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineState {
+    /// Failing now and not in the baseline: the gate judges these.
+    New,
+    /// Failing now and already failing in the baseline.
+    Unchanged,
+}
+
+/// What the report says about the comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    pub file: String,
+    pub new: usize,
+    pub unchanged: usize,
+    /// Failing in the baseline, not failing now.
+    pub fixed: usize,
+}
+
+/// The failing fingerprints of a saved result.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    pub file: String,
+    failing: BTreeSet<String>,
+}
+
+impl Baseline {
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read: {error}"))?;
+        let saved = crate::report::json::parse(&text)?;
+        Ok(Self::from_results(path.display().to_string(), &saved.results.results))
+    }
+
+    pub fn from_results(file: String, results: &[RuleResult]) -> Self {
+        let failing = results
+            .iter()
+            .filter(|result| result.status == Status::Fail)
+            .map(|result| result.fingerprint.clone())
+            .collect();
+        Self { file, failing }
+    }
+
+    /// Marks every failing result new or unchanged and counts what was fixed.
+    pub fn apply(&self, results: &mut [RuleResult]) -> BaselineSummary {
+        let mut summary = BaselineSummary { file: self.file.clone(), new: 0, unchanged: 0, fixed: 0 };
+        let mut still_failing = BTreeSet::new();
+        for result in results.iter_mut().filter(|result| result.status == Status::Fail) {
+            if self.failing.contains(&result.fingerprint) {
+                result.baseline = Some(BaselineState::Unchanged);
+                summary.unchanged += 1;
+                still_failing.insert(result.fingerprint.as_str());
+            } else {
+                result.baseline = Some(BaselineState::New);
+                summary.new += 1;
+            }
+        }
+        summary.fixed = self.failing.iter().filter(|fingerprint| !still_failing.contains(fingerprint.as_str())).count();
+        summary
+    }
+}

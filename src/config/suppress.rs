@@ -1,0 +1,157 @@
+//! Applying suppressions to results: matched failures are kept and marked, expired suppressions
+//! stop applying and are reported, unused ones are reported so they do not linger.
+
+use time::Date;
+
+use super::SuppressionRule;
+use super::glob;
+use crate::engine::{RuleResult, Status, Suppression};
+
+/// Suppressions expiring within this many days are announced on every run.
+pub const EXPIRY_NOTICE_DAYS: i64 = 30;
+
+/// Marks the failing results each live suppression covers; returns warnings for the report.
+pub fn apply(results: &mut [RuleResult], suppressions: &[SuppressionRule], today: Date) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for suppression in suppressions {
+        let scope = describe(suppression);
+        if let Some(expires) = suppression.expires {
+            if expires < today {
+                let covered = results.iter().filter(|result| covers(suppression, result)).count();
+                warnings.push(format!(
+                    "suppression {scope} ({}) expired on {expires}; its {covered} failing result(s) count again",
+                    suppression.source
+                ));
+                continue;
+            }
+            let days_left = (expires - today).whole_days();
+            if days_left <= EXPIRY_NOTICE_DAYS {
+                warnings.push(format!(
+                    "suppression {scope} ({}) expires on {expires}, in {days_left} day(s)",
+                    suppression.source
+                ));
+            }
+        }
+        let mut matched = 0;
+        for result in results.iter_mut().filter(|result| covers(suppression, result)) {
+            if result.suppression.is_none() {
+                result.suppression = Some(Box::new(Suppression {
+                    reason: suppression.reason.clone(),
+                    owner: suppression.owner.clone(),
+                    ticket: suppression.ticket.clone(),
+                    expires: suppression.expires.map(|date| date.to_string()),
+                    source: suppression.source.clone(),
+                }));
+            }
+            matched += 1;
+        }
+        if matched == 0 {
+            warnings.push(format!(
+                "suppression {scope} ({}) matches no failing result; remove it if the finding was fixed",
+                suppression.source
+            ));
+        }
+    }
+    warnings
+}
+
+fn covers(suppression: &SuppressionRule, result: &RuleResult) -> bool {
+    result.status == Status::Fail
+        && glob::matches(&suppression.rule, &result.rule_id)
+        && glob::matches(&suppression.app, &result.resource.name)
+        && suppression.kind.is_none_or(|kind| kind == result.resource.kind)
+}
+
+fn describe(suppression: &SuppressionRule) -> String {
+    let kind = suppression.kind.map(|kind| format!(" {}", kind.as_str())).unwrap_or_default();
+    format!("of {} for{kind} {}", suppression.rule, suppression.app)
+}
+
+/// Suppressions whose expiry falls within `days` of `today` (already expired ones included).
+pub fn expiring(suppressions: &[SuppressionRule], today: Date, days: i64) -> Vec<&SuppressionRule> {
+    let mut soon: Vec<&SuppressionRule> = suppressions
+        .iter()
+        .filter(|suppression| suppression.expires.is_some_and(|expires| (expires - today).whole_days() <= days))
+        .collect();
+    soon.sort_by_key(|suppression| suppression.expires);
+    soon
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{ResourceRef, Severity};
+    use crate::model::{Origin, ResourceKind, SourceKind};
+    use time::macros::date;
+
+    fn result(rule: &str, app: &str, status: Status) -> RuleResult {
+        RuleResult {
+            rule_id: rule.into(),
+            status,
+            severity: Severity::High,
+            control: "c".into(),
+            title: "t".into(),
+            category: "x".into(),
+            resource: ResourceRef { kind: ResourceKind::ConnectedApp, name: app.into(), label: app.into() },
+            location: Origin { source: SourceKind::Project, path: None, line: None },
+            actual: None,
+            expected: "e".into(),
+            reason: None,
+            fingerprint: "0".into(),
+            suppression: None,
+            baseline: None,
+        }
+    }
+
+    fn suppression(rule: &str, app: &str, expires: Option<Date>) -> SuppressionRule {
+        SuppressionRule {
+            rule: rule.to_string(),
+            app: app.to_string(),
+            kind: None,
+            reason: "accepted".to_string(),
+            owner: None,
+            ticket: None,
+            expires,
+            source: "sfaudit.toml:3".to_string(),
+        }
+    }
+
+    #[test]
+    fn marks_matching_failures_only() {
+        let mut results = vec![
+            result("full-scope-granted", "Legacy_A", Status::Fail),
+            result("full-scope-granted", "Other", Status::Fail),
+            result("full-scope-granted", "Legacy_B", Status::Pass),
+        ];
+        let warnings = apply(&mut results, &[suppression("full-*", "Legacy_*", None)], date!(2026 - 12 - 01));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(results[0].suppression.is_some());
+        assert!(results[1].suppression.is_none());
+        assert!(results[2].suppression.is_none());
+    }
+
+    #[test]
+    fn expired_suppressions_stop_applying_and_warn() {
+        let mut results = vec![result("full-scope-granted", "A", Status::Fail)];
+        let warnings = apply(
+            &mut results,
+            &[suppression("full-scope-granted", "A", Some(date!(2026 - 11 - 30)))],
+            date!(2026 - 12 - 01),
+        );
+        assert!(results[0].suppression.is_none());
+        assert!(warnings[0].contains("expired on 2026-11-30"), "{warnings:?}");
+    }
+
+    #[test]
+    fn expiring_and_unused_suppressions_warn() {
+        let mut results = vec![result("full-scope-granted", "A", Status::Fail)];
+        let warnings = apply(
+            &mut results,
+            &[suppression("full-scope-granted", "A", Some(date!(2026 - 12 - 20))), suppression("pkce-*", "*", None)],
+            date!(2026 - 12 - 01),
+        );
+        assert!(results[0].suppression.is_some());
+        assert!(warnings.iter().any(|warning| warning.contains("in 19 day(s)")), "{warnings:?}");
+        assert!(warnings.iter().any(|warning| warning.contains("matches no failing result")), "{warnings:?}");
+    }
+}

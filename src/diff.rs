@@ -1,0 +1,439 @@
+//! Drift between two runs: findings that appeared, were fixed or changed severity; apps added and
+//! removed; and field-level setting changes judged weaker, stronger or neutral.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::engine::{RuleResult, Severity, Status};
+use crate::error::Error;
+use crate::model::{Inventory, ResourceKind};
+
+/// One side of a comparison: a JSON result (findings and inventory) or a snapshot (inventory).
+#[derive(Debug, Clone)]
+pub struct Side {
+    pub path: String,
+    pub inventory: Inventory,
+    pub results: Option<Vec<RuleResult>>,
+}
+
+impl Side {
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            Error::Input(vec![crate::collect::CollectError::at(
+                &shown,
+                None,
+                format!("cannot read: {error}"),
+                "check the path",
+            )])
+        })?;
+        if let Ok(loaded) = crate::report::json::parse(&text) {
+            return Ok(Self { path: shown, inventory: loaded.inventory, results: Some(loaded.results.results) });
+        }
+        let inventory = crate::collect::read_snapshot(path).map_err(|error| Error::Input(vec![error]))?;
+        Ok(Self { path: shown, inventory, results: None })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Weaker,
+    Stronger,
+    Changed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ResourceName {
+    pub kind: ResourceKind,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub severity: Severity,
+    pub resource: ResourceName,
+    pub title: String,
+    pub actual: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeverityChange {
+    pub finding: Finding,
+    pub old: Severity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SettingChange {
+    pub resource: ResourceName,
+    /// Record path, as rules name it (`policy.permitted_users`).
+    pub field: String,
+    pub old: String,
+    pub new: String,
+    pub direction: Direction,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Drift {
+    pub old: String,
+    pub new: String,
+    /// False when either side is a snapshot (no findings to compare).
+    pub compared_findings: bool,
+    pub new_findings: Vec<Finding>,
+    pub fixed_findings: Vec<Finding>,
+    pub severity_changes: Vec<SeverityChange>,
+    pub apps_added: Vec<ResourceName>,
+    pub apps_removed: Vec<ResourceName>,
+    pub setting_changes: Vec<SettingChange>,
+}
+
+impl Drift {
+    /// What a nightly job alerts on: a new finding, a raised severity, or a weaker setting.
+    pub fn got_worse(&self) -> bool {
+        !self.new_findings.is_empty()
+            || self.severity_changes.iter().any(|change| change.finding.severity > change.old)
+            || self.setting_changes.iter().any(|change| change.direction == Direction::Weaker)
+    }
+}
+
+fn finding(result: &RuleResult) -> Finding {
+    Finding {
+        rule_id: result.rule_id.to_string(),
+        severity: result.severity,
+        resource: ResourceName { kind: result.resource.kind, name: result.resource.name.to_string() },
+        title: result.title.to_string(),
+        actual: result.actual.clone(),
+    }
+}
+
+pub fn compare(old: &Side, new: &Side) -> Drift {
+    let mut drift = Drift {
+        old: old.path.clone(),
+        new: new.path.clone(),
+        compared_findings: false,
+        new_findings: Vec::new(),
+        fixed_findings: Vec::new(),
+        severity_changes: Vec::new(),
+        apps_added: Vec::new(),
+        apps_removed: Vec::new(),
+        setting_changes: Vec::new(),
+    };
+    if let (Some(old_results), Some(new_results)) = (&old.results, &new.results) {
+        drift.compared_findings = true;
+        let failing = |results: &[RuleResult]| -> BTreeMap<String, Finding> {
+            results
+                .iter()
+                .filter(|result| result.status == Status::Fail)
+                .map(|result| (result.fingerprint.clone(), finding(result)))
+                .collect()
+        };
+        let (before, after) = (failing(old_results), failing(new_results));
+        for (fingerprint, finding) in &after {
+            match before.get(fingerprint) {
+                None => drift.new_findings.push(finding.clone()),
+                Some(previous) if previous.severity != finding.severity => {
+                    drift.severity_changes.push(SeverityChange { finding: finding.clone(), old: previous.severity });
+                }
+                Some(_) => {}
+            }
+        }
+        drift.fixed_findings = before
+            .iter()
+            .filter(|(fingerprint, _)| !after.contains_key(*fingerprint))
+            .map(|(_, f)| f.clone())
+            .collect();
+        for list in [&mut drift.new_findings, &mut drift.fixed_findings] {
+            list.sort_by(|a, b| (b.severity, &a.rule_id, &a.resource).cmp(&(a.severity, &b.rule_id, &b.resource)));
+        }
+    }
+    let records = |inventory: &Inventory| -> BTreeMap<ResourceName, Value> {
+        let mut map: BTreeMap<ResourceName, Value> = inventory
+            .apps
+            .iter()
+            .map(|app| (ResourceName { kind: app.kind, name: app.name.clone() }, comparable(serde_json::to_value(app))))
+            .collect();
+        map.insert(
+            ResourceName { kind: ResourceKind::Org, name: "org".to_string() },
+            comparable(serde_json::to_value(&inventory.org)),
+        );
+        map
+    };
+    let (before, after) = (records(&old.inventory), records(&new.inventory));
+    drift.apps_added = after.keys().filter(|name| !before.contains_key(*name)).cloned().collect();
+    drift.apps_removed = before.keys().filter(|name| !after.contains_key(*name)).cloned().collect();
+    for (resource, new_record) in &after {
+        if let Some(old_record) = before.get(resource) {
+            drift.setting_changes.extend(setting_changes(resource, old_record, new_record));
+        }
+    }
+    drift
+}
+
+/// The record without what always differs between runs or is not a setting.
+fn comparable(value: Result<Value, serde_json::Error>) -> Value {
+    let mut value = value.unwrap_or(Value::Null);
+    if let Some(map) = value.as_object_mut() {
+        for key in ["raw", "missing", "files", "origin", "usage", "name", "kind", "identity"] {
+            map.remove(key);
+        }
+        if let Some(certificate) = map.get_mut("certificate").and_then(Value::as_object_mut) {
+            certificate.remove("days_until_expiry");
+            certificate.remove("days_until_valid");
+        }
+    }
+    value
+}
+
+/// Fields compared as a whole (a change anywhere inside is one change).
+const WHOLE: [&str; 4] =
+    ["certificate", "policy.refresh_token", "policy.named_user_jwt_timeout", "policy.guest_jwt_timeout"];
+
+fn flatten(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
+    match value {
+        Value::Object(map) if !WHOLE.contains(&prefix) => {
+            for (key, child) in map {
+                let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                flatten(&path, child, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_string(), other.clone());
+        }
+    }
+}
+
+fn setting_changes(resource: &ResourceName, old: &Value, new: &Value) -> Vec<SettingChange> {
+    let (mut before, mut after) = (BTreeMap::new(), BTreeMap::new());
+    flatten("", old, &mut before);
+    flatten("", new, &mut after);
+    let fields: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let mut changes = Vec::new();
+    for field in fields {
+        let (old_value, new_value) =
+            (before.get(field).unwrap_or(&Value::Null), after.get(field).unwrap_or(&Value::Null));
+        if old_value == new_value {
+            continue;
+        }
+        changes.push(SettingChange {
+            resource: resource.clone(),
+            field: field.clone(),
+            old: show(field, old_value),
+            new: show(field, new_value),
+            direction: judge(field, old_value, new_value),
+        });
+    }
+    changes
+}
+
+fn show(field: &str, value: &Value) -> String {
+    match (field, value) {
+        (_, Value::Null) => "none".to_string(),
+        ("certificate", Value::Object(certificate)) => format!(
+            "{} (not after {}, {}-bit {}, SHA-256 {}…)",
+            certificate.get("subject").and_then(Value::as_str).unwrap_or("?"),
+            certificate.get("not_after").and_then(Value::as_str).unwrap_or("?"),
+            certificate.get("key_bits").and_then(Value::as_i64).unwrap_or(0),
+            certificate.get("key_algorithm").and_then(Value::as_str).unwrap_or("?"),
+            certificate
+                .get("sha256_fingerprint")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .chars()
+                .take(11)
+                .collect::<String>()
+        ),
+        ("policy.refresh_token", Value::Object(token)) => {
+            let policy = token.get("policy").and_then(Value::as_str).unwrap_or("?");
+            match (token.get("period").and_then(Value::as_i64), token.get("unit").and_then(Value::as_str)) {
+                (Some(period), Some(unit)) => format!("{policy} {period} {unit}"),
+                _ => policy.to_string(),
+            }
+        }
+        (_, Value::Object(timeout)) if timeout.contains_key("type") => {
+            match timeout.get("minutes").and_then(Value::as_i64) {
+                Some(minutes) => format!("custom {minutes} minutes"),
+                None => timeout.get("type").and_then(Value::as_str).unwrap_or("?").to_string(),
+            }
+        }
+        (_, Value::String(text)) => text.clone(),
+        (_, Value::Array(items)) => {
+            let items: Vec<String> =
+                items.iter().map(|item| item.as_str().map_or_else(|| item.to_string(), str::to_string)).collect();
+            if items.is_empty() { "none".to_string() } else { items.join(", ") }
+        }
+        (_, other) => other.to_string(),
+    }
+}
+
+/// Booleans where `true` is the safer value.
+const SAFER_WHEN_TRUE: &[&str] = &[
+    "oauth.pkce_required",
+    "oauth.secret_required_for_refresh_token",
+    "oauth.secret_required_for_token_exchange",
+    "oauth.refresh_token_rotation",
+    "oauth.flows.jwt_bearer",
+    "oauth_oidc.block_username_password_flow",
+    "oauth_oidc.block_user_agent_flow",
+    "oauth_oidc.pkce_required",
+    "connected_app_settings.admin_approved_apps_only",
+    "connected_app_settings.admin_approved_apps_only_for_external_users",
+];
+
+/// Booleans where `true` opens something up.
+const RISKIER_WHEN_TRUE: &[&str] = &[
+    "oauth.flows.client_credentials",
+    "oauth.flows.token_exchange",
+    "oauth.flows.device",
+    "oauth.flows.code_credential",
+    "oauth.consumer_secret_optional",
+    "oauth.introspect_all_tokens",
+    "policy.client_credentials_enabled",
+    "policy.token_exchange_enabled",
+    "oauth_oidc.code_credential_flow_enabled",
+];
+
+fn rank(field: &str, value: &Value) -> Option<i64> {
+    let text = value.as_str();
+    match field {
+        "policy.permitted_users" => match text? {
+            "admin_approved" => Some(0),
+            _ => Some(1),
+        },
+        "policy.ip_relaxation" => ["enforce", "enforce_relax_refresh", "bypass_2fa", "bypass"]
+            .iter()
+            .position(|known| Some(*known) == text)
+            .and_then(|position| i64::try_from(position).ok()),
+        // Longer-lived tokens are weaker; "infinite" and "user session" are the longest.
+        "policy.refresh_token" => match value.get("policy").and_then(Value::as_str)? {
+            "zero" => Some(0),
+            "infinite" => Some(i64::MAX),
+            _ => value.get("max_days").and_then(Value::as_i64),
+        },
+        "policy.named_user_jwt_timeout" | "policy.guest_jwt_timeout" => {
+            match value.get("type").and_then(Value::as_str)? {
+                "custom" => value.get("minutes").and_then(Value::as_i64),
+                _ => Some(i64::MAX),
+            }
+        }
+        "policy.session_timeout_minutes" => value.as_i64(),
+        _ => None,
+    }
+}
+
+fn judge(field: &str, old: &Value, new: &Value) -> Direction {
+    let flag = |value: &Value| value.as_bool();
+    if SAFER_WHEN_TRUE.contains(&field) {
+        return match (flag(old), flag(new)) {
+            (Some(true), Some(false)) => Direction::Weaker,
+            (Some(false), Some(true)) => Direction::Stronger,
+            _ => Direction::Changed,
+        };
+    }
+    if RISKIER_WHEN_TRUE.contains(&field) {
+        return match (flag(old), flag(new)) {
+            (Some(false), Some(true)) => Direction::Weaker,
+            (Some(true), Some(false)) => Direction::Stronger,
+            _ => Direction::Changed,
+        };
+    }
+    if let (Some(before), Some(after)) = (rank(field, old), rank(field, new)) {
+        return match after.cmp(&before) {
+            std::cmp::Ordering::Greater => Direction::Weaker,
+            std::cmp::Ordering::Less => Direction::Stronger,
+            std::cmp::Ordering::Equal => Direction::Changed,
+        };
+    }
+    match field {
+        "oauth.scopes" | "policy.profiles" | "policy.permission_sets" => {
+            let set = |value: &Value| -> BTreeSet<String> {
+                value
+                    .as_array()
+                    .map(|items| items.iter().filter_map(|item| item.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default()
+            };
+            let (before, after) = (set(old), set(new));
+            match (after.difference(&before).next().is_some(), before.difference(&after).next().is_some()) {
+                (true, _) => Direction::Weaker,
+                (false, true) => Direction::Stronger,
+                _ => Direction::Changed,
+            }
+        }
+        "oauth.callback_urls" => {
+            let insecure = |value: &Value| -> BTreeSet<String> {
+                value
+                    .as_array()
+                    .map(|items| {
+                        items
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .filter(|url| url.starts_with("http://") && !is_loopback(url))
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            if insecure(new).difference(&insecure(old)).next().is_some() {
+                Direction::Weaker
+            } else {
+                Direction::Changed
+            }
+        }
+        "certificate" => match (old.is_null(), new.is_null()) {
+            (false, true) => Direction::Weaker,
+            (true, false) => Direction::Stronger,
+            _ => {
+                let bits = |value: &Value| value.get("key_bits").and_then(Value::as_i64).unwrap_or(0);
+                if bits(new) < bits(old) { Direction::Weaker } else { Direction::Changed }
+            }
+        },
+        "enabled" => match (flag(old), flag(new)) {
+            (Some(true), Some(false)) => Direction::Stronger,
+            _ => Direction::Changed,
+        },
+        _ => Direction::Changed,
+    }
+}
+
+fn is_loopback(url: &str) -> bool {
+    let host = url.trim_start_matches("http://").split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once(':').filter(|(name, _)| !name.ends_with(']')).map_or(host, |(name, _)| name);
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]") || host.starts_with("[::1]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn judges_directions() {
+        assert_eq!(
+            judge("policy.permitted_users", &json!("admin_approved"), &json!("all_self_authorized")),
+            Direction::Weaker
+        );
+        assert_eq!(judge("policy.ip_relaxation", &json!("bypass"), &json!("enforce")), Direction::Stronger);
+        assert_eq!(judge("oauth.pkce_required", &json!(true), &json!(false)), Direction::Weaker);
+        assert_eq!(judge("oauth.flows.device", &json!(false), &json!(true)), Direction::Weaker);
+        assert_eq!(judge("oauth.scopes", &json!(["api"]), &json!(["api", "full"])), Direction::Weaker);
+        assert_eq!(judge("oauth.scopes", &json!(["api", "full"]), &json!(["api"])), Direction::Stronger);
+        assert_eq!(
+            judge("policy.refresh_token", &json!({"policy": "zero"}), &json!({"policy": "infinite"})),
+            Direction::Weaker
+        );
+        assert_eq!(
+            judge(
+                "policy.refresh_token",
+                &json!({"policy": "specific_lifetime", "max_days": 365}),
+                &json!({"policy": "specific_lifetime", "max_days": 30})
+            ),
+            Direction::Stronger
+        );
+        assert_eq!(judge("oauth.callback_urls", &json!([]), &json!(["http://localhost:1717/x"])), Direction::Changed);
+        assert_eq!(judge("oauth.callback_urls", &json!([]), &json!(["http://evil.example.com/x"])), Direction::Weaker);
+        assert_eq!(judge("label", &json!("a"), &json!("b")), Direction::Changed);
+    }
+}

@@ -1,0 +1,124 @@
+//! What a run is held to: the config merged with the command line, rule selection and severity
+//! overrides, suppressions, the baseline, and the gate that turns results into an exit code.
+
+use std::path::{Path, PathBuf};
+
+use crate::baseline::{Baseline, BaselineState};
+use crate::cli::{ConfigOptions, FailOn, GateOptions, RuleOptions};
+use crate::config::{self, Config};
+use crate::engine::{Results, RuleSet, Severity, Status};
+use crate::error::{Error, exit};
+use crate::report::Format;
+
+/// The config for a run, or the defaults when there is none.
+pub fn load_config(options: &ConfigOptions, project: Option<&Path>) -> Result<Config, Error> {
+    let mut config = match config::discover(options.config.as_deref(), options.no_config, project) {
+        Some(path) => config::load(&path).map_err(Error::Config)?,
+        None => Config::default(),
+    };
+    for file in &options.suppressions {
+        config.suppressions.extend(config::load_suppressions(file).map_err(Error::Config)?);
+    }
+    Ok(config)
+}
+
+/// Rule folders and parameters from the config first, then the command line (which wins).
+pub fn rule_options(config: &Config, cli: &RuleOptions) -> RuleOptions {
+    let mut params: Vec<(String, String)> =
+        config.params.iter().map(|(name, value)| (name.clone(), value.value.clone())).collect();
+    params.extend(cli.params.iter().cloned());
+    let mut rules_dirs: Vec<PathBuf> = config.rules_dirs.clone();
+    rules_dirs.extend(cli.rules_dirs.iter().cloned());
+    RuleOptions { rules_dirs, params }
+}
+
+pub fn formats(config: &Config, cli: &[Format]) -> Vec<Format> {
+    if !cli.is_empty() {
+        return cli.to_vec();
+    }
+    config.formats.clone().filter(|formats| !formats.is_empty()).unwrap_or_else(|| vec![Format::Table])
+}
+
+pub fn fail_on(config: &Config, gate: &GateOptions) -> FailOn {
+    gate.fail_on.or(config.fail_on).unwrap_or(FailOn::Severity(Severity::High))
+}
+
+/// Validates the config's rule names, then applies `select`, `ignore` (unless `no_ignores`) and
+/// severity overrides to the loaded rules.
+pub fn shape_rules(config: &Config, rules: &mut RuleSet, no_ignores: bool) -> Result<(), Error> {
+    let ids: Vec<String> = rules.rules.iter().map(|rule| rule.meta.id.clone()).collect();
+    let categories: Vec<String> = rules.rules.iter().map(|rule| rule.meta.category.clone()).collect();
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let category_refs: Vec<&str> = categories.iter().map(String::as_str).collect();
+    let problems = config::check_rule_names(config, &id_refs, &category_refs, &rules.params);
+    if !problems.is_empty() {
+        return Err(Error::Config(problems));
+    }
+    let named = |list: &[config::Located<String>], id: &str, category: &str| {
+        list.iter().any(|entry| entry.value == id || entry.value == category)
+    };
+    rules.rules.retain(|rule| {
+        let (id, category) = (rule.meta.id.as_str(), rule.meta.category.as_str());
+        let selected = config.select.is_empty() || named(&config.select, id, category);
+        let ignored = !no_ignores && named(&config.ignore, id, category);
+        selected && !ignored
+    });
+    for rule in &mut rules.rules {
+        if let Some(severity) = config.severity.get(&rule.meta.id) {
+            rule.meta.severity = severity.value;
+        }
+    }
+    Ok(())
+}
+
+/// The baseline file for a run: `--baseline`, else the config's `baseline`.
+pub fn baseline_path(config: &Config, gate: &GateOptions) -> Option<PathBuf> {
+    gate.baseline.clone().or_else(|| config.baseline.clone())
+}
+
+pub fn load_baseline(path: &Path) -> Result<Baseline, Error> {
+    Baseline::load(path).map_err(|message| {
+        Error::Input(vec![crate::collect::CollectError::at(
+            &path.display().to_string(),
+            None,
+            message,
+            "pass a JSON result written by `sfaudit scan --format json` or `sfaudit baseline update`",
+        )])
+    })
+}
+
+/// The gate's verdict: which results it judged and the exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub code: u8,
+    /// Failing results the gate counted.
+    pub blocking: usize,
+    pub description: String,
+}
+
+pub fn decide(results: &Results, fail_on: FailOn, gate: &GateOptions, with_baseline: bool) -> Verdict {
+    let judged = |result: &&crate::engine::RuleResult| {
+        result.status == Status::Fail
+            && result.suppression.is_none()
+            && (!with_baseline || result.baseline == Some(BaselineState::New))
+    };
+    let counted: Vec<_> = results.results.iter().filter(judged).collect();
+    let (blocking, rule) = if with_baseline && gate.fail_on_new {
+        (counted.len(), "any new finding".to_string())
+    } else {
+        match fail_on {
+            FailOn::Severity(threshold) => (
+                counted.iter().filter(|result| result.severity >= threshold).count(),
+                format!("{}{threshold} and above", if with_baseline { "new findings at " } else { "" }),
+            ),
+            FailOn::Never => (0, "never (fail_on none)".to_string()),
+        }
+    };
+    let failed = blocking > 0;
+    let (code, outcome) = match (failed, gate.no_fail) {
+        (true, true) => (exit::OK, format!("would fail ({blocking} blocking), --no-fail")),
+        (true, false) => (exit::GATE_FAILED, format!("FAILED ({blocking} blocking)")),
+        (false, _) => (exit::OK, "passed".to_string()),
+    };
+    Verdict { code, blocking, description: format!("gate on {rule}: {outcome}") }
+}
