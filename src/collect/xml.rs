@@ -151,6 +151,10 @@ fn convert(document: &roxmltree::Document<'_>, node: roxmltree::Node<'_, '_>) ->
             text.push_str(child.text().unwrap_or_default());
         }
     }
+    if !children.is_empty() && text.trim().is_empty() {
+        // Indentation between child elements is not content; dropping it keeps large scans small.
+        text = String::new();
+    }
     Element {
         name: node.tag_name().name().to_string(),
         text,

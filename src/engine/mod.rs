@@ -71,6 +71,10 @@ pub struct RuleResult {
     /// With `--baseline`: whether a failing result is new or was already failing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<crate::baseline::BaselineState>,
+    /// (rule index, resource index) during evaluation: sorting on it in place gives the
+    /// documented order without comparing strings or copying a large result list.
+    #[serde(skip)]
+    pub(crate) order: (u32, u32),
 }
 
 /// Why a result is accepted as a known risk, as written in the suppression that matched it.
@@ -287,38 +291,50 @@ pub fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
     // Resources come sorted by kind and name and rules by id, so sorting results by these two
     // indexes gives the documented order without comparing strings.
     let resources: Vec<(usize, Resource<'_>)> = inventory.resources().enumerate().collect();
+    // Every result gets its slot up front and workers fill disjoint parts of one list, so a
+    // large org's results exist once in memory, not once per worker and again when merged.
+    let per_resource: Vec<usize> = resources
+        .iter()
+        .map(|(_, resource)| rules.rules.iter().filter(|rule| rule.meta.applies_to.contains(&resource.kind())).count())
+        .collect();
+    let mut slots: Vec<Option<RuleResult>> = std::iter::repeat_with(|| None).take(per_resource.iter().sum()).collect();
     let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
     let chunk_size = resources.len().div_ceil(workers).max(1);
-    let chunks: Vec<Vec<((usize, usize), RuleResult)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = resources
-            .chunks(chunk_size)
-            .map(|chunk| {
-                let org_json = &org_json;
-                let params = &params;
-                scope.spawn(move || {
-                    let shared = SharedValues {
-                        env: cel::new_env(),
-                        org: cel::to_cel(org_json),
-                        params: cel::to_cel(params),
-                        include_raw,
-                        rule_texts: rules.rules.iter().map(RuleTexts::new).collect(),
-                    };
-                    chunk
-                        .iter()
-                        .flat_map(|(index, resource)| {
-                            evaluate_resource(*resource, inventory, rules, &shared)
-                                .into_iter()
-                                .map(move |(rule_index, result)| ((rule_index, *index), result))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|handle| handle.join().unwrap_or_default()).collect()
+    std::thread::scope(|scope| {
+        let mut remaining: &mut [Option<RuleResult>] = &mut slots;
+        for (chunk_index, chunk) in resources.chunks(chunk_size).enumerate() {
+            let first = chunk_index * chunk_size;
+            let count: usize = per_resource[first..first + chunk.len()].iter().sum();
+            let (mine, rest) = std::mem::take(&mut remaining).split_at_mut(count);
+            remaining = rest;
+            let org_json = &org_json;
+            let params = &params;
+            scope.spawn(move || {
+                let shared = SharedValues {
+                    env: cel::new_env(),
+                    org: cel::to_cel(org_json),
+                    params: cel::to_cel(params),
+                    include_raw,
+                    rule_texts: rules.rules.iter().map(RuleTexts::new).collect(),
+                };
+                let mut slots = mine.iter_mut();
+                for (index, resource) in chunk {
+                    let resource_index = u32::try_from(*index).unwrap_or(u32::MAX);
+                    for (rule_index, mut result) in evaluate_resource(*resource, inventory, rules, &shared) {
+                        result.order = (u32::try_from(rule_index).unwrap_or(u32::MAX), resource_index);
+                        if let Some(slot) = slots.next() {
+                            *slot = Some(result);
+                        }
+                    }
+                }
+            });
+        }
     });
-    let mut keyed: Vec<((usize, usize), RuleResult)> = chunks.into_iter().flatten().collect();
-    keyed.sort_unstable_by_key(|(key, _)| *key);
-    let results: Vec<RuleResult> = keyed.into_iter().map(|(_, result)| result).collect();
+    // `Option<RuleResult>` has the size of `RuleResult`, and `filter_map` (unlike `flatten`) lets
+    // the standard library reuse the allocation, so the results are never copied.
+    #[allow(clippy::filter_map_identity, reason = "flatten would not collect in place")]
+    let mut results: Vec<RuleResult> = slots.into_iter().filter_map(|slot| slot).collect();
+    results.sort_unstable_by_key(|result| result.order);
     Results { results, rules: rules.rules.iter().map(|rule| rule.meta.clone()).collect(), params: rules.params.clone() }
 }
 
@@ -404,6 +420,7 @@ fn evaluate_resource(
                 fingerprint: fingerprint(&rule.meta.id, kind, resource.name()),
                 suppression: None,
                 baseline: None,
+                order: (0, 0),
             };
             (rule_index, result)
         })

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
 
 use super::Report;
 use super::summary::health_status;
@@ -71,9 +71,9 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
         let _ = writeln!(out, "Failed controls: none\n");
     } else {
         let _ = writeln!(out, "Failed controls ({})", failed.len());
-        let mut table = new_table(width);
-        table.set_header(["Status", "Risk", "Control", "App", "Your value", "Recommended value", "Rule"]);
-        for result in failed {
+        let header = ["Status", "Risk", "Control", "App", "Your value", "Recommended value", "Rule"];
+        push_table(&mut out, width, header, failed.len(), |index| {
+            let result = failed[index];
             let status = match (&result.suppression, result.baseline) {
                 (Some(_), _) => format!("{} (suppressed)", health_status(result.status, result.severity)),
                 (None, Some(crate::baseline::BaselineState::New)) => {
@@ -81,34 +81,33 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
                 }
                 _ => health_status(result.status, result.severity).to_string(),
             };
-            table.add_row([
-                status.as_str(),
-                result.severity.as_str(),
-                &result.control,
-                &app_name(result),
-                &printable(result.actual.as_deref().unwrap_or("unknown")),
-                &result.expected,
-                &result.rule_id,
-            ]);
-        }
-        let _ = writeln!(out, "{table}\n");
+            [
+                status,
+                result.severity.as_str().to_string(),
+                result.control.to_string(),
+                app_name(result),
+                printable(result.actual.as_deref().unwrap_or("unknown")),
+                result.expected.to_string(),
+                result.rule_id.to_string(),
+            ]
+        });
+        out.push('\n');
     }
 
     let unknown: Vec<&RuleResult> =
         report.results.results.iter().filter(|result| result.status == Status::Unknown).collect();
     if !unknown.is_empty() {
         let _ = writeln!(out, "Not evaluated: data unavailable ({})", unknown.len());
-        let mut table = new_table(width);
-        table.set_header(["Risk", "Rule", "App", "Why"]);
-        for result in unknown {
-            table.add_row([
-                result.severity.as_str(),
-                &result.rule_id,
-                &app_name(result),
-                &printable(result.reason.as_deref().unwrap_or("")),
-            ]);
-        }
-        let _ = writeln!(out, "{table}\n");
+        push_table(&mut out, width, ["Risk", "Rule", "App", "Why"], unknown.len(), |index| {
+            let result = unknown[index];
+            [
+                result.severity.as_str().to_string(),
+                result.rule_id.to_string(),
+                app_name(result),
+                printable(result.reason.as_deref().unwrap_or("")),
+            ]
+        });
+        out.push('\n');
     }
     let suppressed: Vec<&RuleResult> =
         report.results.results.iter().filter(|result| result.suppression.is_some()).collect();
@@ -142,6 +141,65 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     }
     let _ = writeln!(out, "Gate: fail on {} and above.", run.fail_on);
     out
+}
+
+/// Rows rendered per table piece: a table of a large org's results is built a piece at a time,
+/// with every piece given the widths of the whole, so it never sits in memory as cells at once.
+const ROWS_PER_PIECE: usize = 2_000;
+
+/// Appends a table of `rows` rows to `out`. Without a terminal width the table is rendered in
+/// pieces with identical column widths and stitched, which prints exactly what one table would.
+fn push_table<const N: usize>(
+    out: &mut String,
+    width: Option<u16>,
+    header: [&str; N],
+    rows: usize,
+    row: impl Fn(usize) -> [String; N],
+) {
+    if width.is_some() {
+        let mut table = new_table(width);
+        table.set_header(header);
+        for index in 0..rows {
+            table.add_row(row(index));
+        }
+        let _ = writeln!(out, "{table}");
+        return;
+    }
+    let text_width = |text: &str| text.lines().map(unicode_width::UnicodeWidthStr::width).max().unwrap_or(0);
+    let mut widths: [usize; N] = header.map(text_width);
+    for index in 0..rows {
+        for (column, cell) in row(index).iter().enumerate() {
+            widths[column] = widths[column].max(text_width(cell));
+        }
+    }
+    let constraints: Vec<ColumnConstraint> = widths
+        .iter()
+        .map(|width| ColumnConstraint::LowerBoundary(Width::Fixed(u16::try_from(*width + 2).unwrap_or(u16::MAX))))
+        .collect();
+    let pieces = rows.div_ceil(ROWS_PER_PIECE).max(1);
+    for piece in 0..pieces {
+        let mut table = new_table(None);
+        if piece == 0 {
+            table.set_header(header);
+        }
+        for index in piece * ROWS_PER_PIECE..rows.min((piece + 1) * ROWS_PER_PIECE) {
+            table.add_row(row(index));
+        }
+        table.set_constraints(constraints.clone());
+        let text = table.to_string();
+        let mut lines: Vec<&str> = text.lines().collect();
+        // Inner pieces lose the border lines where they join their neighbours.
+        if piece + 1 < pieces {
+            lines.pop();
+        }
+        if piece > 0 && !lines.is_empty() {
+            lines.remove(0);
+        }
+        for line in lines {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
 }
 
 fn app_name(result: &RuleResult) -> String {
@@ -188,4 +246,40 @@ fn new_table(width: Option<u16>) -> Table {
     }
     table.force_no_tty();
     table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_rendered_in_pieces_prints_exactly_what_one_table_would() {
+        let row = |index: usize| {
+            [
+                format!("app-{index}{}", "é".repeat(index % 7)),
+                format!("line one\nline {}", "x".repeat(index % 13)),
+                index.to_string(),
+            ]
+        };
+        let rows = ROWS_PER_PIECE * 2 + 17;
+        let mut single = new_table(None);
+        single.set_header(["App", "Value", "N"]);
+        for index in 0..rows {
+            single.add_row(row(index));
+        }
+        let mut pieces = String::new();
+        push_table(&mut pieces, None, ["App", "Value", "N"], rows, row);
+        assert_eq!(pieces, format!("{single}\n"));
+        let mut empty = String::new();
+        push_table(&mut empty, None, ["App"], 0, |_| [String::new()]);
+        let mut header_only = new_table(None);
+        header_only.set_header(["App"]);
+        assert_eq!(empty, format!("{header_only}\n"));
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(printable("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(printable("two\nlines"), "two\nlines");
+    }
 }
