@@ -100,6 +100,7 @@ mod tests {
             fingerprint: "0".into(),
             suppression: None,
             baseline: None,
+            order: (0, 0),
         }
     }
 
