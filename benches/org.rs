@@ -1,9 +1,9 @@
 //! Live-org collection against the fake org (tests/support/fake_org): 2,000 Connected Apps,
 //! 500 External Client Apps (each with its four settings and policies components), 20,000 OAuth
 //! tokens, and 50 ms added to every request. Prints JSON: for each concurrency, the wall time,
-//! the API calls made, and the lower bound (the fewest calls the batch limits allow, and the
-//! round trips those calls need at that concurrency). Concurrency 1 is the one-call-at-a-time
-//! baseline.
+//! the API calls made, and the lower bound (the fewest calls the batch limits allow, the
+//! `OauthToken` 2,500-row cap included, see [`oauth_token_minimum`]; and the round trips those
+//! calls need at that concurrency). Concurrency 1 is the one-call-at-a-time baseline.
 //!
 //! Run: `cargo bench --bench org` (optionally `-- --latency-ms 20 --concurrency 8,16`, and `-v` to
 //! log every call). Not a
@@ -138,23 +138,69 @@ fn org(repo: &Path) -> OrgData {
     data
 }
 
+/// Rows an `OauthToken` query cursor serves per page, and in all.
+const TOKEN_PAGE: u64 = 500;
+const TOKEN_CAP: u64 = 2_500;
+
+/// The fewest `OauthToken` calls (query and queryMore pages) that can read `rows` tokens, and the
+/// windows (queries) they take.
+///
+/// A query returns 500 rows a page and stops after 2,500. No field is unique and sortable (`Id`
+/// is always null; `AccessToken` / `DeleteToken` are credentials and must not be read), so the
+/// rows are read in windows ordered by a key that repeats (`UserId`). A window that comes back
+/// full cannot tell whether the rows of its last key go on past the cap, so the next window
+/// must start at that key again: every window boundary reads at least one row a second time.
+/// (SOQL `OFFSET` could skip seen rows, but `OauthToken` documents only filtering by `UserId`,
+/// an `OFFSET` query returns only its first batch, and an offset silently shifts when a token is
+/// created or revoked between calls.) Hence:
+///   windows W: the fewest with 2,500 + (W − 1) × 2,499 ≥ N, i.e. W = ⌈(N − 1) / 2,499⌉ (1 when
+///     N ≤ 2,500; the first window reads 2,500 new rows, every later one at most 2,499);
+///   rows read ≥ N + (W − 1);
+///   pages: a page never spans two windows, and a full window is exactly 5 pages, so
+///     pages = 5 (W − 1) + ⌈(N − (W − 1) × 2,499) / 500⌉ = ⌈(N + W − 1) / 500⌉ (at least 1).
+/// Counting W as ⌈N / 2,500⌉ instead undercounts once the re-read rows need a window of their
+/// own (20,000 tokens: 8 windows hold at most 2,500 + 7 × 2,499 = 19,993 distinct rows, so 9).
+fn oauth_token_minimum(rows: u64) -> (u64, u64) {
+    let windows = if rows <= TOKEN_CAP { 1 } else { (rows - 1).div_ceil(TOKEN_CAP - 1) };
+    let pages = (rows + windows - 1).div_ceil(TOKEN_PAGE).max(1);
+    (pages, windows)
+}
+
 /// The fewest calls the batch limits allow, and the longest chain of calls that must wait for
 /// each other.
-fn minimum() -> (u64, u64, serde_json::Value) {
-    let list = 6u64.div_ceil(3);
-    let reads = (CONNECTED_APPS as u64).div_ceil(10) + 5 * (EXTERNAL_CLIENT_APPS as u64).div_ceil(10);
+fn minimum(data: &OrgData) -> (u64, u64, serde_json::Value) {
+    use sfaudit::collect::org::{EXTRA_ECA_TYPES, LISTED_TYPES};
+    use sfaudit::salesforce::soap::{LIST_TYPES_PER_CALL, READ_NAMES_PER_CALL};
+    let count = |type_name: &str| data.components.iter().filter(|component| component.type_name == type_name).count();
+    // listMetadata: every type rules read and every other ECA settings and policies type, 3 a call.
+    let types = LISTED_TYPES.len() + EXTRA_ECA_TYPES.len();
+    let list = types.div_ceil(LIST_TYPES_PER_CALL) as u64;
+    // readMetadata: 10 names of one type a call.
+    let listed = LISTED_TYPES.iter().map(|kind| kind.type_name()).chain(EXTRA_ECA_TYPES);
+    let reads: u64 = listed.map(|type_name| count(type_name).div_ceil(READ_NAMES_PER_CALL) as u64).sum();
     let settings = 2;
     let organization = 1;
-    let applications = (CONNECTED_APPS as u64).div_ceil(2_000);
-    let assignments = (CONNECTED_APPS as u64).div_ceil(2_000);
-    let tokens = (TOKENS as u64).div_ceil(500);
+    // 2,000 rows a page; an empty answer is still one call.
+    let applications = (data.connected_applications.len() as u64).div_ceil(2_000).max(1);
+    let assignments = (data.assignments.len() as u64).div_ceil(2_000).max(1);
+    let (tokens, windows) = oauth_token_minimum(data.tokens.len() as u64);
     let total = list + reads + settings + organization + applications + assignments + tokens;
     // Token pages follow each other (each page or window needs the previous one's answer).
     let chain = tokens.max(2);
     let detail = json!({
+        "listed_types": types,
         "list_metadata": list, "read_metadata": reads, "read_settings": settings,
         "query_organization": organization, "query_connected_application": applications,
-        "query_setup_entity_access": assignments, "query_oauth_token_pages": tokens, "total": total,
+        "query_setup_entity_access": assignments,
+        "query_oauth_token_pages": tokens,
+        "oauth_token_windows": windows,
+        "oauth_token_rows_read": data.tokens.len() as u64 + windows - 1,
+        "oauth_token_derivation": "OauthToken serves 500 rows a page and 2,500 a query, and has no unique sortable \
+            field, so rows are read in windows ordered by UserId; a full window cannot tell whether its last \
+            user has more rows, so each of the W-1 window boundaries re-reads at least one row. W is the fewest \
+            windows with 2500 + (W-1)*2499 >= N, i.e. ceil((N-1)/2499); pages never span windows and a full \
+            window is exactly 5 pages, so pages = ceil((N + W - 1) / 500)",
+        "total": total,
         "longest_dependent_chain": chain,
     });
     (total, chain, detail)
@@ -179,7 +225,7 @@ fn main() {
     let folder = tempfile::tempdir().expect("temp dir");
     let key = folder.path().join("server.key");
     std::fs::write(&key, &TestKeys::scanner().private_key_pem).expect("key");
-    let (minimum_calls, chain, minimum_detail) = minimum();
+    let (minimum_calls, chain, minimum_detail) = minimum(&data);
     let as_of = EvaluationDate::now();
     let mut runs = Vec::new();
     for concurrency in concurrencies {

@@ -189,14 +189,18 @@ pub fn collect_inventory(args: &OrgArgs, as_of: &EvaluationDate) -> Result<Inven
     })
 }
 
-/// Exit 3 when the collection could not read everything, unless the user accepts that; says
-/// what is missing on standard error.
+/// Exit 3 when the collection could not read everything rules need, unless the user accepts
+/// that; says what is missing on standard error. Notes (data no built-in rule reads) are shown
+/// and never change the exit code.
 pub fn incomplete_gate(inventory: &Inventory, allow_incomplete: bool, code: u8) -> u8 {
     let Some(collection) = &inventory.source.collection else { return code };
+    let mut stderr = std::io::stderr().lock();
+    for note in &collection.notes {
+        let _ = writeln!(stderr, "note: {note}");
+    }
     if collection.incomplete.is_empty() {
         return code;
     }
-    let mut stderr = std::io::stderr().lock();
     let verdict = if allow_incomplete { "warning" } else { "error" };
     let _ = writeln!(stderr, "{verdict}: the scan is incomplete; results that need this data are `unknown`:");
     for item in &collection.incomplete {

@@ -11,6 +11,21 @@ use std::fmt;
 
 use crate::model::Inventory;
 
+/// Maps `items` on every core, keeping their order: parsing and normalizing thousands of files
+/// is CPU work that scales with cores.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], map: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
+    let chunk_size = items.len().div_ceil(workers).max(1);
+    let map = &map;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk_size)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(map).collect::<Vec<R>>()))
+            .collect();
+        handles.into_iter().flat_map(|handle| handle.join().unwrap_or_default()).collect()
+    })
+}
+
 /// One problem with one input file; collectors gather all of them before failing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollectError {

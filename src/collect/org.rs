@@ -3,11 +3,19 @@
 //! [`normalize`] does the work), plus what only an org knows: its identity, OAuth token usage,
 //! profile and permission set assignments, and apps users authorized that nobody installed.
 //!
-//! Calls run concurrently under the client's bound: the two `listMetadata` calls and the
-//! settings reads start at once, each `readMetadata` batch starts as soon as its type is listed,
-//! and the REST queries (whose pages form sequential chains) run beside them at high priority.
-//! Data the user may not read becomes `missing` (rules give `unknown`) and an entry in
-//! `collection.incomplete`; any other failure ends the collection.
+//! Calls run concurrently under the client's bound: the `listMetadata` calls and the settings
+//! reads start at once, each `readMetadata` batch starts as soon as its type is listed, and the
+//! REST queries (whose pages form sequential chains) run beside them at high priority.
+//!
+//! What makes a scan incomplete: only data a built-in rule reads. Such data the user may not
+//! read becomes `missing` (rules give `unknown`) and an entry in `collection.incomplete` (exit 3
+//! unless `--allow-incomplete`). The other ECA settings and policies types ([`EXTRA_ECA_TYPES`])
+//! are collected as evidence (`raw` and `files` of their app) but no rule reads them, and some
+//! may not exist in a given org or API version: when one cannot be listed or read (a permission,
+//! or `INVALID_TYPE`), it becomes an entry in `collection.notes` and `missing` under
+//! `raw.<Type>` of every External Client App (a custom rule reading it gives `unknown`), and the
+//! scan stays complete. Any other failure (retries exhausted, API limit, login) ends the
+//! collection.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -17,7 +25,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::normalize::{self, EcaParts, MetadataType};
-use super::xml::{Element, MetadataDocument};
+use super::xml::{self, Element, MetadataDocument};
 use crate::logging;
 use crate::model::{
     AppRecord, Collection, EvaluationDate, Inventory, OrgIdentity, OrgRecord, Origin, ResourceKind, ScanSource,
@@ -34,6 +42,25 @@ pub const LISTED_TYPES: [MetadataType; 6] = [
     MetadataType::ExtlClntAppGlobalOauthSettings,
     MetadataType::ExtlClntAppOauthConfigurablePolicies,
     MetadataType::ExtlClntAppConfigurablePolicies,
+];
+
+/// The ECA settings and policies types no rule reads, listed and read as evidence (reference
+/// §2.1: the SDR registry's types; some are UNCONFIRMED in the Metadata API guide, so an org may
+/// answer `INVALID_TYPE`). Each record joins its app through `<externalClientApplication>` and is
+/// kept in the app's `raw` and `files` under its type name. Listed apart from
+/// [`LISTED_TYPES`] (three calls of at most three), so a type an org does not know never makes the
+/// types rules need be listed again one by one. The registry's `ExtlClntAppSampleSettings` /
+/// `ExtlClntAppSampleConfigurablePolicies` are left out: a plugin template whose public sObject
+/// stubs hold only placeholder fields (`Policy1`, `Policy2`), no app's security settings.
+pub const EXTRA_ECA_TYPES: [&str; 8] = [
+    "ExtlClntAppOauthSecuritySettings",
+    "ExtlClntAppMobileSettings",
+    "ExtlClntAppMobileConfigurablePolicies",
+    "ExtlClntAppNotificationSettings",
+    "ExtlClntAppPushSettings",
+    "ExtlClntAppPushConfigurablePolicies",
+    "ExtlClntAppCanvasSettings",
+    "ExtlClntAppSamlConfigurablePolicies",
 ];
 
 /// Settings read directly by name (no listing needed): (type, fullName, Metadata API path).
@@ -60,21 +87,67 @@ fn permission_for(source: &str) -> &'static str {
     }
 }
 
-/// The reason text put into `missing` and `collection.incomplete` for an unreadable source.
-fn unreadable(source: &str, error: &SfError) -> String {
-    let said = match error {
+/// What the API said, without the code repeated.
+fn said(error: &SfError) -> String {
+    match error {
         SfError::Refused { code, message, .. } => {
             // SOAP fault strings repeat the code: `INSUFFICIENT_ACCESS: insufficient access …`.
             let message = message.strip_prefix(&format!("{code}:")).map_or(message.as_str(), str::trim);
             format!("{code}: {message}")
         }
         other => other.to_string(),
-    };
-    format!("{source} could not be read from the org ({said}); {}", permission_for(source))
+    }
 }
 
-fn metadata_type(name: &str) -> Option<MetadataType> {
-    MetadataType::ALL.into_iter().find(|kind| kind.type_name() == name)
+/// The reason text put into `missing` and `collection.incomplete` for an unreadable source.
+fn unreadable(source: &str, error: &SfError) -> String {
+    format!("{source} could not be read from the org ({}); {}", said(error), permission_for(source))
+}
+
+/// The note (`collection.notes`, and `missing` under `raw.<Type>`) for one of
+/// [`EXTRA_ECA_TYPES`] that could not be collected.
+fn not_collected(type_name: &str, error: &SfError) -> String {
+    let why = match error {
+        SfError::Refused { code, .. } if code == "INVALID_TYPE" => {
+            "the org does not know this type at this API version (it is not in every org)".to_string()
+        }
+        _ => permission_for(type_name).to_string(),
+    };
+    format!(
+        "{type_name} was not collected ({}); {why}. No built-in rule reads it, so the scan is complete without it",
+        said(error)
+    )
+}
+
+/// A type the collector lists: one rules read, or one of [`EXTRA_ECA_TYPES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Rule(MetadataType),
+    Extra(&'static str),
+}
+
+impl Kind {
+    fn type_name(self) -> &'static str {
+        match self {
+            Self::Rule(kind) => kind.type_name(),
+            Self::Extra(name) => name,
+        }
+    }
+}
+
+fn kind_of(name: &str) -> Option<Kind> {
+    MetadataType::ALL
+        .into_iter()
+        .find(|kind| kind.type_name() == name)
+        .map(Kind::Rule)
+        .or_else(|| EXTRA_ECA_TYPES.into_iter().find(|extra| *extra == name).map(Kind::Extra))
+}
+
+/// Whether a failed call leaves the collection going: a permission (or a type the org does not
+/// have) on data rules read, and any refusal for types no rule reads.
+fn tolerated(kinds: &[Kind], error: &SfError) -> bool {
+    error.is_permission()
+        || (matches!(error, SfError::Refused { .. }) && kinds.iter().all(|kind| matches!(kind, Kind::Extra(_))))
 }
 
 /// Everything the Metadata API gave.
@@ -86,17 +159,36 @@ struct MetadataResult {
     unreadable: BTreeMap<MetadataType, String>,
     /// Components listed whose read returned nothing.
     not_returned: Vec<String>,
+    /// Records of [`EXTRA_ECA_TYPES`], by type.
+    extra: BTreeMap<&'static str, Vec<(FileProperties, Element)>>,
+    /// Extra types that could not be listed or read, with the note saying why.
+    extra_unreadable: BTreeMap<&'static str, String>,
+    /// Extra components listed whose read returned nothing.
+    extra_not_returned: Vec<String>,
+}
+
+impl MetadataResult {
+    fn record_unreadable(&mut self, kind: Kind, error: &SfError) {
+        match kind {
+            Kind::Rule(kind) => {
+                self.unreadable.insert(kind, unreadable(kind.type_name(), error));
+            }
+            Kind::Extra(name) => {
+                self.extra_unreadable.insert(name, not_collected(name, error));
+            }
+        }
+    }
 }
 
 enum MetadataTask {
-    Listed(Vec<MetadataType>, Result<Vec<FileProperties>, SfError>),
-    Read(MetadataType, Vec<FileProperties>, Result<Vec<Element>, SfError>),
+    Listed(Vec<Kind>, Result<Vec<FileProperties>, SfError>),
+    Read(Kind, Vec<FileProperties>, Result<Vec<Element>, SfError>),
 }
 
 async fn collect_metadata(client: Arc<Client>) -> Result<MetadataResult, SfError> {
     let mut result = MetadataResult::default();
     let mut tasks: tokio::task::JoinSet<MetadataTask> = tokio::task::JoinSet::new();
-    let spawn_list = |tasks: &mut tokio::task::JoinSet<MetadataTask>, types: Vec<MetadataType>| {
+    let spawn_list = |tasks: &mut tokio::task::JoinSet<MetadataTask>, types: Vec<Kind>| {
         let client = Arc::clone(&client);
         tasks.spawn(async move {
             let names: Vec<&str> = types.iter().map(|kind| kind.type_name()).collect();
@@ -104,16 +196,17 @@ async fn collect_metadata(client: Arc<Client>) -> Result<MetadataResult, SfError
             MetadataTask::Listed(types, listed)
         });
     };
-    let spawn_read =
-        |tasks: &mut tokio::task::JoinSet<MetadataTask>, kind: MetadataType, batch: Vec<FileProperties>| {
-            let client = Arc::clone(&client);
-            tasks.spawn(async move {
-                let names: Vec<String> = batch.iter().map(|properties| properties.full_name.clone()).collect();
-                let read = soap::read_metadata(&client, kind.type_name(), &names).await;
-                MetadataTask::Read(kind, batch, read)
-            });
-        };
-    for chunk in LISTED_TYPES.chunks(LIST_TYPES_PER_CALL) {
+    let spawn_read = |tasks: &mut tokio::task::JoinSet<MetadataTask>, kind: Kind, batch: Vec<FileProperties>| {
+        let client = Arc::clone(&client);
+        tasks.spawn(async move {
+            let names: Vec<String> = batch.iter().map(|properties| properties.full_name.clone()).collect();
+            let read = soap::read_metadata(&client, kind.type_name(), &names).await;
+            MetadataTask::Read(kind, batch, read)
+        });
+    };
+    let rule_types: Vec<Kind> = LISTED_TYPES.into_iter().map(Kind::Rule).collect();
+    let extra_types: Vec<Kind> = EXTRA_ECA_TYPES.into_iter().map(Kind::Extra).collect();
+    for chunk in rule_types.chunks(LIST_TYPES_PER_CALL).chain(extra_types.chunks(LIST_TYPES_PER_CALL)) {
         spawn_list(&mut tasks, chunk.to_vec());
     }
     for (kind, name, path) in SETTINGS {
@@ -125,17 +218,17 @@ async fn collect_metadata(client: Arc<Client>) -> Result<MetadataResult, SfError
             id: String::new(),
             manageable_state: String::new(),
         };
-        spawn_read(&mut tasks, kind, vec![properties]);
+        spawn_read(&mut tasks, Kind::Rule(kind), vec![properties]);
     }
     while let Some(joined) = tasks.join_next().await {
         let task = joined
             .map_err(|error| SfError::Failed { call: "metadata collection".into(), message: error.to_string() })?;
         match task {
             MetadataTask::Listed(types, Ok(listed)) => {
-                let mut by_type: BTreeMap<MetadataType, Vec<FileProperties>> = BTreeMap::new();
+                let mut by_type: BTreeMap<Kind, Vec<FileProperties>> = BTreeMap::new();
                 for properties in listed {
                     // A server may answer with types we did not ask for; keep only ours.
-                    if let Some(kind) = metadata_type(&properties.type_name).filter(|kind| types.contains(kind)) {
+                    if let Some(kind) = kind_of(&properties.type_name).filter(|kind| types.contains(kind)) {
                         by_type.entry(kind).or_default().push(properties);
                     }
                 }
@@ -144,25 +237,32 @@ async fn collect_metadata(client: Arc<Client>) -> Result<MetadataResult, SfError
                     listed.sort_by(|a, b| a.full_name.cmp(&b.full_name));
                     listed.dedup_by(|a, b| a.full_name == b.full_name);
                     logging::log(2, format_args!("{}: {} listed", kind.type_name(), listed.len()));
-                    result.records.entry(kind).or_default();
+                    match kind {
+                        Kind::Rule(kind) => {
+                            result.records.entry(kind).or_default();
+                        }
+                        Kind::Extra(name) => {
+                            result.extra.entry(name).or_default();
+                        }
+                    }
                     for batch in listed.chunks(READ_NAMES_PER_CALL) {
                         spawn_read(&mut tasks, kind, batch.to_vec());
                     }
                 }
             }
-            MetadataTask::Listed(types, Err(error)) if error.is_permission() && types.len() > 1 => {
-                // One unreadable type fails the whole call: ask again type by type.
+            MetadataTask::Listed(types, Err(error)) if tolerated(&types, &error) && types.len() > 1 => {
+                // One unreadable (or unknown) type fails the whole call: ask again type by type.
                 for kind in types {
                     spawn_list(&mut tasks, vec![kind]);
                 }
             }
-            MetadataTask::Listed(types, Err(error)) if error.is_permission() => {
+            MetadataTask::Listed(types, Err(error)) if tolerated(&types, &error) => {
                 for kind in types {
-                    result.unreadable.insert(kind, unreadable(kind.type_name(), &error));
+                    result.record_unreadable(kind, &error);
                 }
             }
-            MetadataTask::Read(kind, _, Err(error)) if error.is_permission() => {
-                result.unreadable.insert(kind, unreadable(kind.type_name(), &error));
+            MetadataTask::Read(kind, _, Err(error)) if tolerated(&[kind], &error) => {
+                result.record_unreadable(kind, &error);
             }
             MetadataTask::Listed(_, Err(error)) | MetadataTask::Read(_, _, Err(error)) => return Err(error),
             MetadataTask::Read(kind, batch, Ok(records)) => {
@@ -170,17 +270,20 @@ async fn collect_metadata(client: Arc<Client>) -> Result<MetadataResult, SfError
                     .into_iter()
                     .filter_map(|record| Some((record.text_of("fullName")?.to_string(), record)))
                     .collect();
-                let read = result.records.entry(kind).or_default();
+                let (read, not_returned) = match kind {
+                    Kind::Rule(kind) => (result.records.entry(kind).or_default(), &mut result.not_returned),
+                    Kind::Extra(name) => (result.extra.entry(name).or_default(), &mut result.extra_not_returned),
+                };
                 for properties in batch {
                     match by_name.remove(&properties.full_name) {
                         Some(record) => read.push((properties, record)),
-                        None => result.not_returned.push(format!("{} {}", kind.type_name(), properties.full_name)),
+                        None => not_returned.push(format!("{} {}", kind.type_name(), properties.full_name)),
                     }
                 }
             }
         }
     }
-    for records in result.records.values_mut() {
+    for records in result.records.values_mut().chain(result.extra.values_mut()) {
         records.sort_by(|a, b| a.0.full_name.cmp(&b.0.full_name));
     }
     Ok(result)
@@ -392,6 +495,7 @@ pub async fn collect(client: Arc<Client>, as_of: &EvaluationDate) -> Result<Inve
         logins: load(&stats.logins),
         api_usage: client.api_usage(),
         incomplete: Vec::new(),
+        notes: Vec::new(),
     };
     let started = std::time::Instant::now();
     let inventory = assemble(data, collection, as_of);
@@ -410,14 +514,14 @@ struct OrgData {
 }
 
 /// A readMetadata record as a metadata file: root named after the type, `fullName` dropped.
-fn document(kind: MetadataType, properties: &FileProperties, record: &Element) -> MetadataDocument {
+fn document(type_name: &str, properties: &FileProperties, record: &Element) -> MetadataDocument {
     let path = if properties.file_name.is_empty() {
-        format!("{}/{}", kind.type_name(), properties.full_name)
+        format!("{type_name}/{}", properties.full_name)
     } else {
         properties.file_name.clone()
     };
     let mut root = record.clone();
-    root.name = kind.type_name().to_string();
+    root.name = type_name.to_string();
     root.children.retain(|child| child.name != "fullName");
     MetadataDocument { path: path.into(), root }
 }
@@ -429,6 +533,82 @@ fn org_origins(record: &mut AppRecord) {
         origin.source = SourceKind::Org;
         origin.line = None;
     }
+}
+
+/// Beyond [`xml::remove_secrets`]: the field lists of [`EXTRA_ECA_TYPES`] are not documented
+/// (push and mobile settings may hold platform credentials), so any element whose name looks like
+/// a credential is dropped from their records too.
+fn remove_credentials(element: &mut Element) {
+    const CREDENTIAL_WORDS: [&str; 5] = ["secret", "password", "privatekey", "apikey", "serverkey"];
+    element.children.retain(|child| {
+        let name = child.name.to_ascii_lowercase();
+        !CREDENTIAL_WORDS.iter().any(|word| name.contains(word))
+    });
+    for child in &mut element.children {
+        remove_credentials(child);
+    }
+}
+
+/// Joins each record of [`EXTRA_ECA_TYPES`] to its External Client App through
+/// `<externalClientApplication>` and keeps it, secrets removed, in the app's `raw` and `files`
+/// under its type name. What cannot be joined, and each type that could not be collected, is a
+/// note: no built-in rule reads these types. An uncollected type is also `missing` under
+/// `raw.<Type>` of every External Client App without it, so a custom rule reading it gives
+/// `unknown`. Returns the number of components read.
+fn attach_extra_records(metadata: &MetadataResult, apps: &mut [AppRecord], notes: &mut Vec<String>) -> usize {
+    let positions: BTreeMap<String, usize> = apps
+        .iter()
+        .enumerate()
+        .filter(|(_, app)| app.kind == ResourceKind::ExternalClientApp)
+        .map(|(position, app)| (app.name.clone(), position))
+        .collect();
+    let mut kept: BTreeMap<(&str, String), &str> = BTreeMap::new();
+    let mut read = 0;
+    for (type_name, records) in &metadata.extra {
+        for (properties, record) in records {
+            read += 1;
+            let mut document = document(type_name, properties, record);
+            xml::remove_secrets(&mut document.root);
+            remove_credentials(&mut document.root);
+            let full_name = &properties.full_name;
+            let linked = match normalize::Reader::new(&document).linked_app() {
+                Ok(linked) => linked,
+                Err(error) => {
+                    notes.push(format!("{type_name} {full_name} was not joined to an app: {}", error.message));
+                    continue;
+                }
+            };
+            let Some(app) = positions.get(&linked).and_then(|position| apps.get_mut(*position)) else {
+                notes.push(format!(
+                    "{type_name} {full_name} names external client app '{linked}', which the org did not list; it \
+                     was not joined to an app"
+                ));
+                continue;
+            };
+            if let Some(first) = kept.get(&(*type_name, linked.clone())) {
+                notes.push(format!(
+                    "{type_name} {full_name} is a second {type_name} of external client app '{linked}'; only \
+                     {first} is kept"
+                ));
+                continue;
+            }
+            kept.insert((type_name, linked), full_name);
+            app.files.insert(
+                (*type_name).to_string(),
+                Origin { source: SourceKind::Org, path: Some(document.path.clone()), line: None },
+            );
+            app.raw.insert((*type_name).to_string(), document.root.to_json());
+        }
+    }
+    for (type_name, reason) in &metadata.extra_unreadable {
+        notes.push(reason.clone());
+        for app in apps.iter_mut().filter(|app| app.kind == ResourceKind::ExternalClientApp) {
+            if !app.raw.contains_key(*type_name) {
+                app.missing.insert(format!("raw.{type_name}"), reason.clone());
+            }
+        }
+    }
+    read
 }
 
 /// A record for an app whose metadata could not be read or interpreted: everything rules read
@@ -507,6 +687,12 @@ fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -
     for name in &metadata.not_returned {
         incomplete.push(format!("{name} was listed by the org but readMetadata returned nothing for it"));
     }
+    let notes = &mut collection.notes;
+    for name in &metadata.extra_not_returned {
+        notes.push(format!(
+            "{name} was listed by the org but readMetadata returned nothing for it; no built-in rule reads it"
+        ));
+    }
     let empty = Vec::new();
     let records_of = |kind: MetadataType| metadata.records.get(&kind).unwrap_or(&empty);
     let mut apps: Vec<AppRecord> = Vec::new();
@@ -515,7 +701,7 @@ fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -
     // Connected Apps.
     for (properties, record) in records_of(MetadataType::ConnectedApp) {
         components_read += 1;
-        let document = document(MetadataType::ConnectedApp, properties, record);
+        let document = document(MetadataType::ConnectedApp.type_name(), properties, record);
         match normalize::connected_app(&document, &properties.full_name, SourceKind::Org, as_of) {
             Ok(mut app) => {
                 app.namespace = properties.namespace_prefix.clone();
@@ -541,7 +727,7 @@ fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -
     for kind in LISTED_TYPES.into_iter().filter(|kind| *kind != MetadataType::ConnectedApp) {
         for (properties, record) in records_of(kind) {
             components_read += 1;
-            let document = document(kind, properties, record);
+            let document = document(kind.type_name(), properties, record);
             let app = if kind == MetadataType::ExternalClientApplication {
                 properties.full_name.clone()
             } else {
@@ -604,6 +790,8 @@ fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -
         }
         apps.push(app);
     }
+
+    components_read += attach_extra_records(&metadata, &mut apps, notes);
 
     // ConnectedApplication rows: which apps exist (installed), and their ids for assignments.
     let application_names: Result<BTreeMap<String, String>, String> = applications.map(|rows| {
@@ -795,7 +983,7 @@ fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -
             continue;
         };
         components_read += 1;
-        let document = document(kind, properties, record);
+        let document = document(kind.type_name(), properties, record);
         let parsed = match kind {
             MetadataType::OauthOidcSettings => {
                 normalize::oauth_oidc_settings(&document).map(|settings| org.oauth_oidc = Some(settings))
@@ -819,6 +1007,8 @@ fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -
 
     incomplete.sort();
     incomplete.dedup();
+    notes.sort();
+    notes.dedup();
     Inventory {
         schema_version: crate::model::INVENTORY_SCHEMA_VERSION,
         source: ScanSource {
@@ -842,5 +1032,45 @@ mod tests {
         assert_eq!(crate::model::cert::rfc3339(parsed), "2026-01-02T10:00:00Z");
         assert!(parse_datetime("2026-01-02T10:00:00Z").is_some());
         assert!(parse_datetime("yesterday").is_none());
+    }
+
+    #[test]
+    fn only_types_no_rule_reads_shrug_off_any_refusal() {
+        let refused = |code: &str| SfError::Refused { call: "c".into(), code: code.into(), message: String::new() };
+        let rule = [Kind::Rule(MetadataType::ExtlClntAppOauthSettings)];
+        let extra = [Kind::Extra("ExtlClntAppMobileSettings"), Kind::Extra("ExtlClntAppPushSettings")];
+        assert!(tolerated(&rule, &refused("INSUFFICIENT_ACCESS")));
+        assert!(tolerated(&rule, &refused("INVALID_TYPE")));
+        assert!(!tolerated(&rule, &refused("INVALID_OPERATION")));
+        assert!(tolerated(&extra, &refused("INVALID_OPERATION")));
+        // Broken transport, the API limit or a failed login end the scan whatever the type.
+        assert!(!tolerated(&extra, &SfError::Failed { call: "c".into(), message: "gave up".into() }));
+        assert!(!tolerated(&extra, &SfError::LimitExceeded { message: "limit".into() }));
+        assert_eq!(kind_of("ExtlClntAppCanvasSettings"), Some(Kind::Extra("ExtlClntAppCanvasSettings")));
+        assert_eq!(kind_of("ConnectedApp"), Some(Kind::Rule(MetadataType::ConnectedApp)));
+        assert_eq!(kind_of("ExtlClntAppSampleSettings"), None);
+    }
+
+    #[test]
+    fn credential_like_elements_leave_extra_records() {
+        let leaf = |name: &str, text: &str| Element { name: name.into(), text: text.into(), line: 1, children: vec![] };
+        let mut record = Element {
+            name: "ExtlClntAppPushSettings".into(),
+            text: String::new(),
+            line: 1,
+            children: vec![
+                leaf("label", "Push"),
+                leaf("androidServerKey", "k"),
+                leaf("apnsCertificatePassword", "p"),
+                Element {
+                    name: "platform".into(),
+                    text: String::new(),
+                    line: 1,
+                    children: vec![leaf("fcmApiKey", "k"), leaf("environment", "production")],
+                },
+            ],
+        };
+        remove_credentials(&mut record);
+        assert_eq!(record.to_json(), json!({"label": "Push", "platform": {"environment": "production"}}));
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::CollectError;
 use super::normalize::{self, EcaParts, MetadataType};
 use super::xml::{MetadataDocument, parse_metadata};
-use crate::model::{EvaluationDate, Inventory, OrgRecord, Origin, ResourceKind, ScanSource, SourceKind};
+use crate::model::{EvaluationDate, Inventory, OrgRecord, Origin, ScanSource, SourceKind};
 
 /// Folders never holding deployable metadata; skipping them keeps scans of real repos fast.
 const SKIPPED_DIRECTORIES: &[&str] = &["node_modules", "target"];
@@ -128,18 +128,9 @@ struct ParsedFile {
 
 /// Reads and parses files on every core; results keep the sorted file order.
 fn parse_all(root: &Path, files: Vec<(PathBuf, MetadataType, String)>) -> (Vec<ParsedFile>, Vec<CollectError>) {
-    let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
-    let chunk_size = files.len().div_ceil(workers).max(1);
-    let chunks: Vec<Vec<Result<ParsedFile, CollectError>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(chunk_size)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(|file| parse_one(root, file)).collect::<Vec<_>>()))
-            .collect();
-        handles.into_iter().map(|handle| handle.join().unwrap_or_default()).collect()
-    });
     let mut documents = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
-    for result in chunks.into_iter().flatten() {
+    for result in super::parallel_map(&files, |file| parse_one(root, file)) {
         match result {
             Ok(parsed) => documents.push(parsed),
             Err(error) => errors.push(error),
@@ -202,6 +193,7 @@ fn assemble(
     let mut eca_parts: BTreeMap<String, EcaParts<'_>> = BTreeMap::new();
     let mut org = empty_org(root);
     let mut seen_connected_apps: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut connected_apps: Vec<&ParsedFile> = Vec::new();
 
     for parsed in &documents {
         let document = &parsed.document;
@@ -211,7 +203,7 @@ fn assemble(
                     if let Some(first) = seen_connected_apps.insert(&parsed.stem, &document.path) {
                         return Err(duplicate(document, "Connected App", &parsed.stem, first));
                     }
-                    apps.push(normalize::connected_app(document, &parsed.stem, SourceKind::Project, as_of)?);
+                    connected_apps.push(parsed);
                 }
                 MetadataType::ExternalClientApplication => {
                     let parts = eca_parts.entry(parsed.stem.clone()).or_default();
@@ -252,8 +244,15 @@ fn assemble(
             errors.push(error);
         }
     }
-    for (name, parts) in &eca_parts {
-        match normalize::external_client_app(name, parts, SourceKind::Project, as_of) {
+    let connected = super::parallel_map(&connected_apps, |parsed| {
+        normalize::connected_app(&parsed.document, &parsed.stem, SourceKind::Project, as_of)
+    });
+    let eca_list: Vec<(&String, &EcaParts<'_>)> = eca_parts.iter().collect();
+    let external = super::parallel_map(&eca_list, |(name, parts)| {
+        normalize::external_client_app(name, parts, SourceKind::Project, as_of)
+    });
+    for outcome in connected.into_iter().chain(external) {
+        match outcome {
             Ok(record) => apps.push(record),
             Err(error) => errors.push(error),
         }
@@ -325,15 +324,5 @@ fn empty_org(root: &Path) -> OrgRecord {
         .ok()
         .and_then(|path| path.file_name().map(|name| name.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "project".to_string());
-    OrgRecord {
-        kind: ResourceKind::Org,
-        name,
-        origin: Origin { source: SourceKind::Project, path: None, line: None },
-        files: BTreeMap::new(),
-        oauth_oidc: None,
-        connected_app_settings: None,
-        identity: None,
-        missing: BTreeMap::new(),
-        raw: BTreeMap::new(),
-    }
+    OrgRecord::empty(name, SourceKind::Project)
 }

@@ -123,13 +123,14 @@ pub fn parse_metadata(path: &str, bytes: &[u8]) -> Result<MetadataDocument, Coll
             ));
         }
     }
-    Ok(MetadataDocument { path: path.into(), root: convert(&document, root_node) })
+    let lines = LineIndex::new(text);
+    Ok(MetadataDocument { path: path.into(), root: convert(&lines, root_node) })
 }
 
 /// Converts one element of an already parsed document (a SOAP `records` element, say) into the
 /// same tree the file parser builds.
 pub fn element_from_node(document: &roxmltree::Document<'_>, node: roxmltree::Node<'_, '_>) -> Element {
-    convert(document, node)
+    convert(&LineIndex::new(document.input_text()), node)
 }
 
 /// Drops every secret-bearing element (consumer secret, private key, password) from the tree, so
@@ -141,12 +142,29 @@ pub fn remove_secrets(element: &mut Element) {
     }
 }
 
-fn convert(document: &roxmltree::Document<'_>, node: roxmltree::Node<'_, '_>) -> Element {
+/// Byte offset → line number by binary search (roxmltree's own lookup rescans from the start).
+struct LineIndex {
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        Self {
+            newlines: text.bytes().enumerate().filter(|(_, byte)| *byte == b'\n').map(|(offset, _)| offset).collect(),
+        }
+    }
+
+    fn line(&self, offset: usize) -> u32 {
+        u32::try_from(self.newlines.partition_point(|newline| *newline < offset) + 1).unwrap_or(u32::MAX)
+    }
+}
+
+fn convert(lines: &LineIndex, node: roxmltree::Node<'_, '_>) -> Element {
     let mut text = String::new();
     let mut children = Vec::new();
     for child in node.children() {
         if child.is_element() {
-            children.push(convert(document, child));
+            children.push(convert(lines, child));
         } else if child.is_text() {
             text.push_str(child.text().unwrap_or_default());
         }
@@ -155,12 +173,7 @@ fn convert(document: &roxmltree::Document<'_>, node: roxmltree::Node<'_, '_>) ->
         // Indentation between child elements is not content; dropping it keeps large scans small.
         text = String::new();
     }
-    Element {
-        name: node.tag_name().name().to_string(),
-        text,
-        line: document.text_pos_at(node.range().start).row,
-        children,
-    }
+    Element { name: node.tag_name().name().to_string(), text, line: lines.line(node.range().start), children }
 }
 
 fn line_of_offset(bytes: &[u8], offset: usize) -> u32 {

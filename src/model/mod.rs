@@ -121,6 +121,11 @@ pub struct Collection {
     /// Data that could not be collected, each with the reason and the permission to grant.
     /// Not empty ⇒ the scan is incomplete (exit 3 unless `--allow-incomplete`).
     pub incomplete: Vec<String>,
+    /// Data no built-in rule reads that could not be collected (an ECA settings or policies type
+    /// the org does not know or the user may not read), or could not be joined to its app. The
+    /// scan stays complete: only data rules need makes it incomplete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -401,6 +406,23 @@ pub fn location_for<'a>(origin: &'a Origin, files: &'a BTreeMap<String, Origin>,
         .max_by_key(|(prefix, _)| prefix.len())
         .and_then(|(_, type_name)| files.get(*type_name))
         .unwrap_or(origin)
+}
+
+impl OrgRecord {
+    /// An org record with nothing collected yet.
+    pub fn empty(name: String, source: SourceKind) -> Self {
+        Self {
+            kind: ResourceKind::Org,
+            name,
+            origin: Origin { source, path: None, line: None },
+            files: BTreeMap::new(),
+            oauth_oidc: None,
+            connected_app_settings: None,
+            identity: None,
+            missing: BTreeMap::new(),
+            raw: BTreeMap::new(),
+        }
+    }
 }
 
 impl Inventory {

@@ -171,13 +171,16 @@ fn the_demo_org_scanned_live_gives_the_offline_results_plus_usage() {
     // Locations point at the org's components.
     assert_eq!(app(&live, "Data_Loader_Bulk")["origin"]["path"], "connectedApps/Data_Loader_Bulk.connectedApp");
 
-    // The fewest calls the batch limits allow: 2 listMetadata (6 types, 3 a call), 6 readMetadata
-    // (one per listed type, each under 10 names), 2 settings reads, 4 REST queries.
+    // The fewest calls the batch limits allow: 5 listMetadata (the 6 types rules read and the 8
+    // other ECA settings and policies types, 3 a call), 6 readMetadata (one per listed type with
+    // components, each under 10 names; the demo has none of the other 8), 2 settings reads, 4
+    // REST queries.
     let collection = &live["run"]["source"]["collection"];
     let stats = fake.stats();
-    assert_eq!(collection["api_calls"], 14, "{collection}");
-    assert_eq!(stats.api_calls, 14);
-    assert_eq!((stats.list_calls, stats.read_calls, stats.query_calls, stats.query_more_calls), (2, 8, 4, 0));
+    assert_eq!(collection["api_calls"], 17, "{collection}");
+    assert_eq!(stats.api_calls, 17);
+    assert_eq!((stats.list_calls, stats.read_calls, stats.query_calls, stats.query_more_calls), (5, 8, 4, 0));
+    assert!(collection.get("notes").is_none(), "nothing to note: {collection}");
     assert_eq!(collection["retries"], 0);
     assert!(collection["api_usage"]["max"].as_u64().is_some(), "{collection}");
     assert!(collection["incomplete"].as_array().is_some_and(Vec::is_empty));
@@ -355,6 +358,126 @@ fn unreadable_data_becomes_unknown_and_the_scan_exits_3() {
     assert_eq!(status(&document, "integration-not-admin-approved", "Data Loader Bulk"), "unknown");
     assert_eq!(status(&document, "legacy-connected-app", "Data Loader Bulk"), "fail");
     assert_eq!(app(&document, "Data Loader Bulk")["usage"]["token_count"], 4);
+}
+
+#[test]
+fn every_eca_settings_type_is_collected_into_its_apps_raw_map() {
+    let keys = keys();
+    let mut data = demo_org();
+    // Named unlike its app: the join goes through <externalClientApplication>, not the name.
+    data.add_component_xml(
+        "ExtlClntAppMobileSettings",
+        "Field_Mobile_Settings",
+        None,
+        "<externalClientApplication>CI_Deploy_Pipeline</externalClientApplication><label>Field Mobile</label>\
+         <pinLength>6</pinLength><consumerSecret>MOBILE0SECRET0NOT0REAL</consumerSecret>\
+         <pushServerKey>PUSH0KEY0NOT0REAL</pushServerKey>"
+            .into(),
+    );
+    // A record of an app the org does not list, and one without its app element: notes only.
+    data.add_component_xml(
+        "ExtlClntAppCanvasSettings",
+        "Orphan_canvas",
+        None,
+        "<externalClientApplication>No_Such_App</externalClientApplication><label>Orphan</label>".into(),
+    );
+    data.add_component_xml("ExtlClntAppPushSettings", "Unlinked_push", None, "<label>Unlinked</label>".into());
+    let fake = FakeOrg::start(data, Config::default());
+    let output = live_scan(&fake, &keys.scanner, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let document = json_of(&output);
+    let eca = app(&document, "CI_Deploy_Pipeline");
+    assert_eq!(
+        eca["raw"]["ExtlClntAppMobileSettings"],
+        serde_json::json!({"externalClientApplication": "CI_Deploy_Pipeline", "label": "Field Mobile", "pinLength": "6"}),
+        "secrets and credential-like elements are removed"
+    );
+    assert_eq!(
+        eca["files"]["ExtlClntAppMobileSettings"]["path"],
+        "extlClntAppMobileSettings/Field_Mobile_Settings.ecaMobile"
+    );
+    // The settings rules read are still there beside it.
+    assert!(eca["raw"]["ExtlClntAppGlobalOauthSettings"].is_object(), "{eca}");
+    assert!(app(&document, "Payments_Gateway")["raw"].get("ExtlClntAppMobileSettings").is_none());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains("MOBILE0SECRET0NOT0REAL") && !text.contains("PUSH0KEY0NOT0REAL"));
+
+    let collection = &document["run"]["source"]["collection"];
+    assert!(collection["incomplete"].as_array().is_some_and(Vec::is_empty), "{collection}");
+    let notes: Vec<&str> =
+        collection["notes"].as_array().expect("notes").iter().filter_map(serde_json::Value::as_str).collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes.iter().any(|note| note.contains("Orphan_canvas") && note.contains("No_Such_App")), "{notes:?}");
+    assert!(
+        notes.iter().any(|note| note.contains("Unlinked_push") && note.contains("<externalClientApplication>")),
+        "{notes:?}"
+    );
+    assert!(stderr(&output).contains("note: ExtlClntAppCanvasSettings Orphan_canvas"), "{}", stderr(&output));
+    // One more readMetadata for each of the three extra types with a component.
+    assert_eq!((fake.stats().list_calls, fake.stats().read_calls), (5, 11));
+    assert_eq!(document["run"]["source"]["files_read"], fake.component_count(), "every component read is counted");
+}
+
+#[test]
+fn an_extra_eca_type_the_org_does_not_know_or_hides_is_a_note_not_an_incomplete_scan() {
+    let keys = keys();
+    let mut data = demo_org();
+    data.add_component_xml(
+        "ExtlClntAppMobileSettings",
+        "CI_Deploy_Pipeline_mobile",
+        None,
+        "<externalClientApplication>CI_Deploy_Pipeline</externalClientApplication><pinLength>6</pinLength>".into(),
+    );
+    let baseline = {
+        let fake = FakeOrg::start(demo_org(), Config::default());
+        comparable_all(&json_of(&live_scan(&fake, &keys.scanner, &[])))
+    };
+
+    // The org does not know one type: its list call is split, the type becomes a note, exit 0.
+    let mut config = Config::default();
+    config.unknown_types.insert("ExtlClntAppOauthSecuritySettings".into());
+    let fake = FakeOrg::start(data.clone(), config);
+    let output = live_scan(&fake, &keys.scanner, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let document = json_of(&output);
+    let collection = &document["run"]["source"]["collection"];
+    assert!(collection["incomplete"].as_array().is_some_and(Vec::is_empty), "{collection}");
+    let notes = collection["notes"].as_array().expect("notes");
+    assert_eq!(notes.len(), 1, "{collection}");
+    let note = notes[0].as_str().unwrap_or_default();
+    assert!(
+        note.starts_with("ExtlClntAppOauthSecuritySettings was not collected (INVALID_TYPE: Unknown type name")
+            && note.contains("does not know this type")
+            && note.contains("the scan is complete without it"),
+        "{note}"
+    );
+    assert!(stderr(&output).contains(&format!("note: {note}")), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("incomplete"), "{}", stderr(&output));
+    assert_eq!(comparable_all(&document), baseline, "rule results do not depend on the extra types");
+    // The other types of the failed call were listed again one by one, and still collected.
+    let eca = app(&document, "CI_Deploy_Pipeline");
+    assert_eq!(eca["raw"]["ExtlClntAppMobileSettings"]["pinLength"], "6");
+    assert!(eca["missing"]["raw.ExtlClntAppOauthSecuritySettings"].as_str().is_some_and(|reason| reason == note));
+    assert_eq!(fake.stats().list_calls, 5 + 3);
+
+    // The user may not read one type: a note naming the permission, exit 0 without --allow-incomplete.
+    let mut config = Config::default();
+    config.unreadable.insert("ExtlClntAppMobileSettings".into());
+    let fake = FakeOrg::start(data, config);
+    let output = live_scan(&fake, &keys.scanner, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let document = json_of(&output);
+    let collection = &document["run"]["source"]["collection"];
+    assert!(collection["incomplete"].as_array().is_some_and(Vec::is_empty), "{collection}");
+    let note = collection["notes"][0].as_str().unwrap_or_default();
+    assert!(
+        note.contains("ExtlClntAppMobileSettings was not collected (INSUFFICIENT_ACCESS")
+            && note.contains("Modify Metadata Through Metadata API Functions"),
+        "{note}"
+    );
+    assert!(app(&document, "CI_Deploy_Pipeline")["raw"].get("ExtlClntAppMobileSettings").is_none());
+    assert_eq!(app(&document, "Payments_Gateway")["missing"]["raw.ExtlClntAppMobileSettings"], note);
+    assert_eq!(comparable_all(&document), baseline);
 }
 
 /// (name, fake org config, key file, extra arguments, exit code, texts the error must contain)

@@ -46,6 +46,20 @@ pub struct OrgData {
     pub tokens: Vec<TokenRow>,
 }
 
+/// The ECA settings and policies types no rule reads (sfaudit's `EXTRA_ECA_TYPES`): type, Metadata
+/// API folder and suffix (SDR registry). The fake serves them like any other type; it has none
+/// unless a test adds some (the demo project has none).
+pub const EXTRA_ECA_LOCATIONS: [(&str, &str, &str); 8] = [
+    ("ExtlClntAppOauthSecuritySettings", "extlClntAppOauthSecuritySettings", ".ecaOauthSecurity"),
+    ("ExtlClntAppMobileSettings", "extlClntAppMobileSettings", ".ecaMobile"),
+    ("ExtlClntAppMobileConfigurablePolicies", "extlClntAppMobilePolicies", ".ecaMobilePlcy"),
+    ("ExtlClntAppNotificationSettings", "extlClntAppNotifSettings", ".ecaNotifications"),
+    ("ExtlClntAppPushSettings", "extlClntAppPushSettings", ".ecaPush"),
+    ("ExtlClntAppPushConfigurablePolicies", "extlClntAppPushPolicies", ".ecaPushPlcy"),
+    ("ExtlClntAppCanvasSettings", "extlClntAppCanvasSettings", ".ecaCanvas"),
+    ("ExtlClntAppSamlConfigurablePolicies", "extlClntAppSamlConfigurablePolicies", ".ecaSamlPlcy"),
+];
+
 /// Metadata API folder and suffix of each type.
 pub fn mdapi_location(type_name: &str) -> (&'static str, &'static str) {
     match type_name {
@@ -55,8 +69,20 @@ pub fn mdapi_location(type_name: &str) -> (&'static str, &'static str) {
         "ExtlClntAppGlobalOauthSettings" => ("extlClntAppGlobalOauthSets", ".ecaGlblOauth"),
         "ExtlClntAppOauthConfigurablePolicies" => ("extlClntAppOauthPolicies", ".ecaOauthPlcy"),
         "ExtlClntAppConfigurablePolicies" => ("extlClntAppPolicies", ".ecaPlcy"),
-        _ => ("settings", ".settings"),
+        other => EXTRA_ECA_LOCATIONS
+            .iter()
+            .find(|(name, _, _)| *name == other)
+            .map_or(("settings", ".settings"), |(_, folder, suffix)| (*folder, *suffix)),
     }
+}
+
+/// The extra ECA type of a file name (source or Metadata API format), and the component name.
+fn classify_extra(file_name: &str) -> Option<(&'static str, String)> {
+    let bare = file_name.strip_suffix("-meta.xml").unwrap_or(file_name);
+    EXTRA_ECA_LOCATIONS.iter().find_map(|(type_name, _, suffix)| {
+        let stem = bare.strip_suffix(suffix)?;
+        (!stem.is_empty()).then(|| (*type_name, stem.to_string()))
+    })
 }
 
 pub fn escape(text: &str) -> String {
@@ -113,8 +139,8 @@ impl OrgData {
         }
     }
 
-    /// The org a fixture project describes: every metadata file sfaudit reads becomes a
-    /// component; each Connected App gets a `ConnectedApplication` row (named by its label) and
+    /// The org a fixture project describes: every metadata file sfaudit reads (the extra ECA
+    /// types included) becomes a component; each Connected App gets a `ConnectedApplication` row (named by its label) and
     /// its `profileName` / `permissionSetName` become `SetupEntityAccess` rows.
     pub fn from_project(root: &Path) -> Self {
         let mut data = Self::empty("Demo Org");
@@ -122,10 +148,13 @@ impl OrgData {
         walk(root, &mut files);
         for path in files {
             let file_name = path.file_name().expect("file name").to_string_lossy().into_owned();
-            let Some((kind, stem)) = MetadataType::classify(&file_name) else { continue };
+            let classified = MetadataType::classify(&file_name)
+                .map(|(kind, stem)| (kind.type_name(), stem))
+                .or_else(|| classify_extra(&file_name));
+            let Some((type_name, stem)) = classified else { continue };
             let bytes = std::fs::read(&path).expect("fixture file");
             let document = parse_metadata(&file_name, &bytes).expect("fixture parses");
-            data.add_component(kind.type_name(), &stem, &document.root);
+            data.add_component(type_name, &stem, &document.root);
         }
         data
     }

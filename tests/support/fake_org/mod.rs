@@ -1,7 +1,8 @@
 //! A fake Salesforce org for tests and benchmarks: a real HTTP server on 127.0.0.1 (random port)
 //! that implements the JWT bearer token endpoint (verifying the RS256 signature against the
 //! configured certificate and the claims, answering with Salesforce's error bodies), the Metadata
-//! API's `listMetadata` / `readMetadata` over SOAP, and REST SOQL queries with `nextRecordsUrl`
+//! API's `listMetadata` / `readMetadata` over SOAP (any type; the extra ECA settings and policies
+//! types sfaudit collects as evidence have folders in [`data::EXTRA_ECA_LOCATIONS`]), and REST SOQL queries with `nextRecordsUrl`
 //! paging (the `OauthToken` 500-row batches and 2,500-row cap included). It adds latency and
 //! injects faults on demand.
 //!
@@ -101,6 +102,10 @@ pub struct Config {
     pub api_limit: (u64, u64),
     /// Metadata types and sObjects the integration user may not read.
     pub unreadable: HashSet<String>,
+    /// Metadata types this org does not know: `listMetadata` / `readMetadata` naming one answer
+    /// the `INVALID_TYPE` fault (as an org older than the type would; the exact fault text of a
+    /// real org is UNCONFIRMED).
+    pub unknown_types: HashSet<String>,
     pub oauth_token_batch: usize,
     pub oauth_token_cap: usize,
     pub query_batch: usize,
@@ -123,6 +128,7 @@ impl Default for Config {
             session_expires_after: None,
             api_limit: (1_000, 1_000_000),
             unreadable: HashSet::new(),
+            unknown_types: HashSet::new(),
             oauth_token_batch: 500,
             oauth_token_cap: 2_500,
             query_batch: 2_000,
@@ -259,6 +265,11 @@ impl FakeOrg {
 
     pub fn config(&self, change: impl FnOnce(&mut Config)) {
         change(&mut self.state.lock().expect("state").config);
+    }
+
+    /// Metadata components the org holds (settings included).
+    pub fn component_count(&self) -> usize {
+        self.state.lock().expect("state").data.components.len()
     }
 
     /// Access tokens issued so far (for secret-hygiene assertions).
@@ -488,6 +499,9 @@ fn soap(state: &mut State, request: &Request, over_limit: bool) -> Response {
             if types.len() > 3 {
                 return soap_fault("LIMIT_EXCEEDED", "Too many queries in listMetadata: the limit is 3");
             }
+            if let Some(unknown) = types.iter().find(|kind| state.config.unknown_types.contains(*kind)) {
+                return soap_fault("INVALID_TYPE", &format!("Unknown type name '{unknown}' specified"));
+            }
             if let Some(denied) = types.iter().find(|kind| state.config.unreadable.contains(*kind)) {
                 return soap_fault("INSUFFICIENT_ACCESS", &format!("insufficient access rights on {denied}"));
             }
@@ -514,6 +528,9 @@ fn soap(state: &mut State, request: &Request, over_limit: bool) -> Response {
             let names = texts("fullNames");
             if names.len() > 10 {
                 return soap_fault("LIMIT_EXCEEDED", "Too many fullNames in readMetadata: the limit is 10");
+            }
+            if state.config.unknown_types.contains(&kind) {
+                return soap_fault("INVALID_TYPE", &format!("Unknown type name '{kind}' specified"));
             }
             if state.config.unreadable.contains(&kind) {
                 return soap_fault("INSUFFICIENT_ACCESS", &format!("insufficient access rights on {kind}"));
