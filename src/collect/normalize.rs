@@ -292,7 +292,8 @@ fn callback_urls(text: Option<&str>) -> Vec<String> {
     text.map(|text| split_list(text, &['\r', '\n', ',', ' ', '\t'])).unwrap_or_default()
 }
 
-fn new_app(kind: ResourceKind, name: &str, origin: Origin) -> AppRecord {
+/// An app record with nothing collected yet: every field at its empty value.
+pub fn new_app(kind: ResourceKind, name: &str, origin: Origin) -> AppRecord {
     AppRecord {
         kind,
         name: name.to_string(),

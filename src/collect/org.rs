@@ -614,26 +614,12 @@ fn attach_extra_records(metadata: &MetadataResult, apps: &mut [AppRecord], notes
 /// A record for an app whose metadata could not be read or interpreted: everything rules read
 /// is declared missing, so they give `unknown`, never `pass`.
 fn unreadable_app(kind: ResourceKind, name: &str, path: Option<String>, reason: &str) -> AppRecord {
-    let mut missing = BTreeMap::new();
+    let origin = Origin { source: SourceKind::Org, path: path.map(Into::into), line: None };
+    let mut app = normalize::new_app(kind, name, origin);
     for field in ["enabled", "oauth", "certificate", "policy"] {
-        missing.insert(field.to_string(), reason.to_string());
+        app.missing.insert(field.to_string(), reason.to_string());
     }
-    AppRecord {
-        kind,
-        name: name.to_string(),
-        label: name.to_string(),
-        namespace: String::new(),
-        origin: Origin { source: SourceKind::Org, path: path.map(Into::into), line: None },
-        files: BTreeMap::new(),
-        enabled: true,
-        oauth: None,
-        certificate: None,
-        policy: None,
-        source_control: None,
-        usage: None,
-        missing,
-        raw: BTreeMap::new(),
-    }
+    app
 }
 
 /// Which ECA type a record path comes from, to reword `missing` reasons for an org.
@@ -926,17 +912,7 @@ fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -
     apps.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
 
     // The org record.
-    let mut org = OrgRecord {
-        kind: ResourceKind::Org,
-        name: String::new(),
-        origin: Origin { source: SourceKind::Org, path: None, line: None },
-        files: BTreeMap::new(),
-        oauth_oidc: None,
-        connected_app_settings: None,
-        identity: None,
-        missing: BTreeMap::new(),
-        raw: BTreeMap::new(),
-    };
+    let mut org = OrgRecord::empty(String::new(), SourceKind::Org);
     match &organization {
         Ok(rows) => {
             if let Some(row) = rows.first() {
