@@ -32,7 +32,33 @@ use super::summary::health_status;
 use crate::engine::{RuleMeta, RuleResult, Severity, Status};
 use crate::model::ResourceKind;
 
+/// GitHub refuses comments longer than this many characters.
+pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
+
+/// How much of each control's write-up the "What to fix" blocks carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WriteUps {
+    Full,
+    /// Remediation and CVSS range only.
+    Remediation,
+    /// No "What to fix" blocks at all.
+    Omitted,
+}
+
+/// The report, with write-ups shortened (and at last left out) when the full text would not fit
+/// in one GitHub pull-request comment; the report then says so and where the full text is.
 pub fn render(report: &Report<'_>) -> String {
+    let mut text = String::new();
+    for level in [WriteUps::Full, WriteUps::Remediation, WriteUps::Omitted] {
+        text = render_with(report, level);
+        if text.chars().count() <= GITHUB_COMMENT_LIMIT {
+            break;
+        }
+    }
+    text
+}
+
+fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
     let mut out = String::new();
     let run = report.run;
     let summary = report.summary;
@@ -88,9 +114,28 @@ pub fn render(report: &Report<'_>) -> String {
             );
         }
         out.push('\n');
-        let _ = writeln!(out, "### What to fix\n");
-        for group in group_by_rule(&failed) {
-            details(&mut out, report, &group);
+        match write_ups {
+            WriteUps::Omitted => {
+                let _ = writeln!(
+                    out,
+                    "_The control write-ups are left out to fit a GitHub comment ({GITHUB_COMMENT_LIMIT} characters); \
+                     `sfaudit rules explain RULE` and the HTML report have them._\n"
+                );
+            }
+            _ => {
+                let _ = writeln!(out, "### What to fix\n");
+                if write_ups == WriteUps::Remediation {
+                    let _ = writeln!(
+                        out,
+                        "_Write-ups are shortened to the remediation to fit a GitHub comment \
+                         ({GITHUB_COMMENT_LIMIT} characters); `sfaudit rules explain RULE` and the HTML report have \
+                         them in full._\n"
+                    );
+                }
+                for group in group_by_rule(&failed) {
+                    details(&mut out, report, &group, write_ups);
+                }
+            }
         }
     }
 
@@ -207,7 +252,7 @@ fn group_by_rule<'a>(failed: &[&'a RuleResult]) -> Vec<Vec<&'a RuleResult>> {
 }
 
 /// One collapsed block per failing rule: its failing apps, then the control write-up.
-fn details(out: &mut String, report: &Report<'_>, group: &[&RuleResult]) {
+fn details(out: &mut String, report: &Report<'_>, group: &[&RuleResult], write_ups: WriteUps) {
     let Some(first) = group.first() else { return };
     let apps = group.iter().filter(|result| result.resource.kind != ResourceKind::Org).count();
     let mut scope = Vec::new();
@@ -242,16 +287,16 @@ fn details(out: &mut String, report: &Report<'_>, group: &[&RuleResult]) {
     }
     let _ = writeln!(out, "\n**Recommended value:** {}\n", inline(&first.expected));
     if let Some(meta) = meta {
-        write_up(out, meta);
+        write_up(out, meta, write_ups == WriteUps::Full);
     }
     let _ = writeln!(out, "</details>\n");
 }
 
-fn write_up(out: &mut String, meta: &RuleMeta) {
+fn write_up(out: &mut String, meta: &RuleMeta, full: bool) {
     for (heading, text) in
         [("Overview", &meta.overview), ("Risk", &meta.risk), ("Threat scenarios", &meta.threat_scenarios)]
     {
-        if !text.trim().is_empty() {
+        if full && !text.trim().is_empty() {
             let _ = writeln!(out, "**{heading}**\n\n{}\n", prose(text));
         }
     }
@@ -261,7 +306,7 @@ fn write_up(out: &mut String, meta: &RuleMeta) {
     if !meta.remediation.trim().is_empty() {
         let _ = writeln!(out, "**Remediation**\n\n{}\n", prose(&meta.remediation));
     }
-    if !meta.references.is_empty() {
+    if full && !meta.references.is_empty() {
         let _ = writeln!(out, "**References**\n");
         for reference in &meta.references {
             let _ = writeln!(out, "- {}", link(reference));

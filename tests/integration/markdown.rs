@@ -71,7 +71,28 @@ fn markdown_has_the_summary_tables_and_one_details_block_per_failing_rule() {
         let summary = format!("<code>{rule}</code>");
         assert_eq!(markdown.matches(&summary).count(), 1, "one details block for {rule}");
     }
-    // The write-up of a failed control, with its CVSS range and references.
+    // The demo's full write-ups would not fit a GitHub comment: they are shortened to the
+    // remediation, and the report says so.
+    assert!(markdown.chars().count() <= 65_536, "{} characters", markdown.chars().count());
+    assert!(markdown.contains("Write-ups are shortened to the remediation"), "{markdown}");
+    let block =
+        markdown.split("<details>").find(|block| block.contains("<code>certificate-expired</code>")).expect("block");
+    for part in ["**CVSS range:**", "**Remediation**"] {
+        assert!(block.contains(part), "{part} missing from {block}");
+    }
+    assert!(!block.contains("**Threat scenarios**"), "{block}");
+    assert!(block.contains("Legacy_Reporting_Sync"), "{block}");
+    // A blank line after the summary, so GitHub renders the Markdown inside the block.
+    assert!(block.contains("</summary>\n\n"), "{block}");
+    assert!(markdown.contains("### Not evaluated: data unavailable"), "{markdown}");
+}
+
+#[test]
+fn a_report_that_fits_a_comment_carries_the_full_write_ups() {
+    let devops = crate::common::realworld_root().join("N-P-N-P__SFDX-SFDX").display().to_string();
+    let markdown =
+        stdout(&sfaudit(&["scan", &devops, "--as-of", "2026-11-23", "--format", "markdown", "--fail-on", "none"]));
+    assert!(!markdown.contains("shortened"), "{markdown}");
     let block =
         markdown.split("<details>").find(|block| block.contains("<code>certificate-expired</code>")).expect("block");
     for part in
@@ -79,10 +100,6 @@ fn markdown_has_the_summary_tables_and_one_details_block_per_failing_rule() {
     {
         assert!(block.contains(part), "{part} missing from {block}");
     }
-    assert!(block.contains("Legacy_Reporting_Sync"), "{block}");
-    // A blank line after the summary, so GitHub renders the Markdown inside the block.
-    assert!(block.contains("</summary>\n\n"), "{block}");
-    assert!(markdown.contains("### Not evaluated: data unavailable"), "{markdown}");
 }
 
 #[test]
