@@ -319,7 +319,9 @@ fn write_reports(options: &OutputOptions, report: &Report<'_>) -> Result<(), Err
 
 /// `sfaudit report --from results.json`: the saved result rendered again, no scan.
 fn rerender(args: &ReportArgs) -> Result<u8, Error> {
-    check_output_options(&args.output)?;
+    let mut output = args.output.clone();
+    output.format = policy::formats(&crate::config::Config::default(), &args.output.format);
+    check_output_options(&output)?;
     let shown = args.from.display().to_string();
     let text = std::fs::read_to_string(&args.from).map_err(|error| {
         Error::Input(vec![collect::CollectError::at(&shown, None, format!("cannot read: {error}"), "check the path")])
@@ -332,7 +334,7 @@ fn rerender(args: &ReportArgs) -> Result<u8, Error> {
             "pass a file written by `sfaudit scan --format json`",
         )])
     })?;
-    write_reports(&args.output, &loaded.report())?;
+    write_reports(&output, &loaded.report())?;
     Ok(exit::OK)
 }
 

@@ -157,6 +157,10 @@ fn snapshot_of_a_json_result_evaluates_the_same() {
     let replayed: serde_json::Value = serde_json::from_slice(&replay.stdout).expect("json");
     assert_eq!(original["results"], replayed["results"]);
     assert_eq!(original["summary"], replayed["summary"]);
+    // `report --from` without --format prints the table, like `scan`.
+    let table = sfaudit(&["report", "--from", &saved.display().to_string()]);
+    assert_eq!(code(&table), 0);
+    assert!(stdout(&table).contains("Score:"), "{}", stdout(&table));
 }
 
 #[test]
