@@ -7,9 +7,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use sfaudit::cli::{FailOn, RuleOptions};
-use sfaudit::engine::Severity;
-use sfaudit::model::EvaluationDate;
+use sfaudit::cli::RuleOptions;
+use sfaudit::gate::{FailOn, Policy};
+use sfaudit::model::{EvaluationDate, Severity};
 
 // The same allocator as the binary, so the figures are the CLI's.
 #[global_allocator]
@@ -144,7 +144,8 @@ fn main() {
     let inventory = sfaudit::collect::project::collect_project(folder.path(), &as_of).expect("scan succeeds");
     let collected = started.elapsed();
     let rss_after_collect = peak_rss_mib();
-    let scan = sfaudit::app::evaluate(inventory, &rules, version, &as_of, FailOn::Severity(Severity::High));
+    let scan =
+        sfaudit::app::evaluate(inventory, &rules, version, &as_of, Policy::threshold(FailOn::Severity(Severity::High)));
     let evaluated = started.elapsed();
     let rss_after_evaluate = peak_rss_mib();
     // The default scan ends with the table on standard output; that is the headline figure.

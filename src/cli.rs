@@ -1,10 +1,11 @@
-//! Command-line interface (clap derive); every flag can also come from an `SFAUDIT_*` variable.
+//! Command-line interface: every clap type, and nothing else. Flags can also come from `SFAUDIT_*`
+//! variables; the live-org flags follow the Salesforce CLI's `org login jwt` names.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::engine::Severity;
+use crate::gate::FailOn;
 use crate::model::EvaluationDate;
 use crate::report::Format;
 
@@ -31,9 +32,9 @@ pub enum Command {
     /// Render a saved JSON result again in other formats, without scanning
     Report(ReportArgs),
     /// Pull an org's inventory into a snapshot file (audit evidence), without evaluating rules
-    Collect(crate::live::CollectArgs),
+    Collect(CollectArgs),
     /// Prove the JWT bearer login works: prints org id, user and instance (never the token)
-    Login(crate::live::LoginArgs),
+    Login(LoginArgs),
     /// List, explain and test the rules
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -155,35 +156,6 @@ pub struct ConfigOptions {
     pub profile: Option<String>,
 }
 
-/// `--fail-on`: a severity, or `none` for report-only runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailOn {
-    Severity(Severity),
-    Never,
-}
-
-impl std::str::FromStr for FailOn {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        if text.eq_ignore_ascii_case("none") {
-            return Ok(Self::Never);
-        }
-        Severity::parse(&text.to_ascii_lowercase())
-            .map(Self::Severity)
-            .ok_or_else(|| format!("'{text}' is not one of critical, high, medium, low, info, none"))
-    }
-}
-
-impl std::fmt::Display for FailOn {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Severity(severity) => formatter.write_str(severity.as_str()),
-            Self::Never => formatter.write_str("none"),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Args)]
 pub struct RuleOptions {
     /// Extra rule folder(s); a rule with a built-in rule's id replaces it
@@ -213,7 +185,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub org: bool,
     #[command(flatten)]
-    pub connection: crate::live::OrgArgs,
+    pub connection: OrgArgs,
     /// With --org or --snapshot: exit normally even when some data could not be read
     /// (results needing it are `unknown`); otherwise an incomplete scan exits 3
     #[arg(long, env = "SFAUDIT_ALLOW_INCOMPLETE")]
@@ -250,4 +222,67 @@ pub enum RulesCommand {
         /// A folder of rule files to test together with the built-in pack
         dir: Option<PathBuf>,
     },
+}
+
+/// How to log in to the org (`sfaudit login --help` lists them all).
+#[derive(Debug, Clone, Default, Args)]
+pub struct OrgArgs {
+    /// Consumer key of the External Client App or Connected App used to log in (JWT `iss`)
+    #[arg(long, env = "SFAUDIT_CLIENT_ID", value_name = "CONSUMER_KEY")]
+    pub client_id: Option<String>,
+    /// Username of the integration user (JWT `sub`)
+    #[arg(long, env = "SFAUDIT_USERNAME", value_name = "USERNAME")]
+    pub username: Option<String>,
+    /// PEM private key whose certificate is uploaded to the app; or put the PEM text in SFAUDIT_JWT_KEY
+    #[arg(long, env = "SFAUDIT_JWT_KEY_FILE", value_name = "FILE")]
+    pub jwt_key_file: Option<PathBuf>,
+    /// Login host: https://login.salesforce.com (default), https://test.salesforce.com or a My Domain URL
+    #[arg(long, env = "SFAUDIT_INSTANCE_URL", value_name = "URL")]
+    pub instance_url: Option<String>,
+    /// JWT audience (`aud`); default follows the login host, and the other host is tried once
+    #[arg(long, env = "SFAUDIT_AUDIENCE", value_name = "URL")]
+    pub audience: Option<String>,
+    /// Salesforce API version for Metadata and REST calls [default: 65.0]
+    #[arg(long, env = "SFAUDIT_API_VERSION", value_name = "VERSION")]
+    pub api_version: Option<String>,
+    /// API calls in flight at once (1-64) [default: 16]
+    #[arg(long, env = "SFAUDIT_CONCURRENCY", value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Time limit of one HTTP request, in seconds [default: 120]
+    #[arg(long, env = "SFAUDIT_TIMEOUT", value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// The environment variable holding the PEM key; set from a config profile's `jwt_key_env`.
+    #[arg(skip)]
+    pub jwt_key_env: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub connection: OrgArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Collect from the org given by the login flags (the only source `collect` has; optional)
+    #[arg(long)]
+    pub org: bool,
+    #[command(flatten)]
+    pub connection: OrgArgs,
+    /// Write the snapshot to this file instead of standard output
+    #[arg(long, short = 'o', env = "SFAUDIT_OUTPUT", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 0 even when some data could not be read (it is recorded in the snapshot)
+    #[arg(long, env = "SFAUDIT_ALLOW_INCOMPLETE")]
+    pub allow_incomplete: bool,
+}
+
+impl clap::ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Format::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
 }

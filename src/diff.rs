@@ -7,9 +7,9 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::engine::{RuleResult, Severity, Status};
-use crate::error::Error;
-use crate::model::{Inventory, ResourceKind};
+use crate::diag::Diagnostic;
+use crate::engine::RuleResult;
+use crate::model::{Inventory, ResourceKind, Severity, Status};
 
 /// One side of a comparison: a JSON result (findings and inventory) or a snapshot (inventory).
 #[derive(Debug, Clone)]
@@ -20,20 +20,20 @@ pub struct Side {
 }
 
 impl Side {
-    pub fn load(path: &Path) -> Result<Self, Error> {
+    pub fn load(path: &Path) -> Result<Self, Diagnostic> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|error| {
-            Error::Input(vec![crate::collect::CollectError::at(
-                &shown,
-                None,
-                format!("cannot read: {error}"),
-                "check the path",
-            )])
+            Diagnostic::new(&shown, None, format!("cannot read: {error}")).with_hint("check the path")
         })?;
-        if let Ok(loaded) = crate::report::json::parse(&text) {
+        if let Ok(loaded) = crate::document::parse(&shown, &text) {
             return Ok(Self { path: shown, inventory: loaded.inventory, results: Some(loaded.results.results) });
         }
-        let inventory = crate::collect::read_snapshot(path).map_err(|error| Error::Input(vec![error]))?;
+        let value: Value = serde_json::from_str(&text).map_err(|error| {
+            Diagnostic::new(&shown, u32::try_from(error.line()).ok(), format!("not valid JSON: {error}"))
+                .with_hint("pass a file written by `sfaudit collect` or `sfaudit scan --format json`")
+        })?;
+        let inventory = Inventory::from_json(value)
+            .map_err(|error| Diagnostic::new(&shown, None, error.message()).with_hint(error.hint()))?;
         Ok(Self { path: shown, inventory, results: None })
     }
 }

@@ -1,7 +1,6 @@
 //! User-facing errors: each knows its exit code and how to say what to do next.
 
-use crate::collect::CollectError;
-use crate::engine::RuleError;
+use crate::diag::Diagnostic;
 
 /// Exit codes (DESIGN.md §5).
 pub mod exit {
@@ -13,12 +12,16 @@ pub mod exit {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// Metadata or a snapshot that cannot be read as what it must be.
     #[error("{} input problem(s); no report was produced:\n{}", .0.len(), list(.0))]
-    Input(Vec<CollectError>),
+    Input(Vec<Diagnostic>),
     #[error("{} rule file problem(s):\n{}", .0.len(), list(.0))]
-    Rules(Vec<RuleError>),
+    Rules(Vec<Diagnostic>),
     #[error("{} config problem(s):\n{}", .0.len(), list(.0))]
-    Config(Vec<crate::config::ConfigError>),
+    Config(Vec<Diagnostic>),
+    /// A saved JSON result read back: a baseline, a `diff` side, the input of `report --from`.
+    #[error("{} saved result problem(s):\n{}", .0.len(), list(.0))]
+    SavedResult(Vec<Diagnostic>),
     #[error("{message}")]
     Usage { message: String, hint: String },
     #[error("cannot write {path}: {source}")]
@@ -28,7 +31,7 @@ pub enum Error {
     Incomplete { message: String, hint: String },
 }
 
-fn list<T: std::fmt::Display>(items: &[T]) -> String {
+fn list(items: &[Diagnostic]) -> String {
     items.iter().map(|item| format!("  {item}")).collect::<Vec<_>>().join("\n")
 }
 
@@ -47,7 +50,7 @@ impl Error {
     /// What to do about it; `None` when every item already carries its own hint.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Self::Input(_) => None,
+            Self::Input(_) | Self::SavedResult(_) => None,
             Self::Rules(_) => Some("see rules/README.md for the rule-file format".to_string()),
             Self::Config(_) => {
                 Some("`sfaudit init` writes a commented example; the README documents every key".to_string())

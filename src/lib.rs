@@ -1,23 +1,26 @@
 //! sfaudit: security-posture scanner for Salesforce External Client Apps, Connected Apps and
 //! org-wide OAuth settings.
 //!
-//! Pipeline: [`collect`] → [`model::Inventory`] → [`engine`] → [`engine::Results`] → [`report`].
+//! Pipeline: [`collect`] → [`model::Inventory`] → [`engine`] → [`engine::Results`] → [`gate`] →
+//! [`report`]. [`app`] is the only user of [`cli`] and the only part that prints; the README's
+//! Development section describes every module and the direction of their dependencies.
 
 pub mod app;
-pub mod auth;
-pub mod baseline;
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod diag;
 pub mod diff;
+pub mod document;
 pub mod engine;
 pub mod error;
-pub mod live;
+pub mod escape;
+pub mod gate;
 pub mod logging;
 pub mod model;
-pub mod policy;
 pub mod report;
 pub mod salesforce;
+pub mod xml;
 
 pub use error::Error;
 

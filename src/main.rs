@@ -14,9 +14,9 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {error}");
+            let _ = writeln!(stderr, "error: {}", sfaudit::escape::terminal(&error.to_string()));
             if let Some(hint) = error.hint() {
-                let _ = writeln!(stderr, "  hint: {hint}");
+                let _ = writeln!(stderr, "  hint: {}", sfaudit::escape::terminal(&hint));
             }
             ExitCode::from(error.exit_code())
         }

@@ -3,20 +3,20 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::CollectError;
 use super::normalize::{self, EcaParts, MetadataType};
-use super::xml::{MetadataDocument, parse_metadata};
+use crate::diag::Diagnostic;
 use crate::model::{EvaluationDate, Inventory, OrgRecord, Origin, ScanSource, SourceKind};
+use crate::xml::{MetadataDocument, parse_metadata};
 
 /// Folders never holding deployable metadata; skipping them keeps scans of real repos fast.
 const SKIPPED_DIRECTORIES: &[&str] = &["node_modules", "target"];
 
 /// Reads every metadata file sfaudit understands under `root` and builds the inventory.
 /// All file problems are returned together so a user fixes them in one pass.
-pub fn collect_project(root: &Path, as_of: &EvaluationDate) -> Result<Inventory, Vec<CollectError>> {
+pub fn collect_project(root: &Path, as_of: &EvaluationDate) -> Result<Inventory, Vec<Diagnostic>> {
     let shown_root = root.display().to_string();
     if !root.is_dir() {
-        return Err(vec![CollectError::at(
+        return Err(vec![Diagnostic::at(
             &shown_root,
             None,
             "is not a folder".to_string(),
@@ -30,23 +30,23 @@ pub fn collect_project(root: &Path, as_of: &EvaluationDate) -> Result<Inventory,
     if errors.is_empty() {
         Ok(inventory)
     } else {
-        errors.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        errors.sort_by(|a, b| a.location.cmp(&b.location));
         Err(errors)
     }
 }
 
 /// The package directories of `sfdx-project.json`, or the whole folder when there is none.
-fn search_roots(root: &Path) -> Result<Vec<PathBuf>, CollectError> {
+fn search_roots(root: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     let manifest = root.join("sfdx-project.json");
     if !manifest.is_file() {
         return Ok(vec![root.to_path_buf()]);
     }
     let shown = manifest.display().to_string();
     let text = std::fs::read_to_string(&manifest).map_err(|error| {
-        CollectError::at(&shown, None, format!("cannot read: {error}"), "check the file's permissions")
+        Diagnostic::at(&shown, None, format!("cannot read: {error}"), "check the file's permissions")
     })?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
-        CollectError::at(
+        Diagnostic::at(
             &shown,
             Some(u32::try_from(error.line()).unwrap_or(u32::MAX)),
             format!("not valid JSON: {error}"),
@@ -54,7 +54,7 @@ fn search_roots(root: &Path) -> Result<Vec<PathBuf>, CollectError> {
         )
     })?;
     let directories = value.get("packageDirectories").and_then(serde_json::Value::as_array).ok_or_else(|| {
-        CollectError::at(
+        Diagnostic::at(
             &shown,
             None,
             "has no packageDirectories list".to_string(),
@@ -64,7 +64,7 @@ fn search_roots(root: &Path) -> Result<Vec<PathBuf>, CollectError> {
     let mut roots = Vec::new();
     for directory in directories {
         let Some(path) = directory.get("path").and_then(serde_json::Value::as_str) else {
-            return Err(CollectError::at(
+            return Err(Diagnostic::at(
                 &shown,
                 None,
                 "a packageDirectories entry has no \"path\"".to_string(),
@@ -73,7 +73,7 @@ fn search_roots(root: &Path) -> Result<Vec<PathBuf>, CollectError> {
         };
         let full = root.join(path);
         if !full.is_dir() {
-            return Err(CollectError::at(
+            return Err(Diagnostic::at(
                 &shown,
                 None,
                 format!("package directory '{path}' does not exist"),
@@ -85,7 +85,7 @@ fn search_roots(root: &Path) -> Result<Vec<PathBuf>, CollectError> {
     Ok(roots)
 }
 
-fn metadata_files(root: &Path) -> Result<Vec<(PathBuf, MetadataType, String)>, CollectError> {
+fn metadata_files(root: &Path) -> Result<Vec<(PathBuf, MetadataType, String)>, Diagnostic> {
     let mut files = Vec::new();
     for search_root in search_roots(root)? {
         walk(&search_root, &mut files)?;
@@ -95,9 +95,9 @@ fn metadata_files(root: &Path) -> Result<Vec<(PathBuf, MetadataType, String)>, C
     Ok(files)
 }
 
-fn walk(directory: &Path, files: &mut Vec<(PathBuf, MetadataType, String)>) -> Result<(), CollectError> {
+fn walk(directory: &Path, files: &mut Vec<(PathBuf, MetadataType, String)>) -> Result<(), Diagnostic> {
     let entries = std::fs::read_dir(directory).map_err(|error| {
-        CollectError::at(
+        Diagnostic::at(
             &directory.display().to_string(),
             None,
             format!("cannot list the folder: {error}"),
@@ -127,7 +127,7 @@ struct ParsedFile {
 }
 
 /// Reads and parses files on every core; results keep the sorted file order.
-fn parse_all(root: &Path, files: Vec<(PathBuf, MetadataType, String)>) -> (Vec<ParsedFile>, Vec<CollectError>) {
+fn parse_all(root: &Path, files: Vec<(PathBuf, MetadataType, String)>) -> (Vec<ParsedFile>, Vec<Diagnostic>) {
     let mut documents = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     for result in super::parallel_map(&files, |file| parse_one(root, file)) {
@@ -139,14 +139,14 @@ fn parse_all(root: &Path, files: Vec<(PathBuf, MetadataType, String)>) -> (Vec<P
     (documents, errors)
 }
 
-fn parse_one(root: &Path, (path, kind, stem): &(PathBuf, MetadataType, String)) -> Result<ParsedFile, CollectError> {
+fn parse_one(root: &Path, (path, kind, stem): &(PathBuf, MetadataType, String)) -> Result<ParsedFile, Diagnostic> {
     let relative = relative_path(root, path);
     let metadata = std::fs::metadata(path).map_err(|error| {
-        CollectError::at(&relative, None, format!("cannot read: {error}"), "check the file's permissions")
+        Diagnostic::at(&relative, None, format!("cannot read: {error}"), "check the file's permissions")
     })?;
-    let limit = u64::try_from(super::xml::MAX_METADATA_FILE_BYTES).unwrap_or(u64::MAX);
+    let limit = u64::try_from(crate::xml::MAX_METADATA_FILE_BYTES).unwrap_or(u64::MAX);
     if metadata.len() > limit {
-        return Err(CollectError::at(
+        return Err(Diagnostic::at(
             &relative,
             None,
             format!(
@@ -157,11 +157,11 @@ fn parse_one(root: &Path, (path, kind, stem): &(PathBuf, MetadataType, String)) 
         ));
     }
     let bytes = std::fs::read(path).map_err(|error| {
-        CollectError::at(&relative, None, format!("cannot read: {error}"), "check the file's permissions")
+        Diagnostic::at(&relative, None, format!("cannot read: {error}"), "check the file's permissions")
     })?;
     let document = parse_metadata(&relative, &bytes)?;
     if document.root.name != kind.type_name() {
-        return Err(CollectError::at(
+        return Err(Diagnostic::at(
             &relative,
             Some(document.root.line),
             format!(
@@ -187,7 +187,7 @@ fn assemble(
     documents: Vec<ParsedFile>,
     files_read: usize,
     as_of: &EvaluationDate,
-    errors: &mut Vec<CollectError>,
+    errors: &mut Vec<Diagnostic>,
 ) -> Inventory {
     let mut apps = Vec::new();
     let mut eca_parts: BTreeMap<String, EcaParts<'_>> = BTreeMap::new();
@@ -197,42 +197,34 @@ fn assemble(
 
     for parsed in &documents {
         let document = &parsed.document;
-        let outcome: Result<(), CollectError> = (|| {
+        let outcome: Result<(), Diagnostic> = (|| {
             match parsed.kind {
                 MetadataType::ConnectedApp => {
                     if let Some(first) = seen_connected_apps.insert(&parsed.stem, &document.path) {
-                        return Err(duplicate(document, "Connected App", &parsed.stem, first));
+                        return Err(normalize::duplicate(document, "Connected App", &parsed.stem, first));
                     }
                     connected_apps.push(parsed);
                 }
                 MetadataType::ExternalClientApplication => {
-                    let parts = eca_parts.entry(parsed.stem.clone()).or_default();
-                    place(&mut parts.header, document, &parsed.stem)?;
+                    eca_parts.entry(parsed.stem.clone()).or_default().place(parsed.kind, document, &parsed.stem)?;
                 }
                 MetadataType::ExtlClntAppOauthSettings
                 | MetadataType::ExtlClntAppGlobalOauthSettings
                 | MetadataType::ExtlClntAppOauthConfigurablePolicies
                 | MetadataType::ExtlClntAppConfigurablePolicies => {
                     let app = normalize::Reader::new(document).linked_app()?;
-                    let parts = eca_parts.entry(app.clone()).or_default();
-                    let slot = match parsed.kind {
-                        MetadataType::ExtlClntAppOauthSettings => &mut parts.oauth_settings,
-                        MetadataType::ExtlClntAppGlobalOauthSettings => &mut parts.global_oauth,
-                        MetadataType::ExtlClntAppOauthConfigurablePolicies => &mut parts.oauth_policy,
-                        _ => &mut parts.policy,
-                    };
-                    place(slot, document, &app)?;
+                    eca_parts.entry(app.clone()).or_default().place(parsed.kind, document, &app)?;
                 }
                 MetadataType::OauthOidcSettings => {
                     if let Some(first) = org.files.get(parsed.kind.type_name()).and_then(|origin| origin.path.clone()) {
-                        return Err(duplicate(document, "OauthOidc settings", "OauthOidc", &first));
+                        return Err(normalize::duplicate(document, "OauthOidc settings", "OauthOidc", &first));
                     }
                     org.oauth_oidc = Some(normalize::oauth_oidc_settings(document)?);
                     note_org_file(&mut org, parsed);
                 }
                 MetadataType::ConnectedAppSettings => {
                     if let Some(first) = org.files.get(parsed.kind.type_name()).and_then(|origin| origin.path.clone()) {
-                        return Err(duplicate(document, "ConnectedApp settings", "ConnectedApp", &first));
+                        return Err(normalize::duplicate(document, "ConnectedApp settings", "ConnectedApp", &first));
                     }
                     org.connected_app_settings = Some(normalize::connected_app_settings(document)?);
                     note_org_file(&mut org, parsed);
@@ -284,27 +276,6 @@ fn assemble(
         apps,
         org,
     }
-}
-
-fn place<'a>(
-    slot: &mut Option<&'a MetadataDocument>,
-    document: &'a MetadataDocument,
-    app: &str,
-) -> Result<(), CollectError> {
-    if let Some(first) = slot {
-        return Err(duplicate(document, document.root.name.as_str(), app, &first.path));
-    }
-    *slot = Some(document);
-    Ok(())
-}
-
-fn duplicate(document: &MetadataDocument, what: &str, name: &str, first: &str) -> CollectError {
-    CollectError::at(
-        &document.path,
-        Some(document.root.line),
-        format!("a second {what} for '{name}'; the first is {first}"),
-        "keep one file per component: Salesforce would deploy only one of them",
-    )
 }
 
 fn note_org_file(org: &mut OrgRecord, parsed: &ParsedFile) {

@@ -3,41 +3,20 @@
 //!
 //! Precedence: command-line flags and `SFAUDIT_*` variables, then the config file, then defaults.
 
-pub mod glob;
-pub mod suppress;
 mod validate;
 
 pub use validate::check_rule_names;
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use time::Date;
-
-use crate::cli::FailOn;
-use crate::engine::Severity;
-use crate::model::ResourceKind;
+use crate::diag::Diagnostic;
+use crate::gate::FailOn;
+use crate::gate::suppress::SuppressionRule;
+use crate::model::Severity;
 use crate::report::Format;
 
 pub const FILE_NAME: &str = "sfaudit.toml";
-
-/// A config-file problem with its location.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub path: String,
-    pub line: Option<u32>,
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(formatter, "{}:{line}: {}", self.path, self.message),
-            None => write!(formatter, "{}: {}", self.path, self.message),
-        }
-    }
-}
 
 /// A value with the line it was written on, so later checks (an unknown rule id) can point at it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,22 +36,6 @@ pub struct OrgProfile {
     /// Name of the environment variable holding the PEM key (e.g. filled from a secret store).
     pub jwt_key_env: Option<String>,
     pub api_version: Option<String>,
-}
-
-/// One accepted risk: which results it covers and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SuppressionRule {
-    /// Rule id or glob (`certificate-*`).
-    pub rule: String,
-    /// App API name glob; `*` when absent. The org record is named like the project folder.
-    pub app: String,
-    pub kind: Option<ResourceKind>,
-    pub reason: String,
-    pub owner: Option<String>,
-    pub ticket: Option<String>,
-    pub expires: Option<Date>,
-    /// `file:line` of the entry.
-    pub source: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -124,11 +87,10 @@ pub fn discover(explicit: Option<&Path>, disabled: bool, project: Option<&Path>)
 }
 
 /// Reads and validates a config file (and the suppression files it names).
-pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
+pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        vec![ConfigError { path: shown.clone(), line: None, message: format!("cannot read the config: {error}") }]
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| vec![Diagnostic::new(&shown, None, format!("cannot read the config: {error}"))])?;
     let mut config = validate::parse_config(&shown, &text)?;
     config.path = Some(path.to_path_buf());
     let base = config.base_dir();
@@ -142,11 +104,10 @@ pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
 }
 
 /// Reads a separate suppressions file (`--suppressions FILE`): `[[suppressions]]` entries only.
-pub fn load_suppressions(path: &Path) -> Result<Vec<SuppressionRule>, Vec<ConfigError>> {
+pub fn load_suppressions(path: &Path) -> Result<Vec<SuppressionRule>, Vec<Diagnostic>> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        vec![ConfigError { path: shown.clone(), line: None, message: format!("cannot read the suppressions: {error}") }]
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| vec![Diagnostic::new(&shown, None, format!("cannot read the suppressions: {error}"))])?;
     validate::parse_suppressions_file(&shown, &text)
 }
 

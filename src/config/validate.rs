@@ -7,10 +7,12 @@ use std::str::FromStr;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::{Config, ConfigError, Located, OrgProfile, SuppressionRule};
-use crate::cli::FailOn;
-use crate::engine::Severity;
-use crate::model::ResourceKind;
+use super::{Config, Located, OrgProfile};
+use crate::diag::{Diagnostic, LineIndex};
+use crate::gate::FailOn;
+use crate::gate::glob;
+use crate::gate::suppress::SuppressionRule;
+use crate::model::{ResourceKind, Severity};
 use crate::report::Format;
 
 /// Keys that would hold a secret: refused with a pointer to the safe alternative.
@@ -28,20 +30,22 @@ const SECRET_KEYS: &[&str] = &[
 
 struct Checker<'t> {
     path: &'t str,
-    text: &'t str,
-    errors: Vec<ConfigError>,
+    lines: LineIndex,
+    errors: Vec<Diagnostic>,
 }
 
 impl<'t> Checker<'t> {
+    fn new(path: &'t str, text: &str) -> Self {
+        Self { path, lines: LineIndex::new(text), errors: Vec::new() }
+    }
+
     fn line(&self, offset: usize) -> u32 {
-        let newlines =
-            self.text.as_bytes()[..offset.min(self.text.len())].iter().filter(|byte| **byte == b'\n').count();
-        u32::try_from(newlines + 1).unwrap_or(u32::MAX)
+        self.lines.line(offset)
     }
 
     fn error(&mut self, offset: usize, message: impl Into<String>) {
         let line = self.line(offset);
-        self.errors.push(ConfigError { path: self.path.to_string(), line: Some(line), message: message.into() });
+        self.errors.push(Diagnostic::new(self.path, Some(line), message));
     }
 
     fn string(&mut self, key: &str, value: &Spanned<DeValue<'_>>) -> Option<String> {
@@ -92,21 +96,20 @@ impl<'t> Checker<'t> {
     }
 }
 
-fn parse_table<'i>(path: &str, text: &'i str) -> Result<Spanned<DeTable<'i>>, Vec<ConfigError>> {
+fn parse_table<'i>(path: &str, text: &'i str) -> Result<Spanned<DeTable<'i>>, Vec<Diagnostic>> {
     let (table, errors) = DeTable::parse_recoverable(text);
     if errors.is_empty() {
         return Ok(table);
     }
-    let line_of = |offset: usize| {
-        u32::try_from(text.as_bytes()[..offset.min(text.len())].iter().filter(|byte| **byte == b'\n').count() + 1)
-            .unwrap_or(u32::MAX)
-    };
+    let lines = LineIndex::new(text);
     Err(errors
         .into_iter()
-        .map(|error| ConfigError {
-            path: path.to_string(),
-            line: error.span().map(|span| line_of(span.start)),
-            message: format!("invalid TOML: {}", error.message().trim()),
+        .map(|error| {
+            Diagnostic::new(
+                path,
+                error.span().map(|span| lines.line(span.start)),
+                format!("invalid TOML: {}", error.message().trim()),
+            )
         })
         .collect())
 }
@@ -127,9 +130,9 @@ const TOP_LEVEL: &[&str] = &[
     "suppressions_file",
 ];
 
-pub(super) fn parse_config(path: &str, text: &str) -> Result<Config, Vec<ConfigError>> {
+pub(super) fn parse_config(path: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
     let table = parse_table(path, text)?;
-    let mut checker = Checker { path, text, errors: Vec::new() };
+    let mut checker = Checker::new(path, text);
     let mut config = Config::default();
     let mut suppressions_files = Vec::new();
     for (key, value) in table.get_ref() {
@@ -145,16 +148,16 @@ pub(super) fn parse_config(path: &str, text: &str) -> Result<Config, Vec<ConfigE
             "formats" => {
                 let mut formats = Vec::new();
                 for name in checker.strings("formats", value) {
-                    match <Format as clap::ValueEnum>::from_str(&name.value, true) {
-                        Ok(format) => formats.push(format),
-                        Err(_) => checker.errors.push(ConfigError {
-                            path: path.to_string(),
-                            line: Some(name.line),
-                            message: format!(
+                    match Format::parse(&name.value) {
+                        Some(format) => formats.push(format),
+                        None => checker.errors.push(Diagnostic::new(
+                            path,
+                            Some(name.line),
+                            format!(
                                 "formats: '{}' is not one of table, json, html, markdown, sarif, junit, csv",
                                 name.value
                             ),
-                        }),
+                        )),
                     }
                 }
                 config.formats = Some(formats);
@@ -362,9 +365,9 @@ fn parse_date(checker: &mut Checker<'_>, value: &Spanned<DeValue<'_>>) -> Option
     parsed.ok()
 }
 
-pub(super) fn parse_suppressions_file(path: &str, text: &str) -> Result<Vec<SuppressionRule>, Vec<ConfigError>> {
+pub(super) fn parse_suppressions_file(path: &str, text: &str) -> Result<Vec<SuppressionRule>, Vec<Diagnostic>> {
     let table = parse_table(path, text)?;
-    let mut checker = Checker { path, text, errors: Vec::new() };
+    let mut checker = Checker::new(path, text);
     let mut suppressions = Vec::new();
     for (key, value) in table.get_ref() {
         match key.get_ref().as_ref() {
@@ -382,11 +385,11 @@ pub fn check_rule_names(
     rule_ids: &[&str],
     categories: &[&str],
     params: &BTreeMap<String, serde_json::Value>,
-) -> Vec<ConfigError> {
+) -> Vec<Diagnostic> {
     let path = config.path.as_deref().map_or_else(|| super::FILE_NAME.to_string(), |path| path.display().to_string());
     let mut errors = Vec::new();
-    let error = |errors: &mut Vec<ConfigError>, line: u32, message: String| {
-        errors.push(ConfigError { path: path.clone(), line: Some(line), message });
+    let error = |errors: &mut Vec<Diagnostic>, line: u32, message: String| {
+        errors.push(Diagnostic::new(&path, Some(line), message));
     };
     for (list, entries) in [("select", &config.select), ("ignore", &config.ignore)] {
         for entry in entries {
@@ -415,13 +418,13 @@ pub fn check_rule_names(
         }
     }
     for suppression in &config.suppressions {
-        if !rule_ids.iter().any(|id| super::glob::matches(&suppression.rule, id)) {
+        if !rule_ids.iter().any(|id| glob::matches(&suppression.rule, id)) {
             let (file, line) = suppression.source.rsplit_once(':').unwrap_or((suppression.source.as_str(), "0"));
-            errors.push(ConfigError {
-                path: file.to_string(),
-                line: line.parse().ok(),
-                message: format!("suppression rule '{}' matches no rule id", suppression.rule),
-            });
+            errors.push(Diagnostic::new(
+                file,
+                line.parse().ok(),
+                format!("suppression rule '{}' matches no rule id", suppression.rule),
+            ));
         }
     }
     errors

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::evaluate::evaluate_rule;
 use super::rule::{Rule, RuleSet};
-use super::{cel, evaluate_rule, schema};
+use super::{cel, schema};
 use crate::model::ResourceKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,60 +2,15 @@
 //! validation that reports every problem as `file:line: message` in one pass.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use toml::Spanned;
 
 use super::cel::Expression;
 use super::schema;
-use crate::model::ResourceKind;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    /// Highest first, the order reports list them in.
-    pub const DESCENDING: [Severity; 5] = [Self::Critical, Self::High, Self::Medium, Self::Low, Self::Info];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Critical => "critical",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::DESCENDING.into_iter().find(|severity| severity.as_str() == text)
-    }
-
-    /// The Health Check risk group a control of this severity is listed under.
-    pub fn risk_group(self) -> &'static str {
-        match self {
-            Self::Critical | Self::High => "High Risk",
-            Self::Medium => "Medium Risk",
-            Self::Low => "Low Risk",
-            Self::Info => "Informational",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(self.as_str())
-    }
-}
+use crate::diag::{Diagnostic, line_of};
+use crate::model::{ResourceKind, Severity};
 
 /// The rule file as written; see `rules/README.md`.
 #[derive(Debug, Deserialize)]
@@ -113,7 +68,7 @@ struct RuleTestFile {
 }
 
 /// What reports show about a rule: the Health-Review-style control write-up.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleMeta {
     pub id: String,
     pub control: String,
@@ -160,23 +115,6 @@ pub struct RuleTest {
     pub line: u32,
 }
 
-/// A rule-file problem, always with the file and, when known, the line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleError {
-    pub path: String,
-    pub line: Option<u32>,
-    pub message: String,
-}
-
-impl fmt::Display for RuleError {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(formatter, "{}:{line}: {}", self.path, self.message),
-            None => write!(formatter, "{}: {}", self.path, self.message),
-        }
-    }
-}
-
 /// A rule file's text with the name it is reported under.
 #[derive(Debug, Clone)]
 pub struct RuleSource {
@@ -186,17 +124,10 @@ pub struct RuleSource {
 
 pub const OUTCOMES: [&str; 4] = ["pass", "fail", "not_applicable", "unknown"];
 
-fn line_of(text: &str, offset: usize) -> u32 {
-    let newlines = text.as_bytes()[..offset.min(text.len())].iter().filter(|byte| **byte == b'\n').count();
-    u32::try_from(newlines + 1).unwrap_or(u32::MAX)
-}
-
 /// Parses and validates one rule file, returning every problem found in it.
-pub fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<RuleError>> {
-    let error_at = |offset: Option<usize>, message: String| RuleError {
-        path: source.path.clone(),
-        line: offset.map(|offset| line_of(&source.text, offset)),
-        message,
+pub fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<Diagnostic>> {
+    let error_at = |offset: Option<usize>, message: String| {
+        Diagnostic::new(&source.path, offset.map(|offset| line_of(source.text.as_bytes(), offset)), message)
     };
     let file: RuleFile = toml::from_str(&source.text).map_err(|error| {
         let message = error.message().trim().to_string();
@@ -328,7 +259,7 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<RuleError>> {
             null: test_file.null.clone(),
             missing: test_file.missing.clone(),
             params: test_params,
-            line: line_of(&source.text, test.span().start),
+            line: line_of(source.text.as_bytes(), test.span().start),
         });
     }
 
@@ -387,12 +318,10 @@ pub fn builtin_sources() -> Vec<RuleSource> {
 }
 
 /// Every `*.toml` file under `directory`, recursively, in path order.
-pub fn directory_sources(directory: &Path) -> Result<Vec<RuleSource>, RuleError> {
+pub fn directory_sources(directory: &Path) -> Result<Vec<RuleSource>, Diagnostic> {
     let mut paths = Vec::new();
-    collect_toml(directory, &mut paths).map_err(|error| RuleError {
-        path: directory.display().to_string(),
-        line: None,
-        message: format!("cannot read the rules folder: {error}"),
+    collect_toml(directory, &mut paths).map_err(|error| {
+        Diagnostic::new(directory.display().to_string(), None, format!("cannot read the rules folder: {error}"))
     })?;
     paths.sort();
     paths
@@ -401,7 +330,7 @@ pub fn directory_sources(directory: &Path) -> Result<Vec<RuleSource>, RuleError>
             let shown = path.display().to_string();
             std::fs::read_to_string(&path)
                 .map(|text| RuleSource { path: shown.clone(), text })
-                .map_err(|error| RuleError { path: shown, line: None, message: format!("cannot read: {error}") })
+                .map_err(|error| Diagnostic::new(shown, None, format!("cannot read: {error}")))
         })
         .collect()
 }
@@ -428,7 +357,7 @@ pub struct RuleSet {
 
 /// Loads the sources in order; a later rule with the same id overrides an earlier one (that is how
 /// `--rules-dir` replaces a built-in rule). Every error from every file is returned together.
-pub fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<RuleError>> {
+pub fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut by_id: BTreeMap<String, Rule> = BTreeMap::new();
     for source in sources {
@@ -436,11 +365,11 @@ pub fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<RuleError>> {
             Ok(rule) => {
                 if let Some(previous) = by_id.get(&rule.meta.id) {
                     if previous.meta.source.starts_with("builtin:") == rule.meta.source.starts_with("builtin:") {
-                        errors.push(RuleError {
-                            path: source.path.clone(),
-                            line: None,
-                            message: format!("rule id '{}' is also defined in {}", rule.meta.id, previous.meta.source),
-                        });
+                        errors.push(Diagnostic::new(
+                            &source.path,
+                            None,
+                            format!("rule id '{}' is also defined in {}", rule.meta.id, previous.meta.source),
+                        ));
                         continue;
                     }
                 }
@@ -454,14 +383,14 @@ pub fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<RuleError>> {
     for rule in by_id.values() {
         for (name, value) in &rule.params {
             match params.get(name) {
-                Some(existing) if existing != value => errors.push(RuleError {
-                    path: rule.meta.source.clone(),
-                    line: None,
-                    message: format!(
+                Some(existing) if existing != value => errors.push(Diagnostic::new(
+                    &rule.meta.source,
+                    None,
+                    format!(
                         "parameter '{name}' defaults to {value} here but to {existing} in {}; shared parameters need one default",
                         declared_by.get(name).map_or("another rule", String::as_str)
                     ),
-                }),
+                )),
                 Some(_) => {}
                 None => {
                     params.insert(name.clone(), value.clone());

@@ -4,6 +4,8 @@
 //! rename nothing without a rule-pack migration.
 
 pub mod cert;
+mod kind;
+mod severity;
 pub mod when;
 
 use std::collections::BTreeMap;
@@ -11,6 +13,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use cert::Certificate;
+pub use kind::{ResourceKind, SourceKind};
+pub use severity::{Severity, Status};
 pub use when::EvaluationDate;
 
 /// Shared immutable text: results repeat a rule's and a resource's strings hundreds of thousands
@@ -19,57 +23,6 @@ pub type Text = std::sync::Arc<str>;
 
 /// Version of the inventory layout written into JSON results and snapshots.
 pub const INVENTORY_SCHEMA_VERSION: u32 = 1;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResourceKind {
-    ConnectedApp,
-    ExternalClientApp,
-    Org,
-}
-
-impl ResourceKind {
-    pub const ALL: [ResourceKind; 3] = [Self::ConnectedApp, Self::ExternalClientApp, Self::Org];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ConnectedApp => "connected_app",
-            Self::ExternalClientApp => "external_client_app",
-            Self::Org => "org",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
-    }
-
-    /// The Salesforce metadata type name, as shown in reports and logical locations.
-    pub fn metadata_type(self) -> &'static str {
-        match self {
-            Self::ConnectedApp => "ConnectedApp",
-            Self::ExternalClientApp => "ExternalClientApplication",
-            Self::Org => "Organization",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SourceKind {
-    Org,
-    Project,
-    Snapshot,
-}
-
-impl SourceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Org => "org",
-            Self::Project => "project",
-            Self::Snapshot => "snapshot",
-        }
-    }
-}
 
 /// Where a record came from; `path` is relative to the scanned folder so reports are stable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -429,6 +382,49 @@ impl Inventory {
     /// Every resource in deterministic order: apps by (kind, name), then the org.
     pub fn resources(&self) -> impl Iterator<Item = Resource<'_>> {
         self.apps.iter().map(Resource::App).chain(std::iter::once(Resource::Org(&self.org)))
+    }
+}
+
+/// Why a JSON value is not an inventory this sfaudit can read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InventoryError {
+    Shape(String),
+    Version(u32),
+}
+
+impl InventoryError {
+    pub fn message(&self) -> String {
+        match self {
+            Self::Shape(error) => format!("not an sfaudit inventory: {error}"),
+            Self::Version(version) => format!(
+                "inventory schema version {version} is not supported (this sfaudit reads version {INVENTORY_SCHEMA_VERSION})"
+            ),
+        }
+    }
+
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::Shape(_) => "pass a file written by `sfaudit collect` or `sfaudit scan --format json`",
+            Self::Version(_) => "collect the snapshot again with this version of sfaudit",
+        }
+    }
+}
+
+impl Inventory {
+    /// An inventory from a snapshot (`sfaudit collect`), or the `inventory` member of a JSON result.
+    pub fn from_json(value: serde_json::Value) -> Result<Self, InventoryError> {
+        let value = match value {
+            serde_json::Value::Object(mut map) if map.contains_key("inventory") => {
+                map.remove("inventory").unwrap_or_default()
+            }
+            other => other,
+        };
+        let inventory: Inventory =
+            serde_json::from_value(value).map_err(|error| InventoryError::Shape(error.to_string()))?;
+        if inventory.schema_version != INVENTORY_SCHEMA_VERSION {
+            return Err(InventoryError::Version(inventory.schema_version));
+        }
+        Ok(inventory)
     }
 }
 

@@ -24,6 +24,11 @@ impl EvaluationDate {
         self.0
     }
 
+    /// Parses an RFC 3339 timestamp, as results documents record the evaluation date.
+    pub fn parse_timestamp(text: &str) -> Result<Self, time::error::Parse> {
+        OffsetDateTime::parse(text, &Rfc3339).map(Self)
+    }
+
     /// Parses `YYYY-MM-DD` (midnight UTC), an RFC 3339 timestamp, or `+Nd` / `-Nd` relative to `now`.
     pub fn parse_relative_to(text: &str, now: OffsetDateTime) -> Result<Self, String> {
         let text = text.trim();

@@ -16,8 +16,9 @@
 //! Rows are in the order of the JSON `results` (rule id, resource kind, resource name).
 
 use super::Report;
-use super::summary::health_status;
+use crate::document::health_status;
 use crate::engine::RuleResult;
+use crate::escape::{csv_field, csv_record};
 
 /// The header row, in order.
 pub const COLUMNS: [&str; 19] = [
@@ -45,15 +46,15 @@ pub const COLUMNS: [&str; 19] = [
 pub fn render(report: &Report<'_>) -> String {
     let mut out = String::new();
     let header: Vec<String> = COLUMNS.iter().map(|column| (*column).to_string()).collect();
-    push_record(&mut out, &header);
+    csv_record(&mut out, &header);
     for result in &report.results.results {
-        push_record(&mut out, &row(result));
+        csv_record(&mut out, &row(result));
     }
     out
 }
 
 fn row(result: &RuleResult) -> Vec<String> {
-    let text = guard;
+    let text = csv_field;
     vec![
         text(&result.rule_id),
         text(result.status.as_str()),
@@ -75,59 +76,4 @@ fn row(result: &RuleResult) -> Vec<String> {
         result.suppression.is_some().to_string(),
         text(result.suppression.as_ref().map_or("", |suppression| suppression.reason.as_str())),
     ]
-}
-
-/// Formula-injection guard and control-character escaping for one text field.
-fn guard(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 1);
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        out.push('\'');
-    }
-    for character in value.chars() {
-        match character {
-            '\t' | '\r' | '\n' => out.push(character),
-            _ if character.is_control() => out.push_str(&character.escape_unicode().to_string()),
-            _ => out.push(character),
-        }
-    }
-    out
-}
-
-/// One record: fields quoted where RFC 4180 requires it, LF at the end.
-fn push_record(out: &mut String, fields: &[String]) {
-    for (index, field) in fields.iter().enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        if field.contains([',', '"', '\r', '\n']) {
-            out.push('"');
-            out.push_str(&field.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(field);
-        }
-    }
-    out.push('\n');
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fields_are_quoted_as_rfc_4180_says() {
-        let mut out = String::new();
-        push_record(&mut out, &["plain".into(), "a,b".into(), "say \"hi\"".into(), "two\nlines".into(), "cr\r".into()]);
-        assert_eq!(out, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\"\n");
-    }
-
-    #[test]
-    fn formulas_are_defused() {
-        assert_eq!(guard("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
-        for start in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
-            assert!(guard(start).starts_with('\''), "{start:?}");
-        }
-        assert_eq!(guard("a=b"), "a=b");
-        assert_eq!(guard("esc\u{1b}[2J"), "esc\\u{1b}[2J");
-    }
 }

@@ -6,6 +6,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
 use crate::diff::{Direction, Drift, Finding, ResourceName};
+use crate::escape::markdown::inline;
+use crate::escape::terminal;
 
 fn resource(name: &ResourceName) -> String {
     format!("{} ({})", name.name, name.kind.as_str())
@@ -35,16 +37,16 @@ fn findings_table(findings: &[Finding]) -> Table {
     for finding in findings {
         table.add_row([
             finding.severity.as_str().to_string(),
-            finding.rule_id.clone(),
-            super::table::printable(&resource(&finding.resource)),
-            super::table::printable(finding.actual.as_deref().unwrap_or("")),
+            terminal(&finding.rule_id),
+            terminal(&resource(&finding.resource)),
+            terminal(finding.actual.as_deref().unwrap_or("")),
         ]);
     }
     table
 }
 
 pub fn table(drift: &Drift) -> String {
-    let mut out = format!("Drift from {} to {}: {}\n\n", drift.old, drift.new, verdict(drift));
+    let mut out = format!("Drift from {} to {}: {}\n\n", terminal(&drift.old), terminal(&drift.new), verdict(drift));
     if drift.compared_findings {
         let _ = writeln!(
             out,
@@ -63,8 +65,8 @@ pub fn table(drift: &Drift) -> String {
             let mut table = new_table(&["Rule", "App", "Old risk", "New risk"]);
             for change in &drift.severity_changes {
                 table.add_row([
-                    change.finding.rule_id.clone(),
-                    super::table::printable(&resource(&change.finding.resource)),
+                    terminal(&change.finding.rule_id),
+                    terminal(&resource(&change.finding.resource)),
                     change.old.as_str().to_string(),
                     change.finding.severity.as_str().to_string(),
                 ]);
@@ -74,9 +76,8 @@ pub fn table(drift: &Drift) -> String {
     } else {
         let _ = writeln!(out, "Findings: not compared (a snapshot has no results; compare two JSON results for that)");
     }
-    let names = |list: &[ResourceName]| {
-        list.iter().map(|name| super::table::printable(&resource(name))).collect::<Vec<_>>().join(", ")
-    };
+    let names =
+        |list: &[ResourceName]| list.iter().map(|name| terminal(&resource(name))).collect::<Vec<_>>().join(", ");
     let _ = writeln!(
         out,
         "\nApps added: {}",
@@ -94,10 +95,10 @@ pub fn table(drift: &Drift) -> String {
         for change in &drift.setting_changes {
             table.add_row([
                 direction(change.direction).to_string(),
-                super::table::printable(&resource(&change.resource)),
-                change.field.clone(),
-                super::table::printable(&change.old),
-                super::table::printable(&change.new),
+                terminal(&resource(&change.resource)),
+                terminal(&change.field),
+                terminal(&change.old),
+                terminal(&change.new),
             ]);
         }
         let _ = writeln!(out, "\nSetting changes ({})\n{table}", drift.setting_changes.len());
@@ -106,7 +107,7 @@ pub fn table(drift: &Drift) -> String {
 }
 
 pub fn markdown(drift: &Drift) -> String {
-    let cell = super::markdown::inline;
+    let cell = inline;
     let mut out =
         format!("## sfaudit drift\n\n`{}` → `{}`: **{}**\n\n", cell(&drift.old), cell(&drift.new), verdict(drift));
     if drift.compared_findings {
@@ -164,7 +165,7 @@ pub fn markdown(drift: &Drift) -> String {
                 "| {} | {} | `{}` | {} | {} |",
                 direction(change.direction),
                 cell(&resource(&change.resource)),
-                change.field,
+                cell(&change.field),
                 cell(&change.old),
                 cell(&change.new)
             );

@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::Report;
-use crate::engine::{RuleMeta, RuleResult, Status};
+use crate::engine::{RuleMeta, RuleResult, Suppression};
+use crate::escape::{xml_attribute as attribute, xml_text as text};
+use crate::model::Status;
 
 /// The element a test case carries, decided once so counts and output agree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,15 +81,16 @@ pub fn render(report: &Report<'_>) -> String {
         total.errors
     );
     let score = report.summary.score.map_or_else(|| "none".to_string(), |score| score.to_string());
+    let (evaluated_at, fail_on) = (run.evaluated_at.to_string(), report.gate.fail_on().to_string());
     let properties = [
         ("sfaudit.version", run.tool.version.as_str()),
         ("sfaudit.rule_pack", run.rule_pack.version.as_str()),
         ("sfaudit.source", run.source.kind.as_str()),
         ("sfaudit.location", run.source.location.as_str()),
-        ("sfaudit.evaluated_at", run.evaluated_at.as_str()),
+        ("sfaudit.evaluated_at", evaluated_at.as_str()),
         ("sfaudit.score", score.as_str()),
         ("sfaudit.band", report.summary.band.as_str()),
-        ("sfaudit.fail_on", run.fail_on.as_str()),
+        ("sfaudit.fail_on", fail_on.as_str()),
     ];
     for (category, results) in &suites {
         let mut counts = Counts::default();
@@ -211,67 +214,16 @@ fn details(result: &RuleResult, rule: Option<&RuleMeta>) -> String {
     out
 }
 
-fn suppressed_note(suppression: &crate::engine::Suppression) -> String {
+fn suppressed_note(suppression: &Suppression) -> String {
     let mut note = format!("Suppressed ({}): {}", suppression.source, suppression.reason);
-    for (label, value) in
-        [("owner", &suppression.owner), ("ticket", &suppression.ticket), ("expires", &suppression.expires)]
-    {
+    for (label, value) in [("owner", &suppression.owner), ("ticket", &suppression.ticket)] {
         if let Some(value) = value {
             let _ = write!(note, "; {label} {value}");
         }
     }
+    if let Some(expires) = suppression.expires {
+        let _ = write!(note, "; expires {expires}");
+    }
     note.push('\n');
     note
-}
-
-/// A character XML 1.0 cannot carry (C0 controls but tab, LF and CR; U+FFFE, U+FFFF), or one
-/// a terminal showing the CI log would interpret (DEL and the C1 controls, ESC among the C0).
-fn unsafe_character(character: char) -> bool {
-    (character.is_control() && !matches!(character, '\t' | '\n' | '\r')) || matches!(character, '\u{fffe}' | '\u{ffff}')
-}
-
-fn escape(input: &str, in_attribute: bool) -> String {
-    let mut out = String::with_capacity(input.len());
-    for character in input.chars() {
-        match character {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if in_attribute => out.push_str("&quot;"),
-            '\'' if in_attribute => out.push_str("&apos;"),
-            // Attribute-value normalization would turn these into spaces; keep them.
-            '\t' if in_attribute => out.push_str("&#9;"),
-            '\n' if in_attribute => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            character if unsafe_character(character) => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(character));
-            }
-            character => out.push(character),
-        }
-    }
-    out
-}
-
-/// Escapes text for an attribute value in double quotes.
-pub fn attribute(input: &str) -> String {
-    escape(input, true)
-}
-
-/// Escapes element content.
-pub fn text(input: &str) -> String {
-    escape(input, false)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn special_and_illegal_characters_are_escaped() {
-        assert_eq!(attribute("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
-        assert_eq!(attribute("x\ny\tz"), "x&#10;y&#9;z");
-        assert_eq!(text("x\ny\r"), "x\ny&#13;");
-        assert_eq!(text("Evil\u{1b}[2J\u{0}\u{7f}\u{9b}\u{fffe}"), "Evil\\u{1b}[2J\\u{0}\\u{7f}\\u{9b}\\u{fffe}");
-        assert_eq!(text("]]>"), "]]&gt;");
-    }
 }

@@ -1,28 +1,25 @@
-//! Renderers: pure functions from (run metadata, inventory, results) to text.
+//! Renderers: pure functions from a [`Report`] (run metadata, inventory, results, summary and the
+//! gate's decision) to text.
 //!
-//! Nothing here knows where the data came from.
+//! Nothing here knows where the data came from. Every string from an org, a file or a rule goes
+//! through [`crate::escape`] for the format it is written in.
 
 pub mod csv;
 pub mod drift;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod labels;
 pub mod markdown;
 pub mod rules;
 pub mod sarif;
-pub mod summary;
 pub mod suppressions;
 pub mod table;
 
-use serde::{Deserialize, Serialize};
-
-use crate::engine::Results;
-use crate::model::{Inventory, ScanSource};
-pub use summary::Summary;
+pub use crate::document::Report;
 
 /// Every output format. All are pure functions of a [`Report`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Format {
     Table,
     Json,
@@ -34,6 +31,27 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 7] =
+        [Self::Table, Self::Json, Self::Html, Self::Markdown, Self::Sarif, Self::Junit, Self::Csv];
+
+    /// The name on the command line and in the config.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Table => "table",
+            Self::Json => "json",
+            Self::Html => "html",
+            Self::Markdown => "markdown",
+            Self::Sarif => "sarif",
+            Self::Junit => "junit",
+            Self::Csv => "csv",
+        }
+    }
+
+    /// A format by name, in any case.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|format| format.name().eq_ignore_ascii_case(text.trim()))
+    }
+
     /// File name extension used with `--output-dir`.
     pub fn extension(self) -> &'static str {
         match self {
@@ -69,49 +87,7 @@ pub fn write(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Json => json::write(report, out),
+        Format::Json => crate::document::write(report, out),
         other => out.write_all(render(other, report, width).as_bytes()),
     }
-}
-
-/// Version of the JSON results document; bumped on any incompatible change.
-pub const RESULTS_SCHEMA_VERSION: u32 = 1;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ToolInfo {
-    pub name: String,
-    pub version: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RulePackInfo {
-    pub version: String,
-    pub rules: usize,
-}
-
-/// Everything about a run that is not a result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunInfo {
-    pub tool: ToolInfo,
-    pub rule_pack: RulePackInfo,
-    pub source: ScanSource,
-    /// The evaluation date (`--as-of`), RFC 3339.
-    pub evaluated_at: String,
-    /// The gate threshold: a severity or `none`.
-    pub fail_on: String,
-    /// Problems worth a reader's attention that are not results (expired suppressions, …).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-    /// Set when the run compared against a baseline.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<crate::baseline::BaselineSummary>,
-}
-
-/// What every renderer receives.
-#[derive(Debug, Clone, Copy)]
-pub struct Report<'a> {
-    pub run: &'a RunInfo,
-    pub inventory: &'a Inventory,
-    pub results: &'a Results,
-    pub summary: &'a Summary,
 }

@@ -14,8 +14,11 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value, json};
 
 use super::Report;
-use super::table::printable;
-use crate::engine::{RuleMeta, RuleResult, Severity, Status, Suppression};
+use super::labels::is_web_url;
+use crate::engine::{RuleMeta, RuleResult, Suppression};
+use crate::escape::markdown::outside_code as markdown;
+use crate::escape::terminal as printable;
+use crate::model::{Severity, Status};
 
 /// The schema the document declares; the id of the OASIS 2.1.0 schema with its errata.
 const SCHEMA_URI: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -77,10 +80,10 @@ pub fn render(report: &Report<'_>) -> String {
             "properties": {
                 "score": report.summary.score,
                 "band": report.summary.band,
-                "evaluated_at": run.evaluated_at,
+                "evaluated_at": run.evaluated_at.to_string(),
                 "source": run.source,
-                "rule_pack": run.rule_pack,
-                "fail_on": run.fail_on,
+                "rule_pack": { "version": run.rule_pack.version, "rules": run.rule_pack.rules },
+                "fail_on": report.gate.fail_on().to_string(),
             },
         }],
     });
@@ -164,23 +167,6 @@ fn help_markdown(rule: &RuleMeta) -> String {
     out
 }
 
-/// Write-ups are prose that may use `code` spans; outside them `<` and `>` are escaped so a
-/// placeholder such as `Setup → <app> → Policies` is not taken for an HTML tag and dropped.
-fn markdown(text: &str) -> String {
-    let balanced = text.matches('`').count() % 2 == 0;
-    let mut in_code = false;
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '`' if balanced => in_code = !in_code,
-            '<' | '>' if !in_code => out.push('\\'),
-            _ => {}
-        }
-        out.push(character);
-    }
-    out
-}
-
 fn write_up_sections(rule: &RuleMeta) -> Vec<(&'static str, &str)> {
     [
         ("Risk", rule.risk.as_str()),
@@ -259,7 +245,8 @@ fn sarif_result(result: &RuleResult, rule_index: Option<usize>) -> Value {
     properties.insert("severity".into(), json!(result.severity));
     properties.insert("category".into(), json!(result.category));
     properties.insert("control".into(), json!(result.control));
-    properties.insert("resource".into(), json!(resource));
+    properties
+        .insert("resource".into(), json!({ "kind": resource.kind, "name": resource.name, "label": resource.label }));
     properties.insert("actual".into(), json!(result.actual));
     properties.insert("expected".into(), json!(result.expected));
     if let Some(reason) = &result.reason {
@@ -273,12 +260,13 @@ fn sarif_result(result: &RuleResult, rule_index: Option<usize>) -> Value {
 fn sarif_suppression(suppression: &Suppression) -> Value {
     let mut properties = Map::new();
     properties.insert("source".into(), json!(suppression.source));
-    for (key, value) in
-        [("owner", &suppression.owner), ("ticket", &suppression.ticket), ("expires", &suppression.expires)]
-    {
+    for (key, value) in [("owner", &suppression.owner), ("ticket", &suppression.ticket)] {
         if let Some(value) = value {
             properties.insert(key.into(), json!(value));
         }
+    }
+    if let Some(expires) = suppression.expires {
+        properties.insert("expires".into(), json!(expires.to_string()));
     }
     json!({
         "kind": "external",
@@ -302,11 +290,6 @@ fn uri_reference(path: &str) -> String {
     out
 }
 
-fn is_web_url(text: &str) -> bool {
-    (text.starts_with("https://") || text.starts_with("http://"))
-        && !text.chars().any(|character| character.is_whitespace() || character.is_control())
-}
-
 fn is_semantic_version(version: &str) -> bool {
     let core = version.split(['-', '+']).next().unwrap_or_default();
     let parts: Vec<&str> = core.split('.').collect();
@@ -322,12 +305,6 @@ mod tests {
         assert_eq!(uri_reference("force-app/main/a b.xml"), "force-app/main/a%20b.xml");
         assert_eq!(uri_reference("x/Evil\u{1b}[2J<&>.xml"), "x/Evil%1B%5B2J%3C%26%3E.xml");
         assert_eq!(uri_reference("dir\\Ä:1.xml"), "dir/%C3%84%3A1.xml");
-    }
-
-    #[test]
-    fn markdown_escapes_angle_brackets_outside_code() {
-        assert_eq!(markdown("Setup → <app> → `a<b>` > c"), "Setup → \\<app\\> → `a<b>` \\> c");
-        assert_eq!(markdown("odd ` <x>"), "odd ` \\<x\\>");
     }
 
     #[test]

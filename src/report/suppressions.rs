@@ -4,8 +4,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use time::Date;
 
-use crate::config::SuppressionRule;
-use crate::config::suppress::EXPIRY_NOTICE_DAYS;
+use crate::escape::terminal;
+use crate::gate::suppress::{ExpiryStatus, SuppressionRule};
 
 pub fn render(suppressions: &[&SuppressionRule], today: Date) -> String {
     if suppressions.is_empty() {
@@ -15,23 +15,16 @@ pub fn render(suppressions: &[&SuppressionRule], today: Date) -> String {
     table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled).force_no_tty();
     table.set_header(["Status", "Rule", "App", "Kind", "Expires", "Owner", "Ticket", "Reason", "Where"]);
     for suppression in suppressions {
-        let status = match suppression.expires {
-            Some(expires) if expires < today => "expired".to_string(),
-            Some(expires) if (expires - today).whole_days() <= EXPIRY_NOTICE_DAYS => {
-                format!("expires in {} days", (expires - today).whole_days())
-            }
-            _ => "active".to_string(),
-        };
         table.add_row([
-            status,
-            suppression.rule.clone(),
-            suppression.app.clone(),
+            ExpiryStatus::of(suppression, today).to_string(),
+            terminal(&suppression.rule),
+            terminal(&suppression.app),
             suppression.kind.map_or("any", |kind| kind.as_str()).to_string(),
             suppression.expires.map_or_else(|| "never".to_string(), |date| date.to_string()),
-            suppression.owner.clone().unwrap_or_default(),
-            suppression.ticket.clone().unwrap_or_default(),
-            suppression.reason.clone(),
-            suppression.source.clone(),
+            terminal(suppression.owner.as_deref().unwrap_or_default()),
+            terminal(suppression.ticket.as_deref().unwrap_or_default()),
+            terminal(&suppression.reason),
+            terminal(&suppression.source),
         ]);
     }
     format!("{table}\n")

@@ -7,8 +7,10 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
 
 use super::Report;
-use super::summary::health_status;
-use crate::engine::{RuleResult, Severity, Status};
+use crate::document::health_status;
+use crate::engine::{BaselineState, RuleResult};
+use crate::escape::terminal;
+use crate::model::{Severity, Status};
 
 /// Renders without colour and without wrapping, so the output is the same on any terminal and
 /// in CI logs; `width` wraps long cells when a terminal width is known.
@@ -19,14 +21,17 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     let _ = writeln!(
         out,
         "{} {} · rule pack {} ({} rules)",
-        run.tool.name, run.tool.version, run.rule_pack.version, run.rule_pack.rules
+        terminal(&run.tool.name),
+        terminal(&run.tool.version),
+        terminal(&run.rule_pack.version),
+        run.rule_pack.rules
     );
     let source = &run.source;
     let _ = writeln!(
         out,
         "Source:  {} {} ({} metadata files, {} apps)",
         source.kind.as_str(),
-        source.location,
+        terminal(&source.location),
         source.files_read,
         summary.apps
     );
@@ -38,23 +43,16 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     let mut counts = new_table(width);
     counts.set_header(["Risk", "Failed", "Unknown", "Passed", "Not applicable"]);
     for severity in Severity::DESCENDING {
-        let count = |status: Status| {
-            report
-                .results
-                .results
-                .iter()
-                .filter(|result| result.severity == severity && result.status == status)
-                .count()
-        };
+        let count = |status: Status| number(summary.count_of(severity, status));
         counts.add_row([
             Cell::new(severity.as_str()),
-            number(count(Status::Fail)),
-            number(count(Status::Unknown)),
-            number(count(Status::Pass)),
-            number(count(Status::NotApplicable)),
+            count(Status::Fail),
+            count(Status::Unknown),
+            count(Status::Pass),
+            count(Status::NotApplicable),
         ]);
     }
-    let total = |status: Status| summary.by_status.get(&status).copied().unwrap_or(0);
+    let total = |status: Status| summary.count(status);
     counts.add_row([
         Cell::new("total"),
         number(total(Status::Fail)),
@@ -76,7 +74,7 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
             let result = failed[index];
             let status = match (&result.suppression, result.baseline) {
                 (Some(_), _) => format!("{} (suppressed)", health_status(result.status, result.severity)),
-                (None, Some(crate::baseline::BaselineState::New)) => {
+                (None, Some(BaselineState::New)) => {
                     format!("{} (new)", health_status(result.status, result.severity))
                 }
                 _ => health_status(result.status, result.severity).to_string(),
@@ -84,11 +82,11 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
             [
                 status,
                 result.severity.as_str().to_string(),
-                result.control.to_string(),
+                terminal(&result.control),
                 app_name(result),
-                printable(result.actual.as_deref().unwrap_or("unknown")),
-                result.expected.to_string(),
-                result.rule_id.to_string(),
+                terminal(result.actual.as_deref().unwrap_or("unknown")),
+                terminal(&result.expected),
+                terminal(&result.rule_id),
             ]
         });
         out.push('\n');
@@ -102,9 +100,9 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
             let result = unknown[index];
             [
                 result.severity.as_str().to_string(),
-                result.rule_id.to_string(),
+                terminal(&result.rule_id),
                 app_name(result),
-                printable(result.reason.as_deref().unwrap_or("")),
+                terminal(result.reason.as_deref().unwrap_or("")),
             ]
         });
         out.push('\n');
@@ -118,13 +116,13 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
         for result in suppressed {
             let Some(suppression) = result.suppression.as_deref() else { continue };
             table.add_row([
-                result.rule_id.to_string(),
+                terminal(&result.rule_id),
                 app_name(result),
-                printable(&suppression.reason),
-                printable(suppression.owner.as_deref().unwrap_or("")),
-                printable(suppression.ticket.as_deref().unwrap_or("")),
-                suppression.expires.clone().unwrap_or_else(|| "never".to_string()),
-                suppression.source.clone(),
+                terminal(&suppression.reason),
+                terminal(suppression.owner.as_deref().unwrap_or("")),
+                terminal(suppression.ticket.as_deref().unwrap_or("")),
+                suppression.expires.map_or_else(|| "never".to_string(), |date| date.to_string()),
+                terminal(&suppression.source),
             ]);
         }
         let _ = writeln!(out, "{table}\n");
@@ -133,13 +131,16 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
         let _ = writeln!(
             out,
             "Baseline {}: {} new, {} unchanged, {} fixed; only new findings count for the gate.",
-            baseline.file, baseline.new, baseline.unchanged, baseline.fixed
+            terminal(&baseline.file),
+            baseline.new,
+            baseline.unchanged,
+            baseline.fixed
         );
     }
     for warning in &run.warnings {
-        let _ = writeln!(out, "Warning: {}", printable(warning));
+        let _ = writeln!(out, "Warning: {}", terminal(warning));
     }
-    let _ = writeln!(out, "Gate: fail on {} and above.", run.fail_on);
+    let _ = writeln!(out, "Gate: fail on {} and above.", report.gate.fail_on());
     out
 }
 
@@ -204,29 +205,7 @@ fn push_table<const N: usize>(
 
 fn app_name(result: &RuleResult) -> String {
     let resource = &result.resource;
-    format!("{} ({})", printable(&resource.name), kind_label(resource.kind))
-}
-
-/// Org-supplied text may hold terminal escape sequences; show control characters escaped so a
-/// hostile app name cannot rewrite the screen or the CI log.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|character| {
-            if character.is_control() && character != '\n' {
-                character.escape_unicode().to_string()
-            } else {
-                character.to_string()
-            }
-        })
-        .collect()
-}
-
-fn kind_label(kind: crate::model::ResourceKind) -> &'static str {
-    match kind {
-        crate::model::ResourceKind::ConnectedApp => "Connected App",
-        crate::model::ResourceKind::ExternalClientApp => "External Client App",
-        crate::model::ResourceKind::Org => "org",
-    }
+    format!("{} ({})", terminal(&resource.name), resource.kind.label())
 }
 
 fn number(count: usize) -> Cell {
@@ -275,11 +254,5 @@ mod tests {
         let mut header_only = new_table(None);
         header_only.set_header(["App"]);
         assert_eq!(empty, format!("{header_only}\n"));
-    }
-
-    #[test]
-    fn control_characters_are_shown_escaped() {
-        assert_eq!(printable("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
-        assert_eq!(printable("two\nlines"), "two\nlines");
     }
 }

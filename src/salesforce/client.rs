@@ -10,9 +10,9 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use secrecy::ExposeSecret as _;
 
+use super::auth::{self, OrgConnection, Token};
 use super::permits::{Permits, Priority};
 use super::{ApiUsage, SfError};
-use crate::auth::{self, OrgConnection, Token};
 use crate::logging;
 
 /// Attempts per call, the first included.

@@ -2,6 +2,7 @@
 //! retries, the concurrency bound and the count of API calls ([`client`]); the Metadata API
 //! SOAP operations ([`soap`]) and REST SOQL queries with paging ([`rest`]).
 
+pub mod auth;
 pub mod client;
 pub mod permits;
 pub mod rest;
@@ -12,7 +13,7 @@ use std::fmt;
 pub use client::{Client, Stats};
 pub use permits::Priority;
 
-use crate::auth::AuthError;
+use auth::AuthError;
 
 /// Why a call failed for good.
 #[derive(Debug, Clone, PartialEq, Eq)]

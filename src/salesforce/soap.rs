@@ -7,7 +7,8 @@ use reqwest::StatusCode;
 use super::client::Verdict;
 use super::permits::Priority;
 use super::{Client, SfError};
-use crate::collect::xml::{self, Element, METADATA_NAMESPACE};
+use crate::escape::xml_markup;
+use crate::xml::{self, Element, METADATA_NAMESPACE};
 
 pub const SOAP_NAMESPACE: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 const XSI_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema-instance";
@@ -16,21 +17,6 @@ pub const LIST_TYPES_PER_CALL: usize = 3;
 /// `readMetadata` takes at most this many names per call.
 pub const READ_NAMES_PER_CALL: usize = 10;
 
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// The whole request document around an operation element.
 pub fn envelope(session_id: &str, body: &str) -> String {
     format!(
@@ -38,23 +24,23 @@ pub fn envelope(session_id: &str, body: &str) -> String {
          <soapenv:Envelope xmlns:soapenv=\"{SOAP_NAMESPACE}\" xmlns:met=\"{METADATA_NAMESPACE}\">\
          <soapenv:Header><met:SessionHeader><met:sessionId>{}</met:sessionId></met:SessionHeader></soapenv:Header>\
          <soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>",
-        escape(session_id)
+        xml_markup(session_id)
     )
 }
 
 pub fn list_body(types: &[&str], api_version: &str) -> String {
     let mut body = String::from("<met:listMetadata>");
     for type_name in types {
-        body.push_str(&format!("<met:queries><met:type>{}</met:type></met:queries>", escape(type_name)));
+        body.push_str(&format!("<met:queries><met:type>{}</met:type></met:queries>", xml_markup(type_name)));
     }
-    body.push_str(&format!("<met:asOfVersion>{}</met:asOfVersion></met:listMetadata>", escape(api_version)));
+    body.push_str(&format!("<met:asOfVersion>{}</met:asOfVersion></met:listMetadata>", xml_markup(api_version)));
     body
 }
 
 pub fn read_body(type_name: &str, names: &[String]) -> String {
-    let mut body = format!("<met:readMetadata><met:type>{}</met:type>", escape(type_name));
+    let mut body = format!("<met:readMetadata><met:type>{}</met:type>", xml_markup(type_name));
     for name in names {
-        body.push_str(&format!("<met:fullNames>{}</met:fullNames>", escape(name)));
+        body.push_str(&format!("<met:fullNames>{}</met:fullNames>", xml_markup(name)));
     }
     body.push_str("</met:readMetadata>");
     body

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use sfaudit::collect::normalize::MetadataType;
-use sfaudit::collect::xml::{Element, parse_metadata};
+use sfaudit::xml::{Element, parse_metadata};
 
 /// One metadata component as `readMetadata` returns it.
 #[derive(Debug, Clone)]

@@ -1,11 +1,59 @@
-//! Applying suppressions to results: matched failures are kept and marked, expired suppressions
-//! stop applying and are reported, unused ones are reported so they do not linger.
+//! Suppressions: accepted risks. Matched failures are kept and marked, expired suppressions stop
+//! applying and are reported, unused ones are reported so they do not linger.
+
+use std::fmt;
 
 use time::Date;
 
-use super::SuppressionRule;
 use super::glob;
-use crate::engine::{RuleResult, Status, Suppression};
+use crate::engine::{RuleResult, Suppression};
+use crate::model::{ResourceKind, Status};
+
+/// One accepted risk: which results it covers and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuppressionRule {
+    /// Rule id or glob (`certificate-*`).
+    pub rule: String,
+    /// App API name glob; `*` when absent. The org record is named like the project folder.
+    pub app: String,
+    pub kind: Option<ResourceKind>,
+    pub reason: String,
+    pub owner: Option<String>,
+    pub ticket: Option<String>,
+    pub expires: Option<Date>,
+    /// `file:line` of the entry.
+    pub source: String,
+}
+
+/// Where a suppression stands on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryStatus {
+    Active,
+    ExpiresIn(i64),
+    Expired,
+}
+
+impl ExpiryStatus {
+    pub fn of(suppression: &SuppressionRule, today: Date) -> Self {
+        match suppression.expires {
+            Some(expires) if expires < today => Self::Expired,
+            Some(expires) if (expires - today).whole_days() <= EXPIRY_NOTICE_DAYS => {
+                Self::ExpiresIn((expires - today).whole_days())
+            }
+            _ => Self::Active,
+        }
+    }
+}
+
+impl fmt::Display for ExpiryStatus {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Active => formatter.write_str("active"),
+            Self::ExpiresIn(days) => write!(formatter, "expires in {days} days"),
+            Self::Expired => formatter.write_str("expired"),
+        }
+    }
+}
 
 /// Suppressions expiring within this many days are announced on every run.
 pub const EXPIRY_NOTICE_DAYS: i64 = 30;
@@ -15,8 +63,8 @@ pub fn apply(results: &mut [RuleResult], suppressions: &[SuppressionRule], today
     let mut warnings = Vec::new();
     for suppression in suppressions {
         let scope = describe(suppression);
-        if let Some(expires) = suppression.expires {
-            if expires < today {
+        match (ExpiryStatus::of(suppression, today), suppression.expires) {
+            (ExpiryStatus::Expired, Some(expires)) => {
                 let covered = results.iter().filter(|result| covers(suppression, result)).count();
                 warnings.push(format!(
                     "suppression {scope} ({}) expired on {expires}; its {covered} failing result(s) count again",
@@ -24,13 +72,11 @@ pub fn apply(results: &mut [RuleResult], suppressions: &[SuppressionRule], today
                 ));
                 continue;
             }
-            let days_left = (expires - today).whole_days();
-            if days_left <= EXPIRY_NOTICE_DAYS {
-                warnings.push(format!(
-                    "suppression {scope} ({}) expires on {expires}, in {days_left} day(s)",
-                    suppression.source
-                ));
-            }
+            (ExpiryStatus::ExpiresIn(days_left), Some(expires)) => warnings.push(format!(
+                "suppression {scope} ({}) expires on {expires}, in {days_left} day(s)",
+                suppression.source
+            )),
+            _ => {}
         }
         let mut matched = 0;
         for result in results.iter_mut().filter(|result| covers(suppression, result)) {
@@ -39,7 +85,7 @@ pub fn apply(results: &mut [RuleResult], suppressions: &[SuppressionRule], today
                     reason: suppression.reason.clone(),
                     owner: suppression.owner.clone(),
                     ticket: suppression.ticket.clone(),
-                    expires: suppression.expires.map(|date| date.to_string()),
+                    expires: suppression.expires,
                     source: suppression.source.clone(),
                 }));
             }
@@ -80,8 +126,8 @@ pub fn expiring(suppressions: &[SuppressionRule], today: Date, days: i64) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ResourceRef, Severity};
-    use crate::model::{Origin, ResourceKind, SourceKind};
+    use crate::engine::ResourceRef;
+    use crate::model::{Origin, Severity, SourceKind};
     use time::macros::date;
 
     fn result(rule: &str, app: &str, status: Status) -> RuleResult {

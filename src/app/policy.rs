@@ -1,13 +1,15 @@
-//! What a run is held to: the config merged with the command line, rule selection and severity
-//! overrides, suppressions, the baseline, and the gate that turns results into an exit code.
+//! The config merged with the command line: which config, rule folders and parameters, formats,
+//! rule selection and severity overrides, the gate's policy, and the baseline file.
 
 use std::path::{Path, PathBuf};
 
-use crate::baseline::{Baseline, BaselineState};
-use crate::cli::{ConfigOptions, FailOn, GateOptions, RuleOptions};
+use crate::cli::{ConfigOptions, GateOptions, RuleOptions};
 use crate::config::{self, Config};
-use crate::engine::{Results, RuleSet, Severity, Status};
-use crate::error::{Error, exit};
+use crate::engine::RuleSet;
+use crate::error::Error;
+use crate::gate::baseline::Baseline;
+use crate::gate::{FailOn, Policy};
+use crate::model::Severity;
 use crate::report::Format;
 
 /// The config for a run, or the defaults when there is none.
@@ -39,8 +41,12 @@ pub fn formats(config: &Config, cli: &[Format]) -> Vec<Format> {
     config.formats.clone().filter(|formats| !formats.is_empty()).unwrap_or_else(|| vec![Format::Table])
 }
 
-pub fn fail_on(config: &Config, gate: &GateOptions) -> FailOn {
-    gate.fail_on.or(config.fail_on).unwrap_or(FailOn::Severity(Severity::High))
+pub fn gate_policy(config: &Config, gate: &GateOptions) -> Policy {
+    Policy {
+        fail_on: gate.fail_on.or(config.fail_on).unwrap_or(FailOn::Severity(Severity::High)),
+        fail_on_new: gate.fail_on_new,
+        no_fail: gate.no_fail,
+    }
 }
 
 /// Validates the config's rule names, then applies `select`, `ignore` (unless `no_ignores`) and
@@ -76,49 +82,8 @@ pub fn baseline_path(config: &Config, gate: &GateOptions) -> Option<PathBuf> {
     gate.baseline.clone().or_else(|| config.baseline.clone())
 }
 
+/// A saved JSON result, read as a baseline.
 pub fn load_baseline(path: &Path) -> Result<Baseline, Error> {
-    Baseline::load(path).map_err(|message| {
-        Error::Input(vec![crate::collect::CollectError::at(
-            &path.display().to_string(),
-            None,
-            message,
-            "pass a JSON result written by `sfaudit scan --format json` or `sfaudit baseline update`",
-        )])
-    })
-}
-
-/// The gate's verdict: which results it judged and the exit code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
-    pub code: u8,
-    /// Failing results the gate counted.
-    pub blocking: usize,
-    pub description: String,
-}
-
-pub fn decide(results: &Results, fail_on: FailOn, gate: &GateOptions, with_baseline: bool) -> Verdict {
-    let judged = |result: &&crate::engine::RuleResult| {
-        result.status == Status::Fail
-            && result.suppression.is_none()
-            && (!with_baseline || result.baseline == Some(BaselineState::New))
-    };
-    let counted: Vec<_> = results.results.iter().filter(judged).collect();
-    let (blocking, rule) = if with_baseline && gate.fail_on_new {
-        (counted.len(), "any new finding".to_string())
-    } else {
-        match fail_on {
-            FailOn::Severity(threshold) => (
-                counted.iter().filter(|result| result.severity >= threshold).count(),
-                format!("{}{threshold} and above", if with_baseline { "new findings at " } else { "" }),
-            ),
-            FailOn::Never => (0, "never (fail_on none)".to_string()),
-        }
-    };
-    let failed = blocking > 0;
-    let (code, outcome) = match (failed, gate.no_fail) {
-        (true, true) => (exit::OK, format!("would fail ({blocking} blocking), --no-fail")),
-        (true, false) => (exit::GATE_FAILED, format!("FAILED ({blocking} blocking)")),
-        (false, _) => (exit::OK, "passed".to_string()),
-    };
-    Verdict { code, blocking, description: format!("gate on {rule}: {outcome}") }
+    let loaded = super::output::read_saved_result(path)?;
+    Ok(Baseline::from_results(path.display().to_string(), &loaded.results.results))
 }

@@ -2,23 +2,12 @@
 //! the gate only fails on what is new. Findings are matched by their stable fingerprint.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
-use crate::engine::{RuleResult, Status};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BaselineState {
-    /// Failing now and not in the baseline: the gate judges these.
-    New,
-    /// Failing now and already failing in the baseline.
-    Unchanged,
-}
+use crate::engine::{BaselineState, RuleResult};
+use crate::model::Status;
 
 /// What the report says about the comparison.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaselineSummary {
     pub file: String,
     pub new: usize,
@@ -35,12 +24,6 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read: {error}"))?;
-        let saved = crate::report::json::parse(&text)?;
-        Ok(Self::from_results(path.display().to_string(), &saved.results.results))
-    }
-
     pub fn from_results(file: String, results: &[RuleResult]) -> Self {
         let failing = results
             .iter()

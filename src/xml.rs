@@ -1,10 +1,11 @@
-//! Metadata XML → an owned element tree that keeps line numbers for messages and locations.
+//! Metadata XML → an owned element tree that keeps line numbers for messages and locations. Used
+//! by the project collector for files and by the Metadata API client for `readMetadata` records.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::CollectError;
+use crate::diag::{Diagnostic, LineIndex, line_of};
 
 /// Larger metadata files are refused: real ones are a few kilobytes, and a cap keeps a hostile
 /// or mistaken input (a log, a binary) from exhausting memory.
@@ -74,9 +75,9 @@ impl Element {
 }
 
 /// Parses one metadata file's bytes; `path` is only used in messages.
-pub fn parse_metadata(path: &str, bytes: &[u8]) -> Result<MetadataDocument, CollectError> {
+pub fn parse_metadata(path: &str, bytes: &[u8]) -> Result<MetadataDocument, Diagnostic> {
     if bytes.len() > MAX_METADATA_FILE_BYTES {
-        return Err(CollectError::at(
+        return Err(Diagnostic::at(
             path,
             None,
             format!(
@@ -88,7 +89,7 @@ pub fn parse_metadata(path: &str, bytes: &[u8]) -> Result<MetadataDocument, Coll
         ));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(CollectError::at(
+        return Err(Diagnostic::at(
             path,
             None,
             "the file is empty".to_string(),
@@ -96,16 +97,16 @@ pub fn parse_metadata(path: &str, bytes: &[u8]) -> Result<MetadataDocument, Coll
         ));
     }
     let text = std::str::from_utf8(bytes).map_err(|error| {
-        CollectError::at(
+        Diagnostic::at(
             path,
-            Some(line_of_offset(bytes, error.valid_up_to())),
+            Some(line_of(bytes, error.valid_up_to())),
             "the file is not UTF-8 text (binary or corrupted content)".to_string(),
             "metadata files are UTF-8 XML; retrieve the component again",
         )
     })?;
     let options = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: 1_000_000, ..Default::default() };
     let document = roxmltree::Document::parse_with_options(text, options).map_err(|error| {
-        CollectError::at(
+        Diagnostic::at(
             path,
             Some(error.pos().row),
             format!("malformed XML: {error}"),
@@ -115,7 +116,7 @@ pub fn parse_metadata(path: &str, bytes: &[u8]) -> Result<MetadataDocument, Coll
     let root_node = document.root_element();
     if let Some(namespace) = root_node.tag_name().namespace() {
         if namespace != METADATA_NAMESPACE {
-            return Err(CollectError::at(
+            return Err(Diagnostic::at(
                 path,
                 Some(document.text_pos_at(root_node.range().start).row),
                 format!("root element is in namespace '{namespace}', not the Metadata API namespace"),
@@ -142,23 +143,6 @@ pub fn remove_secrets(element: &mut Element) {
     }
 }
 
-/// Byte offset → line number by binary search (roxmltree's own lookup rescans from the start).
-struct LineIndex {
-    newlines: Vec<usize>,
-}
-
-impl LineIndex {
-    fn new(text: &str) -> Self {
-        Self {
-            newlines: text.bytes().enumerate().filter(|(_, byte)| *byte == b'\n').map(|(offset, _)| offset).collect(),
-        }
-    }
-
-    fn line(&self, offset: usize) -> u32 {
-        u32::try_from(self.newlines.partition_point(|newline| *newline < offset) + 1).unwrap_or(u32::MAX)
-    }
-}
-
 fn convert(lines: &LineIndex, node: roxmltree::Node<'_, '_>) -> Element {
     let mut text = String::new();
     let mut children = Vec::new();
@@ -174,11 +158,6 @@ fn convert(lines: &LineIndex, node: roxmltree::Node<'_, '_>) -> Element {
         text = String::new();
     }
     Element { name: node.tag_name().name().to_string(), text, line: lines.line(node.range().start), children }
-}
-
-fn line_of_offset(bytes: &[u8], offset: usize) -> u32 {
-    let newlines = bytes[..offset.min(bytes.len())].iter().filter(|byte| **byte == b'\n').count();
-    u32::try_from(newlines + 1).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
@@ -204,7 +183,7 @@ mod tests {
     #[test]
     fn reports_the_line_of_malformed_xml() {
         let error = parse_metadata("a.xml", b"<A>\n<b>\n</A>").expect_err("malformed");
-        assert_eq!(error.line, Some(3));
+        assert_eq!(error.location.line, Some(3));
         assert!(error.message.contains("malformed XML"), "{}", error.message);
     }
 

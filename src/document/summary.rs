@@ -6,9 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
-use crate::engine::{Results, Severity, Status};
+use crate::engine::RuleResult;
+use crate::model::{Severity, Status};
 
 pub fn weight(severity: Severity) -> u64 {
     match severity {
@@ -20,7 +19,7 @@ pub fn weight(severity: Severity) -> u64 {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
     /// `None` when no weighted result could be evaluated.
     pub score: Option<u8>,
@@ -29,10 +28,21 @@ pub struct Summary {
     pub by_status: BTreeMap<Status, usize>,
     /// Failed results per severity.
     pub failed_by_severity: BTreeMap<Severity, usize>,
+    /// Results per severity and status: the "counts by risk" table of every format.
+    pub by_severity_and_status: BTreeMap<(Severity, Status), usize>,
     pub apps: usize,
     /// Failed results covered by a suppression (they count as failed above, but not in the gate).
-    #[serde(default)]
     pub suppressed: usize,
+}
+
+impl Summary {
+    pub fn count(&self, status: Status) -> usize {
+        self.by_status.get(&status).copied().unwrap_or(0)
+    }
+
+    pub fn count_of(&self, severity: Severity, status: Status) -> usize {
+        self.by_severity_and_status.get(&(severity, status)).copied().unwrap_or(0)
+    }
 }
 
 pub fn band(score: Option<u8>) -> &'static str {
@@ -46,35 +56,36 @@ pub fn band(score: Option<u8>) -> &'static str {
     }
 }
 
-pub fn summarize(results: &Results, apps: usize) -> Summary {
+pub fn summarize(results: &[RuleResult], apps: usize) -> Summary {
     let mut by_status: BTreeMap<Status, usize> = Status::ALL.into_iter().map(|status| (status, 0)).collect();
-    let mut failed_by_severity: BTreeMap<Severity, usize> =
-        Severity::DESCENDING.into_iter().map(|severity| (severity, 0)).collect();
+    let mut by_severity_and_status: BTreeMap<(Severity, Status), usize> = BTreeMap::new();
     let (mut earned, mut possible) = (0_u64, 0_u64);
-    for result in &results.results {
+    for result in results {
         *by_status.entry(result.status).or_default() += 1;
+        *by_severity_and_status.entry((result.severity, result.status)).or_default() += 1;
         let weight = weight(result.severity);
         match result.status {
             Status::Pass => {
                 earned += weight;
                 possible += weight;
             }
-            Status::Fail => {
-                possible += weight;
-                *failed_by_severity.entry(result.severity).or_default() += 1;
-            }
-            Status::Unknown => possible += weight,
+            Status::Fail | Status::Unknown => possible += weight,
             Status::NotApplicable => {}
         }
     }
+    let failed_by_severity = Severity::DESCENDING
+        .into_iter()
+        .map(|severity| (severity, by_severity_and_status.get(&(severity, Status::Fail)).copied().unwrap_or(0)))
+        .collect();
     let score = (possible > 0).then(|| u8::try_from(earned * 100 / possible).unwrap_or(100));
-    let suppressed = results.results.iter().filter(|result| result.suppression.is_some()).count();
+    let suppressed = results.iter().filter(|result| result.suppression.is_some()).count();
     Summary {
         score,
         band: band(score).to_string(),
-        total: results.results.len(),
+        total: results.len(),
         by_status,
         failed_by_severity,
+        by_severity_and_status,
         apps,
         suppressed,
     }

@@ -1,68 +1,34 @@
 //! Live-org commands: `sfaudit login`, `sfaudit collect --org`, and the `--org` source of
-//! `sfaudit scan`, with their flags (named like the Salesforce CLI's `org login jwt`).
+//! `sfaudit scan`.
 
-use std::io::Write as _;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::Args;
 use secrecy::SecretString;
 
-use crate::auth::{self, AuthError, OrgSettings};
+use super::{print_stderr, print_stdout, write_text};
+use crate::cli::{CollectArgs, LoginArgs, OrgArgs};
 use crate::error::{Error, exit};
+use crate::gate::incomplete;
 use crate::logging;
 use crate::model::{EvaluationDate, Inventory};
+use crate::salesforce::auth::{self, AuthError, OrgSettings};
 use crate::salesforce::{Client, SfError};
 
-/// How to log in to the org (`sfaudit login --help` lists them all).
-#[derive(Debug, Clone, Default, Args)]
-pub struct OrgArgs {
-    /// Consumer key of the External Client App or Connected App used to log in (JWT `iss`)
-    #[arg(long, env = "SFAUDIT_CLIENT_ID", value_name = "CONSUMER_KEY")]
-    pub client_id: Option<String>,
-    /// Username of the integration user (JWT `sub`)
-    #[arg(long, env = "SFAUDIT_USERNAME", value_name = "USERNAME")]
-    pub username: Option<String>,
-    /// PEM private key whose certificate is uploaded to the app; or put the PEM text in SFAUDIT_JWT_KEY
-    #[arg(long, env = "SFAUDIT_JWT_KEY_FILE", value_name = "FILE")]
-    pub jwt_key_file: Option<PathBuf>,
-    /// Login host: https://login.salesforce.com (default), https://test.salesforce.com or a My Domain URL
-    #[arg(long, env = "SFAUDIT_INSTANCE_URL", value_name = "URL")]
-    pub instance_url: Option<String>,
-    /// JWT audience (`aud`); default follows the login host, and the other host is tried once
-    #[arg(long, env = "SFAUDIT_AUDIENCE", value_name = "URL")]
-    pub audience: Option<String>,
-    /// Salesforce API version for Metadata and REST calls [default: 65.0]
-    #[arg(long, env = "SFAUDIT_API_VERSION", value_name = "VERSION")]
-    pub api_version: Option<String>,
-    /// API calls in flight at once (1-64) [default: 16]
-    #[arg(long, env = "SFAUDIT_CONCURRENCY", value_name = "N")]
-    pub concurrency: Option<usize>,
-    /// Time limit of one HTTP request, in seconds [default: 120]
-    #[arg(long, env = "SFAUDIT_TIMEOUT", value_name = "SECONDS")]
-    pub timeout: Option<u64>,
-    /// The environment variable holding the PEM key; set from a config profile's `jwt_key_env`.
-    #[arg(skip)]
-    pub jwt_key_env: Option<String>,
-}
-
-impl OrgArgs {
-    /// The settings layer from the command line and environment; the PEM text of
-    /// `SFAUDIT_JWT_KEY` is read here, straight into a secret wrapper.
-    pub fn settings(&self) -> OrgSettings {
-        let key_variable = self.jwt_key_env.as_deref().unwrap_or("SFAUDIT_JWT_KEY");
-        let jwt_key = std::env::var(key_variable).ok().filter(|pem| !pem.trim().is_empty()).map(SecretString::from);
-        OrgSettings {
-            client_id: self.client_id.clone(),
-            username: self.username.clone(),
-            jwt_key_file: self.jwt_key_file.clone(),
-            jwt_key,
-            instance_url: self.instance_url.clone(),
-            audience: self.audience.clone(),
-            api_version: self.api_version.clone(),
-            concurrency: self.concurrency,
-            timeout_seconds: self.timeout,
-        }
+/// The settings layer from the command line and environment; the PEM text of `SFAUDIT_JWT_KEY`
+/// (or a profile's `jwt_key_env`) is read here, straight into a secret wrapper.
+fn settings(args: &OrgArgs) -> OrgSettings {
+    let key_variable = args.jwt_key_env.as_deref().unwrap_or("SFAUDIT_JWT_KEY");
+    let jwt_key = std::env::var(key_variable).ok().filter(|pem| !pem.trim().is_empty()).map(SecretString::from);
+    OrgSettings {
+        client_id: args.client_id.clone(),
+        username: args.username.clone(),
+        jwt_key_file: args.jwt_key_file.clone(),
+        jwt_key,
+        instance_url: args.instance_url.clone(),
+        audience: args.audience.clone(),
+        api_version: args.api_version.clone(),
+        concurrency: args.concurrency,
+        timeout_seconds: args.timeout,
     }
 }
 
@@ -91,27 +57,6 @@ pub fn with_profile(args: &OrgArgs, config: &crate::config::Config, profile: Opt
         merged.jwt_key_env = found.jwt_key_env.clone();
     }
     Ok(merged)
-}
-
-#[derive(Debug, Args)]
-pub struct LoginArgs {
-    #[command(flatten)]
-    pub connection: OrgArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct CollectArgs {
-    /// Collect from the org given by the login flags (the only source `collect` has; optional)
-    #[arg(long)]
-    pub org: bool,
-    #[command(flatten)]
-    pub connection: OrgArgs,
-    /// Write the snapshot to this file instead of standard output
-    #[arg(long, short = 'o', env = "SFAUDIT_OUTPUT", value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Exit 0 even when some data could not be read (it is recorded in the snapshot)
-    #[arg(long, env = "SFAUDIT_ALLOW_INCOMPLETE")]
-    pub allow_incomplete: bool,
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
@@ -158,7 +103,7 @@ pub fn sf_error(error: SfError, api_calls: Option<u64>) -> Error {
 }
 
 async fn connect(args: &OrgArgs) -> Result<Client, Error> {
-    let connection = args.settings().resolve().map_err(auth_error)?;
+    let connection = settings(args).resolve().map_err(auth_error)?;
     Client::connect(connection).await.map_err(|error| sf_error(error, None))
 }
 
@@ -189,38 +134,10 @@ pub fn collect_inventory(args: &OrgArgs, as_of: &EvaluationDate) -> Result<Inven
     })
 }
 
-/// Exit 3 when the collection could not read everything rules need, unless the user accepts
-/// that; says what is missing on standard error. Notes (data no built-in rule reads) are shown
-/// and never change the exit code.
-pub fn incomplete_gate(inventory: &Inventory, allow_incomplete: bool, code: u8) -> u8 {
-    let Some(collection) = &inventory.source.collection else { return code };
-    let mut stderr = std::io::stderr().lock();
-    for note in &collection.notes {
-        let _ = writeln!(stderr, "note: {note}");
-    }
-    if collection.incomplete.is_empty() {
-        return code;
-    }
-    let verdict = if allow_incomplete { "warning" } else { "error" };
-    let _ = writeln!(stderr, "{verdict}: the scan is incomplete; results that need this data are `unknown`:");
-    for item in &collection.incomplete {
-        let _ = writeln!(stderr, "  - {item}");
-    }
-    if allow_incomplete {
-        code
-    } else {
-        let _ = writeln!(
-            stderr,
-            "  hint: grant the permissions named above, or pass --allow-incomplete to accept (exit 3 otherwise)"
-        );
-        exit::INCOMPLETE
-    }
-}
-
 /// `sfaudit login`: proves the set-up and prints who and where, never the token.
 pub fn login_command(args: &LoginArgs) -> Result<u8, Error> {
     let (username, instance_url, org_id, user_id, audience) = runtime()?.block_on(async {
-        let connection = args.connection.settings().resolve().map_err(auth_error)?;
+        let connection = settings(&args.connection).resolve().map_err(auth_error)?;
         let http =
             crate::salesforce::client::http_client(connection.timeout, 1).map_err(|error| sf_error(error, None))?;
         let token = auth::login(&http, &connection).await.map_err(auth_error)?;
@@ -229,10 +146,7 @@ pub fn login_command(args: &LoginArgs) -> Result<u8, Error> {
     let text = format!(
         "Logged in with the JWT bearer flow.\n  org id:   {org_id}\n  user:     {username} ({user_id})\n  instance: {instance_url}\n  audience: {audience}\n"
     );
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .map_err(|source| Error::Output { path: "standard output".to_string(), source })?;
+    print_stdout(&crate::escape::terminal(&text))?;
     Ok(exit::OK)
 }
 
@@ -242,14 +156,8 @@ pub fn collect_command(args: &CollectArgs) -> Result<u8, Error> {
     let mut text = serde_json::to_string_pretty(&inventory)
         .map_err(|error| Error::usage(format!("cannot write the snapshot: {error}"), "report this as a bug"))?;
     text.push('\n');
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, &text).map_err(|source| Error::Output { path: path.display().to_string(), source })?
-        }
-        None => std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
-            .map_err(|source| Error::Output { path: "standard output".to_string(), source })?,
-    }
-    Ok(incomplete_gate(&inventory, args.allow_incomplete, exit::OK))
+    write_text(args.output.as_deref(), &text)?;
+    let verdict = incomplete::judge(inventory.source.collection.as_ref(), args.allow_incomplete, exit::OK);
+    print_stderr(&verdict.lines);
+    Ok(verdict.code)
 }

@@ -1,0 +1,78 @@
+//! Where reports go: files, a folder of files, or standard output; and `sfaudit report --from`,
+//! which renders a saved result again.
+
+use std::path::Path;
+
+use super::policy;
+use crate::cli::{OutputOptions, ReportArgs};
+use crate::document::{self, Loaded, Report};
+use crate::error::{Error, exit};
+use crate::gate::{self, Policy};
+use crate::report::{self, Format};
+
+pub(super) fn check_output_options(options: &OutputOptions) -> Result<(), Error> {
+    if options.output.is_some() && options.format.len() > 1 {
+        return Err(Error::usage(
+            "--output takes one format",
+            "use --output-dir to write several formats, one file each",
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn write_reports(options: &OutputOptions, report: &Report<'_>) -> Result<(), Error> {
+    if let Some(directory) = &options.output_dir {
+        std::fs::create_dir_all(directory)
+            .map_err(|source| Error::Output { path: directory.display().to_string(), source })?;
+        for format in &options.format {
+            write_file(&directory.join(format!("sfaudit-report.{}", format.extension())), *format, report)?;
+        }
+        return Ok(());
+    }
+    if let Some(path) = &options.output {
+        return write_file(path, options.format[0], report);
+    }
+    let stdout = std::io::stdout();
+    // Wrap the table to the terminal; when piped or redirected, never wrap, so output is stable.
+    let width = std::io::IsTerminal::is_terminal(&stdout).then(|| comfy_table::Table::new().width()).flatten();
+    let mut stdout = stdout.lock();
+    for format in &options.format {
+        match report::write(*format, report, width, &mut stdout) {
+            // A reader that stops early (`| head`) is not an error of ours.
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            Err(source) => return Err(Error::Output { path: "standard output".to_string(), source }),
+            Ok(()) => {}
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn write_file(path: &Path, format: Format, report: &Report<'_>) -> Result<(), Error> {
+    let error = |source| Error::Output { path: path.display().to_string(), source };
+    let mut file = std::fs::File::create(path).map_err(error)?;
+    report::write(format, report, None, &mut file).map_err(error)
+}
+
+/// A JSON result written by an earlier run: a baseline, or the input of `report --from`.
+pub(super) fn read_saved_result(path: &Path) -> Result<Loaded, Error> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        Error::SavedResult(vec![
+            crate::diag::Diagnostic::new(&shown, None, format!("cannot read: {error}")).with_hint("check the path"),
+        ])
+    })?;
+    document::parse(&shown, &text).map_err(|problem| Error::SavedResult(vec![problem]))
+}
+
+/// `sfaudit report --from results.json`: the saved result rendered again, no scan. The gate is
+/// decided again from the saved threshold and baseline states, as the scan decided it.
+pub(super) fn rerender(args: &ReportArgs) -> Result<u8, Error> {
+    let mut output = args.output.clone();
+    output.format = policy::formats(&crate::config::Config::default(), &args.output.format);
+    check_output_options(&output)?;
+    let loaded = read_saved_result(&args.from)?;
+    let decision =
+        gate::decide(&loaded.results.results, Policy::threshold(loaded.fail_on), loaded.run.baseline.is_some());
+    write_reports(&output, &loaded.report(&decision))?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,427 @@
+//! Joining what the calls returned into the inventory, one named step per source: Connected Apps,
+//! External Client Apps, the records no rule reads, installed apps, assignments, token usage, and
+//! the org record.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use super::metadata::{MetadataResult, attach_extra_records, document};
+use super::tokens::{AppTokens, TokenScan};
+use super::{OrgData, SETTINGS, lower};
+use crate::collect::normalize::{self, EcaParts, MetadataType};
+use crate::model::{
+    AppRecord, Collection, EvaluationDate, Inventory, OrgIdentity, OrgRecord, Origin, ResourceKind, ScanSource,
+    SourceKind,
+};
+use crate::xml::MetadataDocument;
+
+/// The inventory being built, with what the collection could not read.
+struct Assembly<'m> {
+    metadata: &'m MetadataResult,
+    as_of: &'m EvaluationDate,
+    apps: Vec<AppRecord>,
+    incomplete: Vec<String>,
+    notes: Vec<String>,
+    components_read: usize,
+}
+
+pub(super) fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -> Inventory {
+    let OrgData { metadata, tokens, organization, applications, assignments } = data;
+    let mut assembly = Assembly {
+        metadata: &metadata,
+        as_of,
+        apps: Vec::new(),
+        incomplete: std::mem::take(&mut collection.incomplete),
+        notes: std::mem::take(&mut collection.notes),
+        components_read: 0,
+    };
+    assembly.note_metadata_gaps();
+    assembly.connected_apps();
+    assembly.external_client_apps();
+    assembly.components_read += attach_extra_records(&metadata, &mut assembly.apps, &mut assembly.notes);
+    let installed = assembly.installed_applications(applications);
+    assembly.connected_apps_not_read(&installed);
+    assembly.assignments(assignments, &installed);
+    assembly.token_usage(tokens, &installed);
+    assembly.apps.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    let org = assembly.org_record(organization, &collection.org_id);
+    let Assembly { apps, mut incomplete, mut notes, components_read, .. } = assembly;
+    incomplete.sort();
+    incomplete.dedup();
+    notes.sort();
+    notes.dedup();
+    collection.incomplete = incomplete;
+    collection.notes = notes;
+    Inventory {
+        schema_version: crate::model::INVENTORY_SCHEMA_VERSION,
+        source: ScanSource {
+            kind: SourceKind::Org,
+            location: collection.instance_url.clone(),
+            files_read: components_read,
+            collection: Some(collection),
+        },
+        apps,
+        org,
+    }
+}
+
+impl Assembly<'_> {
+    /// Types the user may not read, components the org listed but did not return.
+    fn note_metadata_gaps(&mut self) {
+        self.incomplete.extend(self.metadata.unreadable.values().cloned());
+        for name in &self.metadata.not_returned {
+            self.incomplete.push(format!("{name} was listed by the org but readMetadata returned nothing for it"));
+        }
+        for name in &self.metadata.extra_not_returned {
+            self.notes.push(format!(
+                "{name} was listed by the org but readMetadata returned nothing for it; no built-in rule reads it"
+            ));
+        }
+    }
+
+    fn connected_apps(&mut self) {
+        let metadata = self.metadata;
+        for (properties, record) in metadata.records_of(MetadataType::ConnectedApp) {
+            self.components_read += 1;
+            let document = document(MetadataType::ConnectedApp.type_name(), properties, record);
+            match normalize::connected_app(&document, &properties.full_name, SourceKind::Org, self.as_of) {
+                Ok(mut app) => {
+                    app.namespace = properties.namespace_prefix.clone();
+                    org_origins(&mut app);
+                    self.apps.push(app);
+                }
+                Err(error) => {
+                    let reason = format!(
+                        "the org's ConnectedApp {} cannot be interpreted: {}",
+                        properties.full_name, error.message
+                    );
+                    self.incomplete.push(reason.clone());
+                    self.apps.push(unreadable_app(
+                        ResourceKind::ConnectedApp,
+                        &properties.full_name,
+                        Some(document.path.to_string()),
+                        &reason,
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Joins the settings records through `externalClientApplication`, then normalizes each app.
+    fn external_client_apps(&mut self) {
+        let metadata = self.metadata;
+        let mut documents: Vec<(MetadataType, MetadataDocument, String)> = Vec::new();
+        for kind in super::LISTED_TYPES.into_iter().filter(|kind| *kind != MetadataType::ConnectedApp) {
+            for (properties, record) in metadata.records_of(kind) {
+                self.components_read += 1;
+                let document = document(kind.type_name(), properties, record);
+                let app = if kind == MetadataType::ExternalClientApplication {
+                    properties.full_name.clone()
+                } else {
+                    match normalize::Reader::new(&document).linked_app() {
+                        Ok(app) => app,
+                        Err(error) => {
+                            self.incomplete.push(format!(
+                                "{} {}: {}",
+                                kind.type_name(),
+                                properties.full_name,
+                                error.message
+                            ));
+                            continue;
+                        }
+                    }
+                };
+                documents.push((kind, document, app));
+            }
+        }
+        let mut parts: BTreeMap<&str, EcaParts<'_>> = BTreeMap::new();
+        for (kind, document, app) in &documents {
+            if let Err(error) = parts.entry(app.as_str()).or_default().place(*kind, document, app) {
+                self.incomplete.push(format!("the org's {}", error.message));
+            }
+        }
+        for (name, eca) in &parts {
+            let app = match normalize::external_client_app(name, eca, SourceKind::Org, self.as_of) {
+                Ok(app) => self.explain_missing(app, eca),
+                Err(error) => {
+                    let reason =
+                        format!("the org's External Client App {name} cannot be interpreted: {}", error.message);
+                    self.incomplete.push(reason.clone());
+                    unreadable_app(ResourceKind::ExternalClientApp, name, None, &reason)
+                }
+            };
+            self.apps.push(app);
+        }
+    }
+
+    /// Rewords an ECA's `missing` reasons for an org: a type the user may not read says so.
+    fn explain_missing(&self, mut app: AppRecord, eca: &EcaParts<'_>) -> AppRecord {
+        let unreadable = &self.metadata.unreadable;
+        org_origins(&mut app);
+        for (path, reason) in &mut app.missing {
+            let kind = eca_type_of(path);
+            *reason = match unreadable.get(&kind) {
+                Some(unreadable) => unreadable.clone(),
+                None => format!("the org returned no {} for external client app '{}'", kind.type_name(), app.name),
+            };
+        }
+        if let Some(reason) = unreadable.get(&MetadataType::ExtlClntAppConfigurablePolicies) {
+            app.missing.insert("enabled".into(), reason.clone());
+        }
+        if eca.oauth_policy.is_none() && eca.oauth_settings.is_none() && eca.global_oauth.is_none() {
+            // No OAuth settings readable at all: say why instead of pretending the app has no OAuth.
+            for kind in [MetadataType::ExtlClntAppOauthSettings, MetadataType::ExtlClntAppGlobalOauthSettings] {
+                if let Some(reason) = unreadable.get(&kind) {
+                    app.missing.insert("oauth".into(), reason.clone());
+                }
+            }
+            if let Some(reason) = unreadable.get(&MetadataType::ExtlClntAppOauthConfigurablePolicies) {
+                app.missing.insert("policy".into(), reason.clone());
+            }
+        }
+        app
+    }
+
+    /// `ConnectedApplication` rows: which apps exist (are installed), by id.
+    fn installed_applications(&mut self, rows: Result<Vec<Value>, String>) -> Result<BTreeMap<String, String>, String> {
+        let names = rows.map(|rows| {
+            rows.iter()
+                .filter_map(|row| Some((row.get("Id")?.as_str()?.to_string(), row.get("Name")?.as_str()?.to_string())))
+                .collect()
+        });
+        if let Err(reason) = &names {
+            self.incomplete.push(reason.clone());
+        }
+        names
+    }
+
+    /// Connected Apps whose metadata could not be read still exist: list them as unknown.
+    fn connected_apps_not_read(&mut self, installed: &Result<BTreeMap<String, String>, String>) {
+        let (Some(reason), Ok(names)) = (self.metadata.unreadable.get(&MetadataType::ConnectedApp), installed) else {
+            return;
+        };
+        let known: BTreeSet<String> = self.apps.iter().flat_map(|app| [lower(&app.name), lower(&app.label)]).collect();
+        let mut seen = BTreeSet::new();
+        for name in names.values() {
+            if !known.contains(&lower(name)) && seen.insert(lower(name)) {
+                self.apps.push(unreadable_app(ResourceKind::ConnectedApp, name, None, reason));
+            }
+        }
+    }
+
+    /// Profile and permission set assignments (`SetupEntityAccess`), joined by app id → name.
+    fn assignments(
+        &mut self,
+        assignments: Result<Vec<Value>, String>,
+        installed: &Result<BTreeMap<String, String>, String>,
+    ) {
+        let unavailable = match (&assignments, installed) {
+            (Ok(_), Ok(_)) => None,
+            (Err(reason), _) => {
+                self.incomplete.push(reason.clone());
+                Some(reason.clone())
+            }
+            (Ok(_), Err(reason)) => Some(reason.clone()),
+        };
+        if let Some(reason) = unavailable {
+            for app in &mut self.apps {
+                for path in ["policy.profiles", "policy.permission_sets"] {
+                    app.missing.entry(path.into()).or_insert_with(|| reason.clone());
+                }
+            }
+            return;
+        }
+        let (Ok(rows), Ok(names)) = (assignments, installed) else { return };
+        // App label and API name (lower case) → positions in `apps`.
+        let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (position, app) in self.apps.iter().enumerate() {
+            let (label, name) = (lower(&app.label), lower(&app.name));
+            by_name.entry(label.clone()).or_default().push(position);
+            if name != label {
+                by_name.entry(name).or_default().push(position);
+            }
+        }
+        for row in &rows {
+            let Some(app_name) = row.get("SetupEntityId").and_then(Value::as_str).and_then(|id| names.get(id)) else {
+                continue;
+            };
+            let parent = row.get("Parent").unwrap_or(&Value::Null);
+            let by_profile = parent.get("IsOwnedByProfile").and_then(Value::as_bool).unwrap_or(false);
+            let assigned = if by_profile {
+                parent.get("Profile").and_then(|profile| profile.get("Name")).and_then(Value::as_str)
+            } else {
+                parent.get("Name").and_then(Value::as_str)
+            };
+            let Some(assigned) = assigned else { continue };
+            for position in by_name.get(&lower(app_name)).cloned().unwrap_or_default() {
+                let Some(app) = self.apps.get_mut(position) else { continue };
+                record_assignment(app, by_profile, assigned);
+            }
+        }
+    }
+
+    /// OAuth token usage, joined by app name (the org writes the app's label, or its name); apps
+    /// that hold tokens but are not installed become records of their own.
+    fn token_usage(&mut self, tokens: Result<TokenScan, String>, installed: &Result<BTreeMap<String, String>, String>) {
+        let scan = match tokens {
+            Ok(scan) => scan,
+            Err(reason) => {
+                self.incomplete.push(reason.clone());
+                for app in &mut self.apps {
+                    app.missing.insert("usage".into(), reason.clone());
+                }
+                return;
+            }
+        };
+        self.incomplete.extend(scan.notes.iter().cloned());
+        let by_app = AppTokens::by_app(&scan.rows);
+        let none = AppTokens::default();
+        let mut claimed: BTreeSet<String> = BTreeSet::new();
+        for app in &mut self.apps {
+            let key = [lower(&app.label), lower(&app.name)].into_iter().find(|key| by_app.contains_key(key));
+            let tokens = key.as_ref().and_then(|key| by_app.get(key)).unwrap_or(&none);
+            if let Some(key) = key {
+                claimed.insert(key);
+            }
+            app.usage = Some(tokens.usage(true, self.as_of));
+        }
+        let installed_names: Option<BTreeSet<String>> =
+            installed.as_ref().ok().map(|names| names.values().map(|name| lower(name)).collect());
+        for (key, tokens) in &by_app {
+            if claimed.contains(key) || installed_names.as_ref().is_some_and(|names| names.contains(key)) {
+                continue;
+            }
+            let mut app = unreadable_app(ResourceKind::ConnectedApp, &tokens.name, None, "");
+            app.missing.clear();
+            app.usage = Some(tokens.usage(false, self.as_of));
+            app.raw.insert("OauthToken".into(), json!({"app_name": tokens.name, "token_count": tokens.tokens}));
+            if let Err(reason) = installed {
+                app.missing.insert("usage.installed".into(), reason.clone());
+            }
+            self.apps.push(app);
+        }
+    }
+
+    /// The org: its identity and the two settings read by name.
+    fn org_record(&mut self, organization: Result<Vec<Value>, String>, org_id: &str) -> OrgRecord {
+        let mut org = OrgRecord::empty(String::new(), SourceKind::Org);
+        match &organization {
+            Ok(rows) => {
+                if let Some(row) = rows.first() {
+                    let text = |field: &str| row.get(field).and_then(Value::as_str).unwrap_or_default().to_string();
+                    org.identity = Some(OrgIdentity {
+                        id: text("Id"),
+                        name: text("Name"),
+                        sandbox: row.get("IsSandbox").and_then(Value::as_bool).unwrap_or(false),
+                    });
+                    let mut evidence = row.clone();
+                    if let Some(map) = evidence.as_object_mut() {
+                        map.remove("attributes");
+                    }
+                    org.raw.insert("Organization".into(), evidence);
+                }
+            }
+            Err(reason) => {
+                self.incomplete.push(reason.clone());
+                org.missing.insert("identity".into(), reason.clone());
+            }
+        }
+        org.name = org
+            .identity
+            .as_ref()
+            .map(|identity| identity.name.clone())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| org_id.to_string());
+        for (kind, name, _) in SETTINGS {
+            self.org_settings(&mut org, kind, name);
+        }
+        org
+    }
+
+    fn org_settings(&mut self, org: &mut OrgRecord, kind: MetadataType, name: &str) {
+        let field = match kind {
+            MetadataType::OauthOidcSettings => "oauth_oidc",
+            _ => "connected_app_settings",
+        };
+        let found = self.metadata.records_of(kind).iter().find(|(properties, _)| properties.full_name == name);
+        let Some((properties, record)) = found else {
+            let unreadable = self.metadata.unreadable.get(&kind);
+            let reason =
+                unreadable.cloned().unwrap_or_else(|| format!("the org returned no {} ({name})", kind.type_name()));
+            if unreadable.is_none() {
+                self.incomplete.push(reason.clone());
+            }
+            org.missing.insert(field.into(), reason);
+            return;
+        };
+        self.components_read += 1;
+        let document = document(kind.type_name(), properties, record);
+        let parsed = match kind {
+            MetadataType::OauthOidcSettings => {
+                normalize::oauth_oidc_settings(&document).map(|settings| org.oauth_oidc = Some(settings))
+            }
+            _ => {
+                normalize::connected_app_settings(&document).map(|settings| org.connected_app_settings = Some(settings))
+            }
+        };
+        if let Err(error) = parsed {
+            let reason = format!("the org's {} cannot be interpreted: {}", kind.type_name(), error.message);
+            self.incomplete.push(reason.clone());
+            org.missing.insert(field.into(), reason);
+            return;
+        }
+        org.files.insert(
+            kind.type_name().into(),
+            Origin { source: SourceKind::Org, path: Some(document.path.clone()), line: None },
+        );
+        org.raw.insert(kind.type_name().into(), document.root.to_json());
+    }
+}
+
+/// Adds one assigned profile or permission set to an app: as evidence in `raw`, and to its policy.
+fn record_assignment(app: &mut AppRecord, by_profile: bool, assigned: &str) {
+    let field = if by_profile { "profiles" } else { "permission_sets" };
+    let evidence = app.raw.entry("SetupEntityAccess".into()).or_insert_with(|| json!({}));
+    if let Some(list) =
+        evidence.as_object_mut().and_then(|map| map.entry(field).or_insert_with(|| json!([])).as_array_mut())
+    {
+        list.push(Value::String(assigned.to_string()));
+    }
+    if let Some(policy) = app.policy.as_mut() {
+        let list = if by_profile { &mut policy.profiles } else { &mut policy.permission_sets };
+        if !list.iter().any(|existing| existing == assigned) {
+            list.push(assigned.to_string());
+        }
+    }
+}
+
+fn org_origins(record: &mut AppRecord) {
+    record.origin.source = SourceKind::Org;
+    record.origin.line = None;
+    for origin in record.files.values_mut() {
+        origin.source = SourceKind::Org;
+        origin.line = None;
+    }
+}
+
+/// A record for an app whose metadata could not be read or interpreted: everything rules read
+/// is declared missing, so they give `unknown`, never `pass`.
+fn unreadable_app(kind: ResourceKind, name: &str, path: Option<String>, reason: &str) -> AppRecord {
+    let origin = Origin { source: SourceKind::Org, path: path.map(Into::into), line: None };
+    let mut app = normalize::new_app(kind, name, origin);
+    for field in ["enabled", "oauth", "certificate", "policy"] {
+        app.missing.insert(field.to_string(), reason.to_string());
+    }
+    app
+}
+
+/// Which ECA type a record path comes from, to reword `missing` reasons for an org.
+fn eca_type_of(path: &str) -> MetadataType {
+    match path {
+        "policy" => MetadataType::ExtlClntAppOauthConfigurablePolicies,
+        "oauth.scopes" => MetadataType::ExtlClntAppOauthSettings,
+        "enabled" => MetadataType::ExtlClntAppConfigurablePolicies,
+        _ => MetadataType::ExtlClntAppGlobalOauthSettings,
+    }
+}

@@ -1,0 +1,448 @@
+//! The JSON spelling of a results document (schema version 1): borrowed views that serialise the
+//! internal types without copying them, and owned shapes that a document is read into and checked
+//! against before it becomes internal types again.
+
+use std::collections::BTreeMap;
+
+use serde::ser::SerializeSeq as _;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+
+use super::summary::{band, summarize};
+use super::{Loaded, Report, RulePackInfo, RunInfo, ToolInfo};
+use crate::engine::{BaselineState, ResourceRef, Results, RuleMeta, RuleResult, Suppression};
+use crate::gate::FailOn;
+use crate::gate::baseline::BaselineSummary;
+use crate::model::{EvaluationDate, Inventory, Origin, ResourceKind, ScanSource, Severity, Status, Text};
+
+#[derive(Serialize)]
+pub(super) struct DocumentOut<'a> {
+    schema_version: u32,
+    run: RunOut<'a>,
+    summary: SummaryOut<'a>,
+    #[serde(serialize_with = "results_out")]
+    results: &'a [RuleResult],
+    #[serde(serialize_with = "rules_out")]
+    rules: &'a [RuleMeta],
+    params: &'a BTreeMap<String, Value>,
+    inventory: &'a Inventory,
+}
+
+impl<'a> DocumentOut<'a> {
+    pub(super) fn new(report: &Report<'a>) -> Self {
+        let run = report.run;
+        let summary = report.summary;
+        Self {
+            schema_version: super::RESULTS_SCHEMA_VERSION,
+            run: RunOut {
+                tool: ToolShape { name: &run.tool.name, version: &run.tool.version },
+                rule_pack: RulePackShape { version: &run.rule_pack.version, rules: run.rule_pack.rules },
+                source: &run.source,
+                evaluated_at: run.evaluated_at.to_string(),
+                fail_on: report.gate.fail_on().to_string(),
+                warnings: &run.warnings,
+                baseline: run.baseline.as_ref().map(|baseline| BaselineShape {
+                    file: baseline.file.as_str(),
+                    new: baseline.new,
+                    unchanged: baseline.unchanged,
+                    fixed: baseline.fixed,
+                }),
+            },
+            summary: SummaryOut {
+                score: summary.score,
+                band: &summary.band,
+                total: summary.total,
+                by_status: &summary.by_status,
+                failed_by_severity: &summary.failed_by_severity,
+                apps: summary.apps,
+                suppressed: summary.suppressed,
+            },
+            results: &report.results.results,
+            rules: &report.results.rules,
+            params: &report.results.params,
+            inventory: report.inventory,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct ToolShape<S> {
+    name: S,
+    version: S,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RulePackShape<S> {
+    version: S,
+    rules: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BaselineShape<S> {
+    file: S,
+    new: usize,
+    unchanged: usize,
+    fixed: usize,
+}
+
+#[derive(Serialize)]
+struct RunOut<'a> {
+    tool: ToolShape<&'a str>,
+    rule_pack: RulePackShape<&'a str>,
+    source: &'a ScanSource,
+    evaluated_at: String,
+    fail_on: String,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineShape<&'a str>>,
+}
+
+#[derive(Serialize)]
+struct SummaryOut<'a> {
+    score: Option<u8>,
+    band: &'a str,
+    total: usize,
+    by_status: &'a BTreeMap<Status, usize>,
+    failed_by_severity: &'a BTreeMap<Severity, usize>,
+    apps: usize,
+    suppressed: usize,
+}
+
+#[derive(Serialize)]
+struct ResourceOut<'a> {
+    kind: ResourceKind,
+    name: &'a str,
+    label: &'a str,
+}
+
+#[derive(Serialize)]
+struct SuppressionOut<'a> {
+    reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ticket: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<String>,
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct ResultOut<'a> {
+    rule_id: &'a str,
+    status: Status,
+    severity: Severity,
+    control: &'a str,
+    title: &'a str,
+    category: &'a str,
+    resource: ResourceOut<'a>,
+    location: &'a Origin,
+    actual: Option<&'a str>,
+    expected: &'a str,
+    reason: Option<&'a str>,
+    fingerprint: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<SuppressionOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'static str>,
+}
+
+impl<'a> From<&'a RuleResult> for ResultOut<'a> {
+    fn from(result: &'a RuleResult) -> Self {
+        Self {
+            rule_id: &result.rule_id,
+            status: result.status,
+            severity: result.severity,
+            control: &result.control,
+            title: &result.title,
+            category: &result.category,
+            resource: ResourceOut {
+                kind: result.resource.kind,
+                name: &result.resource.name,
+                label: &result.resource.label,
+            },
+            location: &result.location,
+            actual: result.actual.as_deref(),
+            expected: &result.expected,
+            reason: result.reason.as_deref(),
+            fingerprint: &result.fingerprint,
+            suppression: result.suppression.as_deref().map(|suppression| SuppressionOut {
+                reason: &suppression.reason,
+                owner: suppression.owner.as_deref(),
+                ticket: suppression.ticket.as_deref(),
+                expires: suppression.expires.map(|date| date.to_string()),
+                source: &suppression.source,
+            }),
+            baseline: result.baseline.map(BaselineState::as_str),
+        }
+    }
+}
+
+fn results_out<S: Serializer>(results: &&[RuleResult], serializer: S) -> Result<S::Ok, S::Error> {
+    let mut sequence = serializer.serialize_seq(Some(results.len()))?;
+    for result in *results {
+        sequence.serialize_element(&ResultOut::from(result))?;
+    }
+    sequence.end()
+}
+
+/// A rule as the document spells it; `S` is `&str` when written and `String` when read.
+#[derive(Serialize, Deserialize)]
+struct RuleShape<S: Ord> {
+    id: S,
+    control: S,
+    title: S,
+    severity: Severity,
+    cvss: S,
+    category: S,
+    applies_to: Vec<ResourceKind>,
+    expected: S,
+    overview: S,
+    risk: S,
+    threat_scenarios: S,
+    higher_risk_when: S,
+    lower_risk_when: S,
+    business_considerations: S,
+    remediation: S,
+    references: Vec<S>,
+    mappings: BTreeMap<S, Vec<S>>,
+    source: S,
+}
+
+fn rules_out<S: Serializer>(rules: &&[RuleMeta], serializer: S) -> Result<S::Ok, S::Error> {
+    let mut sequence = serializer.serialize_seq(Some(rules.len()))?;
+    for rule in *rules {
+        sequence.serialize_element(&RuleShape {
+            id: rule.id.as_str(),
+            control: &rule.control,
+            title: &rule.title,
+            severity: rule.severity,
+            cvss: &rule.cvss,
+            category: &rule.category,
+            applies_to: rule.applies_to.clone(),
+            expected: &rule.expected,
+            overview: &rule.overview,
+            risk: &rule.risk,
+            threat_scenarios: &rule.threat_scenarios,
+            higher_risk_when: &rule.higher_risk_when,
+            lower_risk_when: &rule.lower_risk_when,
+            business_considerations: &rule.business_considerations,
+            remediation: &rule.remediation,
+            references: rule.references.iter().map(String::as_str).collect(),
+            mappings: rule
+                .mappings
+                .iter()
+                .map(|(name, ids)| (name.as_str(), ids.iter().map(String::as_str).collect()))
+                .collect(),
+            source: &rule.source,
+        })?;
+    }
+    sequence.end()
+}
+
+impl From<RuleShape<String>> for RuleMeta {
+    fn from(rule: RuleShape<String>) -> Self {
+        // Destructured so that a new field is a compile error here, not a silent omission.
+        let RuleShape {
+            id,
+            control,
+            title,
+            severity,
+            cvss,
+            category,
+            applies_to,
+            expected,
+            overview,
+            risk,
+            threat_scenarios,
+            higher_risk_when,
+            lower_risk_when,
+            business_considerations,
+            remediation,
+            references,
+            mappings,
+            source,
+        } = rule;
+        Self {
+            id,
+            control,
+            title,
+            severity,
+            cvss,
+            category,
+            applies_to,
+            expected,
+            overview,
+            risk,
+            threat_scenarios,
+            higher_risk_when,
+            lower_risk_when,
+            business_considerations,
+            remediation,
+            references,
+            mappings: mappings.into_iter().collect(),
+            source,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct DocumentIn {
+    run: RunIn,
+    summary: SummaryIn,
+    results: Vec<ResultIn>,
+    rules: Vec<RuleShape<String>>,
+    #[serde(default)]
+    params: BTreeMap<String, Value>,
+    inventory: Inventory,
+}
+
+#[derive(Deserialize)]
+struct RunIn {
+    tool: ToolShape<String>,
+    rule_pack: RulePackShape<String>,
+    source: ScanSource,
+    evaluated_at: String,
+    fail_on: String,
+    #[serde(default)]
+    warnings: Vec<String>,
+    #[serde(default)]
+    baseline: Option<BaselineShape<String>>,
+}
+
+#[derive(Deserialize)]
+struct SummaryIn {
+    score: Option<u8>,
+    apps: usize,
+}
+
+#[derive(Deserialize)]
+struct ResourceIn {
+    kind: ResourceKind,
+    name: Text,
+    label: Text,
+}
+
+#[derive(Deserialize)]
+struct SuppressionIn {
+    reason: String,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default)]
+    ticket: Option<String>,
+    #[serde(default)]
+    expires: Option<String>,
+    source: String,
+}
+
+#[derive(Deserialize)]
+struct ResultIn {
+    rule_id: Text,
+    status: Status,
+    severity: Severity,
+    control: Text,
+    title: Text,
+    category: Text,
+    resource: ResourceIn,
+    location: Origin,
+    actual: Option<String>,
+    expected: Text,
+    reason: Option<Text>,
+    fingerprint: String,
+    #[serde(default)]
+    suppression: Option<SuppressionIn>,
+    #[serde(default)]
+    baseline: Option<String>,
+}
+
+impl ResultIn {
+    fn into_result(self, index: usize) -> Result<RuleResult, String> {
+        let place = || format!("results[{index}]");
+        let suppression = match self.suppression {
+            None => None,
+            Some(suppression) => {
+                let expires = match suppression.expires {
+                    None => None,
+                    Some(text) => Some(
+                        time::Date::parse(&text, time::macros::format_description!("[year]-[month]-[day]"))
+                            .map_err(|_| format!("{}.suppression.expires '{text}' is not a date", place()))?,
+                    ),
+                };
+                Some(Box::new(Suppression {
+                    reason: suppression.reason,
+                    owner: suppression.owner,
+                    ticket: suppression.ticket,
+                    expires,
+                    source: suppression.source,
+                }))
+            }
+        };
+        let baseline = match self.baseline.as_deref() {
+            None => None,
+            Some("new") => Some(BaselineState::New),
+            Some("unchanged") => Some(BaselineState::Unchanged),
+            Some(other) => return Err(format!("{}.baseline '{other}' is not new or unchanged", place())),
+        };
+        Ok(RuleResult {
+            rule_id: self.rule_id,
+            status: self.status,
+            severity: self.severity,
+            control: self.control,
+            title: self.title,
+            category: self.category,
+            resource: ResourceRef { kind: self.resource.kind, name: self.resource.name, label: self.resource.label },
+            location: self.location,
+            actual: self.actual,
+            expected: self.expected,
+            reason: self.reason,
+            fingerprint: self.fingerprint,
+            suppression,
+            baseline,
+            order: (0, 0),
+        })
+    }
+}
+
+impl DocumentIn {
+    pub(super) fn into_loaded(self) -> Result<Loaded, String> {
+        let run = self.run;
+        let evaluated_at = EvaluationDate::parse_timestamp(&run.evaluated_at)
+            .map_err(|_| format!("run.evaluated_at '{}' is not an RFC 3339 time", run.evaluated_at))?;
+        let fail_on: FailOn = run.fail_on.parse().map_err(|message| format!("run.fail_on: {message}"))?;
+        let results = self
+            .results
+            .into_iter()
+            .enumerate()
+            .map(|(index, result)| result.into_result(index))
+            .collect::<Result<Vec<_>, _>>()?;
+        // The counts are recomputed from the results; the score and app count are kept as written,
+        // so a re-rendered report says what the run said.
+        let mut summary = summarize(&results, self.summary.apps);
+        summary.score = self.summary.score;
+        summary.band = band(summary.score).to_string();
+        Ok(Loaded {
+            run: RunInfo {
+                tool: ToolInfo { name: run.tool.name, version: run.tool.version },
+                rule_pack: RulePackInfo { version: run.rule_pack.version, rules: run.rule_pack.rules },
+                source: run.source,
+                evaluated_at,
+                warnings: run.warnings,
+                baseline: run.baseline.map(|baseline| BaselineSummary {
+                    file: baseline.file,
+                    new: baseline.new,
+                    unchanged: baseline.unchanged,
+                    fixed: baseline.fixed,
+                }),
+            },
+            fail_on,
+            summary,
+            results: Results {
+                results,
+                rules: self.rules.into_iter().map(RuleMeta::from).collect(),
+                params: self.params,
+            },
+            inventory: self.inventory,
+        })
+    }
+}

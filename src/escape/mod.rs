@@ -1,0 +1,125 @@
+//! The one place that makes text from an org, a file, a server or a rule safe for where it goes:
+//! the terminal and CI logs ([`terminal`]), HTML ([`html`]), XML ([`xml_text`], [`xml_attribute`],
+//! [`xml_markup`]), CSV ([`csv_field`], [`csv_record`]) and Markdown ([`markdown`]).
+//!
+//! Every context shares one idea of what a reader must never receive raw: control characters
+//! (C0, DEL, C1) and the invisible characters that make text read differently from what it is
+//! ([`is_invisible`]). They are shown as visible `\u{…}` escapes instead, so a hostile app name
+//! can neither rewrite a terminal nor hide or reorder part of itself.
+
+pub mod markdown;
+mod markup;
+
+pub use markup::{html, xml_attribute, xml_markup, xml_text};
+
+use std::fmt::Write as _;
+
+/// Invisible formatting characters: the Arabic letter mark, zero-width characters and the
+/// left-to-right / right-to-left marks, bidirectional embeddings, overrides and isolates, the
+/// word joiner and invisible operators, and the byte-order mark.
+pub fn is_invisible(character: char) -> bool {
+    matches!(
+        character,
+        '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'
+    )
+}
+
+/// A character no output context passes through raw (except where it is a line break or tab
+/// that the context keeps).
+pub fn is_hidden(character: char) -> bool {
+    character.is_control() || is_invisible(character)
+}
+
+/// Appends `\u{1b}` for a hidden character.
+pub(crate) fn push_visible(out: &mut String, character: char) {
+    let _ = write!(out, "\\u{{{:x}}}", u32::from(character));
+}
+
+/// Text for the terminal or a CI log: line breaks stay, every other hidden character is shown
+/// escaped, so ESC sequences, OSC links, BEL, C1 CSI and bidirectional overrides do nothing.
+pub fn terminal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        if character != '\n' && is_hidden(character) {
+            push_visible(&mut out, character);
+        } else {
+            out.push(character);
+        }
+    }
+    out
+}
+
+/// One CSV text field: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` so a spreadsheet shows
+/// it as text rather than running it as a formula (OWASP "CSV injection"); hidden characters other
+/// than tab, CR and LF are shown escaped.
+pub fn csv_field(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 1);
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        out.push('\'');
+    }
+    for character in value.chars() {
+        match character {
+            '\t' | '\r' | '\n' => out.push(character),
+            _ if is_hidden(character) => push_visible(&mut out, character),
+            _ => out.push(character),
+        }
+    }
+    out
+}
+
+/// One CSV record: fields quoted where RFC 4180 requires it (a comma, a quote, CR or LF), quotes
+/// doubled, LF at the end.
+pub fn csv_record(out: &mut String, fields: &[String]) {
+    for (index, field) in fields.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        if field.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(field);
+        }
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_text_shows_control_and_invisible_characters_escaped() {
+        assert_eq!(terminal("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(terminal("two\nlines"), "two\nlines");
+        assert_eq!(terminal("bell\u{7}csi\u{9b}rlo\u{202e}alm\u{61c}"), "bell\\u{7}csi\\u{9b}rlo\\u{202e}alm\\u{61c}");
+    }
+
+    #[test]
+    fn every_context_shares_one_set_of_invisible_characters() {
+        for character in ['\u{61c}', '\u{200b}', '\u{200e}', '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{feff}']
+        {
+            let text = format!("x{character}y");
+            let shown = format!("x\\u{{{:x}}}y", u32::from(character));
+            assert_eq!(terminal(&text), shown);
+            assert_eq!(html(&text), shown);
+            assert_eq!(xml_text(&text), shown);
+            assert_eq!(csv_field(&text), shown);
+            assert_eq!(markdown::inline(&text), shown.replace('\\', "\\\\"));
+        }
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_as_rfc_4180_says_and_formulas_defused() {
+        let mut out = String::new();
+        csv_record(&mut out, &["plain".into(), "a,b".into(), "say \"hi\"".into(), "two\nlines".into(), "cr\r".into()]);
+        assert_eq!(out, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\"\n");
+        assert_eq!(csv_field("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        for start in ["+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_field(start).starts_with('\''), "{start:?}");
+        }
+        assert_eq!(csv_field("a=b"), "a=b");
+        assert_eq!(csv_field("esc\u{1b}[2J"), "esc\\u{1b}[2J");
+    }
+}

@@ -1,0 +1,73 @@
+//! How bad a finding is, and what a check concluded.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Highest first, the order reports list them in.
+    pub const DESCENDING: [Severity; 5] = [Self::Critical, Self::High, Self::Medium, Self::Low, Self::Info];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::DESCENDING.into_iter().find(|severity| severity.as_str() == text)
+    }
+
+    /// The Health Check risk group a control of this severity is listed under.
+    pub fn risk_group(self) -> &'static str {
+        match self {
+            Self::Critical | Self::High => "High Risk",
+            Self::Medium => "Medium Risk",
+            Self::Low => "Low Risk",
+            Self::Info => "Informational",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// The outcome of one rule for one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Fail,
+    Unknown,
+    Pass,
+    NotApplicable,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Self::Fail, Self::Unknown, Self::Pass, Self::NotApplicable];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fail => "fail",
+            Self::Unknown => "unknown",
+            Self::Pass => "pass",
+            Self::NotApplicable => "not_applicable",
+        }
+    }
+}

@@ -1,0 +1,607 @@
+//! The overview, apps, controls and coverage sections, and the control write-ups.
+
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::View;
+use super::calendar::{date_text, parse_time, plural};
+use super::cells::{
+    app_cell, band_class, findings, gauge, jwt_bearer, jwt_timeout, kind_label, permitted_users, pill, refresh_token,
+    status_class, worst_status,
+};
+use crate::document::health_status;
+use crate::engine::{RuleMeta, RuleResult};
+use crate::escape::html as escape;
+use crate::model::{ResourceKind, Severity, Status};
+use crate::report::labels::is_web_url;
+
+const RISK_GROUPS: [&str; 4] = ["High Risk", "Medium Risk", "Low Risk", "Informational"];
+
+impl View<'_, '_> {
+    pub(super) fn overview(&self, out: &mut String) {
+        let summary = self.report.summary;
+        out.push_str("<section class=\"card overview\" id=\"summary\" aria-labelledby=\"summary-h\">\n");
+        out.push_str("<h2 id=\"summary-h\" class=\"sr\">Summary</h2>\n<div class=\"overview-grid\">\n");
+        out.push_str("<div class=\"gauge-box\">\n");
+        out.push_str(&gauge(summary.score, &summary.band));
+        let _ = writeln!(
+            out,
+            "<p class=\"band band-{}\" id=\"band\">{}</p>",
+            band_class(summary.score),
+            escape(&summary.band)
+        );
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">{} results for {} apps and the org settings</p>\n</div>",
+            summary.total, summary.apps
+        );
+
+        out.push_str("<div class=\"counts\">\n<div class=\"tiles\">\n");
+        let by_status = |status: Status| summary.by_status.get(&status).copied().unwrap_or(0);
+        for (status, label, class) in [
+            (Status::Fail, "Failed", "fail"),
+            (Status::Unknown, "Unknown", "unknown"),
+            (Status::Pass, "Compliant", "pass"),
+            (Status::NotApplicable, "Not applicable", "na"),
+        ] {
+            let _ = writeln!(
+                out,
+                "<div class=\"tile tile-{class}\" id=\"count-{}\"><span class=\"n\">{}</span><span class=\"l\">{label}</span></div>",
+                status.as_str(),
+                by_status(status)
+            );
+        }
+        out.push_str("</div>\n");
+
+        out.push_str(
+            "<div class=\"scroll\"><table class=\"matrix\" id=\"by-severity\">\n<thead><tr><th scope=\"col\">Risk</th>\
+             <th scope=\"col\">Severity</th><th scope=\"col\" class=\"num\">Failed</th><th scope=\"col\" class=\"num\">Unknown</th>\
+             <th scope=\"col\" class=\"num\">Compliant</th><th scope=\"col\" class=\"num\">Not applicable</th></tr></thead>\n<tbody>\n",
+        );
+        for severity in Severity::DESCENDING {
+            let count = |status: Status| {
+                self.results().iter().filter(|result| result.severity == severity && result.status == status).count()
+            };
+            let failed = summary.failed_by_severity.get(&severity).copied().unwrap_or(0);
+            let failed_class = if failed > 0 { " hot" } else { "" };
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td><span class=\"sev sev-{name}\">{name}</span></td><td class=\"num{failed_class}\" id=\"failed-{name}\">{failed}</td>\
+                 <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                severity.risk_group(),
+                count(Status::Unknown),
+                count(Status::Pass),
+                count(Status::NotApplicable),
+                name = severity.as_str(),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<tr class=\"total\"><td colspan=\"2\">Total</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            by_status(Status::Fail),
+            by_status(Status::Unknown),
+            by_status(Status::Pass),
+            by_status(Status::NotApplicable)
+        );
+        out.push_str("</tbody>\n</table></div>\n");
+        out.push_str(
+            "<p class=\"note\">Score = 100 × weight of compliant results ÷ weight of compliant, failed and unknown results \
+             (critical 10, high 5, medium 3, low 1, informational 0). Unknown results count as not compliant; \
+             not-applicable results are left out.</p>\n",
+        );
+        out.push_str("</div>\n</div>\n");
+        out.push_str(
+            "<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#apps\">Apps at a glance</a>\
+             <a href=\"#controls\">Controls by risk</a><a href=\"#certificates\">Certificate calendar</a>\
+             <a href=\"#coverage\">Coverage</a></nav>\n",
+        );
+        out.push_str("</section>\n");
+    }
+
+    pub(super) fn apps(&self, out: &mut String) {
+        let apps = &self.report.inventory.apps;
+        let with_usage = apps.iter().any(|app| app.usage.is_some());
+        out.push_str("<section class=\"card\" id=\"apps\" aria-labelledby=\"apps-h\">\n");
+        let _ = writeln!(out, "<h2 id=\"apps-h\">Apps at a glance <span class=\"count\">{}</span></h2>", apps.len());
+        if apps.is_empty() {
+            out.push_str("<p class=\"empty\">No External Client App or Connected App was found.</p>\n</section>\n");
+            return;
+        }
+        out.push_str("<div class=\"scroll\"><table class=\"apps\">\n<thead><tr>");
+        let mut headers = vec![
+            "App",
+            "Status",
+            "Findings",
+            "JWT bearer",
+            "Certificate expiry",
+            "Permitted users",
+            "Refresh token",
+            "JWT timeout",
+        ];
+        if with_usage {
+            headers.extend(["Users", "Tokens", "Last used"]);
+        }
+        for header in headers {
+            let _ = write!(out, "<th scope=\"col\">{header}</th>");
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for (index, app) in apps.iter().enumerate() {
+            let results: Vec<&RuleResult> = self
+                .results()
+                .iter()
+                .filter(|result| result.resource.kind == app.kind && *result.resource.name == *app.name)
+                .collect();
+            let _ = write!(out, "<tr id=\"app-{index}\"><th scope=\"row\">{}</th>", app_cell(app));
+            let worst = worst_status(&results);
+            let _ = write!(out, "<td>{}</td>", pill(worst));
+            let _ = write!(out, "<td class=\"findings\">{}</td>", findings(&results));
+            let _ = write!(out, "<td>{}</td>", jwt_bearer(app));
+            let _ = write!(out, "<td>{}</td>", self.certificate_cell(app));
+            let _ = write!(out, "<td>{}</td>", permitted_users(app));
+            let _ = write!(out, "<td>{}</td>", refresh_token(app));
+            let _ = write!(out, "<td>{}</td>", jwt_timeout(app));
+            if with_usage {
+                match &app.usage {
+                    Some(usage) => {
+                        let mut last_used = usage.last_used.as_deref().map_or_else(
+                            || "never".to_string(),
+                            |last| parse_time(last).map_or_else(|| escape(last), |time| date_text(time.date())),
+                        );
+                        if let Some(days) = usage.days_since_last_used {
+                            let _ = write!(last_used, "<span class=\"small\">{days} day{} ago</span>", plural(days));
+                        }
+                        let _ = write!(
+                            out,
+                            "<td class=\"num\">{}</td><td class=\"num\">{}</td><td>{last_used}</td>",
+                            usage.user_count, usage.token_count
+                        );
+                    }
+                    None => {
+                        out.push_str("<td class=\"muted\">—</td><td class=\"muted\">—</td><td class=\"muted\">—</td>")
+                    }
+                }
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table></div>\n");
+        out.push_str(
+            "<p class=\"note\">Status is the app's worst result: <b>Critical</b> for a failed high-risk control, \
+             <b>Warning</b> for a failed medium- or low-risk control, <b>Unknown</b> when data was missing, \
+             otherwise <b>Compliant</b>. Suppressed findings do not raise it.</p>\n",
+        );
+        out.push_str("</section>\n");
+    }
+
+    pub(super) fn controls(&self, out: &mut String) {
+        out.push_str("<section class=\"card\" id=\"controls\" aria-labelledby=\"controls-h\">\n");
+        out.push_str("<h2 id=\"controls-h\">Controls by risk</h2>\n");
+        out.push_str(
+            "<p class=\"note\">Each row is one control checked against one app (or the org). Open a row for the \
+             control's write-up: overview, risk, threat scenarios, CVSS range and remediation.</p>\n",
+        );
+        for group in RISK_GROUPS {
+            let mut rows: Vec<&RuleResult> =
+                self.results().iter().filter(|result| result.severity.risk_group() == group).collect();
+            rows.sort_by(|a, b| {
+                (a.status, a.suppression.is_some(), Reverse(a.severity), &a.control, a.resource.kind, &a.resource.name)
+                    .cmp(&(
+                        b.status,
+                        b.suppression.is_some(),
+                        Reverse(b.severity),
+                        &b.control,
+                        b.resource.kind,
+                        &b.resource.name,
+                    ))
+            });
+            let count = |status: Status| rows.iter().filter(|result| result.status == status).count();
+            let slug = group.to_ascii_lowercase().replace(' ', "-");
+            let _ = writeln!(
+                out,
+                "<div class=\"group\" id=\"group-{slug}\">\n<h3>{group} <span class=\"tally\"><span class=\"t-fail\">{} failed</span> · \
+                 <span class=\"t-unknown\">{} unknown</span> · <span class=\"t-pass\">{} compliant</span> · {} not applicable</span></h3>",
+                count(Status::Fail),
+                count(Status::Unknown),
+                count(Status::Pass),
+                count(Status::NotApplicable)
+            );
+            if rows.is_empty() {
+                out.push_str("<p class=\"empty\">No control in this group.</p>\n</div>\n");
+                continue;
+            }
+            let (open, settled): (Vec<&RuleResult>, Vec<&RuleResult>) =
+                rows.iter().partition(|result| matches!(result.status, Status::Fail | Status::Unknown));
+            if open.is_empty() {
+                out.push_str("<p class=\"empty\">Nothing failed and nothing was left unknown in this group.</p>\n");
+            } else {
+                self.result_rows(out, &open);
+            }
+            if !settled.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "<details class=\"more\"><summary>Compliant and not applicable ({})</summary>",
+                    settled.len()
+                );
+                self.result_rows(out, &settled);
+                out.push_str("</details>\n");
+            }
+            out.push_str("</div>\n");
+        }
+        out.push_str("</section>\n");
+    }
+
+    fn result_rows(&self, out: &mut String, rows: &[&RuleResult]) {
+        out.push_str(
+            "<div class=\"rows\">\n<div class=\"rowhead\" aria-hidden=\"true\"><span>Status</span><span>Control</span>\
+             <span>App</span><span>Your value</span><span>Recommended value</span></div>\n",
+        );
+        for result in rows {
+            self.result_row(out, result);
+        }
+        out.push_str("</div>\n");
+    }
+
+    fn result_row(&self, out: &mut String, result: &RuleResult) {
+        let status = health_status(result.status, result.severity);
+        let suppressed = result.suppression.is_some();
+        let mut classes = format!("row st-{}", status_class(status));
+        if suppressed {
+            classes.push_str(" suppressed");
+        }
+        let actual = match (&result.actual, result.status) {
+            (Some(actual), _) => format!("<span class=\"val\">{}</span>", escape(actual)),
+            (None, Status::NotApplicable) => "<span class=\"muted\">—</span>".to_string(),
+            (None, _) => "<span class=\"muted\">unknown</span>".to_string(),
+        };
+        // The title names the finding, so it is shown only where there is one.
+        let mut title = if matches!(result.status, Status::Fail | Status::Unknown) {
+            format!("<span class=\"small\">{}</span>", escape(&result.title))
+        } else {
+            String::new()
+        };
+        if let Some(suppression) = &result.suppression {
+            let _ = write!(title, "<span class=\"small supp\">Suppressed: {}</span>", escape(&suppression.reason));
+        }
+        let suppressed_badge = if suppressed { " <span class=\"pill s-suppressed\">Suppressed</span>" } else { "" };
+        let _ = writeln!(
+            out,
+            "<details class=\"{classes}\" id=\"r-{}\" data-rule=\"{}\"><summary>\
+             <span class=\"c-status\">{}{suppressed_badge}</span>\
+             <span class=\"c-control\"><b>{}</b>{title}</span><span class=\"c-app\">{}</span>\
+             <span class=\"c-actual\">{actual}</span><span class=\"c-expected\">{}</span></summary>",
+            escape(&result.fingerprint),
+            escape(&result.rule_id),
+            pill(status),
+            escape(&result.control),
+            self.resource_cell(result),
+            escape(&result.expected),
+        );
+        out.push_str("<div class=\"detail\">\n");
+        self.result_facts(out, result);
+        match self.rules.get(&*result.rule_id) {
+            Some(rule) if matches!(result.status, Status::Fail | Status::Unknown) => write_up(out, rule),
+            Some(rule) => {
+                let _ = write!(out, "<p class=\"note\">This control flags: {}", escape(&rule.title));
+                match self.write_up_row.get(rule.id.as_str()) {
+                    Some(fingerprint) => {
+                        let _ = write!(
+                            out,
+                            ". The control's write-up is with the <a href=\"#r-{}\">row that needs attention</a>; ",
+                            escape(fingerprint)
+                        );
+                    }
+                    None => out.push_str(". "),
+                }
+                let _ = writeln!(out, "<code>sfaudit rules explain {}</code> prints it.</p>", escape(&rule.id));
+            }
+            None => out.push_str("<p class=\"note\">The rule's write-up is not part of this report.</p>\n"),
+        }
+        out.push_str("</div>\n</details>\n");
+    }
+
+    fn resource_cell(&self, result: &RuleResult) -> String {
+        let resource = &result.resource;
+        let anchor = self.anchor(resource.kind, &resource.name);
+        let label = if resource.label.is_empty() || resource.label == resource.name {
+            String::new()
+        } else {
+            format!("<span class=\"small\">{}</span>", escape(&resource.label))
+        };
+        format!(
+            "<a class=\"app\" href=\"#{anchor}\">{}</a>{label}<span class=\"small kind\">{}</span>",
+            escape(&resource.name),
+            kind_label(resource.kind)
+        )
+    }
+
+    fn result_facts(&self, out: &mut String, result: &RuleResult) {
+        out.push_str("<dl class=\"kv\">\n");
+        let mut item = |label: &str, value: String| {
+            let _ = writeln!(out, "<dt>{label}</dt><dd>{value}</dd>");
+        };
+        if let Some(reason) = &result.reason {
+            let label = if result.status == Status::Unknown { "Why unknown" } else { "Reason" };
+            item(label, escape(reason));
+        }
+        if let Some(suppression) = &result.suppression {
+            let mut text = escape(&suppression.reason);
+            for (label, value) in [("owner", &suppression.owner), ("ticket", &suppression.ticket)] {
+                if let Some(value) = value {
+                    let _ = write!(text, " · {label} {}", escape(value));
+                }
+            }
+            if let Some(expires) = &suppression.expires {
+                let _ = write!(text, " · until {expires}");
+            }
+            let _ = write!(text, " · <span class=\"mono\">{}</span>", escape(&suppression.source));
+            item("Suppressed", text);
+        }
+        let risk = match self.rules.get(&*result.rule_id) {
+            Some(rule) => {
+                format!("{} · {} · CVSS {}", result.severity.risk_group(), result.severity, cvss_text(&rule.cvss))
+            }
+            None => format!("{} · {}", result.severity.risk_group(), result.severity),
+        };
+        item("Risk", escape(&risk));
+        item("Rule", format!("<code>{}</code> · {}", escape(&result.rule_id), escape(&result.category)));
+        let location = &result.location;
+        let place = match (&location.path, location.line) {
+            (Some(path), Some(line)) => format!("<span class=\"mono\">{}:{line}</span>", escape(path)),
+            (Some(path), None) => format!("<span class=\"mono\">{}</span>", escape(path)),
+            (None, _) => escape(location.source.as_str()),
+        };
+        item("Location", place);
+        out.push_str("</dl>\n");
+    }
+
+    pub(super) fn coverage(&self, out: &mut String) {
+        out.push_str("<section class=\"card\" id=\"coverage\" aria-labelledby=\"coverage-h\">\n");
+        let unknown: Vec<&RuleResult> =
+            self.results().iter().filter(|result| result.status == Status::Unknown).collect();
+        let _ = writeln!(
+            out,
+            "<h2 id=\"coverage-h\">Coverage: what could not be evaluated <span class=\"count\">{}</span></h2>",
+            unknown.len()
+        );
+        if unknown.is_empty() {
+            out.push_str(
+                "<p class=\"empty\">Every control could be evaluated with the data scanned.</p>\n</section>\n",
+            );
+            return;
+        }
+        out.push_str(
+            "<p class=\"note\">These controls are <b>Unknown</b>: the data they need was not in the scanned source. \
+             They are not counted as compliant and they lower the score. Each is listed with the reason.</p>\n",
+        );
+        // Grouped by resource in inventory order (the org last), then by reason.
+        let mut by_resource: BTreeMap<(usize, ResourceKind, &str), BTreeMap<&str, Vec<&RuleResult>>> = BTreeMap::new();
+        for result in unknown {
+            let resource = &result.resource;
+            let order = self.app_index.get(&(resource.kind, &*resource.name)).copied().unwrap_or(usize::MAX);
+            by_resource
+                .entry((order, resource.kind, &*resource.name))
+                .or_default()
+                .entry(result.reason.as_deref().unwrap_or("no reason recorded"))
+                .or_default()
+                .push(result);
+        }
+        for ((_, kind, name), reasons) in by_resource {
+            let total: usize = reasons.values().map(Vec::len).sum();
+            let _ = writeln!(
+                out,
+                "<div class=\"cov\"><h3><a href=\"#{}\">{}</a> <span class=\"small\">{}</span> \
+                 <span class=\"count\">{total}</span></h3>",
+                self.anchor(kind, name),
+                escape(name),
+                kind_label(kind)
+            );
+            for (reason, results) in reasons {
+                let _ = writeln!(out, "<p class=\"why\">{}</p>\n<ul class=\"cov-list\">", escape(reason));
+                for result in results {
+                    let _ = writeln!(
+                        out,
+                        "<li><a href=\"#r-{}\">{}</a> <code>{}</code> <span class=\"sev sev-{}\">{}</span></li>",
+                        escape(&result.fingerprint),
+                        escape(&result.control),
+                        escape(&result.rule_id),
+                        result.severity.as_str(),
+                        result.severity.as_str()
+                    );
+                }
+                out.push_str("</ul>\n");
+            }
+            out.push_str("</div>\n");
+        }
+        out.push_str("</section>\n");
+    }
+}
+
+/// The control write-up, with Security Health Review's headings.
+fn write_up(out: &mut String, rule: &RuleMeta) {
+    out.push_str("<div class=\"writeup\">\n");
+    let section = |out: &mut String, heading: &str, text: &str| {
+        if !text.trim().is_empty() {
+            let _ = write!(out, "<h4>{heading}</h4>\n{}", prose(text));
+        }
+    };
+    section(out, "Control overview", &rule.overview);
+    section(out, "Security risk if not configured", &rule.risk);
+    section(out, "Threat scenarios", &rule.threat_scenarios);
+    out.push_str("<h4>Estimated CVSS score range</h4>\n");
+    let _ = writeln!(out, "<p>{}</p>", escape(&cvss_text(&rule.cvss)));
+    if !rule.higher_risk_when.trim().is_empty() || !rule.lower_risk_when.trim().is_empty() {
+        out.push_str("<h4>Risk impact considerations</h4>\n<div class=\"twocol\">");
+        for (label, text) in [("Higher risk when", &rule.higher_risk_when), ("Lower risk when", &rule.lower_risk_when)]
+        {
+            if !text.trim().is_empty() {
+                let _ = write!(out, "<div><h5>{label}</h5>{}</div>", prose(text));
+            }
+        }
+        out.push_str("</div>\n");
+    }
+    section(out, "Business considerations", &rule.business_considerations);
+    let _ = write!(out, "<h4>Recommended configuration</h4>\n<p>{}</p>\n", inline(&rule.expected));
+    section(out, "Remediation", &rule.remediation);
+    if !rule.references.is_empty() {
+        out.push_str("<h4>References</h4>\n<ul class=\"refs\">");
+        for reference in &rule.references {
+            let _ = write!(out, "<li>{}</li>", reference_link(reference));
+        }
+        out.push_str("</ul>\n");
+    }
+    let mappings: Vec<String> = rule
+        .mappings
+        .iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(framework, ids)| format!("{}: {}", escape(framework), escape(&ids.join(", "))))
+        .collect();
+    if !mappings.is_empty() {
+        let _ = writeln!(out, "<p class=\"note\">Mappings: {}</p>", mappings.join(" · "));
+    }
+    out.push_str("</div>\n");
+}
+
+/// Rule write-ups are plain text with numbered or dashed lists and `code` spans.
+fn prose(text: &str) -> String {
+    #[derive(PartialEq)]
+    enum List {
+        None,
+        Ordered,
+        Bullets,
+    }
+    let mut out = String::new();
+    let mut paragraph: Vec<&str> = Vec::new();
+    let mut list = List::None;
+    let flush_paragraph = |out: &mut String, paragraph: &mut Vec<&str>| {
+        if !paragraph.is_empty() {
+            let _ = writeln!(out, "<p>{}</p>", inline(&paragraph.join(" ")));
+            paragraph.clear();
+        }
+    };
+    let close_list = |out: &mut String, list: &mut List| {
+        match list {
+            List::Ordered => out.push_str("</ol>\n"),
+            List::Bullets => out.push_str("</ul>\n"),
+            List::None => {}
+        }
+        *list = List::None;
+    };
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() {
+            flush_paragraph(&mut out, &mut paragraph);
+            close_list(&mut out, &mut list);
+            continue;
+        }
+        let ordered = line
+            .split_once(". ")
+            .filter(|(number, _)| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
+            .map(|(_, rest)| rest);
+        let bullet = line.strip_prefix("- ").or_else(|| line.strip_prefix("* "));
+        match (ordered, bullet) {
+            (Some(item), _) => {
+                flush_paragraph(&mut out, &mut paragraph);
+                if list != List::Ordered {
+                    close_list(&mut out, &mut list);
+                    out.push_str("<ol>\n");
+                    list = List::Ordered;
+                }
+                let _ = writeln!(out, "<li>{}</li>", inline(item));
+            }
+            (None, Some(item)) => {
+                flush_paragraph(&mut out, &mut paragraph);
+                if list != List::Bullets {
+                    close_list(&mut out, &mut list);
+                    out.push_str("<ul>\n");
+                    list = List::Bullets;
+                }
+                let _ = writeln!(out, "<li>{}</li>", inline(item));
+            }
+            (None, None) => {
+                close_list(&mut out, &mut list);
+                paragraph.push(line);
+            }
+        }
+    }
+    flush_paragraph(&mut out, &mut paragraph);
+    close_list(&mut out, &mut list);
+    out
+}
+
+/// Escapes a line and turns balanced `backtick` spans into `<code>`.
+fn inline(text: &str) -> String {
+    let escaped = escape(text);
+    let parts: Vec<&str> = escaped.split('`').collect();
+    let pairs = (parts.len() - 1) / 2;
+    let mut out = String::with_capacity(escaped.len() + pairs * 13);
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 {
+            let inside_pair = index <= pairs * 2;
+            match (inside_pair, index % 2 == 1) {
+                (true, true) => out.push_str("<code>"),
+                (true, false) => out.push_str("</code>"),
+                (false, _) => out.push('`'),
+            }
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// A reference becomes a link only when it is a plain http(s) URL; anything else stays text.
+fn reference_link(reference: &str) -> String {
+    let is_url = is_web_url(reference);
+    if is_url {
+        format!("<a href=\"{0}\" rel=\"noopener noreferrer\">{0}</a>", escape(reference))
+    } else {
+        escape(reference)
+    }
+}
+
+/// "High (7.0–8.9)", as Security Health Review writes CVSS ranges.
+fn cvss_text(cvss: &str) -> String {
+    let upper = cvss.rsplit(['-', '–']).next().and_then(|number| number.trim().parse::<f64>().ok());
+    let rating = match upper {
+        Some(score) if score >= 9.0 => "Critical",
+        Some(score) if score >= 7.0 => "High",
+        Some(score) if score >= 4.0 => "Medium",
+        Some(score) if score > 0.0 => "Low",
+        Some(_) => "None",
+        None => return cvss.to_string(),
+    };
+    format!("{rating} ({})", cvss.replace('-', "–"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_renders_lists_paragraphs_and_code() {
+        let html = prose("Intro with `code` and <b>.\n\n1. first\n2. second `x`\n\n- a\n- b\nafter");
+        assert_eq!(
+            html,
+            "<p>Intro with <code>code</code> and &lt;b&gt;.</p>\n<ol>\n<li>first</li>\n<li>second <code>x</code></li>\n</ol>\n\
+             <ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<p>after</p>\n"
+        );
+        assert_eq!(inline("one ` lonely"), "one ` lonely");
+    }
+
+    #[test]
+    fn only_plain_web_urls_become_links() {
+        assert!(
+            reference_link("https://help.salesforce.com/x?a=1&b=2")
+                .starts_with("<a href=\"https://help.salesforce.com/x?a=1&amp;b=2\"")
+        );
+        assert_eq!(reference_link("javascript:alert(1)"), "javascript:alert(1)");
+        assert_eq!(reference_link("https://x\" onclick=\"y"), "https://x&quot; onclick=&quot;y");
+    }
+
+    #[test]
+    fn cvss_ranges_read_like_security_health_review() {
+        assert_eq!(cvss_text("7.0-8.9"), "High (7.0–8.9)");
+        assert_eq!(cvss_text("9.0-10.0"), "Critical (9.0–10.0)");
+        assert_eq!(cvss_text("0.0"), "None (0.0)");
+        assert_eq!(cvss_text("n/a"), "n/a");
+    }
+}
