@@ -1,6 +1,6 @@
 //! `sfaudit diff OLD NEW`: drift between two runs; exit 1 when something got worse.
 
-use super::write_text;
+use super::console::write_text;
 use crate::cli::DiffArgs;
 use crate::diff::{Side, compare};
 use crate::error::{Error, exit};

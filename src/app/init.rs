@@ -1,6 +1,6 @@
 //! `sfaudit init`: the commented starter config.
 
-use super::print_stdout;
+use super::console::print_stdout;
 use crate::cli::InitArgs;
 use crate::error::{Error, exit};
 

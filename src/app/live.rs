@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 
-use super::{print_stderr, print_stdout, write_text};
+use super::console::{print_stderr, print_stdout, write_text};
 use crate::cli::{CollectArgs, LoginArgs, OrgArgs};
 use crate::error::{Error, exit};
 use crate::gate::incomplete;
@@ -139,7 +139,7 @@ pub fn login_command(args: &LoginArgs) -> Result<u8, Error> {
     let (username, instance_url, org_id, user_id, audience) = runtime()?.block_on(async {
         let connection = settings(&args.connection).resolve().map_err(auth_error)?;
         let http =
-            crate::salesforce::client::http_client(connection.timeout, 1).map_err(|error| sf_error(error, None))?;
+            crate::salesforce::http::http_client(connection.timeout, 1).map_err(|error| sf_error(error, None))?;
         let token = auth::login(&http, &connection).await.map_err(auth_error)?;
         Ok::<_, Error>((connection.username.clone(), token.instance_url, token.org_id, token.user_id, token.audience))
     })?;

@@ -4,8 +4,9 @@
 use std::path::Path;
 
 use super::policy;
+use super::saved::read_saved_result;
 use crate::cli::{OutputOptions, ReportArgs};
-use crate::document::{self, Loaded, Report};
+use crate::document::Report;
 use crate::error::{Error, exit};
 use crate::gate::{self, Policy};
 use crate::report::{self, Format};
@@ -51,17 +52,6 @@ pub(super) fn write_file(path: &Path, format: Format, report: &Report<'_>) -> Re
     let error = |source| Error::Output { path: path.display().to_string(), source };
     let mut file = std::fs::File::create(path).map_err(error)?;
     report::write(format, report, None, &mut file).map_err(error)
-}
-
-/// A JSON result written by an earlier run: a baseline, or the input of `report --from`.
-pub(super) fn read_saved_result(path: &Path) -> Result<Loaded, Error> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        Error::SavedResult(vec![
-            crate::diag::Diagnostic::new(&shown, None, format!("cannot read: {error}")).with_hint("check the path"),
-        ])
-    })?;
-    document::parse(&shown, &text).map_err(|problem| Error::SavedResult(vec![problem]))
 }
 
 /// `sfaudit report --from results.json`: the saved result rendered again, no scan. The gate is

@@ -84,6 +84,6 @@ pub fn baseline_path(config: &Config, gate: &GateOptions) -> Option<PathBuf> {
 
 /// A saved JSON result, read as a baseline.
 pub fn load_baseline(path: &Path) -> Result<Baseline, Error> {
-    let loaded = super::output::read_saved_result(path)?;
+    let loaded = super::saved::read_saved_result(path)?;
     Ok(Baseline::from_results(path.display().to_string(), &loaded.results.results))
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::print_stdout;
+use super::console::print_stdout;
 use crate::cli::{RuleOptions, RulesCommand};
 use crate::engine::{RuleSet, RuleSource, fixtures, rule};
 use crate::error::{Error, exit};

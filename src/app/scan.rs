@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
+use super::console::{print_stderr, print_stdout};
 use super::output::{check_output_options, write_file, write_reports};
-use super::{live, policy, print_stderr, print_stdout};
+use super::{live, policy};
 use crate::cli::{RuleOptions, ScanArgs};
 use crate::collect;
 use crate::config::Config;

@@ -1,6 +1,7 @@
 //! `sfaudit suppressions`: every configured suppression with its expiry status.
 
-use super::{policy, print_stdout};
+use super::console::print_stdout;
+use super::policy;
 use crate::cli::SuppressionsArgs;
 use crate::error::{Error, exit};
 use crate::gate::suppress::{self, SuppressionRule};

@@ -3,73 +3,15 @@
 //!
 //! Precedence: command-line flags and `SFAUDIT_*` variables, then the config file, then defaults.
 
+mod types;
 mod validate;
 
-pub use validate::check_rule_names;
+pub use types::{Config, FILE_NAME, Located, OrgProfile};
+pub use validate::{check_rule_names, load_suppressions};
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
-use crate::gate::FailOn;
-use crate::gate::suppress::SuppressionRule;
-use crate::model::Severity;
-use crate::report::Format;
-
-pub const FILE_NAME: &str = "sfaudit.toml";
-
-/// A value with the line it was written on, so later checks (an unknown rule id) can point at it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Located<T> {
-    pub value: T,
-    pub line: u32,
-}
-
-/// Where to find an org and its credentials; never the secrets themselves.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OrgProfile {
-    pub name: String,
-    pub instance_url: Option<String>,
-    pub client_id: Option<String>,
-    pub username: Option<String>,
-    pub jwt_key_file: Option<PathBuf>,
-    /// Name of the environment variable holding the PEM key (e.g. filled from a secret store).
-    pub jwt_key_env: Option<String>,
-    pub api_version: Option<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Config {
-    /// The file it was read from; `None` for the built-in defaults.
-    pub path: Option<PathBuf>,
-    pub fail_on: Option<FailOn>,
-    pub formats: Option<Vec<Format>>,
-    pub output_dir: Option<PathBuf>,
-    pub rules_dirs: Vec<PathBuf>,
-    pub select: Vec<Located<String>>,
-    pub ignore: Vec<Located<String>>,
-    pub severity: BTreeMap<String, Located<Severity>>,
-    pub params: BTreeMap<String, Located<String>>,
-    pub orgs: BTreeMap<String, OrgProfile>,
-    pub default_org: Option<String>,
-    pub suppressions: Vec<SuppressionRule>,
-    pub baseline: Option<PathBuf>,
-}
-
-impl Config {
-    /// The folder relative paths in the file are resolved against.
-    pub fn base_dir(&self) -> PathBuf {
-        self.path.as_deref().and_then(Path::parent).map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-    }
-
-    /// `file:line` for messages about an entry of this config.
-    pub fn at(&self, line: u32) -> String {
-        format!(
-            "{}:{line}",
-            self.path.as_deref().map_or_else(|| FILE_NAME.to_string(), |path| path.display().to_string())
-        )
-    }
-}
 
 /// Finds the config: `--config PATH`, else `sfaudit.toml` in the scanned folder, else in the
 /// current folder. `--no-config` (`explicit = None, disabled = true`) skips discovery.
@@ -101,14 +43,6 @@ pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
         profile.jwt_key_file = profile.jwt_key_file.take().map(|file| base.join(file));
     }
     Ok(config)
-}
-
-/// Reads a separate suppressions file (`--suppressions FILE`): `[[suppressions]]` entries only.
-pub fn load_suppressions(path: &Path) -> Result<Vec<SuppressionRule>, Vec<Diagnostic>> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| vec![Diagnostic::new(&shown, None, format!("cannot read the suppressions: {error}"))])?;
-    validate::parse_suppressions_file(&shown, &text)
 }
 
 /// The commented starter config `sfaudit init` writes.

@@ -1,13 +1,13 @@
 //! Config-file validation over the spanned TOML tree, collecting every problem with its line.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::{Config, Located, OrgProfile};
+use super::types::{Config, FILE_NAME, Located, OrgProfile};
 use crate::diag::{Diagnostic, LineIndex};
 use crate::gate::FailOn;
 use crate::gate::glob;
@@ -246,7 +246,7 @@ pub(super) fn parse_config(path: &str, text: &str) -> Result<Config, Vec<Diagnos
     let mut errors = checker.errors;
     for file in suppressions_files {
         let resolved = std::path::Path::new(path).parent().unwrap_or(std::path::Path::new(".")).join(&file);
-        match super::load_suppressions(&resolved) {
+        match load_suppressions(&resolved) {
             Ok(rules) => config.suppressions.extend(rules),
             Err(mut file_errors) => errors.append(&mut file_errors),
         }
@@ -279,6 +279,14 @@ fn parse_profile(checker: &mut Checker<'_>, name: &str, value: &Spanned<DeValue<
         }
     }
     Some(profile)
+}
+
+/// Reads a separate suppressions file (`--suppressions FILE`): `[[suppressions]]` entries only.
+pub fn load_suppressions(path: &Path) -> Result<Vec<SuppressionRule>, Vec<Diagnostic>> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| vec![Diagnostic::new(&shown, None, format!("cannot read the suppressions: {error}"))])?;
+    parse_suppressions_file(&shown, &text)
 }
 
 const SUPPRESSION_KEYS: &[&str] = &["rule", "app", "kind", "reason", "owner", "ticket", "expires"];
@@ -365,7 +373,7 @@ fn parse_date(checker: &mut Checker<'_>, value: &Spanned<DeValue<'_>>) -> Option
     parsed.ok()
 }
 
-pub(super) fn parse_suppressions_file(path: &str, text: &str) -> Result<Vec<SuppressionRule>, Vec<Diagnostic>> {
+fn parse_suppressions_file(path: &str, text: &str) -> Result<Vec<SuppressionRule>, Vec<Diagnostic>> {
     let table = parse_table(path, text)?;
     let mut checker = Checker::new(path, text);
     let mut suppressions = Vec::new();
@@ -386,7 +394,7 @@ pub fn check_rule_names(
     categories: &[&str],
     params: &BTreeMap<String, serde_json::Value>,
 ) -> Vec<Diagnostic> {
-    let path = config.path.as_deref().map_or_else(|| super::FILE_NAME.to_string(), |path| path.display().to_string());
+    let path = config.path.as_deref().map_or_else(|| FILE_NAME.to_string(), |path| path.display().to_string());
     let mut errors = Vec::new();
     let error = |errors: &mut Vec<Diagnostic>, line: u32, message: String| {
         errors.push(Diagnostic::new(&path, Some(line), message));

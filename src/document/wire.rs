@@ -8,12 +8,15 @@ use serde::ser::SerializeSeq as _;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
+use super::run::{Loaded, Report, RulePackInfo, RunInfo, ToolInfo};
 use super::summary::{band, summarize};
-use super::{Loaded, Report, RulePackInfo, RunInfo, ToolInfo};
 use crate::engine::{BaselineState, ResourceRef, Results, RuleMeta, RuleResult, Suppression};
 use crate::gate::FailOn;
 use crate::gate::baseline::BaselineSummary;
 use crate::model::{EvaluationDate, Inventory, Origin, ResourceKind, ScanSource, Severity, Status, Text};
+
+/// Version of the JSON results document; bumped on any incompatible change.
+pub const RESULTS_SCHEMA_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 pub(super) struct DocumentOut<'a> {
@@ -33,7 +36,7 @@ impl<'a> DocumentOut<'a> {
         let run = report.run;
         let summary = report.summary;
         Self {
-            schema_version: super::RESULTS_SCHEMA_VERSION,
+            schema_version: RESULTS_SCHEMA_VERSION,
             run: RunOut {
                 tool: ToolShape { name: &run.tool.name, version: &run.tool.version },
                 rule_pack: RulePackShape { version: &run.rule_pack.version, rules: run.rule_pack.rules },

@@ -16,7 +16,7 @@
 
 use std::fmt::Write as _;
 
-use super::{is_hidden, push_visible};
+use super::chars::{is_hidden, push_visible};
 
 /// Markdown inline text that renders as exactly the given characters (see the module docs).
 pub fn inline(text: &str) -> String {

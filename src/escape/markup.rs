@@ -1,6 +1,6 @@
 //! HTML and XML.
 
-use super::{is_hidden, push_visible};
+use super::chars::{is_hidden, push_visible};
 
 /// HTML element content and quoted attribute values: markup characters become entities, line
 /// breaks and tabs stay, hidden characters are shown escaped so they can neither break the layout

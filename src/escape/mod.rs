@@ -7,33 +7,14 @@
 //! ([`is_invisible`]). They are shown as visible `\u{…}` escapes instead, so a hostile app name
 //! can neither rewrite a terminal nor hide or reorder part of itself.
 
+mod chars;
 pub mod markdown;
 mod markup;
 
+pub use chars::{is_hidden, is_invisible};
 pub use markup::{html, xml_attribute, xml_markup, xml_text};
 
-use std::fmt::Write as _;
-
-/// Invisible formatting characters: the Arabic letter mark, zero-width characters and the
-/// left-to-right / right-to-left marks, bidirectional embeddings, overrides and isolates, the
-/// word joiner and invisible operators, and the byte-order mark.
-pub fn is_invisible(character: char) -> bool {
-    matches!(
-        character,
-        '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'
-    )
-}
-
-/// A character no output context passes through raw (except where it is a line break or tab
-/// that the context keeps).
-pub fn is_hidden(character: char) -> bool {
-    character.is_control() || is_invisible(character)
-}
-
-/// Appends `\u{1b}` for a hidden character.
-pub(crate) fn push_visible(out: &mut String, character: char) {
-    let _ = write!(out, "\\u{{{:x}}}", u32::from(character));
-}
+use chars::push_visible;
 
 /// Text for the terminal or a CI log: line breaks stay, every other hidden character is shown
 /// escaped, so ESC sequences, OSC links, BEL, C1 CSI and bidirectional overrides do nothing.

@@ -9,7 +9,7 @@ use x509_parser::oid_registry::OidRegistry;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
-use super::EvaluationDate;
+use super::when::{EvaluationDate, rfc3339};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Certificate {
@@ -122,10 +122,6 @@ fn significant_bits(big_endian: &[u8]) -> u32 {
 
 fn hex_colon(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02X}")).collect::<Vec<_>>().join(":")
-}
-
-pub(crate) fn rfc3339(instant: OffsetDateTime) -> String {
-    instant.format(&Rfc3339).unwrap_or_else(|_| instant.unix_timestamp().to_string())
 }
 
 #[cfg(test)]

@@ -61,8 +61,13 @@ impl FromStr for EvaluationDate {
 
 impl fmt::Display for EvaluationDate {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&super::cert::rfc3339(self.0))
+        formatter.write_str(&rfc3339(self.0))
     }
+}
+
+/// An instant as RFC 3339 text, the form every report and snapshot writes times in.
+pub fn rfc3339(instant: OffsetDateTime) -> String {
+    instant.format(&Rfc3339).unwrap_or_else(|_| instant.unix_timestamp().to_string())
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 //!
 //! Rows are in the order of the JSON `results` (rule id, resource kind, resource name).
 
-use super::Report;
+use crate::document::Report;
 use crate::document::health_status;
 use crate::engine::RuleResult;
 use crate::escape::{csv_field, csv_record};

@@ -1,6 +1,6 @@
 //! The JSON report is the results document itself ([`crate::document`] owns its format).
 
-use super::Report;
+use crate::document::Report;
 
 pub fn render(report: &Report<'_>) -> String {
     let mut bytes = Vec::new();

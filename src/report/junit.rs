@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::Report;
+use crate::document::Report;
 use crate::engine::{RuleMeta, RuleResult, Suppression};
 use crate::escape::{xml_attribute as attribute, xml_text as text};
 use crate::model::Status;

@@ -14,12 +14,12 @@
 
 use std::fmt::Write as _;
 
-use super::Report;
-use super::labels::is_web_url;
+use crate::document::Report;
 use crate::document::health_status;
 use crate::engine::{RuleMeta, RuleResult};
 use crate::escape::markdown::{html_text, inline, prose};
 use crate::model::{ResourceKind, Severity, Status};
+use crate::report::labels::is_web_url;
 
 /// GitHub refuses comments longer than this many characters.
 pub const GITHUB_COMMENT_LIMIT: usize = 65_536;

@@ -13,12 +13,12 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use super::Report;
-use super::labels::is_web_url;
+use crate::document::Report;
 use crate::engine::{RuleMeta, RuleResult, Suppression};
 use crate::escape::markdown::outside_code as markdown;
 use crate::escape::terminal as printable;
 use crate::model::{Severity, Status};
+use crate::report::labels::is_web_url;
 
 /// The schema the document declares; the id of the OASIS 2.1.0 schema with its errata.
 const SCHEMA_URI: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
 
-use super::Report;
+use crate::document::Report;
 use crate::document::health_status;
 use crate::engine::{BaselineState, RuleResult};
 use crate::escape::terminal;

@@ -11,17 +11,17 @@ use reqwest::header::HeaderMap;
 use secrecy::ExposeSecret as _;
 
 use super::auth::{self, OrgConnection, Token};
-use super::permits::{Permits, Priority};
-use super::{ApiUsage, SfError};
+use super::error::SfError;
+use super::http::{http_client, retry_after, transport_text};
+use super::permits::{Permit, Permits, Priority};
 use crate::logging;
+use crate::model::ApiUsage;
 
 /// Attempts per call, the first included.
 pub const MAX_ATTEMPTS: u32 = 5;
 /// First back-off wait; doubled on every retry, with jitter, up to [`MAX_BACKOFF`].
 pub const BASE_BACKOFF: Duration = Duration::from_millis(200);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(10);
-/// The longest `Retry-After` sfaudit waits; longer requests are cut to this.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// Re-logins in one run: each `INVALID_SESSION_ID` gets one, and a scan whose sessions keep
 /// dying stops rather than loop.
 const MAX_RELOGINS: u64 = 3;
@@ -72,19 +72,6 @@ pub struct Client {
     jitter: AtomicU64,
 }
 
-/// The reqwest client sfaudit uses everywhere: rustls, timeouts, user agent, no redirects
-/// (a redirect would carry the token to wherever it points).
-pub fn http_client(timeout: Duration, pool: usize) -> Result<reqwest::Client, SfError> {
-    reqwest::Client::builder()
-        .user_agent(format!("{}/{}", crate::TOOL_NAME, crate::TOOL_VERSION))
-        .connect_timeout(Duration::from_secs(15).min(timeout))
-        .timeout(timeout)
-        .pool_max_idle_per_host(pool)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|error| SfError::Failed { call: "HTTP client".into(), message: error.to_string() })
-}
-
 impl Client {
     /// Logs in and returns a client ready for API calls.
     pub async fn connect(connection: OrgConnection) -> Result<Self, SfError> {
@@ -107,7 +94,7 @@ impl Client {
 
     /// Takes one of the concurrency slots for a chain of dependent calls (query pages): calls
     /// made with [`Priority::Held`] while the returned permit lives use it instead of queueing.
-    pub async fn hold(&self) -> super::permits::Permit<'_> {
+    pub async fn hold(&self) -> Permit<'_> {
         self.permits.acquire(Priority::High).await
     }
 
@@ -283,52 +270,6 @@ impl Client {
             tokio::time::sleep(wait).await;
         }
     }
-
-    /// `POST {instance}/services/Soap/m/{version}`; returns the response body as text.
-    pub async fn soap(&self, call: &str, body: &str, priority: Priority) -> Result<String, SfError> {
-        let url_path = format!("/services/Soap/m/{}", self.connection.api_version);
-        self.execute(
-            call,
-            Api::Soap,
-            priority,
-            |http, token| {
-                http.post(format!("{}{url_path}", token.instance_url))
-                    .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=UTF-8")
-                    .header("SOAPAction", "\"\"")
-                    .body(super::soap::envelope(token.access_token.expose_secret(), body))
-            },
-            super::soap::classify,
-        )
-        .await
-    }
-
-    /// `GET` a REST resource: a path under the instance (`/services/data/…`), with an optional
-    /// SOQL query string.
-    pub async fn rest_get(
-        &self,
-        call: &str,
-        path: &str,
-        soql: Option<&str>,
-        priority: Priority,
-    ) -> Result<serde_json::Value, SfError> {
-        self.execute(
-            call,
-            Api::Rest,
-            priority,
-            |http, token| {
-                let request = http
-                    .get(format!("{}{path}", token.instance_url))
-                    .bearer_auth(token.access_token.expose_secret())
-                    .header(reqwest::header::ACCEPT, "application/json");
-                match soql {
-                    Some(soql) => request.query(&[("q", soql)]),
-                    None => request,
-                }
-            },
-            super::rest::classify,
-        )
-        .await
-    }
 }
 
 fn seed() -> u64 {
@@ -336,50 +277,4 @@ fn seed() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0x9E37_79B9_7F4A_7C15, |elapsed| elapsed.as_nanos() as u64);
     (nanos ^ u64::from(std::process::id())) | 1
-}
-
-/// `Retry-After` in seconds (or an HTTP date), capped at [`MAX_RETRY_AFTER`].
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    let wait = match text.parse::<u64>() {
-        Ok(seconds) => Duration::from_secs(seconds),
-        Err(_) => {
-            let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc2822).ok()?;
-            let seconds = (at - time::OffsetDateTime::now_utc()).whole_seconds().max(0);
-            Duration::from_secs(u64::try_from(seconds).unwrap_or(0))
-        }
-    };
-    Some(wait.min(MAX_RETRY_AFTER))
-}
-
-pub fn transport_text(error: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut text = if error.is_timeout() { "timed out".to_string() } else { error.to_string() };
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_is_read_in_seconds_and_capped() {
-        let mut headers = HeaderMap::new();
-        headers.insert(reqwest::header::RETRY_AFTER, "2".parse().expect("header"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
-        headers.insert(reqwest::header::RETRY_AFTER, "99999".parse().expect("header"));
-        assert_eq!(retry_after(&headers), Some(MAX_RETRY_AFTER));
-        headers.insert(reqwest::header::RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("header"));
-        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
-        assert_eq!(retry_after(&HeaderMap::new()), None);
-    }
 }

@@ -3,9 +3,11 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::client::Verdict;
+use secrecy::ExposeSecret as _;
+
+use super::client::{Api, Client, Verdict};
+use super::error::SfError;
 use super::permits::Priority;
-use super::{Client, SfError};
 
 /// What a REST answer means. Errors are a JSON array of `{errorCode, message}`.
 pub fn classify(status: StatusCode, body: &[u8]) -> Verdict<Value> {
@@ -59,11 +61,40 @@ pub fn soql_string(value: &str) -> String {
     out
 }
 
+/// `GET` a REST resource: a path under the instance (`/services/data/…`), with an optional SOQL
+/// query string.
+pub async fn get(
+    client: &Client,
+    call: &str,
+    path: &str,
+    soql: Option<&str>,
+    priority: Priority,
+) -> Result<Value, SfError> {
+    client
+        .execute(
+            call,
+            Api::Rest,
+            priority,
+            |http, token| {
+                let request = http
+                    .get(format!("{}{path}", token.instance_url))
+                    .bearer_auth(token.access_token.expose_secret())
+                    .header(reqwest::header::ACCEPT, "application/json");
+                match soql {
+                    Some(soql) => request.query(&[("q", soql)]),
+                    None => request,
+                }
+            },
+            classify,
+        )
+        .await
+}
+
 /// Runs `soql` and follows `nextRecordsUrl` until `done`.
 pub async fn query(client: &Client, object: &str, soql: &str, priority: Priority) -> Result<QueryResult, SfError> {
     let path = format!("/services/data/v{}/query", client.api_version());
     let call = format!("REST query {object}");
-    let mut page = client.rest_get(&call, &path, Some(soql), priority).await?;
+    let mut page = get(client, &call, &path, Some(soql), priority).await?;
     let mut result = QueryResult {
         total_size: page.get("totalSize").and_then(Value::as_u64).unwrap_or_default(),
         ..QueryResult::default()
@@ -85,7 +116,7 @@ pub async fn query(client: &Client, object: &str, soql: &str, priority: Priority
             return Err(malformed("points nextRecordsUrl outside /services/data/"));
         }
         let next = next.to_string();
-        page = client.rest_get(&format!("{call} (more)"), &next, None, priority).await?;
+        page = get(client, &format!("{call} (more)"), &next, None, priority).await?;
     }
 }
 

@@ -4,9 +4,11 @@
 
 use reqwest::StatusCode;
 
-use super::client::Verdict;
+use secrecy::ExposeSecret as _;
+
+use super::client::{Api, Client, Verdict};
+use super::error::SfError;
 use super::permits::Priority;
-use super::{Client, SfError};
 use crate::escape::xml_markup;
 use crate::xml::{self, Element, METADATA_NAMESPACE};
 
@@ -169,10 +171,29 @@ pub fn parse_read(text: &str) -> Result<Vec<Element>, String> {
     Ok(records)
 }
 
+/// `POST {instance}/services/Soap/m/{version}`; returns the response body as text.
+pub async fn call(client: &Client, call: &str, body: &str, priority: Priority) -> Result<String, SfError> {
+    let url_path = format!("/services/Soap/m/{}", client.api_version());
+    client
+        .execute(
+            call,
+            Api::Soap,
+            priority,
+            |http, token| {
+                http.post(format!("{}{url_path}", token.instance_url))
+                    .header(reqwest::header::CONTENT_TYPE, "text/xml; charset=UTF-8")
+                    .header("SOAPAction", "\"\"")
+                    .body(envelope(token.access_token.expose_secret(), body))
+            },
+            classify,
+        )
+        .await
+}
+
 /// `listMetadata` for up to three types.
 pub async fn list_metadata(client: &Client, types: &[&str]) -> Result<Vec<FileProperties>, SfError> {
     let call = format!("SOAP listMetadata {}", types.join(","));
-    let text = client.soap(&call, &list_body(types, client.api_version()), Priority::High).await?;
+    let text = self::call(client, &call, &list_body(types, client.api_version()), Priority::High).await?;
     parse_list(&text).map_err(|message| SfError::Failed { call, message })
 }
 
@@ -180,7 +201,7 @@ pub async fn list_metadata(client: &Client, types: &[&str]) -> Result<Vec<FilePr
 pub async fn read_metadata(client: &Client, type_name: &str, names: &[String]) -> Result<Vec<Element>, SfError> {
     let plural = if names.len() == 1 { "name" } else { "names" };
     let call = format!("SOAP readMetadata {type_name} ({} {plural})", names.len());
-    let text = client.soap(&call, &read_body(type_name, names), Priority::Low).await?;
+    let text = self::call(client, &call, &read_body(type_name, names), Priority::Low).await?;
     parse_read(&text).map_err(|message| SfError::Failed { call, message })
 }
 

@@ -1,9 +1,10 @@
 //! A Connected App file becomes one record: its OAuth settings, certificate and policies all live
 //! in it.
 
-use super::{
-    MetadataType, POLICY_ACTIONS, Reader, SESSION_LEVELS, TIME_UNITS, callback_urls, canonical_scopes,
-    empty_source_control, new_app, note_secret, refresh_token,
+use super::files::MetadataType;
+use super::read::{
+    POLICY_ACTIONS, Reader, SESSION_LEVELS, TIME_UNITS, callback_urls, canonical_scopes, empty_source_control, new_app,
+    note_secret, refresh_token,
 };
 use crate::diag::Diagnostic;
 use crate::model::{

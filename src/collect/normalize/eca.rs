@@ -1,8 +1,9 @@
 //! An External Client App: its header and settings files, joined into one record.
 
-use super::{
-    EcaParts, POLICY_ACTIONS, Reader, SESSION_LEVELS, TIME_UNITS, callback_urls, canonical_scopes,
-    empty_source_control, new_app, note_secret, refresh_token, split_list,
+use super::files::EcaParts;
+use super::read::{
+    POLICY_ACTIONS, Reader, SESSION_LEVELS, TIME_UNITS, callback_urls, canonical_scopes, empty_source_control, new_app,
+    note_secret, refresh_token, split_list,
 };
 use crate::diag::Diagnostic;
 use crate::model::{

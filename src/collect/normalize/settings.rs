@@ -1,6 +1,6 @@
 //! Org-wide OAuth settings: `OauthOidcSettings` and `ConnectedAppSettings`.
 
-use super::Reader;
+use super::read::Reader;
 use crate::diag::Diagnostic;
 use crate::model::{ConnectedAppSettings, OauthOidcSettings};
 use crate::xml::MetadataDocument;

@@ -7,14 +7,24 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use super::metadata::{MetadataResult, attach_extra_records, document};
+use super::sources::{LISTED_TYPES, SETTINGS, lower};
 use super::tokens::{AppTokens, TokenScan};
-use super::{OrgData, SETTINGS, lower};
 use crate::collect::normalize::{self, EcaParts, MetadataType};
 use crate::model::{
     AppRecord, Collection, EvaluationDate, Inventory, OrgIdentity, OrgRecord, Origin, ResourceKind, ScanSource,
     SourceKind,
 };
 use crate::xml::MetadataDocument;
+
+/// What the calls returned; `Err(reason)` for data the user may not read.
+#[derive(Debug)]
+pub(super) struct OrgData {
+    pub(super) metadata: MetadataResult,
+    pub(super) tokens: Result<TokenScan, String>,
+    pub(super) organization: Result<Vec<Value>, String>,
+    pub(super) applications: Result<Vec<Value>, String>,
+    pub(super) assignments: Result<Vec<Value>, String>,
+}
 
 /// The inventory being built, with what the collection could not read.
 struct Assembly<'m> {
@@ -112,7 +122,7 @@ impl Assembly<'_> {
     fn external_client_apps(&mut self) {
         let metadata = self.metadata;
         let mut documents: Vec<(MetadataType, MetadataDocument, String)> = Vec::new();
-        for kind in super::LISTED_TYPES.into_iter().filter(|kind| *kind != MetadataType::ConnectedApp) {
+        for kind in LISTED_TYPES.into_iter().filter(|kind| *kind != MetadataType::ConnectedApp) {
             for (properties, record) in metadata.records_of(kind) {
                 self.components_read += 1;
                 let document = document(kind.type_name(), properties, record);

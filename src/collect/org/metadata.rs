@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{EXTRA_ECA_TYPES, LISTED_TYPES, SETTINGS, permission_for, said, unreadable};
+use super::sources::{EXTRA_ECA_TYPES, LISTED_TYPES, SETTINGS, permission_for, said, unreadable};
 use crate::collect::normalize::{self, MetadataType};
 use crate::logging;
 use crate::model::{AppRecord, Origin, ResourceKind, SourceKind};

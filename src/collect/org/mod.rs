@@ -19,6 +19,7 @@
 
 mod assemble;
 mod metadata;
+mod sources;
 mod tokens;
 
 use std::sync::Arc;
@@ -26,91 +27,14 @@ use std::sync::Arc;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+pub use sources::{EXTRA_ECA_TYPES, LISTED_TYPES, OAUTH_TOKEN_WINDOW, SETTINGS};
 pub use tokens::{TokenRow, parse_datetime};
 
-use metadata::MetadataResult;
-use tokens::TokenScan;
-
-use super::normalize::MetadataType;
 use crate::logging;
 use crate::model::{Collection, EvaluationDate, Inventory};
 use crate::salesforce::{Client, Priority, SfError, rest};
-
-/// Types listed and then read, in `listMetadata` order (two calls of three).
-pub const LISTED_TYPES: [MetadataType; 6] = [
-    MetadataType::ConnectedApp,
-    MetadataType::ExternalClientApplication,
-    MetadataType::ExtlClntAppOauthSettings,
-    MetadataType::ExtlClntAppGlobalOauthSettings,
-    MetadataType::ExtlClntAppOauthConfigurablePolicies,
-    MetadataType::ExtlClntAppConfigurablePolicies,
-];
-
-/// The ECA settings and policies types no rule reads, listed and read as evidence (reference
-/// §2.1: the SDR registry's types; some are UNCONFIRMED in the Metadata API guide, so an org may
-/// answer `INVALID_TYPE`). Each record joins its app through `<externalClientApplication>` and is
-/// kept in the app's `raw` and `files` under its type name. Listed apart from
-/// [`LISTED_TYPES`] (three calls of at most three), so a type an org does not know never makes the
-/// types rules need be listed again one by one. The registry's `ExtlClntAppSampleSettings` /
-/// `ExtlClntAppSampleConfigurablePolicies` are left out: a plugin template whose public sObject
-/// stubs hold only placeholder fields (`Policy1`, `Policy2`), no app's security settings.
-pub const EXTRA_ECA_TYPES: [&str; 8] = [
-    "ExtlClntAppOauthSecuritySettings",
-    "ExtlClntAppMobileSettings",
-    "ExtlClntAppMobileConfigurablePolicies",
-    "ExtlClntAppNotificationSettings",
-    "ExtlClntAppPushSettings",
-    "ExtlClntAppPushConfigurablePolicies",
-    "ExtlClntAppCanvasSettings",
-    "ExtlClntAppSamlConfigurablePolicies",
-];
-
-/// Settings read directly by name (no listing needed): (type, fullName, Metadata API path).
-pub const SETTINGS: [(MetadataType, &str, &str); 2] = [
-    (MetadataType::OauthOidcSettings, "OauthOidc", "settings/OauthOidc.settings"),
-    (MetadataType::ConnectedAppSettings, "ConnectedApp", "settings/ConnectedApp.settings"),
-];
-
-/// `OauthToken` queries return at most this many rows per query locator: page around it.
-pub const OAUTH_TOKEN_WINDOW: usize = 2500;
-
-const METADATA_PERMISSION: &str = "the integration user needs Metadata API read access: \"Modify Metadata Through \
-                                   Metadata API Functions\" (or \"Modify All Data\") and \"View Setup and \
-                                   Configuration\"";
-const TOKEN_PERMISSION: &str = "the integration user needs \"Customize Application\" (and \"View Setup and \
-                                Configuration\") to read every user's OauthToken records";
-const SETUP_PERMISSION: &str = "the integration user needs \"View Setup and Configuration\"";
-
-fn permission_for(source: &str) -> &'static str {
-    match source {
-        "OauthToken" => TOKEN_PERMISSION,
-        "SetupEntityAccess" | "ConnectedApplication" | "Organization" => SETUP_PERMISSION,
-        _ => METADATA_PERMISSION,
-    }
-}
-
-/// What the API said, without the code repeated.
-fn said(error: &SfError) -> String {
-    match error {
-        SfError::Refused { code, message, .. } => {
-            // SOAP fault strings repeat the code: `INSUFFICIENT_ACCESS: insufficient access …`.
-            let message = message.strip_prefix(&format!("{code}:")).map_or(message.as_str(), str::trim);
-            format!("{code}: {message}")
-        }
-        other => other.to_string(),
-    }
-}
-
-/// The reason text put into `missing` and `collection.incomplete` for an unreadable source.
-fn unreadable(source: &str, error: &SfError) -> String {
-    format!("{source} could not be read from the org ({}); {}", said(error), permission_for(source))
-}
-
-/// App names are matched without case or surrounding space: the org writes labels and names
-/// inconsistently across objects.
-fn lower(text: &str) -> String {
-    text.trim().to_lowercase()
-}
+use assemble::OrgData;
+use sources::unreadable;
 
 /// A query whose refusal for lack of permission is data, not a failure.
 async fn optional_query(
@@ -174,7 +98,7 @@ pub async fn collect(client: Arc<Client>, as_of: &EvaluationDate) -> Result<Inve
     let stats = &client.stats;
     let load = |counter: &std::sync::atomic::AtomicU64| counter.load(std::sync::atomic::Ordering::Relaxed);
     let collection = Collection {
-        collected_at: crate::model::cert::rfc3339(OffsetDateTime::now_utc()),
+        collected_at: crate::model::when::rfc3339(OffsetDateTime::now_utc()),
         instance_url: instance_url.clone(),
         org_id,
         username: client.connection().username.clone(),
@@ -191,14 +115,4 @@ pub async fn collect(client: Arc<Client>, as_of: &EvaluationDate) -> Result<Inve
     let inventory = assemble::assemble(data, collection, as_of);
     logging::log(2, format_args!("inventory assembled in {} ms", started.elapsed().as_millis()));
     Ok(inventory)
-}
-
-/// What the calls returned; `Err(reason)` for data the user may not read.
-#[derive(Debug)]
-struct OrgData {
-    metadata: MetadataResult,
-    tokens: Result<TokenScan, String>,
-    organization: Result<Vec<Value>, String>,
-    applications: Result<Vec<Value>, String>,
-    assignments: Result<Vec<Value>, String>,
 }

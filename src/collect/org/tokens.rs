@@ -7,7 +7,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{OAUTH_TOKEN_WINDOW, lower};
+use super::sources::{OAUTH_TOKEN_WINDOW, lower};
 use crate::model::{EvaluationDate, Usage};
 use crate::salesforce::{Client, Priority, SfError, rest};
 
@@ -175,7 +175,7 @@ impl AppTokens {
         let mut usage = Usage {
             token_count: self.tokens,
             user_count: i64::try_from(self.users.len()).unwrap_or(i64::MAX),
-            last_used: self.last_used.map(crate::model::cert::rfc3339),
+            last_used: self.last_used.map(crate::model::when::rfc3339),
             use_count: self.use_count,
             installed,
             days_since_last_used: None,
@@ -192,7 +192,7 @@ mod tests {
     #[test]
     fn salesforce_datetimes_parse() {
         let parsed = parse_datetime("2026-01-02T10:00:00.000+0000").expect("salesforce format");
-        assert_eq!(crate::model::cert::rfc3339(parsed), "2026-01-02T10:00:00Z");
+        assert_eq!(crate::model::when::rfc3339(parsed), "2026-01-02T10:00:00Z");
         assert!(parse_datetime("2026-01-02T10:00:00Z").is_some());
         assert!(parse_datetime("yesterday").is_none());
     }

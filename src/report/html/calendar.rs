@@ -2,11 +2,13 @@
 
 use std::fmt::Write as _;
 
-use time::format_description::well_known::Rfc3339;
-use time::{Date, Month, OffsetDateTime, UtcOffset};
+use time::{Date, Month, UtcOffset};
 
-use super::View;
-use super::cells::{missing_reason, unknown_cell};
+use super::cells::{
+    date_or_raw, date_text, julian, julian_to_date, lifetime, missing_reason, parse_time, plural, truncate,
+    unknown_cell,
+};
+use super::view::View;
 use crate::escape::html as escape;
 use crate::model::{AppRecord, Certificate};
 
@@ -49,9 +51,7 @@ impl View<'_, '_> {
                     let _ = writeln!(out, "<div class=\"scroll\"><div class=\"calendar\">{svg}</div></div>");
                     out.push_str(&legend(self.expiry_thresholds()));
                 }
-                None => out.push_str(
-                    "<p class=\"empty\">The evaluation date could not be read, so no calendar is drawn.</p>\n",
-                ),
+                None => out.push_str("<p class=\"empty\">These dates cannot be drawn on a calendar.</p>\n"),
             }
             self.certificate_table(out, &with_certificate);
         }
@@ -105,14 +105,14 @@ impl View<'_, '_> {
         out.push_str("</tbody>\n</table></div>\n");
     }
 
-    /// The inline SVG timeline; `None` when the evaluation date cannot be read.
+    /// The inline SVG timeline; `None` when the dates lie beyond what a calendar can show.
     fn calendar(&self, certificates: &[(usize, &AppRecord, &Certificate)]) -> Option<String> {
         const WIDTH: f64 = 1000.0;
         const PLOT_LEFT: f64 = 250.0;
         const PLOT_RIGHT: f64 = 975.0;
         const TOP: f64 = 58.0;
         const ROW: f64 = 40.0;
-        let evaluated = self.evaluated?.to_offset(UtcOffset::UTC).date();
+        let evaluated = self.evaluated.to_offset(UtcOffset::UTC).date();
         let today = evaluated.to_julian_day();
         let thresholds = self.expiry_thresholds();
         let spans: Vec<(Option<i32>, Option<i32>)> = certificates
@@ -288,42 +288,4 @@ pub(super) fn expiry_words(certificate: &Certificate, (high, medium): &(i64, i64
     let words =
         if days >= 730 { format!("{} years left", days / 365) } else { format!("{days} day{} left", plural(days)) };
     (class, words)
-}
-
-pub(super) fn plural(count: i64) -> &'static str {
-    if count == 1 { "" } else { "s" }
-}
-
-pub(super) fn lifetime(days: i64) -> String {
-    if days >= 730 { format!("{} years", days / 365) } else { format!("{days} days") }
-}
-
-pub(super) fn truncate(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        text.to_string()
-    } else {
-        let mut short: String = text.chars().take(limit - 1).collect();
-        short.push('…');
-        short
-    }
-}
-
-pub(super) fn parse_time(text: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(text, &Rfc3339).ok()
-}
-
-pub(super) fn julian(text: &str) -> Option<i32> {
-    parse_time(text).map(|time| time.to_offset(UtcOffset::UTC).date().to_julian_day())
-}
-
-pub(super) fn julian_to_date(day: i32) -> Option<Date> {
-    Date::from_julian_day(day).ok()
-}
-
-pub(super) fn date_text(date: Date) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
-
-pub(super) fn date_or_raw(text: &str) -> String {
-    parse_time(text).map_or_else(|| escape(text), |time| date_text(time.to_offset(UtcOffset::UTC).date()))
 }

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::calendar::plural;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, UtcOffset};
+
 use crate::document::health_status;
 use crate::engine::RuleResult;
 use crate::escape::html as escape;
@@ -248,4 +250,42 @@ pub(super) fn jwt_timeout(app: &AppRecord) -> String {
     };
     let tokens_off = app.oauth.as_ref().and_then(|oauth| oauth.jwt_access_tokens) == Some(false);
     if tokens_off { format!("{text}<span class=\"small\">JWT tokens off</span>") } else { text }
+}
+
+pub(super) fn plural(count: i64) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+pub(super) fn lifetime(days: i64) -> String {
+    if days >= 730 { format!("{} years", days / 365) } else { format!("{days} days") }
+}
+
+pub(super) fn truncate(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        text.to_string()
+    } else {
+        let mut short: String = text.chars().take(limit - 1).collect();
+        short.push('…');
+        short
+    }
+}
+
+pub(super) fn parse_time(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok()
+}
+
+pub(super) fn julian(text: &str) -> Option<i32> {
+    parse_time(text).map(|time| time.to_offset(UtcOffset::UTC).date().to_julian_day())
+}
+
+pub(super) fn julian_to_date(day: i32) -> Option<Date> {
+    Date::from_julian_day(day).ok()
+}
+
+pub(super) fn date_text(date: Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
+pub(super) fn date_or_raw(text: &str) -> String {
+    parse_time(text).map_or_else(|| escape(text), |time| date_text(time.to_offset(UtcOffset::UTC).date()))
 }

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 
-use super::{AuthError, LOGIN_HOST, OrgConnection, TEST_HOST};
+use super::settings::{self, AuthError, LOGIN_HOST, NEW_KEY_HINT, OrgConnection, TEST_HOST};
 use crate::logging;
+use crate::salesforce::http::transport_text;
 
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// The assertion's lifetime: Salesforce asks for an expiry within 3 minutes.
@@ -35,10 +36,7 @@ pub fn assertion(connection: &OrgConnection, audience: &str, now: i64) -> Result
     };
     let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
     jsonwebtoken::encode(&header, &claims, connection.key.encoding_key()).map(SecretString::from).map_err(|error| {
-        AuthError::config(
-            format!("cannot sign the assertion with {}: {error}", connection.key.source()),
-            super::NEW_KEY_HINT,
-        )
+        AuthError::config(format!("cannot sign the assertion with {}: {error}", connection.key.source()), NEW_KEY_HINT)
     })
 }
 
@@ -234,18 +232,6 @@ async fn exchange(
     }
 }
 
-fn transport_text(error: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut text = if error.is_timeout() { "timed out".to_string() } else { error.to_string() };
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 fn parse_success(body: &[u8], login_url: &str, audience: &str) -> Result<Token, AuthError> {
     let malformed = |what: &str| {
         AuthError::refused(
@@ -259,7 +245,7 @@ fn parse_success(body: &[u8], login_url: &str, audience: &str) -> Result<Token, 
     let access_token = SecretString::from(access_token);
     let instance_url = response.instance_url.ok_or_else(|| malformed("no instance_url"))?;
     // The instance gets the token on every call: the same https rule as the login host.
-    let instance_url = super::login_url(&instance_url).map_err(|error| {
+    let instance_url = settings::login_url(&instance_url).map_err(|error| {
         AuthError::refused(
             format!("the token endpoint returned an unusable instance_url: {}", error.message),
             "sfaudit only sends tokens over https",
