@@ -380,3 +380,33 @@ fn suppressed_results_are_marked_with_their_reason() {
     assert!(row.contains("Suppressed: Accepted until &lt;b&gt;decommissioning&lt;/b&gt;"), "reason, escaped: {row}");
     assert!(row.contains("SEC-42") && row.contains("sfaudit.toml:12"), "owner, ticket and source: {row}");
 }
+
+/// The header states the gate's own decision, so it never contradicts the exit code.
+#[test]
+fn the_header_says_what_the_exit_code_says() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let baseline = folder.path().join("baseline.json").display().to_string();
+    let update = sfaudit(&["baseline", "update", DEMO, "--as-of", DEMO_AS_OF, "--baseline", &baseline]);
+    assert_eq!(code(&update), 0, "{}", stderr(&update));
+    let gate = |html: &str| {
+        let start = html.find("<dt>Gate</dt>").expect("the masthead names the gate");
+        html[start..].split("</dd>").next().unwrap_or_default().to_string()
+    };
+
+    let with_baseline =
+        sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "html", "--baseline", &baseline]);
+    assert_eq!(code(&with_baseline), 0, "nothing is new since the baseline: {}", stderr(&with_baseline));
+    let header = gate(&stdout(&with_baseline));
+    assert!(header.contains("gate-pass") && !header.contains("gate-fail"), "{header}");
+    assert!(header.contains("new findings at high and above"), "{header}");
+
+    let plain = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "html"]);
+    assert_eq!(code(&plain), 1);
+    let header = gate(&stdout(&plain));
+    assert!(header.contains("gate-fail") && header.contains("blocking"), "{header}");
+
+    let report_only = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "html", "--no-fail"]);
+    assert_eq!(code(&report_only), 0);
+    let header = gate(&stdout(&report_only));
+    assert!(header.contains("would fail") && header.contains("--no-fail"), "{header}");
+}

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::CONTENT_SECURITY_POLICY;
 use super::view::View;
 use crate::escape::html as escape;
-use crate::model::Status;
+use crate::gate::FailOn;
 
 const STYLE: &str = include_str!("style.css");
 
@@ -62,26 +62,22 @@ impl View<'_, '_> {
         out.push_str("</dl>\n</div></header>\n");
     }
 
+    /// The gate's own decision, so the header says what the exit code says (a baseline, a
+    /// suppression or `--no-fail` included).
     fn gate_text(&self) -> String {
-        let fail_on = self.report.gate.fail_on().to_string();
-        match self.report.gate.fail_on() {
-            crate::gate::FailOn::Severity(threshold) => {
-                let failing = self
-                    .results()
-                    .iter()
-                    .filter(|result| {
-                        result.status == Status::Fail && result.severity >= threshold && result.suppression.is_none()
-                    })
-                    .count();
-                let verdict = if failing == 0 {
-                    "<span class=\"gate-pass\">passes</span>".to_string()
-                } else {
-                    format!("<span class=\"gate-fail\">fails</span> ({failing} failed at {fail_on} or above)")
-                };
-                format!("fail on {fail_on} and above · {verdict}")
-            }
-            crate::gate::FailOn::Never => format!("fail on {fail_on} (never fails)"),
+        let gate = self.report.gate;
+        if gate.fail_on() == FailOn::Never && !(gate.baseline && gate.policy.fail_on_new) {
+            return "fail on none (never fails)".to_string();
         }
+        let blocking = gate.blocking;
+        let verdict = match (gate.failed(), gate.policy.no_fail) {
+            (false, _) => "<span class=\"gate-pass\">passes</span>".to_string(),
+            (true, false) => format!("<span class=\"gate-fail\">fails</span> ({blocking} blocking)"),
+            (true, true) => {
+                format!("<span class=\"gate-fail\">would fail</span> ({blocking} blocking), but --no-fail exits 0")
+            }
+        };
+        format!("fail on {} · {verdict}", escape(&gate.scope()))
     }
 
     pub(super) fn footer(&self, out: &mut String) {
