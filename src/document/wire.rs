@@ -244,8 +244,8 @@ fn rules_out<S: Serializer>(rules: &&[RuleMeta], serializer: S) -> Result<S::Ok,
     sequence.end()
 }
 
-impl From<RuleShape<String>> for RuleMeta {
-    fn from(rule: RuleShape<String>) -> Self {
+impl RuleShape<String> {
+    fn into_rule_meta(self) -> RuleMeta {
         // Destructured so that a new field is a compile error here, not a silent omission.
         let RuleShape {
             id,
@@ -266,8 +266,8 @@ impl From<RuleShape<String>> for RuleMeta {
             references,
             mappings,
             source,
-        } = rule;
-        Self {
+        } = self;
+        RuleMeta {
             id,
             control,
             title,
@@ -442,7 +442,7 @@ impl DocumentIn {
             summary,
             results: Results {
                 results,
-                rules: self.rules.into_iter().map(RuleMeta::from).collect(),
+                rules: self.rules.into_iter().map(RuleShape::into_rule_meta).collect(),
                 params: self.params,
             },
             inventory: self.inventory,
