@@ -50,14 +50,14 @@ impl fmt::Display for Diagnostic {
 
 /// The 1-based line of byte `offset` in `text`; for one lookup. Many lookups in one text use
 /// [`LineIndex`].
-pub fn line_of(text: &[u8], offset: usize) -> u32 {
+pub(crate) fn line_of(text: &[u8], offset: usize) -> u32 {
     let newlines = text[..offset.min(text.len())].iter().filter(|byte| **byte == b'\n').count();
     u32::try_from(newlines + 1).unwrap_or(u32::MAX)
 }
 
 /// Byte offset → line number by binary search over the positions of the line breaks.
 #[derive(Debug, Clone)]
-pub struct LineIndex {
+pub(crate) struct LineIndex {
     newlines: Vec<usize>,
 }
 

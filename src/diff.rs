@@ -13,14 +13,14 @@ use crate::model::{Inventory, ResourceKind, Severity, Status};
 
 /// One side of a comparison: a JSON result (findings and inventory) or a snapshot (inventory).
 #[derive(Debug, Clone)]
-pub struct Side {
+pub(crate) struct Side {
     pub path: String,
     pub inventory: Inventory,
     pub results: Option<Vec<RuleResult>>,
 }
 
 impl Side {
-    pub fn load(path: &Path) -> Result<Self, Diagnostic> {
+    pub(crate) fn load(path: &Path) -> Result<Self, Diagnostic> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|error| {
             Diagnostic::new(&shown, None, format!("cannot read: {error}")).with_hint("check the path")
@@ -40,20 +40,20 @@ impl Side {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Direction {
+pub(crate) enum Direction {
     Weaker,
     Stronger,
     Changed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct ResourceName {
+pub(crate) struct ResourceName {
     pub kind: ResourceKind,
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub rule_id: String,
     pub severity: Severity,
     pub resource: ResourceName,
@@ -62,13 +62,13 @@ pub struct Finding {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SeverityChange {
+pub(crate) struct SeverityChange {
     pub finding: Finding,
     pub old: Severity,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SettingChange {
+pub(crate) struct SettingChange {
     pub resource: ResourceName,
     /// Record path, as rules name it (`policy.permitted_users`).
     pub field: String,
@@ -78,7 +78,7 @@ pub struct SettingChange {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Drift {
+pub(crate) struct Drift {
     pub old: String,
     pub new: String,
     /// False when either side is a snapshot (no findings to compare).
@@ -93,7 +93,7 @@ pub struct Drift {
 
 impl Drift {
     /// What a nightly job alerts on: a new finding, a raised severity, or a weaker setting.
-    pub fn got_worse(&self) -> bool {
+    pub(crate) fn got_worse(&self) -> bool {
         !self.new_findings.is_empty()
             || self.severity_changes.iter().any(|change| change.finding.severity > change.old)
             || self.setting_changes.iter().any(|change| change.direction == Direction::Weaker)
@@ -110,7 +110,7 @@ fn finding(result: &RuleResult) -> Finding {
     }
 }
 
-pub fn compare(old: &Side, new: &Side) -> Drift {
+pub(crate) fn compare(old: &Side, new: &Side) -> Drift {
     let mut drift = Drift {
         old: old.path.clone(),
         new: new.path.clone(),

@@ -4,10 +4,10 @@ use crate::diag::Diagnostic;
 
 /// Exit codes (DESIGN.md §5).
 pub mod exit {
-    pub const OK: u8 = 0;
-    pub const GATE_FAILED: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const INCOMPLETE: u8 = 3;
+    pub(crate) const OK: u8 = 0;
+    pub(crate) const GATE_FAILED: u8 = 1;
+    pub(crate) const USAGE: u8 = 2;
+    pub(crate) const INCOMPLETE: u8 = 3;
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -9,14 +9,14 @@ use crate::diag::{Diagnostic, LineIndex, line_of};
 
 /// Larger metadata files are refused: real ones are a few kilobytes, and a cap keeps a hostile
 /// or mistaken input (a log, a binary) from exhausting memory.
-pub const MAX_METADATA_FILE_BYTES: usize = 4 * 1024 * 1024;
+pub(crate) const MAX_METADATA_FILE_BYTES: usize = 4 * 1024 * 1024;
 
-pub const METADATA_NAMESPACE: &str = "http://soap.sforce.com/2006/04/metadata";
+pub(crate) const METADATA_NAMESPACE: &str = "http://soap.sforce.com/2006/04/metadata";
 
 /// Elements whose text is a secret: kept out of every record, report and snapshot.
 const SECRET_ELEMENTS: &[&str] = &["consumerSecret", "privateKey", "password"];
 
-pub const REDACTED: &str = "[redacted]";
+pub(crate) const REDACTED: &str = "[redacted]";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
@@ -130,13 +130,13 @@ pub fn parse_metadata(path: &str, bytes: &[u8]) -> Result<MetadataDocument, Diag
 
 /// Converts one element of an already parsed document (a SOAP `records` element, say) into the
 /// same tree the file parser builds.
-pub fn element_from_node(document: &roxmltree::Document<'_>, node: roxmltree::Node<'_, '_>) -> Element {
+pub(crate) fn element_from_node(document: &roxmltree::Document<'_>, node: roxmltree::Node<'_, '_>) -> Element {
     convert(&LineIndex::new(document.input_text()), node)
 }
 
 /// Drops every secret-bearing element (consumer secret, private key, password) from the tree, so
 /// a secret read from an org is gone before anything else sees the record.
-pub fn remove_secrets(element: &mut Element) {
+pub(crate) fn remove_secrets(element: &mut Element) {
     element.children.retain(|child| !SECRET_ELEMENTS.contains(&child.name.as_str()));
     for child in &mut element.children {
         remove_secrets(child);

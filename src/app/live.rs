@@ -34,7 +34,11 @@ fn settings(args: &OrgArgs) -> OrgSettings {
 
 /// Fills what the command line left open from a config profile (`--profile NAME`, or the
 /// config's `default_org`); the command line and `SFAUDIT_*` variables win.
-pub fn with_profile(args: &OrgArgs, config: &crate::config::Config, profile: Option<&str>) -> Result<OrgArgs, Error> {
+pub(crate) fn with_profile(
+    args: &OrgArgs,
+    config: &crate::config::Config,
+    profile: Option<&str>,
+) -> Result<OrgArgs, Error> {
     let Some(name) = profile.or(config.default_org.as_deref()) else { return Ok(args.clone()) };
     let Some(found) = config.orgs.get(name) else {
         let known: Vec<&str> = config.orgs.keys().map(String::as_str).collect();
@@ -76,7 +80,7 @@ fn auth_error(error: AuthError) -> Error {
 }
 
 /// Maps a collection failure to the user-facing error (exit 3, or 2 for bad settings).
-pub fn sf_error(error: SfError, api_calls: Option<u64>) -> Error {
+pub(crate) fn sf_error(error: SfError, api_calls: Option<u64>) -> Error {
     let used = api_calls.map(|calls| format!(" (this run made {calls} API calls)")).unwrap_or_default();
     match error {
         SfError::Auth(error) => auth_error(error),
@@ -108,7 +112,7 @@ async fn connect(args: &OrgArgs) -> Result<Client, Error> {
 }
 
 /// Logs in and collects the org's inventory.
-pub fn collect_inventory(args: &OrgArgs, as_of: &EvaluationDate) -> Result<Inventory, Error> {
+pub(crate) fn collect_inventory(args: &OrgArgs, as_of: &EvaluationDate) -> Result<Inventory, Error> {
     runtime()?.block_on(async {
         let client = Arc::new(connect(args).await?);
         let result = crate::collect::org::collect(Arc::clone(&client), as_of).await;
@@ -135,7 +139,7 @@ pub fn collect_inventory(args: &OrgArgs, as_of: &EvaluationDate) -> Result<Inven
 }
 
 /// `sfaudit login`: proves the set-up and prints who and where, never the token.
-pub fn login_command(args: &LoginArgs) -> Result<u8, Error> {
+pub(crate) fn login_command(args: &LoginArgs) -> Result<u8, Error> {
     let (username, instance_url, org_id, user_id, audience) = runtime()?.block_on(async {
         let connection = settings(&args.connection).resolve().map_err(auth_error)?;
         let http =
@@ -151,7 +155,7 @@ pub fn login_command(args: &LoginArgs) -> Result<u8, Error> {
 }
 
 /// `sfaudit collect --org … -o snapshot.json`: the inventory with collection metadata, no rules.
-pub fn collect_command(args: &CollectArgs) -> Result<u8, Error> {
+pub(crate) fn collect_command(args: &CollectArgs) -> Result<u8, Error> {
     let inventory = collect_inventory(&args.connection, &EvaluationDate::now())?;
     let mut text = serde_json::to_string_pretty(&inventory)
         .map_err(|error| Error::usage(format!("cannot write the snapshot: {error}"), "report this as a bug"))?;

@@ -4,12 +4,12 @@
 mod console;
 mod diff;
 mod init;
-pub mod live;
+pub(crate) mod live;
 mod output;
 mod policy;
-pub mod rules;
+pub(crate) mod rules;
 mod saved;
-pub mod scan;
+pub(crate) mod scan;
 mod suppressions;
 
 pub use rules::load_rules;

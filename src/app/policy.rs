@@ -13,7 +13,7 @@ use crate::model::Severity;
 use crate::report::Format;
 
 /// The config for a run, or the defaults when there is none.
-pub fn load_config(options: &ConfigOptions, project: Option<&Path>) -> Result<Config, Error> {
+pub(crate) fn load_config(options: &ConfigOptions, project: Option<&Path>) -> Result<Config, Error> {
     let mut config = match config::discover(options.config.as_deref(), options.no_config, project) {
         Some(path) => config::load(&path).map_err(Error::Config)?,
         None => Config::default(),
@@ -25,7 +25,7 @@ pub fn load_config(options: &ConfigOptions, project: Option<&Path>) -> Result<Co
 }
 
 /// Rule folders and parameters from the config first, then the command line (which wins).
-pub fn rule_options(config: &Config, cli: &RuleOptions) -> RuleOptions {
+pub(crate) fn rule_options(config: &Config, cli: &RuleOptions) -> RuleOptions {
     let mut params: Vec<(String, String)> =
         config.params.iter().map(|(name, value)| (name.clone(), value.value.clone())).collect();
     params.extend(cli.params.iter().cloned());
@@ -34,14 +34,14 @@ pub fn rule_options(config: &Config, cli: &RuleOptions) -> RuleOptions {
     RuleOptions { rules_dirs, params }
 }
 
-pub fn formats(config: &Config, cli: &[Format]) -> Vec<Format> {
+pub(crate) fn formats(config: &Config, cli: &[Format]) -> Vec<Format> {
     if !cli.is_empty() {
         return cli.to_vec();
     }
     config.formats.clone().filter(|formats| !formats.is_empty()).unwrap_or_else(|| vec![Format::Table])
 }
 
-pub fn gate_policy(config: &Config, gate: &GateOptions) -> Policy {
+pub(crate) fn gate_policy(config: &Config, gate: &GateOptions) -> Policy {
     Policy {
         fail_on: gate.fail_on.or(config.fail_on).unwrap_or(FailOn::Severity(Severity::High)),
         fail_on_new: gate.fail_on_new,
@@ -51,7 +51,7 @@ pub fn gate_policy(config: &Config, gate: &GateOptions) -> Policy {
 
 /// Validates the config's rule names, then applies `select`, `ignore` (unless `no_ignores`) and
 /// severity overrides to the loaded rules.
-pub fn shape_rules(config: &Config, rules: &mut RuleSet, no_ignores: bool) -> Result<(), Error> {
+pub(crate) fn shape_rules(config: &Config, rules: &mut RuleSet, no_ignores: bool) -> Result<(), Error> {
     let ids: Vec<String> = rules.rules.iter().map(|rule| rule.meta.id.clone()).collect();
     let categories: Vec<String> = rules.rules.iter().map(|rule| rule.meta.category.clone()).collect();
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -78,12 +78,12 @@ pub fn shape_rules(config: &Config, rules: &mut RuleSet, no_ignores: bool) -> Re
 }
 
 /// The baseline file for a run: `--baseline`, else the config's `baseline`.
-pub fn baseline_path(config: &Config, gate: &GateOptions) -> Option<PathBuf> {
+pub(crate) fn baseline_path(config: &Config, gate: &GateOptions) -> Option<PathBuf> {
     gate.baseline.clone().or_else(|| config.baseline.clone())
 }
 
 /// A saved JSON result, read as a baseline.
-pub fn load_baseline(path: &Path) -> Result<Baseline, Error> {
+pub(crate) fn load_baseline(path: &Path) -> Result<Baseline, Error> {
     let loaded = super::saved::read_saved_result(path)?;
     Ok(Baseline::from_results(path.display().to_string(), &loaded.results.results))
 }

@@ -8,7 +8,7 @@ use crate::engine::{RuleSet, RuleSource, fixtures, rule};
 use crate::error::{Error, exit};
 
 /// The built-in rules followed by every `--rules-dir`, so user rules override built-ins.
-pub fn rule_sources(options: &RuleOptions) -> Result<Vec<RuleSource>, Error> {
+pub(crate) fn rule_sources(options: &RuleOptions) -> Result<Vec<RuleSource>, Error> {
     let mut sources = rule::builtin_sources();
     for directory in &options.rules_dirs {
         if !directory.is_dir() {

@@ -11,7 +11,7 @@ pub mod snapshot;
 
 /// Maps `items` on every core, keeping their order: parsing and normalizing thousands of files
 /// is CPU work that scales with cores.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], map: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], map: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
     let chunk_size = items.len().div_ceil(workers).max(1);
     let map = &map;

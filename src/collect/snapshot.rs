@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::diag::Diagnostic;
 use crate::model::{Inventory, SourceKind};
 
-pub fn read_snapshot(path: &Path) -> Result<Inventory, Diagnostic> {
+pub(crate) fn read_snapshot(path: &Path) -> Result<Inventory, Diagnostic> {
     let shown = path.display().to_string();
     let hint = "pass a file written by `sfaudit collect` or `sfaudit scan --format json`";
     let bytes = std::fs::read(path).map_err(|error| {

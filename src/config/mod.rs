@@ -6,8 +6,8 @@
 mod types;
 mod validate;
 
-pub use types::{Config, FILE_NAME, Located, OrgProfile};
-pub use validate::{check_rule_names, load_suppressions};
+pub(crate) use types::{Config, FILE_NAME, Located};
+pub(crate) use validate::{check_rule_names, load_suppressions};
 
 use std::path::{Path, PathBuf};
 
@@ -15,7 +15,7 @@ use crate::diag::Diagnostic;
 
 /// Finds the config: `--config PATH`, else `sfaudit.toml` in the scanned folder, else in the
 /// current folder. `--no-config` (`explicit = None, disabled = true`) skips discovery.
-pub fn discover(explicit: Option<&Path>, disabled: bool, project: Option<&Path>) -> Option<PathBuf> {
+pub(crate) fn discover(explicit: Option<&Path>, disabled: bool, project: Option<&Path>) -> Option<PathBuf> {
     if disabled {
         return None;
     }
@@ -29,7 +29,7 @@ pub fn discover(explicit: Option<&Path>, disabled: bool, project: Option<&Path>)
 }
 
 /// Reads and validates a config file (and the suppression files it names).
-pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
+pub(crate) fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|error| vec![Diagnostic::new(&shown, None, format!("cannot read the config: {error}"))])?;
@@ -46,7 +46,7 @@ pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
 }
 
 /// The commented starter config `sfaudit init` writes.
-pub const STARTER: &str = r#"# sfaudit configuration. Every key is optional; command-line flags win over this file.
+pub(crate) const STARTER: &str = r#"# sfaudit configuration. Every key is optional; command-line flags win over this file.
 # Paths are relative to this file. Never put secrets here: name where they are instead.
 
 # Exit 1 when a result fails at or above this severity: critical, high, medium, low, info, none.

@@ -8,18 +8,18 @@ use crate::gate::suppress::SuppressionRule;
 use crate::model::Severity;
 use crate::report::Format;
 
-pub const FILE_NAME: &str = "sfaudit.toml";
+pub(crate) const FILE_NAME: &str = "sfaudit.toml";
 
 /// A value with the line it was written on, so later checks (an unknown rule id) can point at it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Located<T> {
+pub(crate) struct Located<T> {
     pub value: T,
     pub line: u32,
 }
 
 /// Where to find an org and its credentials; never the secrets themselves.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OrgProfile {
+pub(crate) struct OrgProfile {
     pub name: String,
     pub instance_url: Option<String>,
     pub client_id: Option<String>,
@@ -31,7 +31,7 @@ pub struct OrgProfile {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Config {
+pub(crate) struct Config {
     /// The file it was read from; `None` for the built-in defaults.
     pub path: Option<PathBuf>,
     pub fail_on: Option<FailOn>,
@@ -50,15 +50,7 @@ pub struct Config {
 
 impl Config {
     /// The folder relative paths in the file are resolved against.
-    pub fn base_dir(&self) -> PathBuf {
+    pub(crate) fn base_dir(&self) -> PathBuf {
         self.path.as_deref().and_then(Path::parent).map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-    }
-
-    /// `file:line` for messages about an entry of this config.
-    pub fn at(&self, line: u32) -> String {
-        format!(
-            "{}:{line}",
-            self.path.as_deref().map_or_else(|| FILE_NAME.to_string(), |path| path.display().to_string())
-        )
     }
 }

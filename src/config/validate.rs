@@ -282,7 +282,7 @@ fn parse_profile(checker: &mut Checker<'_>, name: &str, value: &Spanned<DeValue<
 }
 
 /// Reads a separate suppressions file (`--suppressions FILE`): `[[suppressions]]` entries only.
-pub fn load_suppressions(path: &Path) -> Result<Vec<SuppressionRule>, Vec<Diagnostic>> {
+pub(crate) fn load_suppressions(path: &Path) -> Result<Vec<SuppressionRule>, Vec<Diagnostic>> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|error| vec![Diagnostic::new(&shown, None, format!("cannot read the suppressions: {error}"))])?;
@@ -388,7 +388,7 @@ fn parse_suppressions_file(path: &str, text: &str) -> Result<Vec<SuppressionRule
 
 /// Checks the names a config uses against the loaded rules, so a typo in an id is an error with
 /// its line rather than a silent no-op.
-pub fn check_rule_names(
+pub(crate) fn check_rule_names(
     config: &Config,
     rule_ids: &[&str],
     categories: &[&str],

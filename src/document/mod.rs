@@ -10,13 +10,14 @@ mod wire;
 use serde_json::Value;
 
 pub use run::{Loaded, Report, RulePackInfo, RunInfo, ToolInfo};
-pub use summary::{Summary, health_status, summarize};
-pub use wire::RESULTS_SCHEMA_VERSION;
+pub use summary::Summary;
+pub(crate) use summary::{health_status, summarize};
+pub(crate) use wire::RESULTS_SCHEMA_VERSION;
 
 use crate::diag::Diagnostic;
 
 /// Streams the document, so a result of hundreds of thousands of rows never sits in memory as text.
-pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub(crate) fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut buffered = std::io::BufWriter::new(out);
     serde_json::to_writer_pretty(&mut buffered, &wire::DocumentOut::new(report))?;
     std::io::Write::write_all(&mut buffered, b"\n")?;
@@ -24,7 +25,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Resu
 }
 
 /// Reads a document written by [`write`]; `path` names the file in the problem it reports.
-pub fn parse(path: &str, text: &str) -> Result<Loaded, Diagnostic> {
+pub(crate) fn parse(path: &str, text: &str) -> Result<Loaded, Diagnostic> {
     let problem = |line: Option<u32>, message: String| {
         Diagnostic::new(path, line, message)
             .with_hint("pass a JSON result written by `sfaudit scan --format json` or `sfaudit baseline update`")

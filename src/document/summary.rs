@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use crate::engine::RuleResult;
 use crate::model::{Severity, Status};
 
-pub fn weight(severity: Severity) -> u64 {
+pub(crate) fn weight(severity: Severity) -> u64 {
     match severity {
         Severity::Critical => 10,
         Severity::High => 5,
@@ -36,16 +36,16 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn count(&self, status: Status) -> usize {
+    pub(crate) fn count(&self, status: Status) -> usize {
         self.by_status.get(&status).copied().unwrap_or(0)
     }
 
-    pub fn count_of(&self, severity: Severity, status: Status) -> usize {
+    pub(crate) fn count_of(&self, severity: Severity, status: Status) -> usize {
         self.by_severity_and_status.get(&(severity, status)).copied().unwrap_or(0)
     }
 }
 
-pub fn band(score: Option<u8>) -> &'static str {
+pub(crate) fn band(score: Option<u8>) -> &'static str {
     match score {
         None => "No data",
         Some(90..) => "Excellent",
@@ -56,7 +56,7 @@ pub fn band(score: Option<u8>) -> &'static str {
     }
 }
 
-pub fn summarize(results: &[RuleResult], apps: usize) -> Summary {
+pub(crate) fn summarize(results: &[RuleResult], apps: usize) -> Summary {
     let mut by_status: BTreeMap<Status, usize> = Status::ALL.into_iter().map(|status| (status, 0)).collect();
     let mut by_severity_and_status: BTreeMap<(Severity, Status), usize> = BTreeMap::new();
     let (mut earned, mut possible) = (0_u64, 0_u64);
@@ -92,7 +92,7 @@ pub fn summarize(results: &[RuleResult], apps: usize) -> Summary {
 }
 
 /// The Health-Review status word for a result.
-pub fn health_status(status: Status, severity: Severity) -> &'static str {
+pub(crate) fn health_status(status: Status, severity: Severity) -> &'static str {
     match (status, severity) {
         (Status::Fail, Severity::Critical | Severity::High) => "Critical",
         (Status::Fail, Severity::Medium | Severity::Low) => "Warning",

@@ -16,7 +16,7 @@ use crate::gate::baseline::BaselineSummary;
 use crate::model::{EvaluationDate, Inventory, Origin, ResourceKind, ScanSource, Severity, Status, Text};
 
 /// Version of the JSON results document; bumped on any incompatible change.
-pub const RESULTS_SCHEMA_VERSION: u32 = 1;
+pub(crate) const RESULTS_SCHEMA_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 pub(super) struct DocumentOut<'a> {

@@ -7,17 +7,17 @@ use cel::{Context, Env, Program, Value};
 
 /// A compiled expression with the record paths it reads (`app.policy.permitted_users`, …).
 #[derive(Debug)]
-pub struct Expression {
+pub(crate) struct Expression {
     pub source: String,
     program: Program,
     pub paths: Vec<String>,
 }
 
 /// Roots rules may read; anything else is an undeclared variable.
-pub const ROOTS: [&str; 3] = ["app", "org", "params"];
+pub(crate) const ROOTS: [&str; 3] = ["app", "org", "params"];
 
 impl Expression {
-    pub fn compile(source: &str) -> Result<Self, String> {
+    pub(crate) fn compile(source: &str) -> Result<Self, String> {
         let program = Program::compile(source).map_err(|errors| {
             errors
                 .errors
@@ -38,7 +38,7 @@ impl Expression {
         Ok(Self { source: source.to_string(), program, paths })
     }
 
-    pub fn evaluate(&self, bindings: &Bindings) -> Result<Value, String> {
+    pub(crate) fn evaluate(&self, bindings: &Bindings) -> Result<Value, String> {
         self.program.execute(&bindings.context).map_err(|error| error.to_string())
     }
 }
@@ -52,7 +52,7 @@ fn is_comprehension_variable(source: &str, variable: &str) -> bool {
 
 /// The values an expression is evaluated against: one CEL context per resource, built once and
 /// shared by every rule (building it converts the whole record, the costly part of evaluation).
-pub struct Bindings {
+pub(crate) struct Bindings {
     context: Context<'static, 'static>,
 }
 
@@ -63,12 +63,17 @@ impl std::fmt::Debug for Bindings {
 }
 
 impl Bindings {
-    pub fn new(env: Arc<Env>, app: &serde_json::Value, org: &serde_json::Value, params: &serde_json::Value) -> Self {
+    pub(crate) fn new(
+        env: Arc<Env>,
+        app: &serde_json::Value,
+        org: &serde_json::Value,
+        params: &serde_json::Value,
+    ) -> Self {
         Self::from_values(env, to_cel(app), to_cel(org), to_cel(params))
     }
 
     /// For callers that convert the shared `org` and `params` values once and clone them (cheap).
-    pub fn from_values(env: Arc<Env>, app: Value, org: Value, params: Value) -> Self {
+    pub(crate) fn from_values(env: Arc<Env>, app: Value, org: Value, params: Value) -> Self {
         let mut context = Context::with_env(env);
         context.add_variable_from_value("app", app);
         context.add_variable_from_value("org", org);
@@ -79,7 +84,7 @@ impl Bindings {
 
 /// JSON → CEL with every whole number as a signed `int`: serde would turn positive numbers into
 /// `uint`, and then `int(x) - 1` style arithmetic and unary minus trip rule authors.
-pub fn to_cel(value: &serde_json::Value) -> Value {
+pub(crate) fn to_cel(value: &serde_json::Value) -> Value {
     match value {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(flag) => Value::Bool(*flag),
@@ -99,7 +104,7 @@ pub fn to_cel(value: &serde_json::Value) -> Value {
 
 /// The standard library plus `matches` with compiled regexes cached per thread: the `cel` crate
 /// compiles the pattern on every call, which dominated evaluation time on large orgs.
-pub fn new_env() -> Arc<Env> {
+pub(crate) fn new_env() -> Arc<Env> {
     let mut env = Env::stdlib();
     let registered = cel::add_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>, id = "matches")
         .and_then(|()| cel::add_member_overload!(env, fn matches: (CelString, CelString) -> Result<CelBool>));
@@ -134,7 +139,7 @@ fn matches(text: &CelString<'_>, pattern: &CelString<'_>) -> Result<CelBool, cel
 }
 
 /// Shows a CEL value in the "your value" column: strings bare, lists comma-separated.
-pub fn display(value: &Value) -> String {
+pub(crate) fn display(value: &Value) -> String {
     match value {
         Value::Null => "none".to_string(),
         Value::String(text) => text.to_string(),
@@ -150,7 +155,7 @@ pub fn display(value: &Value) -> String {
 
 /// Record paths an expression reads, found lexically: `app.policy.permitted_users` in
 /// `app.policy.permitted_users == 'x'`; a trailing method name (`.exists(`) is not a path.
-pub fn referenced_paths(source: &str) -> Vec<String> {
+pub(crate) fn referenced_paths(source: &str) -> Vec<String> {
     let characters: Vec<char> = source.chars().collect();
     let mut paths = Vec::new();
     let mut index = 0;

@@ -13,7 +13,7 @@ use super::rule::{Rule, RuleSet};
 use crate::model::{Inventory, Origin, Resource, ResourceKind, Status, Text};
 
 /// The JSON view of a resource that rules read, with `raw` left out unless a rule needs it.
-pub fn resource_json(resource: Resource<'_>, include_raw: bool) -> Value {
+pub(crate) fn resource_json(resource: Resource<'_>, include_raw: bool) -> Value {
     let value = match (resource, include_raw) {
         (Resource::App(app), true) => serde_json::to_value(app),
         (Resource::App(app), false) => serde_json::to_value(AppWithoutRaw::from(app)),
@@ -107,7 +107,7 @@ fn missing_reason(
 }
 
 /// Evaluates one rule against one resource's bindings.
-pub fn evaluate_rule(
+pub(crate) fn evaluate_rule(
     rule: &Rule,
     bindings: &cel::Bindings,
     app_missing: &BTreeMap<String, String>,
@@ -162,7 +162,7 @@ fn result_location<'a>(rule: &Rule, resource: Resource<'a>) -> &'a Origin {
 
 /// There is one org per scan, and its name varies with where the project was checked out, so
 /// org findings are fingerprinted without it.
-pub fn fingerprint(rule_id: &str, kind: ResourceKind, name: &str) -> String {
+pub(crate) fn fingerprint(rule_id: &str, kind: ResourceKind, name: &str) -> String {
     let name = if kind == ResourceKind::Org { "" } else { name };
     use sha2::{Digest, Sha256};
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -189,7 +189,7 @@ fn rule_reads_raw(rule: &Rule) -> bool {
 
 /// Evaluates every rule against every resource it applies to. Results are sorted by rule id,
 /// then resource kind and name, so output is deterministic.
-pub fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
+pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
     let include_raw = rules.rules.iter().any(rule_reads_raw);
     let org_json = resource_json(Resource::Org(&inventory.org), include_raw);
     let params = Value::Object(rules.params.clone().into_iter().collect());

@@ -10,7 +10,7 @@ use super::{cel, schema};
 use crate::model::ResourceKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FixtureFailure {
+pub(crate) struct FixtureFailure {
     pub rule_id: String,
     pub source: String,
     pub line: Option<u32>,
@@ -18,14 +18,14 @@ pub struct FixtureFailure {
 }
 
 #[derive(Debug, Default)]
-pub struct FixtureReport {
+pub(crate) struct FixtureReport {
     pub rules: usize,
     pub fixtures: usize,
     pub failures: Vec<FixtureFailure>,
 }
 
 /// Runs every fixture; a rule without at least one failing and one passing fixture is itself a failure.
-pub fn run(rules: &RuleSet) -> FixtureReport {
+pub(crate) fn run(rules: &RuleSet) -> FixtureReport {
     let env = cel::new_env();
     let mut report = FixtureReport { rules: rules.rules.len(), ..FixtureReport::default() };
     for rule in &rules.rules {

@@ -2,14 +2,14 @@
 //!
 //! Nothing here knows where the inventory came from or how results are shown.
 
-pub mod cel;
+pub(crate) mod cel;
 mod embedded;
-pub mod evaluate;
-pub mod fixtures;
+pub(crate) mod evaluate;
+pub(crate) mod fixtures;
 mod result;
 pub mod rule;
-pub mod schema;
+pub(crate) mod schema;
 
-pub use evaluate::{evaluate, fingerprint};
+pub(crate) use evaluate::evaluate;
 pub use result::{BaselineState, Outcome, ResourceRef, Results, RuleResult, Suppression};
 pub use rule::{Rule, RuleMeta, RuleSet, RuleSource};

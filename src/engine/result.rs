@@ -63,7 +63,7 @@ pub enum BaselineState {
 }
 
 impl BaselineState {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::New => "new",
             Self::Unchanged => "unchanged",

@@ -94,16 +94,16 @@ pub struct RuleMeta {
 #[derive(Debug)]
 pub struct Rule {
     pub meta: RuleMeta,
-    pub when: Option<Expression>,
-    pub fail_if: Expression,
-    pub actual: Option<Expression>,
+    pub(crate) when: Option<Expression>,
+    pub(crate) fail_if: Expression,
+    pub(crate) actual: Option<Expression>,
     pub params: BTreeMap<String, serde_json::Value>,
-    pub tests: Vec<RuleTest>,
+    pub(crate) tests: Vec<RuleTest>,
 }
 
 /// A fixture: the schema's sample resource with a patch applied, and the outcome it must give.
 #[derive(Debug, Clone)]
-pub struct RuleTest {
+pub(crate) struct RuleTest {
     pub name: String,
     pub expect: String,
     pub kind: ResourceKind,
@@ -122,10 +122,10 @@ pub struct RuleSource {
     pub text: String,
 }
 
-pub const OUTCOMES: [&str; 4] = ["pass", "fail", "not_applicable", "unknown"];
+pub(crate) const OUTCOMES: [&str; 4] = ["pass", "fail", "not_applicable", "unknown"];
 
 /// Parses and validates one rule file, returning every problem found in it.
-pub fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<Diagnostic>> {
+pub(crate) fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<Diagnostic>> {
     let error_at = |offset: Option<usize>, message: String| {
         Diagnostic::new(&source.path, offset.map(|offset| line_of(source.text.as_bytes(), offset)), message)
     };
@@ -295,7 +295,7 @@ pub fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<Diagnostic>> {
     }
 }
 
-pub fn toml_to_json(value: &toml::Value) -> serde_json::Value {
+pub(crate) fn toml_to_json(value: &toml::Value) -> serde_json::Value {
     match value {
         toml::Value::String(text) => serde_json::Value::String(text.clone()),
         toml::Value::Integer(number) => serde_json::Value::from(*number),
@@ -310,7 +310,7 @@ pub fn toml_to_json(value: &toml::Value) -> serde_json::Value {
 }
 
 /// The rule files compiled into the binary, in path order.
-pub fn builtin_sources() -> Vec<RuleSource> {
+pub(crate) fn builtin_sources() -> Vec<RuleSource> {
     super::embedded::RULE_FILES
         .iter()
         .map(|(path, text)| RuleSource { path: format!("builtin:{path}"), text: (*text).to_string() })
@@ -318,7 +318,7 @@ pub fn builtin_sources() -> Vec<RuleSource> {
 }
 
 /// Every `*.toml` file under `directory`, recursively, in path order.
-pub fn directory_sources(directory: &Path) -> Result<Vec<RuleSource>, Diagnostic> {
+pub(crate) fn directory_sources(directory: &Path) -> Result<Vec<RuleSource>, Diagnostic> {
     let mut paths = Vec::new();
     collect_toml(directory, &mut paths).map_err(|error| {
         Diagnostic::new(directory.display().to_string(), None, format!("cannot read the rules folder: {error}"))
@@ -357,7 +357,7 @@ pub struct RuleSet {
 
 /// Loads the sources in order; a later rule with the same id overrides an earlier one (that is how
 /// `--rules-dir` replaces a built-in rule). Every error from every file is returned together.
-pub fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<Diagnostic>> {
+pub(crate) fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut by_id: BTreeMap<String, Rule> = BTreeMap::new();
     for source in sources {
@@ -403,12 +403,12 @@ pub fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<Diagnostic>> {
 }
 
 impl RuleSet {
-    pub fn get(&self, id: &str) -> Option<&Rule> {
+    pub(crate) fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|rule| rule.meta.id == id)
     }
 
     /// Applies `name=value` overrides; the value must have the type of the default.
-    pub fn set_params(&mut self, overrides: &[(String, String)]) -> Result<(), String> {
+    pub(crate) fn set_params(&mut self, overrides: &[(String, String)]) -> Result<(), String> {
         for (name, text) in overrides {
             let Some(default) = self.params.get(name) else {
                 let known: Vec<&str> = self.params.keys().map(String::as_str).collect();
@@ -431,7 +431,7 @@ impl RuleSet {
     }
 
     /// A short digest of the rule texts, so reports name the exact rule pack they used.
-    pub fn fingerprint(sources: &[RuleSource]) -> String {
+    pub(crate) fn fingerprint(sources: &[RuleSource]) -> String {
         use sha2::{Digest, Sha256};
         let mut hasher = Sha256::new();
         for source in sources {

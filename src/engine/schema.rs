@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 const OPEN_MAPS: [&str; 3] = ["raw", "missing", "files"];
 
 /// A well-configured JWT bearer External Client App: the starting point of every app fixture.
-pub fn sample_app() -> Value {
+pub(crate) fn sample_app() -> Value {
     json!({
         "kind": "external_client_app",
         "name": "Fixture_App",
@@ -70,7 +70,7 @@ pub fn sample_app() -> Value {
 }
 
 /// An org with the recommended OAuth settings: the starting point of every org fixture.
-pub fn sample_org() -> Value {
+pub(crate) fn sample_org() -> Value {
     json!({
         "kind": "org",
         "name": "fixture-org",
@@ -94,7 +94,7 @@ pub fn sample_org() -> Value {
 
 /// Checks that a path a rule reads exists in the record shape; the message lists the fields
 /// available where the path went wrong, so a typo is easy to fix.
-pub fn check_path(path: &str, org_rule: bool, params: &BTreeMap<String, Value>) -> Result<(), String> {
+pub(crate) fn check_path(path: &str, org_rule: bool, params: &BTreeMap<String, Value>) -> Result<(), String> {
     let mut segments = path.split('.');
     let root = segments.next().unwrap_or_default();
     let mut current = match root {
@@ -132,7 +132,7 @@ pub fn check_path(path: &str, org_rule: bool, params: &BTreeMap<String, Value>) 
 }
 
 /// Deep-merges `patch` into `target`: objects merge key by key, anything else replaces.
-pub fn merge(target: &mut Value, patch: &Value) {
+pub(crate) fn merge(target: &mut Value, patch: &Value) {
     match (target, patch) {
         (Value::Object(target), Value::Object(patch)) => {
             for (key, value) in patch {
@@ -149,7 +149,7 @@ pub fn merge(target: &mut Value, patch: &Value) {
 }
 
 /// Sets the value at a dotted path (without its root) to null.
-pub fn set_null(target: &mut Value, path: &str) {
+pub(crate) fn set_null(target: &mut Value, path: &str) {
     let mut current = target;
     let segments: Vec<&str> = path.split('.').collect();
     for (index, segment) in segments.iter().enumerate() {

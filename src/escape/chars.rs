@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 /// Invisible formatting characters: the Arabic letter mark, zero-width characters and the
 /// left-to-right / right-to-left marks, bidirectional embeddings, overrides and isolates, the
 /// word joiner and invisible operators, and the byte-order mark.
-pub fn is_invisible(character: char) -> bool {
+pub(crate) fn is_invisible(character: char) -> bool {
     matches!(
         character,
         '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'
@@ -14,7 +14,7 @@ pub fn is_invisible(character: char) -> bool {
 
 /// A character no output context passes through raw (except where it is a line break or tab
 /// that the context keeps).
-pub fn is_hidden(character: char) -> bool {
+pub(crate) fn is_hidden(character: char) -> bool {
     character.is_control() || is_invisible(character)
 }
 

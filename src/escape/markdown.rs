@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use super::chars::{is_hidden, push_visible};
 
 /// Markdown inline text that renders as exactly the given characters (see the module docs).
-pub fn inline(text: &str) -> String {
+pub(crate) fn inline(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let chars: Vec<char> = text.chars().collect();
     let edge = |character: &char| character.is_whitespace() && *character != '\n' && *character != '\r';
@@ -116,7 +116,7 @@ fn push_reference(out: &mut String, character: char) {
 }
 
 /// Text inside raw HTML (`<summary>`), where GitHub reads entities but no Markdown.
-pub fn html_text(text: &str) -> String {
+pub(crate) fn html_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for character in text.chars() {
         match character {
@@ -135,7 +135,7 @@ pub fn html_text(text: &str) -> String {
 
 /// A rule write-up: paragraphs, `1.` and `-` list items and single-line `code spans` are kept;
 /// everything else is escaped like [`inline`] text.
-pub fn prose(text: &str) -> String {
+pub(crate) fn prose(text: &str) -> String {
     let mut lines = Vec::new();
     for raw in text.trim().lines() {
         let line = raw.trim();
@@ -184,7 +184,7 @@ fn prose_line(line: &str) -> String {
 /// Markdown for SARIF help text, which is the rule's own prose with `code` spans: outside the
 /// spans `<` and `>` are escaped so a placeholder such as `Setup → <app> → Policies` is not taken
 /// for an HTML tag and dropped.
-pub fn outside_code(text: &str) -> String {
+pub(crate) fn outside_code(text: &str) -> String {
     let balanced = text.matches('`').count() % 2 == 0;
     let mut in_code = false;
     let mut out = String::with_capacity(text.len());

@@ -5,7 +5,7 @@ use super::chars::{is_hidden, push_visible};
 /// HTML element content and quoted attribute values: markup characters become entities, line
 /// breaks and tabs stay, hidden characters are shown escaped so they can neither break the layout
 /// nor make a name read differently from what it is.
-pub fn html(text: &str) -> String {
+pub(crate) fn html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for character in text.chars() {
         match character {
@@ -49,18 +49,18 @@ fn xml(input: &str, in_attribute: bool) -> String {
 }
 
 /// XML element content in a report (JUnit).
-pub fn xml_text(input: &str) -> String {
+pub(crate) fn xml_text(input: &str) -> String {
     xml(input, false)
 }
 
 /// An XML attribute value in double quotes, in a report (JUnit).
-pub fn xml_attribute(input: &str) -> String {
+pub(crate) fn xml_attribute(input: &str) -> String {
     xml(input, true)
 }
 
 /// Text placed in an XML document sent to a server (a SOAP request): markup characters become
 /// entities and nothing else changes, so the server receives the name exactly as it was listed.
-pub fn xml_markup(text: &str) -> String {
+pub(crate) fn xml_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for character in text.chars() {
         match character {

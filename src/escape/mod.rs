@@ -8,11 +8,11 @@
 //! can neither rewrite a terminal nor hide or reorder part of itself.
 
 mod chars;
-pub mod markdown;
+pub(crate) mod markdown;
 mod markup;
 
-pub use chars::{is_hidden, is_invisible};
-pub use markup::{html, xml_attribute, xml_markup, xml_text};
+pub(crate) use chars::is_hidden;
+pub(crate) use markup::{html, xml_attribute, xml_markup, xml_text};
 
 use chars::push_visible;
 
@@ -33,7 +33,7 @@ pub fn terminal(text: &str) -> String {
 /// One CSV text field: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` so a spreadsheet shows
 /// it as text rather than running it as a formula (OWASP "CSV injection"); hidden characters other
 /// than tab, CR and LF are shown escaped.
-pub fn csv_field(value: &str) -> String {
+pub(crate) fn csv_field(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 1);
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         out.push('\'');
@@ -50,7 +50,7 @@ pub fn csv_field(value: &str) -> String {
 
 /// One CSV record: fields quoted where RFC 4180 requires it (a comma, a quote, CR or LF), quotes
 /// doubled, LF at the end.
-pub fn csv_record(out: &mut String, fields: &[String]) {
+pub(crate) fn csv_record(out: &mut String, fields: &[String]) {
     for (index, field) in fields.iter().enumerate() {
         if index > 0 {
             out.push(',');

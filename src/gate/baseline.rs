@@ -18,13 +18,13 @@ pub struct BaselineSummary {
 
 /// The failing fingerprints of a saved result.
 #[derive(Debug, Clone)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     pub file: String,
     failing: BTreeSet<String>,
 }
 
 impl Baseline {
-    pub fn from_results(file: String, results: &[RuleResult]) -> Self {
+    pub(crate) fn from_results(file: String, results: &[RuleResult]) -> Self {
         let failing = results
             .iter()
             .filter(|result| result.status == Status::Fail)
@@ -34,7 +34,7 @@ impl Baseline {
     }
 
     /// Marks every failing result new or unchanged and counts what was fixed.
-    pub fn apply(&self, results: &mut [RuleResult]) -> BaselineSummary {
+    pub(crate) fn apply(&self, results: &mut [RuleResult]) -> BaselineSummary {
         let mut summary = BaselineSummary { file: self.file.clone(), new: 0, unchanged: 0, fixed: 0 };
         let mut still_failing = BTreeSet::new();
         for result in results.iter_mut().filter(|result| result.status == Status::Fail) {

@@ -1,7 +1,7 @@
 //! `*` and `?` wildcards for rule ids and app names (no character classes: names are simple).
 
 /// Whether `text` matches `pattern`, case-sensitively.
-pub fn matches(pattern: &str, text: &str) -> bool {
+pub(crate) fn matches(pattern: &str, text: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();
     let (mut p, mut t) = (0, 0);

@@ -7,12 +7,12 @@ use crate::model::Collection;
 
 /// The exit code after the rule, and the lines standard error must show.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IncompleteVerdict {
+pub(crate) struct IncompleteVerdict {
     pub code: u8,
     pub lines: Vec<String>,
 }
 
-pub fn judge(collection: Option<&Collection>, allow_incomplete: bool, code: u8) -> IncompleteVerdict {
+pub(crate) fn judge(collection: Option<&Collection>, allow_incomplete: bool, code: u8) -> IncompleteVerdict {
     let Some(collection) = collection else { return IncompleteVerdict { code, lines: Vec::new() } };
     let mut lines: Vec<String> = collection.notes.iter().map(|note| format!("note: {note}")).collect();
     if collection.incomplete.is_empty() {

@@ -2,7 +2,7 @@
 //! incomplete-scan rule, turned into the typed [`Decision`] every renderer and the exit code use.
 
 pub mod baseline;
-pub mod glob;
+pub(crate) mod glob;
 pub mod incomplete;
 pub mod suppress;
 
@@ -68,16 +68,16 @@ pub struct Decision {
 }
 
 impl Decision {
-    pub fn fail_on(&self) -> FailOn {
+    pub(crate) fn fail_on(&self) -> FailOn {
         self.policy.fail_on
     }
 
     /// Whether findings broke the threshold (even when `--no-fail` keeps the exit code at 0).
-    pub fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         self.blocking > 0
     }
 
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         if self.failed() && !self.policy.no_fail { exit::GATE_FAILED } else { exit::OK }
     }
 
@@ -86,7 +86,7 @@ impl Decision {
     }
 
     /// What the gate counts, e.g. `high and above` or `new findings at high and above`.
-    pub fn scope(&self) -> String {
+    pub(crate) fn scope(&self) -> String {
         if self.judges_any_new_finding() {
             return "any new finding".to_string();
         }
@@ -99,7 +99,7 @@ impl Decision {
     }
 
     /// `gate on high and above: FAILED (18 blocking)`, for the summary line.
-    pub fn description(&self) -> String {
+    pub(crate) fn description(&self) -> String {
         let blocking = self.blocking;
         let outcome = match (self.failed(), self.policy.no_fail) {
             (true, true) => format!("would fail ({blocking} blocking), --no-fail"),
@@ -112,7 +112,7 @@ impl Decision {
 
 /// Judges the results: failing, not suppressed, new when there is a baseline, and at or above the
 /// threshold (or any new finding with `fail_on_new`).
-pub fn decide(results: &[RuleResult], policy: Policy, baseline: bool) -> Decision {
+pub(crate) fn decide(results: &[RuleResult], policy: Policy, baseline: bool) -> Decision {
     let judged = |result: &&RuleResult| {
         result.status == Status::Fail
             && result.suppression.is_none()

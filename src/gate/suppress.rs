@@ -11,7 +11,7 @@ use crate::model::{ResourceKind, Status};
 
 /// One accepted risk: which results it covers and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SuppressionRule {
+pub(crate) struct SuppressionRule {
     /// Rule id or glob (`certificate-*`).
     pub rule: String,
     /// App API name glob; `*` when absent. The org record is named like the project folder.
@@ -27,14 +27,14 @@ pub struct SuppressionRule {
 
 /// Where a suppression stands on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExpiryStatus {
+pub(crate) enum ExpiryStatus {
     Active,
     ExpiresIn(i64),
     Expired,
 }
 
 impl ExpiryStatus {
-    pub fn of(suppression: &SuppressionRule, today: Date) -> Self {
+    pub(crate) fn of(suppression: &SuppressionRule, today: Date) -> Self {
         match suppression.expires {
             Some(expires) if expires < today => Self::Expired,
             Some(expires) if (expires - today).whole_days() <= EXPIRY_NOTICE_DAYS => {
@@ -56,10 +56,10 @@ impl fmt::Display for ExpiryStatus {
 }
 
 /// Suppressions expiring within this many days are announced on every run.
-pub const EXPIRY_NOTICE_DAYS: i64 = 30;
+pub(crate) const EXPIRY_NOTICE_DAYS: i64 = 30;
 
 /// Marks the failing results each live suppression covers; returns warnings for the report.
-pub fn apply(results: &mut [RuleResult], suppressions: &[SuppressionRule], today: Date) -> Vec<String> {
+pub(crate) fn apply(results: &mut [RuleResult], suppressions: &[SuppressionRule], today: Date) -> Vec<String> {
     let mut warnings = Vec::new();
     for suppression in suppressions {
         let scope = describe(suppression);
@@ -114,7 +114,7 @@ fn describe(suppression: &SuppressionRule) -> String {
 }
 
 /// Suppressions whose expiry falls within `days` of `today` (already expired ones included).
-pub fn expiring(suppressions: &[SuppressionRule], today: Date, days: i64) -> Vec<&SuppressionRule> {
+pub(crate) fn expiring(suppressions: &[SuppressionRule], today: Date, days: i64) -> Vec<&SuppressionRule> {
     let mut soon: Vec<&SuppressionRule> = suppressions
         .iter()
         .filter(|suppression| suppression.expires.is_some_and(|expires| (expires - today).whole_days() <= days))

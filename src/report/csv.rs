@@ -21,7 +21,7 @@ use crate::engine::RuleResult;
 use crate::escape::{csv_field, csv_record};
 
 /// The header row, in order.
-pub const COLUMNS: [&str; 19] = [
+pub(crate) const COLUMNS: [&str; 19] = [
     "rule_id",
     "status",
     "health_status",
@@ -43,7 +43,7 @@ pub const COLUMNS: [&str; 19] = [
     "suppression_reason",
 ];
 
-pub fn render(report: &Report<'_>) -> String {
+pub(crate) fn render(report: &Report<'_>) -> String {
     let mut out = String::new();
     let header: Vec<String> = COLUMNS.iter().map(|column| (*column).to_string()).collect();
     csv_record(&mut out, &header);

@@ -45,7 +45,7 @@ fn findings_table(findings: &[Finding]) -> Table {
     table
 }
 
-pub fn table(drift: &Drift) -> String {
+pub(crate) fn table(drift: &Drift) -> String {
     let mut out = format!("Drift from {} to {}: {}\n\n", terminal(&drift.old), terminal(&drift.new), verdict(drift));
     if drift.compared_findings {
         let _ = writeln!(
@@ -106,7 +106,7 @@ pub fn table(drift: &Drift) -> String {
     out
 }
 
-pub fn markdown(drift: &Drift) -> String {
+pub(crate) fn markdown(drift: &Drift) -> String {
     let cell = inline;
     let mut out =
         format!("## sfaudit drift\n\n`{}` → `{}`: **{}**\n\n", cell(&drift.old), cell(&drift.new), verdict(drift));
@@ -174,7 +174,7 @@ pub fn markdown(drift: &Drift) -> String {
     out
 }
 
-pub fn json(drift: &Drift) -> String {
+pub(crate) fn json(drift: &Drift) -> String {
     let document = serde_json::json!({
         "schema_version": 1,
         "got_worse": drift.got_worse(),

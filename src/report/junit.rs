@@ -59,7 +59,7 @@ impl Counts {
     }
 }
 
-pub fn render(report: &Report<'_>) -> String {
+pub(crate) fn render(report: &Report<'_>) -> String {
     let rules: BTreeMap<&str, &RuleMeta> = report.results.rules.iter().map(|rule| (rule.id.as_str(), rule)).collect();
     let mut suites: BTreeMap<&str, Vec<&RuleResult>> = BTreeMap::new();
     for result in &report.results.results {

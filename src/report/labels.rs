@@ -2,7 +2,7 @@
 
 /// A plain `http(s)` URL with nothing that could break out of a link: the only references that
 /// may become links.
-pub fn is_web_url(text: &str) -> bool {
+pub(crate) fn is_web_url(text: &str) -> bool {
     (text.starts_with("https://") || text.starts_with("http://"))
         && !text.chars().any(|character| character.is_whitespace() || crate::escape::is_hidden(character))
 }

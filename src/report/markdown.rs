@@ -22,7 +22,7 @@ use crate::model::{ResourceKind, Severity, Status};
 use crate::report::labels::is_web_url;
 
 /// GitHub refuses comments longer than this many characters.
-pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
+pub(crate) const GITHUB_COMMENT_LIMIT: usize = 65_536;
 
 /// How much of each control's write-up the "What to fix" blocks carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,7 @@ enum WriteUps {
 
 /// The report, with write-ups shortened (and at last left out) when the full text would not fit
 /// in one GitHub pull-request comment; the report then says so and where the full text is.
-pub fn render(report: &Report<'_>) -> String {
+pub(crate) fn render(report: &Report<'_>) -> String {
     let mut text = String::new();
     for level in [WriteUps::Full, WriteUps::Remediation, WriteUps::Omitted] {
         text = render_with(report, level);

@@ -4,16 +4,16 @@
 //! Nothing here knows where the data came from. Every string from an org, a file or a rule goes
 //! through [`crate::escape`] for the format it is written in.
 
-pub mod csv;
-pub mod drift;
-pub mod html;
+pub(crate) mod csv;
+pub(crate) mod drift;
+pub(crate) mod html;
 pub mod json;
-pub mod junit;
-pub mod labels;
-pub mod markdown;
-pub mod rules;
-pub mod sarif;
-pub mod suppressions;
+pub(crate) mod junit;
+pub(crate) mod labels;
+pub(crate) mod markdown;
+pub(crate) mod rules;
+pub(crate) mod sarif;
+pub(crate) mod suppressions;
 pub mod table;
 
 pub use crate::document::Report;

@@ -7,7 +7,7 @@ use comfy_table::{ContentArrangement, Table};
 
 use crate::engine::{Rule, RuleSet};
 
-pub fn list(rules: &RuleSet, version: &str) -> String {
+pub(crate) fn list(rules: &RuleSet, version: &str) -> String {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled).force_no_tty();
     table.set_header(["Rule", "Severity", "Category", "Applies to", "Control"]);
@@ -31,7 +31,7 @@ pub fn list(rules: &RuleSet, version: &str) -> String {
     out
 }
 
-pub fn explain(rule: &Rule) -> String {
+pub(crate) fn explain(rule: &Rule) -> String {
     let meta = &rule.meta;
     let mut out = String::new();
     let _ = writeln!(out, "{} — {}", meta.id, meta.title);

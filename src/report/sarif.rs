@@ -24,10 +24,10 @@ use crate::report::labels::is_web_url;
 const SCHEMA_URI: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// The key of the stable per-(rule, resource) fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "sfauditFingerprint/v1";
+pub(crate) const FINGERPRINT_KEY: &str = "sfauditFingerprint/v1";
 
 /// SARIF `level` for a failing result of this severity.
-pub fn level(severity: Severity) -> &'static str {
+pub(crate) fn level(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
         Severity::Medium | Severity::Low => "warning",
@@ -37,7 +37,7 @@ pub fn level(severity: Severity) -> &'static str {
 
 /// GitHub code scanning's `security-severity` (a number in a string, 0.0–10.0): it maps
 /// ≥ 9.0 to Critical, 7.0–8.9 High, 4.0–6.9 Medium, 0.1–3.9 Low.
-pub fn security_severity(severity: Severity) -> &'static str {
+pub(crate) fn security_severity(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
@@ -47,7 +47,7 @@ pub fn security_severity(severity: Severity) -> &'static str {
     }
 }
 
-pub fn render(report: &Report<'_>) -> String {
+pub(crate) fn render(report: &Report<'_>) -> String {
     let rules = &report.results.rules;
     let index: BTreeMap<&str, usize> =
         rules.iter().enumerate().map(|(index, rule)| (rule.id.as_str(), index)).collect();

@@ -7,7 +7,7 @@ use time::Date;
 use crate::escape::terminal;
 use crate::gate::suppress::{ExpiryStatus, SuppressionRule};
 
-pub fn render(suppressions: &[&SuppressionRule], today: Date) -> String {
+pub(crate) fn render(suppressions: &[&SuppressionRule], today: Date) -> String {
     if suppressions.is_empty() {
         return "No suppressions.\n".to_string();
     }

@@ -18,10 +18,10 @@ use crate::logging;
 use crate::model::ApiUsage;
 
 /// Attempts per call, the first included.
-pub const MAX_ATTEMPTS: u32 = 5;
+pub(crate) const MAX_ATTEMPTS: u32 = 5;
 /// First back-off wait; doubled on every retry, with jitter, up to [`MAX_BACKOFF`].
-pub const BASE_BACKOFF: Duration = Duration::from_millis(200);
-pub const MAX_BACKOFF: Duration = Duration::from_secs(10);
+pub(crate) const BASE_BACKOFF: Duration = Duration::from_millis(200);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// Re-logins in one run: each `INVALID_SESSION_ID` gets one, and a scan whose sessions keep
 /// dying stops rather than loop.
 const MAX_RELOGINS: u64 = 3;
@@ -38,7 +38,7 @@ pub struct Stats {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Api {
+pub(crate) enum Api {
     Soap,
     Rest,
 }
@@ -51,7 +51,7 @@ struct Session {
 
 /// What a response means, decided per API.
 #[derive(Debug)]
-pub enum Verdict<T> {
+pub(crate) enum Verdict<T> {
     Done(T),
     SessionInvalid,
     LimitExceeded(String),
@@ -94,7 +94,7 @@ impl Client {
 
     /// Takes one of the concurrency slots for a chain of dependent calls (query pages): calls
     /// made with [`Priority::Held`] while the returned permit lives use it instead of queueing.
-    pub async fn hold(&self) -> Permit<'_> {
+    pub(crate) async fn hold(&self) -> Permit<'_> {
         self.permits.acquire(Priority::High).await
     }
 
@@ -103,7 +103,7 @@ impl Client {
     }
 
     /// The current session's identity (never the token).
-    pub fn identity(&self) -> (String, String, String) {
+    pub(crate) fn identity(&self) -> (String, String, String) {
         let session = self.session();
         (session.token.instance_url.clone(), session.token.org_id.clone(), session.token.user_id.clone())
     }
@@ -112,16 +112,16 @@ impl Client {
         &self.connection
     }
 
-    pub fn api_version(&self) -> &str {
+    pub(crate) fn api_version(&self) -> &str {
         &self.connection.api_version
     }
 
-    pub fn api_usage(&self) -> Option<ApiUsage> {
+    pub(crate) fn api_usage(&self) -> Option<ApiUsage> {
         *self.usage.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Replaces the session's token in `text` (server messages can echo what they were sent).
-    pub fn scrub(&self, text: &str) -> String {
+    pub(crate) fn scrub(&self, text: &str) -> String {
         let session = self.session();
         let token = session.token.access_token.expose_secret();
         if token.len() >= 8 { text.replace(token, "[redacted]") } else { text.to_string() }
@@ -173,7 +173,7 @@ impl Client {
 
     /// Sends one call with retries. `build` makes the request from the current session (so a
     /// re-login is picked up); `classify` decides what the answer means.
-    pub async fn execute<T>(
+    pub(crate) async fn execute<T>(
         &self,
         call: &str,
         api: Api,

@@ -31,7 +31,7 @@ const PERMISSION_CODES: &[&str] = &[
 
 impl SfError {
     /// The user lacks a permission (or the org a feature) for this one data source.
-    pub fn is_permission(&self) -> bool {
+    pub(crate) fn is_permission(&self) -> bool {
         matches!(self, Self::Refused { code, .. } if PERMISSION_CODES.contains(&code.as_str()))
     }
 }

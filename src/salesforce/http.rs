@@ -9,11 +9,11 @@ use super::error::SfError;
 use crate::model::ApiUsage;
 
 /// The longest `Retry-After` sfaudit waits; longer requests are cut to this.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// The reqwest client sfaudit uses everywhere: rustls, timeouts, user agent, no redirects
 /// (a redirect would carry the token to wherever it points).
-pub fn http_client(timeout: Duration, pool: usize) -> Result<reqwest::Client, SfError> {
+pub(crate) fn http_client(timeout: Duration, pool: usize) -> Result<reqwest::Client, SfError> {
     reqwest::Client::builder()
         .user_agent(format!("{}/{}", crate::TOOL_NAME, crate::TOOL_VERSION))
         .connect_timeout(Duration::from_secs(15).min(timeout))
@@ -26,7 +26,7 @@ pub fn http_client(timeout: Duration, pool: usize) -> Result<reqwest::Client, Sf
 
 impl ApiUsage {
     /// Parses `api-usage=18/5000` out of a `Sforce-Limit-Info` header (other entries ignored).
-    pub fn parse(header: &str) -> Option<Self> {
+    pub(crate) fn parse(header: &str) -> Option<Self> {
         header.split(',').find_map(|entry| {
             let value = entry.trim().strip_prefix("api-usage=")?;
             let (used, max) = value.split_once('/')?;
@@ -34,13 +34,13 @@ impl ApiUsage {
         })
     }
 
-    pub fn remaining(&self) -> u64 {
+    pub(crate) fn remaining(&self) -> u64 {
         self.max.saturating_sub(self.used)
     }
 }
 
 /// `Retry-After` in seconds (or an HTTP date), capped at [`MAX_RETRY_AFTER`].
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     let wait = match text.parse::<u64>() {
         Ok(seconds) => Duration::from_secs(seconds),
@@ -53,7 +53,7 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(wait.min(MAX_RETRY_AFTER))
 }
 
-pub fn transport_text(error: &reqwest::Error) -> String {
+pub(crate) fn transport_text(error: &reqwest::Error) -> String {
     use std::error::Error as _;
     let mut text = if error.is_timeout() { "timed out".to_string() } else { error.to_string() };
     let mut source = error.source();

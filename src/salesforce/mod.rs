@@ -6,11 +6,11 @@
 pub mod auth;
 pub mod client;
 mod error;
-pub mod http;
-pub mod permits;
-pub mod rest;
+pub(crate) mod http;
+pub(crate) mod permits;
+pub(crate) mod rest;
 pub mod soap;
 
 pub use client::{Client, Stats};
 pub use error::SfError;
-pub use permits::Priority;
+pub(crate) use permits::Priority;

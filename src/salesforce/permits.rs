@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use tokio::sync::oneshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Priority {
+pub(crate) enum Priority {
     High,
     Low,
     /// The caller already holds a permit for a whole chain of calls (see `Client::hold`): the
@@ -25,22 +25,22 @@ struct State {
 }
 
 #[derive(Debug)]
-pub struct Permits {
+pub(crate) struct Permits {
     state: Mutex<State>,
 }
 
 /// Held while a call is in flight; dropping it hands the slot to the next waiter.
 #[derive(Debug)]
-pub struct Permit<'a> {
+pub(crate) struct Permit<'a> {
     permits: &'a Permits,
 }
 
 impl Permits {
-    pub fn new(count: usize) -> Self {
+    pub(crate) fn new(count: usize) -> Self {
         Self { state: Mutex::new(State { available: count.max(1), high: VecDeque::new(), low: VecDeque::new() }) }
     }
 
-    pub async fn acquire(&self, priority: Priority) -> Permit<'_> {
+    pub(crate) async fn acquire(&self, priority: Priority) -> Permit<'_> {
         let receiver = {
             let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if state.available > 0 {

@@ -10,7 +10,7 @@ use super::error::SfError;
 use super::permits::Priority;
 
 /// What a REST answer means. Errors are a JSON array of `{errorCode, message}`.
-pub fn classify(status: StatusCode, body: &[u8]) -> Verdict<Value> {
+pub(crate) fn classify(status: StatusCode, body: &[u8]) -> Verdict<Value> {
     if status.is_success() {
         return match serde_json::from_slice(body) {
             Ok(value) => Verdict::Done(value),
@@ -36,7 +36,7 @@ fn error_of(body: &[u8]) -> Option<(String, String)> {
 
 /// Every record of a query, and what the server said about its size.
 #[derive(Debug, Clone, Default)]
-pub struct QueryResult {
+pub(crate) struct QueryResult {
     pub records: Vec<Value>,
     /// `totalSize` of the first page: may exceed `records.len()` when the server capped the result.
     pub total_size: u64,
@@ -45,7 +45,7 @@ pub struct QueryResult {
 }
 
 /// Escapes a value for a SOQL string literal.
-pub fn soql_string(value: &str) -> String {
+pub(crate) fn soql_string(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('\'');
     for character in value.chars() {
@@ -63,7 +63,7 @@ pub fn soql_string(value: &str) -> String {
 
 /// `GET` a REST resource: a path under the instance (`/services/data/…`), with an optional SOQL
 /// query string.
-pub async fn get(
+pub(crate) async fn get(
     client: &Client,
     call: &str,
     path: &str,
@@ -91,7 +91,12 @@ pub async fn get(
 }
 
 /// Runs `soql` and follows `nextRecordsUrl` until `done`.
-pub async fn query(client: &Client, object: &str, soql: &str, priority: Priority) -> Result<QueryResult, SfError> {
+pub(crate) async fn query(
+    client: &Client,
+    object: &str,
+    soql: &str,
+    priority: Priority,
+) -> Result<QueryResult, SfError> {
     let path = format!("/services/data/v{}/query", client.api_version());
     let call = format!("REST query {object}");
     let mut page = get(client, &call, &path, Some(soql), priority).await?;

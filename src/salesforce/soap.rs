@@ -12,7 +12,7 @@ use super::permits::Priority;
 use crate::escape::xml_markup;
 use crate::xml::{self, Element, METADATA_NAMESPACE};
 
-pub const SOAP_NAMESPACE: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+pub(crate) const SOAP_NAMESPACE: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 const XSI_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema-instance";
 /// `listMetadata` takes at most this many queries (types) per call.
 pub const LIST_TYPES_PER_CALL: usize = 3;
@@ -20,7 +20,7 @@ pub const LIST_TYPES_PER_CALL: usize = 3;
 pub const READ_NAMES_PER_CALL: usize = 10;
 
 /// The whole request document around an operation element.
-pub fn envelope(session_id: &str, body: &str) -> String {
+pub(crate) fn envelope(session_id: &str, body: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
          <soapenv:Envelope xmlns:soapenv=\"{SOAP_NAMESPACE}\" xmlns:met=\"{METADATA_NAMESPACE}\">\
@@ -30,7 +30,7 @@ pub fn envelope(session_id: &str, body: &str) -> String {
     )
 }
 
-pub fn list_body(types: &[&str], api_version: &str) -> String {
+pub(crate) fn list_body(types: &[&str], api_version: &str) -> String {
     let mut body = String::from("<met:listMetadata>");
     for type_name in types {
         body.push_str(&format!("<met:queries><met:type>{}</met:type></met:queries>", xml_markup(type_name)));
@@ -39,7 +39,7 @@ pub fn list_body(types: &[&str], api_version: &str) -> String {
     body
 }
 
-pub fn read_body(type_name: &str, names: &[String]) -> String {
+pub(crate) fn read_body(type_name: &str, names: &[String]) -> String {
     let mut body = format!("<met:readMetadata><met:type>{}</met:type>", xml_markup(type_name));
     for name in names {
         body.push_str(&format!("<met:fullNames>{}</met:fullNames>", xml_markup(name)));
@@ -50,7 +50,7 @@ pub fn read_body(type_name: &str, names: &[String]) -> String {
 
 /// One `FileProperties` of a `listMetadata` answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileProperties {
+pub(crate) struct FileProperties {
     pub full_name: String,
     pub type_name: String,
     pub file_name: String,
@@ -79,7 +79,7 @@ fn child_text(node: roxmltree::Node<'_, '_>, name: &str) -> String {
 }
 
 /// A SOAP fault in the body: (code without its prefix, message).
-pub fn fault(document: &roxmltree::Document<'_>) -> Option<(String, String)> {
+pub(crate) fn fault(document: &roxmltree::Document<'_>) -> Option<(String, String)> {
     let node = body_child(document)?;
     if !node.has_tag_name((SOAP_NAMESPACE, "Fault")) {
         return None;
@@ -90,7 +90,7 @@ pub fn fault(document: &roxmltree::Document<'_>) -> Option<(String, String)> {
 }
 
 /// What a SOAP answer means: faults by code, 5xx without a fault and unreadable answers retried.
-pub fn classify(status: StatusCode, body: &[u8]) -> Verdict<String> {
+pub(crate) fn classify(status: StatusCode, body: &[u8]) -> Verdict<String> {
     let Ok(text) = std::str::from_utf8(body) else {
         return Verdict::Retry(format!("HTTP {}: the answer is not UTF-8 text", status.as_u16()));
     };
@@ -126,7 +126,7 @@ pub fn classify(status: StatusCode, body: &[u8]) -> Verdict<String> {
     Verdict::Refused { code: format!("HTTP_{}", status.as_u16()), message: "unexpected answer".into() }
 }
 
-pub fn parse_list(text: &str) -> Result<Vec<FileProperties>, String> {
+pub(crate) fn parse_list(text: &str) -> Result<Vec<FileProperties>, String> {
     let document = parse(text)?;
     let response = body_child(&document).ok_or("no SOAP body")?;
     if !response.has_tag_name((METADATA_NAMESPACE, "listMetadataResponse")) {
@@ -149,7 +149,7 @@ pub fn parse_list(text: &str) -> Result<Vec<FileProperties>, String> {
 
 /// The `records` of a `readMetadata` answer as element trees, secrets removed, `fullName` kept
 /// as a child. Nil records (names that do not exist) are skipped.
-pub fn parse_read(text: &str) -> Result<Vec<Element>, String> {
+pub(crate) fn parse_read(text: &str) -> Result<Vec<Element>, String> {
     let document = parse(text)?;
     let response = body_child(&document).ok_or("no SOAP body")?;
     if !response.has_tag_name((METADATA_NAMESPACE, "readMetadataResponse")) {
@@ -172,7 +172,7 @@ pub fn parse_read(text: &str) -> Result<Vec<Element>, String> {
 }
 
 /// `POST {instance}/services/Soap/m/{version}`; returns the response body as text.
-pub async fn call(client: &Client, call: &str, body: &str, priority: Priority) -> Result<String, SfError> {
+pub(crate) async fn call(client: &Client, call: &str, body: &str, priority: Priority) -> Result<String, SfError> {
     let url_path = format!("/services/Soap/m/{}", client.api_version());
     client
         .execute(
@@ -191,14 +191,14 @@ pub async fn call(client: &Client, call: &str, body: &str, priority: Priority) -
 }
 
 /// `listMetadata` for up to three types.
-pub async fn list_metadata(client: &Client, types: &[&str]) -> Result<Vec<FileProperties>, SfError> {
+pub(crate) async fn list_metadata(client: &Client, types: &[&str]) -> Result<Vec<FileProperties>, SfError> {
     let call = format!("SOAP listMetadata {}", types.join(","));
     let text = self::call(client, &call, &list_body(types, client.api_version()), Priority::High).await?;
     parse_list(&text).map_err(|message| SfError::Failed { call, message })
 }
 
 /// `readMetadata` for up to ten names of one type.
-pub async fn read_metadata(client: &Client, type_name: &str, names: &[String]) -> Result<Vec<Element>, SfError> {
+pub(crate) async fn read_metadata(client: &Client, type_name: &str, names: &[String]) -> Result<Vec<Element>, SfError> {
     let plural = if names.len() == 1 { "name" } else { "names" };
     let call = format!("SOAP readMetadata {type_name} ({} {plural})", names.len());
     let text = self::call(client, &call, &read_body(type_name, names), Priority::Low).await?;

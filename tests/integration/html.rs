@@ -393,8 +393,7 @@ fn the_header_says_what_the_exit_code_says() {
         html[start..].split("</dd>").next().unwrap_or_default().to_string()
     };
 
-    let with_baseline =
-        sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "html", "--baseline", &baseline]);
+    let with_baseline = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "html", "--baseline", &baseline]);
     assert_eq!(code(&with_baseline), 0, "nothing is new since the baseline: {}", stderr(&with_baseline));
     let header = gate(&stdout(&with_baseline));
     assert!(header.contains("gate-pass") && !header.contains("gate-fail"), "{header}");

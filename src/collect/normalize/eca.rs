@@ -37,26 +37,22 @@ const JWT_TIMEOUT_TYPES: &[(&str, JwtTimeoutType)] =
 const NO_GLOBAL_OAUTH: &str = "no ExtlClntAppGlobalOauthSettings (.ecaGlblOauth) file for this app; it is normally \
                                kept out of source control, so scan the org to check flows, PKCE and the certificate";
 
-pub fn external_client_app(
+pub(crate) fn external_client_app(
     name: &str,
     parts: &EcaParts<'_>,
     source: SourceKind,
     as_of: &EvaluationDate,
 ) -> Result<AppRecord, Diagnostic> {
-    let primary = [parts.header, parts.oauth_settings, parts.global_oauth, parts.oauth_policy, parts.policy]
-        .into_iter()
-        .flatten()
-        .next();
-    let origin = primary
+    let origin = parts
+        .documents()
+        .next()
         .map(|document| Origin { source, path: Some(document.path.clone()), line: Some(document.root.line) })
         .unwrap_or(Origin { source, path: None, line: None });
     let mut record = new_app(ResourceKind::ExternalClientApp, name, origin);
     if source == SourceKind::Project {
         record.source_control = Some(empty_source_control());
     }
-    for document in
-        [parts.header, parts.oauth_settings, parts.global_oauth, parts.oauth_policy, parts.policy].into_iter().flatten()
-    {
+    for document in parts.documents() {
         record.files.insert(
             document.root.name.clone(),
             Origin { source, path: Some(document.path.clone()), line: Some(document.root.line) },

@@ -75,7 +75,7 @@ impl MetadataType {
 }
 
 /// A second file for one component: refused, naming both.
-pub fn duplicate(document: &MetadataDocument, what: &str, name: &str, first: &str) -> Diagnostic {
+pub(crate) fn duplicate(document: &MetadataDocument, what: &str, name: &str, first: &str) -> Diagnostic {
     Diagnostic::at(
         &document.path,
         Some(document.root.line),
@@ -87,7 +87,7 @@ pub fn duplicate(document: &MetadataDocument, what: &str, name: &str, first: &st
 /// The files of one External Client App, joined through their `externalClientApplication` element.
 
 #[derive(Debug, Default)]
-pub struct EcaParts<'a> {
+pub(crate) struct EcaParts<'a> {
     pub header: Option<&'a MetadataDocument>,
     pub oauth_settings: Option<&'a MetadataDocument>,
     pub global_oauth: Option<&'a MetadataDocument>,
@@ -97,7 +97,7 @@ pub struct EcaParts<'a> {
 
 impl<'a> EcaParts<'a> {
     /// The slot a document of `kind` fills; `None` for types that are not part of an ECA.
-    pub fn slot_mut(&mut self, kind: MetadataType) -> Option<&mut Option<&'a MetadataDocument>> {
+    pub(crate) fn slot_mut(&mut self, kind: MetadataType) -> Option<&mut Option<&'a MetadataDocument>> {
         match kind {
             MetadataType::ExternalClientApplication => Some(&mut self.header),
             MetadataType::ExtlClntAppOauthSettings => Some(&mut self.oauth_settings),
@@ -111,7 +111,12 @@ impl<'a> EcaParts<'a> {
     /// Files `document` as this app's `kind`. A second document for a filled slot is refused, and
     /// the first stays: which one Salesforce would use is not documented, so neither is trusted
     /// silently. The error names both.
-    pub fn place(&mut self, kind: MetadataType, document: &'a MetadataDocument, app: &str) -> Result<(), Diagnostic> {
+    pub(crate) fn place(
+        &mut self,
+        kind: MetadataType,
+        document: &'a MetadataDocument,
+        app: &str,
+    ) -> Result<(), Diagnostic> {
         let Some(slot) = self.slot_mut(kind) else { return Ok(()) };
         if let Some(first) = slot {
             return Err(duplicate(document, &document.root.name, app, &first.path));
@@ -121,7 +126,7 @@ impl<'a> EcaParts<'a> {
     }
 
     /// The documents present, in slot order.
-    pub fn documents(&self) -> impl Iterator<Item = &'a MetadataDocument> {
+    pub(crate) fn documents(&self) -> impl Iterator<Item = &'a MetadataDocument> {
         [self.header, self.oauth_settings, self.global_oauth, self.oauth_policy, self.policy].into_iter().flatten()
     }
 }

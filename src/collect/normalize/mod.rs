@@ -9,8 +9,9 @@ mod files;
 mod read;
 mod settings;
 
-pub use connected_app::connected_app;
-pub use eca::external_client_app;
-pub use files::{EcaParts, MetadataType, duplicate};
-pub use read::{Reader, canonical_scope, new_app};
-pub use settings::{connected_app_settings, oauth_oidc_settings};
+pub(crate) use connected_app::connected_app;
+pub(crate) use eca::external_client_app;
+pub use files::MetadataType;
+pub(crate) use files::{EcaParts, duplicate};
+pub(crate) use read::{Reader, new_app};
+pub(crate) use settings::{connected_app_settings, oauth_oidc_settings};

@@ -13,12 +13,12 @@ use crate::xml::{Element, MetadataDocument};
 
 /// Typed reads of one document, each failure naming the file, line and element.
 #[derive(Debug)]
-pub struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     pub document: &'a MetadataDocument,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(document: &'a MetadataDocument) -> Self {
+    pub(crate) fn new(document: &'a MetadataDocument) -> Self {
         Self { document }
     }
 
@@ -26,11 +26,11 @@ impl<'a> Reader<'a> {
         Diagnostic::at(&self.document.path, Some(element.line), message, hint)
     }
 
-    pub fn bool_or(&self, parent: &Element, name: &str, default: bool) -> Result<bool, Diagnostic> {
+    pub(crate) fn bool_or(&self, parent: &Element, name: &str, default: bool) -> Result<bool, Diagnostic> {
         Ok(self.bool_opt(parent, name)?.unwrap_or(default))
     }
 
-    pub fn bool_opt(&self, parent: &Element, name: &str) -> Result<Option<bool>, Diagnostic> {
+    pub(crate) fn bool_opt(&self, parent: &Element, name: &str) -> Result<Option<bool>, Diagnostic> {
         let Some(element) = parent.child(name) else { return Ok(None) };
         match element.text.trim().to_ascii_lowercase().as_str() {
             "" => Ok(None),
@@ -40,7 +40,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub fn int_opt(&self, parent: &Element, name: &str) -> Result<Option<i64>, Diagnostic> {
+    pub(crate) fn int_opt(&self, parent: &Element, name: &str) -> Result<Option<i64>, Diagnostic> {
         let Some(element) = parent.child(name) else { return Ok(None) };
         let text = element.text.trim();
         if text.is_empty() {
@@ -52,7 +52,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An enum element compared case-insensitively against its documented values.
-    pub fn enum_opt<T: Copy>(
+    pub(crate) fn enum_opt<T: Copy>(
         &self,
         parent: &Element,
         name: &str,
@@ -75,7 +75,7 @@ impl<'a> Reader<'a> {
         )
     }
 
-    pub fn certificate(
+    pub(crate) fn certificate(
         &self,
         parent: &Element,
         name: &str,
@@ -94,12 +94,12 @@ impl<'a> Reader<'a> {
         })
     }
 
-    pub fn origin_of(&self, element: &Element) -> Origin {
+    pub(crate) fn origin_of(&self, element: &Element) -> Origin {
         Origin { source: SourceKind::Project, path: Some(self.document.path.clone()), line: Some(element.line) }
     }
 
     /// The `externalClientApplication` element that links an ECA settings file to its app.
-    pub fn linked_app(&self) -> Result<String, Diagnostic> {
+    pub(crate) fn linked_app(&self) -> Result<String, Diagnostic> {
         self.document.root.text_of("externalClientApplication").map(str::to_string).ok_or_else(|| {
             self.error(
                 &self.document.root,
@@ -159,7 +159,7 @@ const SCOPES: &[(&str, &str)] = &[
 
 /// Canonical scope name; scopes Salesforce adds later fall back to a snake_case rendering
 /// rather than an error, since new scopes appear every release.
-pub fn canonical_scope(scope: &str) -> String {
+pub(crate) fn canonical_scope(scope: &str) -> String {
     let scope = scope.trim();
     if let Some((_, canonical)) = SCOPES.iter().find(|(known, _)| known.eq_ignore_ascii_case(scope)) {
         return (*canonical).to_string();
@@ -192,7 +192,7 @@ pub(super) fn callback_urls(text: Option<&str>) -> Vec<String> {
 }
 
 /// An app record with nothing collected yet: every field at its empty value.
-pub fn new_app(kind: ResourceKind, name: &str, origin: Origin) -> AppRecord {
+pub(crate) fn new_app(kind: ResourceKind, name: &str, origin: Origin) -> AppRecord {
     AppRecord {
         kind,
         name: name.to_string(),

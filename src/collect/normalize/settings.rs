@@ -5,7 +5,7 @@ use crate::diag::Diagnostic;
 use crate::model::{ConnectedAppSettings, OauthOidcSettings};
 use crate::xml::MetadataDocument;
 
-pub fn oauth_oidc_settings(document: &MetadataDocument) -> Result<OauthOidcSettings, Diagnostic> {
+pub(crate) fn oauth_oidc_settings(document: &MetadataDocument) -> Result<OauthOidcSettings, Diagnostic> {
     let reader = Reader::new(document);
     let root = &document.root;
     Ok(OauthOidcSettings {
@@ -16,7 +16,7 @@ pub fn oauth_oidc_settings(document: &MetadataDocument) -> Result<OauthOidcSetti
     })
 }
 
-pub fn connected_app_settings(document: &MetadataDocument) -> Result<ConnectedAppSettings, Diagnostic> {
+pub(crate) fn connected_app_settings(document: &MetadataDocument) -> Result<ConnectedAppSettings, Diagnostic> {
     let reader = Reader::new(document);
     let root = &document.root;
     Ok(ConnectedAppSettings {

@@ -28,7 +28,6 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 pub use sources::{EXTRA_ECA_TYPES, LISTED_TYPES, OAUTH_TOKEN_WINDOW, SETTINGS};
-pub use tokens::{TokenRow, parse_datetime};
 
 use crate::logging;
 use crate::model::{Collection, EvaluationDate, Inventory};

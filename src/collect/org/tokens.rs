@@ -13,7 +13,7 @@ use crate::salesforce::{Client, Priority, SfError, rest};
 
 /// One `OauthToken` row, reduced to what usage needs (never the token values).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenRow {
+pub(crate) struct TokenRow {
     pub user_id: String,
     pub app_name: String,
     pub last_used: Option<OffsetDateTime>,
@@ -21,7 +21,7 @@ pub struct TokenRow {
 }
 
 /// Salesforce writes `2026-01-01T10:00:00.000+0000`; RFC 3339 is accepted too.
-pub fn parse_datetime(text: &str) -> Option<OffsetDateTime> {
+pub(crate) fn parse_datetime(text: &str) -> Option<OffsetDateTime> {
     if let Ok(parsed) = OffsetDateTime::parse(text, &Rfc3339) {
         return Some(parsed);
     }

@@ -24,9 +24,9 @@ use crate::document::Report;
 use view::View;
 
 /// The policy the file declares for itself: nothing may load, inline styles only, `data:` images.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
-pub fn render(report: &Report<'_>) -> String {
+pub(crate) fn render(report: &Report<'_>) -> String {
     let view = View::new(report);
     let mut out = String::with_capacity(256 * 1024);
     view.head(&mut out);

@@ -13,9 +13,9 @@ use super::settings::{self, AuthError, LOGIN_HOST, NEW_KEY_HINT, OrgConnection, 
 use crate::logging;
 use crate::salesforce::http::transport_text;
 
-pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+pub(crate) const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// The assertion's lifetime: Salesforce asks for an expiry within 3 minutes.
-pub const ASSERTION_LIFETIME_SECONDS: i64 = 180;
+pub(crate) const ASSERTION_LIFETIME_SECONDS: i64 = 180;
 const ATTEMPTS: u32 = 3;
 
 #[derive(Serialize)]
@@ -27,7 +27,7 @@ struct Claims<'a> {
 }
 
 /// A signed assertion for `audience`, valid until `now + 3 minutes`.
-pub fn assertion(connection: &OrgConnection, audience: &str, now: i64) -> Result<SecretString, AuthError> {
+pub(crate) fn assertion(connection: &OrgConnection, audience: &str, now: i64) -> Result<SecretString, AuthError> {
     let claims = Claims {
         iss: &connection.client_id,
         sub: &connection.username,
@@ -42,13 +42,12 @@ pub fn assertion(connection: &OrgConnection, audience: &str, now: i64) -> Result
 
 /// A session: what every API call needs. `Debug` never shows the token.
 #[derive(Debug, Clone)]
-pub struct Token {
+pub(crate) struct Token {
     pub access_token: SecretString,
     pub instance_url: String,
     pub org_id: String,
     pub user_id: String,
-    /// Where the login finally worked, and with which `aud`.
-    pub login_url: String,
+    /// The `aud` the login finally worked with.
     pub audience: String,
 }
 
@@ -75,14 +74,14 @@ enum Refusal {
 }
 
 /// The `aud` Salesforce expects for a login host, unless `--audience` says otherwise.
-pub fn default_audience(login_url: &str) -> &'static str {
+pub(crate) fn default_audience(login_url: &str) -> &'static str {
     let host = login_url.split("://").nth(1).unwrap_or(login_url).to_ascii_lowercase();
     if host == "test.salesforce.com" || host.ends_with(".sandbox.my.salesforce.com") { TEST_HOST } else { LOGIN_HOST }
 }
 
 /// Logs in, trying the other audience once when Salesforce says `audience is invalid` (and the
 /// audience was not given explicitly), and a fresh assertion once on `expired authorization code`.
-pub async fn login(http: &reqwest::Client, connection: &OrgConnection) -> Result<Token, AuthError> {
+pub(crate) async fn login(http: &reqwest::Client, connection: &OrgConnection) -> Result<Token, AuthError> {
     let audience = connection.audience.clone().unwrap_or_else(|| default_audience(&connection.login_url).to_string());
     match login_once(http, connection, &connection.login_url, &audience).await {
         Ok(token) => Ok(token),
@@ -258,14 +257,7 @@ fn parse_success(body: &[u8], login_url: &str, audience: &str) -> Result<Token, 
     if org_id.is_empty() || user_id.is_empty() {
         return Err(malformed("without an identity URL (id) naming the org and user"));
     }
-    Ok(Token {
-        access_token,
-        instance_url,
-        org_id,
-        user_id,
-        login_url: login_url.to_string(),
-        audience: audience.to_string(),
-    })
+    Ok(Token { access_token, instance_url, org_id, user_id, audience: audience.to_string() })
 }
 
 fn short(text: &str) -> String {

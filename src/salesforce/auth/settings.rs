@@ -10,19 +10,19 @@ use std::time::Duration;
 use secrecy::{ExposeSecret as _, SecretString};
 
 /// Production login host, the default.
-pub const LOGIN_HOST: &str = "https://login.salesforce.com";
+pub(crate) const LOGIN_HOST: &str = "https://login.salesforce.com";
 /// Sandbox login host.
-pub const TEST_HOST: &str = "https://test.salesforce.com";
+pub(crate) const TEST_HOST: &str = "https://test.salesforce.com";
 /// Metadata and REST API version used unless `--api-version` says otherwise. 65.0 (Winter '26)
 /// is the first to carry every External Client App policy field the rules read.
-pub const DEFAULT_API_VERSION: &str = "65.0";
+pub(crate) const DEFAULT_API_VERSION: &str = "65.0";
 /// Calls in flight at once unless `--concurrency` says otherwise; chosen with `benches/org.rs`
 /// (see the README): beyond 16 the wall time no longer drops at realistic latencies, and the
 /// Metadata API's own concurrency limits make more a risk.
-pub const DEFAULT_CONCURRENCY: usize = 16;
-pub const MAX_CONCURRENCY: usize = 64;
+pub(crate) const DEFAULT_CONCURRENCY: usize = 16;
+pub(crate) const MAX_CONCURRENCY: usize = 64;
 /// Per-request time limit unless `--timeout` says otherwise.
-pub const DEFAULT_TIMEOUT_SECONDS: u64 = 120;
+pub(crate) const DEFAULT_TIMEOUT_SECONDS: u64 = 120;
 
 /// How to reach and log in to an org, as the user gave it. Every field is optional so that
 /// layers can be merged (`command_line.or(config_file)`); [`OrgSettings::resolve`] checks the
@@ -46,21 +46,6 @@ pub struct OrgSettings {
 }
 
 impl OrgSettings {
-    /// Fills every field left empty in `self` from `fallback`.
-    pub fn or(self, fallback: OrgSettings) -> OrgSettings {
-        OrgSettings {
-            client_id: self.client_id.or(fallback.client_id),
-            username: self.username.or(fallback.username),
-            jwt_key_file: self.jwt_key_file.or(fallback.jwt_key_file),
-            jwt_key: self.jwt_key.or(fallback.jwt_key),
-            instance_url: self.instance_url.or(fallback.instance_url),
-            audience: self.audience.or(fallback.audience),
-            api_version: self.api_version.or(fallback.api_version),
-            concurrency: self.concurrency.or(fallback.concurrency),
-            timeout_seconds: self.timeout_seconds.or(fallback.timeout_seconds),
-        }
-    }
-
     /// Checks the settings and loads the key. Errors are configuration errors (exit 2).
     pub fn resolve(self) -> Result<OrgConnection, AuthError> {
         let client_id = required(self.client_id, "--client-id", "SFAUDIT_CLIENT_ID", "the Consumer Key of the app")?;
@@ -138,7 +123,7 @@ pub struct OrgConnection {
 }
 
 /// Whether a host is this machine: only there may plain `http://` be used (the fake org).
-pub fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
         || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
@@ -146,7 +131,7 @@ pub fn is_loopback_host(host: &str) -> bool {
 
 /// Normalizes a login host or instance URL to `scheme://host[:port]`, refusing plain `http://`
 /// to anything but loopback, so a token can never travel unencrypted.
-pub fn login_url(text: &str) -> Result<String, AuthError> {
+pub(crate) fn login_url(text: &str) -> Result<String, AuthError> {
     let text = text.trim();
     let with_scheme = if text.contains("://") { text.to_string() } else { format!("https://{text}") };
     let url = reqwest::Url::parse(&with_scheme).map_err(|error| {
@@ -212,7 +197,7 @@ pub(super) const NEW_KEY_HINT: &str = "create a key and certificate with `openss
 
 impl SigningKey {
     /// Loads a PEM private key; `source` (a path or a variable name) is the only thing messages show.
-    pub fn from_pem(pem: &SecretString, source: &str) -> Result<Self, AuthError> {
+    pub(crate) fn from_pem(pem: &SecretString, source: &str) -> Result<Self, AuthError> {
         let text = pem.expose_secret();
         let labels: Vec<&str> =
             text.lines().filter_map(|line| line.trim().strip_prefix("-----BEGIN ")?.strip_suffix("-----")).collect();
@@ -267,7 +252,7 @@ impl SigningKey {
         Ok(Self { key, source: source.to_string() })
     }
 
-    pub fn source(&self) -> &str {
+    pub(crate) fn source(&self) -> &str {
         &self.source
     }
 
@@ -286,11 +271,11 @@ pub struct AuthError {
 }
 
 impl AuthError {
-    pub fn config(message: impl Into<String>, hint: impl Into<String>) -> Self {
+    pub(crate) fn config(message: impl Into<String>, hint: impl Into<String>) -> Self {
         Self { message: message.into(), hint: hint.into(), config: true }
     }
 
-    pub fn refused(message: impl Into<String>, hint: impl Into<String>) -> Self {
+    pub(crate) fn refused(message: impl Into<String>, hint: impl Into<String>) -> Self {
         Self { message: message.into(), hint: hint.into(), config: false }
     }
 }
@@ -337,14 +322,7 @@ mod tests {
     }
 
     #[test]
-    fn settings_merge_and_require_the_essentials() {
-        let merged = OrgSettings { client_id: Some("a".into()), ..OrgSettings::default() }.or(OrgSettings {
-            client_id: Some("b".into()),
-            username: Some("u".into()),
-            ..OrgSettings::default()
-        });
-        assert_eq!(merged.client_id.as_deref(), Some("a"));
-        assert_eq!(merged.username.as_deref(), Some("u"));
+    fn settings_require_the_essentials() {
         let error = OrgSettings::default().resolve().expect_err("no client id");
         assert!(error.message.contains("--client-id"), "{}", error.message);
     }
