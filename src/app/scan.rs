@@ -129,7 +129,7 @@ pub fn summary_line(scan: &Scan) -> String {
             (failed > 0).then(|| format!("{failed} {severity}"))
         })
         .collect();
-    let score = summary.score.map_or_else(|| "—".to_string(), |score| format!("{score}/100"));
+    let score = summary.score_text();
     let mut line = format!("sfaudit: score {score} ({}); {} failed", summary.band, summary.count(Status::Fail));
     if !by_severity.is_empty() {
         line.push_str(&format!(" ({})", by_severity.join(", ")));

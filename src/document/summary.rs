@@ -36,6 +36,11 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// `71/100`, or `—` when there was nothing to weigh.
+    pub fn score_text(&self) -> String {
+        self.score.map_or_else(|| "—".to_string(), |score| format!("{score}/100"))
+    }
+
     pub(crate) fn count(&self, status: Status) -> usize {
         self.by_status.get(&status).copied().unwrap_or(0)
     }

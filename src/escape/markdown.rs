@@ -117,20 +117,7 @@ fn push_reference(out: &mut String, character: char) {
 
 /// Text inside raw HTML (`<summary>`), where GitHub reads entities but no Markdown.
 pub(crate) fn html_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\r' | '\n' => out.push(' '),
-            _ if is_hidden(character) => push_visible(&mut out, character),
-            _ => out.push(character),
-        }
-    }
-    out
+    super::html(&text.replace(['\r', '\n'], " "))
 }
 
 /// A rule write-up: paragraphs, `1.` and `-` list items and single-line `code spans` are kept;

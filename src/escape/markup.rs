@@ -2,21 +2,29 @@
 
 use super::chars::{is_hidden, push_visible};
 
+/// The entity of a markup character: `&`, `<` and `>` always; the quotes where `apostrophe` says
+/// how this context writes `'` (quotes need no escaping in XML element content).
+fn entity(character: char, apostrophe: Option<&'static str>) -> Option<&'static str> {
+    match character {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' if apostrophe.is_some() => Some("&quot;"),
+        '\'' => apostrophe,
+        _ => None,
+    }
+}
+
 /// HTML element content and quoted attribute values: markup characters become entities, line
 /// breaks and tabs stay, hidden characters are shown escaped so they can neither break the layout
 /// nor make a name read differently from what it is.
 pub(crate) fn html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     for character in text.chars() {
-        match character {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\t' => out.push(character),
-            _ if is_hidden(character) => push_visible(&mut out, character),
-            _ => out.push(character),
+        match entity(character, Some("&#39;")) {
+            Some(entity) => out.push_str(entity),
+            None if is_hidden(character) && !matches!(character, '\n' | '\t') => push_visible(&mut out, character),
+            None => out.push(character),
         }
     }
     out
@@ -31,12 +39,11 @@ fn unsafe_in_xml(character: char) -> bool {
 fn xml(input: &str, in_attribute: bool) -> String {
     let mut out = String::with_capacity(input.len());
     for character in input.chars() {
+        if let Some(entity) = entity(character, in_attribute.then_some("&apos;")) {
+            out.push_str(entity);
+            continue;
+        }
         match character {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if in_attribute => out.push_str("&quot;"),
-            '\'' if in_attribute => out.push_str("&apos;"),
             // Attribute-value normalization would turn these into spaces; keep them.
             '\t' if in_attribute => out.push_str("&#9;"),
             '\n' if in_attribute => out.push_str("&#10;"),
@@ -63,13 +70,9 @@ pub(crate) fn xml_attribute(input: &str) -> String {
 pub(crate) fn xml_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for character in text.chars() {
-        match character {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            other => out.push(other),
+        match entity(character, Some("&apos;")) {
+            Some(entity) => out.push_str(entity),
+            None => out.push(character),
         }
     }
     out

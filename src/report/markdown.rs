@@ -59,7 +59,7 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
         inline(&source.location),
         inline(&run.evaluated_at.to_string())
     );
-    let score = summary.score.map_or_else(|| "—".to_string(), |score| format!("{score}/100"));
+    let score = summary.score_text();
     let _ = writeln!(out, "**Score: {score} ({})**\n", inline(&summary.band));
     let _ = writeln!(
         out,

@@ -36,7 +36,7 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
         summary.apps
     );
     let _ = writeln!(out, "As of:   {}", run.evaluated_at);
-    let score = summary.score.map_or_else(|| "—".to_string(), |score| format!("{score}/100"));
+    let score = summary.score_text();
     let _ = writeln!(out, "Score:   {score} ({})", summary.band);
     out.push('\n');
 

@@ -57,47 +57,28 @@ pub fn status_of(document: &serde_json::Value, rule: &str, resource: &str) -> Op
     })
 }
 
-/// Compares `actual` with a committed sample file; `SFAUDIT_UPDATE_SAMPLES=1` rewrites it.
+/// Checks a rendering of the demo against its accepted snapshot (insta, in
+/// `tests/integration/snapshots/`) and keeps the committed copy in `sample-reports/` byte for byte
+/// equal to it.
 ///
-/// On drift the new rendering is written beside the sample as `<sample>.new` (git-ignored) and the
-/// message shows the first differing lines with context, so `diff -u` gives the whole picture.
-/// Lines are compared with their endings, so a CRLF/LF or final-newline change is reported too.
+/// A changed rendering fails the insta assertion; `cargo insta review` accepts it. Once accepted,
+/// a test run outside CI copies the rendering into `sample-reports/`; under CI a sample that differs
+/// from the rendering fails the test, so what is committed is always what sfaudit writes.
 pub fn assert_matches_sample(sample: &str, actual: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(repo_root().join("tests").join("integration").join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(sample, actual));
+
     let path = repo_root().join("sample-reports").join(sample);
-    let new_path =
-        path.with_file_name(format!("{}.new", path.file_name().and_then(|name| name.to_str()).unwrap_or(sample)));
-    if std::env::var_os("SFAUDIT_UPDATE_SAMPLES").is_some() {
-        std::fs::create_dir_all(path.parent().expect("sample folder")).expect("create sample-reports");
-        std::fs::write(&path, actual).expect("write sample");
-        let _ = std::fs::remove_file(&new_path);
+    if std::fs::read(&path).is_ok_and(|committed| committed == actual.as_bytes()) {
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("{} is missing; run SFAUDIT_UPDATE_SAMPLES=1 cargo test", path.display()));
-    if expected == actual {
-        let _ = std::fs::remove_file(&new_path);
-        return;
-    }
-    let _ = std::fs::write(&new_path, actual);
-    let committed: Vec<&str> = expected.split_inclusive('\n').collect();
-    let now: Vec<&str> = actual.split_inclusive('\n').collect();
-    let first = committed.iter().zip(&now).position(|(a, b)| a != b).unwrap_or(committed.len().min(now.len()));
-    let mut context = String::new();
-    for (label, lines) in [("committed", &committed), ("now", &now)] {
-        context.push_str(&format!("  {label} ({} lines):\n", lines.len()));
-        let start = first.saturating_sub(2);
-        for (number, line) in lines.iter().enumerate().skip(start).take(first + 3 - start) {
-            let marker = if number == first { '>' } else { ' ' };
-            context.push_str(&format!("  {marker}{:>5} {line:?}\n", number + 1));
-        }
-        if first >= lines.len() {
-            context.push_str(&format!("  >{:>5} (end of file)\n", first + 1));
-        }
-    }
-    panic!(
-        "sample-reports/{sample} drifted at line {}:\n{context}The new rendering is in {}; see `diff -u sample-reports/{sample} {}`.\nIf the change is intended, run SFAUDIT_UPDATE_SAMPLES=1 cargo test and commit the files.",
-        first + 1,
-        new_path.display(),
-        new_path.display()
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "sample-reports/{sample} differs from the accepted rendering; run `cargo test` locally, which copies it \
+         there, and commit sample-reports/"
     );
+    std::fs::write(&path, actual).unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
 }
