@@ -1,10 +1,11 @@
 //! The one place that makes text from an org, a file, a server or a rule safe for where it goes:
 //! the terminal and CI logs ([`terminal`]), HTML ([`html`]), XML ([`xml_text`], [`xml_attribute`],
-//! [`xml_markup`]), CSV ([`csv_field`], [`csv_record`]) and Markdown ([`markdown`]).
+//! [`xml_markup`]), CSV ([`csv_field`], [`csv_record`]), Markdown ([`markdown`]), a SOQL string
+//! literal ([`soql_string`]) and a URI path ([`uri_reference`]).
 //!
 //! Every context shares one idea of what a reader must never receive raw: control characters
 //! (C0, DEL, C1) and the invisible characters that make text read differently from what it is
-//! ([`is_invisible`]). They are shown as visible `\u{…}` escapes instead, so a hostile app name
+//! ([`is_hidden`]). They are shown as visible `\u{…}` escapes instead, so a hostile app name
 //! can neither rewrite a terminal nor hide or reorder part of itself.
 
 mod chars;
@@ -13,6 +14,8 @@ mod markup;
 
 pub(crate) use chars::is_hidden;
 pub(crate) use markup::{html, xml_attribute, xml_markup, xml_text};
+
+use std::fmt::Write as _;
 
 use chars::push_visible;
 
@@ -66,6 +69,37 @@ pub(crate) fn csv_record(out: &mut String, fields: &[String]) {
     out.push('\n');
 }
 
+/// Escapes a value for a SOQL string literal.
+pub(crate) fn soql_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for character in value.chars() {
+        match character {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            other => out.push(other),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A relative path as a URI reference: `/`-separated, every byte outside the unreserved set
+/// percent-encoded (spaces, `%`, `:`, control characters in a hostile file name, non-ASCII).
+pub(crate) fn uri_reference(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.replace('\\', "/").bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +136,17 @@ mod tests {
         }
         assert_eq!(csv_field("a=b"), "a=b");
         assert_eq!(csv_field("esc\u{1b}[2J"), "esc\\u{1b}[2J");
+    }
+
+    #[test]
+    fn soql_strings_are_escaped() {
+        assert_eq!(soql_string("O'Brien\\"), "'O\\'Brien\\\\'");
+    }
+
+    #[test]
+    fn paths_become_uri_references() {
+        assert_eq!(uri_reference("force-app/main/a b.xml"), "force-app/main/a%20b.xml");
+        assert_eq!(uri_reference("x/Evil\u{1b}[2J<&>.xml"), "x/Evil%1B%5B2J%3C%26%3E.xml");
+        assert_eq!(uri_reference("dir\\Ä:1.xml"), "dir/%C3%84%3A1.xml");
     }
 }

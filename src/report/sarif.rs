@@ -17,6 +17,7 @@ use crate::document::Report;
 use crate::engine::{RuleMeta, RuleResult, Suppression};
 use crate::escape::markdown::outside_code as markdown;
 use crate::escape::terminal as printable;
+use crate::escape::uri_reference;
 use crate::model::{Severity, Status};
 use crate::report::labels::is_web_url;
 
@@ -276,20 +277,6 @@ fn sarif_suppression(suppression: &Suppression) -> Value {
     })
 }
 
-/// A relative path as a URI reference: `/`-separated, every byte outside the unreserved set
-/// percent-encoded (spaces, `%`, `:`, control characters in a hostile file name, non-ASCII).
-fn uri_reference(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for byte in path.replace('\\', "/").bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
-}
-
 fn is_semantic_version(version: &str) -> bool {
     let core = version.split(['-', '+']).next().unwrap_or_default();
     let parts: Vec<&str> = core.split('.').collect();
@@ -299,13 +286,6 @@ fn is_semantic_version(version: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_become_uri_references() {
-        assert_eq!(uri_reference("force-app/main/a b.xml"), "force-app/main/a%20b.xml");
-        assert_eq!(uri_reference("x/Evil\u{1b}[2J<&>.xml"), "x/Evil%1B%5B2J%3C%26%3E.xml");
-        assert_eq!(uri_reference("dir\\Ä:1.xml"), "dir/%C3%84%3A1.xml");
-    }
 
     #[test]
     fn levels_and_security_severities_follow_the_severity() {

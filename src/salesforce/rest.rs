@@ -8,6 +8,7 @@ use secrecy::ExposeSecret as _;
 use super::client::{Api, Client, Verdict};
 use super::error::SfError;
 use super::permits::Priority;
+pub(crate) use crate::escape::soql_string;
 
 /// What a REST answer means. Errors are a JSON array of `{errorCode, message}`.
 pub(crate) fn classify(status: StatusCode, body: &[u8]) -> Verdict<Value> {
@@ -42,23 +43,6 @@ pub(crate) struct QueryResult {
     pub total_size: u64,
     /// Pages fetched (API calls, retries not counted).
     pub pages: usize,
-}
-
-/// Escapes a value for a SOQL string literal.
-pub(crate) fn soql_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('\'');
-    for character in value.chars() {
-        match character {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            other => out.push(other),
-        }
-    }
-    out.push('\'');
-    out
 }
 
 /// `GET` a REST resource: a path under the instance (`/services/data/…`), with an optional SOQL
@@ -141,10 +125,5 @@ mod tests {
         );
         assert!(matches!(classify(StatusCode::SERVICE_UNAVAILABLE, b""), Verdict::Retry(_)));
         assert!(matches!(classify(StatusCode::OK, b"{\"totalSize\""), Verdict::Retry(_)));
-    }
-
-    #[test]
-    fn soql_strings_are_escaped() {
-        assert_eq!(soql_string("O'Brien\\"), "'O\\'Brien\\\\'");
     }
 }
