@@ -275,6 +275,8 @@ fn assemble(
         },
         apps,
         org,
+        problems: Vec::new(),
+        coverage: crate::model::Coverage::default(),
     }
 }
 

@@ -19,6 +19,8 @@ pub(crate) fn sample_app() -> Value {
         "origin": {"source": "project", "path": "force-app/main/default/externalClientApps/Fixture_App.eca-meta.xml", "line": 2},
         "files": {},
         "enabled": true,
+        "oauth_enabled": true,
+        "integration": {"kind": "certain", "evidence": ["a certificate is uploaded (JWT bearer flow)"]},
         "oauth": {
             "consumer_key": "3MVG9FIXTUREKEY",
             "scopes": ["api"],
@@ -48,6 +50,26 @@ pub(crate) fn sample_app() -> Value {
             "self_signed": true,
             "sha256_fingerprint": "00"
         },
+        "saml": {
+            "entity_id": "https://sp.example.com",
+            "acs_url": "https://sp.example.com/acs",
+            "signing_algorithm": "sha256",
+            "certificate": {
+                "subject": "CN=fixture-sp",
+                "issuer": "CN=fixture-sp",
+                "serial": "02",
+                "not_before": "2026-01-01T00:00:00Z",
+                "not_after": "2027-01-01T00:00:00Z",
+                "days_until_expiry": 300,
+                "days_until_valid": -65,
+                "validity_days": 365,
+                "key_algorithm": "rsa",
+                "key_bits": 2048,
+                "signature_algorithm": "sha256WithRSAEncryption",
+                "self_signed": true,
+                "sha256_fingerprint": "01"
+            }
+        },
         "policy": {
             "permitted_users": "admin_approved",
             "profiles": [],
@@ -65,6 +87,7 @@ pub(crate) fn sample_app() -> Value {
         "source_control": {"global_oauth_settings_file": null, "consumer_secret_file": null},
         "usage": {"token_count": 1, "user_count": 1, "last_used": "2026-01-01T00:00:00Z", "use_count": 10, "installed": true, "days_since_last_used": 5},
         "missing": {},
+        "defaults": [],
         "raw": {}
     })
 }
@@ -86,8 +109,10 @@ pub(crate) fn sample_org() -> Value {
             "admin_approved_apps_only": true,
             "admin_approved_apps_only_for_external_users": true
         },
+        "external_client_app_settings": {"consumer_secret_api_access": false, "client_secret_rest_api_access": false},
         "identity": {"id": "00D000000000001", "name": "Fixture Org", "sandbox": false},
         "missing": {},
+        "defaults": [],
         "raw": {}
     })
 }

@@ -4,17 +4,22 @@
 //! rename nothing without a rule-pack migration.
 
 pub mod cert;
+mod evidence;
 mod kind;
 mod severity;
 pub mod when;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 pub use cert::Certificate;
+pub use evidence::{
+    Coverage, ExternalClientAppSettings, InputProblem, Integration, IntegrationKind, ResourceName, Saml, SkippedPath,
+    UnknownScope, UnusedFile,
+};
 pub use kind::{ResourceKind, SourceKind};
-pub use severity::{Severity, Status};
+pub use severity::{Confidence, Severity, Status};
 pub use when::EvaluationDate;
 
 /// Shared immutable text: results repeat a rule's and a resource's strings hundreds of thousands
@@ -40,6 +45,11 @@ pub struct Inventory {
     pub source: ScanSource,
     pub apps: Vec<AppRecord>,
     pub org: OrgRecord,
+    /// Problems with single input files; the scan went on without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<InputProblem>,
+    #[serde(default)]
+    pub coverage: Coverage,
 }
 
 /// What was scanned, for run metadata in every report.
@@ -96,9 +106,20 @@ pub struct AppRecord {
     pub origin: Origin,
     /// Every metadata file that contributed to the record, keyed by metadata type.
     pub files: BTreeMap<String, Origin>,
+    /// The app is switched on (an ECA's `isEnabled`; a Connected App always).
     pub enabled: bool,
+    /// Its OAuth plugin is switched on (an ECA's `isOauthPluginEnabled`; a Connected App with an
+    /// `oauthConfig`).
+    #[serde(default = "enabled_by_default")]
+    pub oauth_enabled: bool,
+    /// Whether it is a server integration, with the evidence.
+    #[serde(default)]
+    pub integration: Integration,
     pub oauth: Option<OAuth>,
     pub certificate: Option<Certificate>,
+    /// SAML configuration (Connected Apps with `samlConfig`).
+    #[serde(default)]
+    pub saml: Option<Saml>,
     pub policy: Option<Policy>,
     /// Secrets and secret-bearing files found in source control (project scans only).
     pub source_control: Option<SourceControl>,
@@ -106,7 +127,15 @@ pub struct AppRecord {
     /// Data that could not be collected, keyed by record path (`policy`, `oauth.flows`, …) with
     /// the reason; rules touching these paths are `unknown`, never `pass`.
     pub missing: BTreeMap<String, String>,
+    /// Record paths whose value is Salesforce's documented default because no file said
+    /// otherwise; reports show "(default)" beside such a value.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub defaults: BTreeSet<String>,
     pub raw: BTreeMap<String, serde_json::Value>,
+}
+
+fn enabled_by_default() -> bool {
+    true
 }
 
 /// OAuth configuration. A `None` field was not available (an External Client App's global OAuth
@@ -258,8 +287,13 @@ pub struct OrgRecord {
     pub files: BTreeMap<String, Origin>,
     pub oauth_oidc: Option<OauthOidcSettings>,
     pub connected_app_settings: Option<ConnectedAppSettings>,
+    #[serde(default)]
+    pub external_client_app_settings: Option<ExternalClientAppSettings>,
     pub identity: Option<OrgIdentity>,
     pub missing: BTreeMap<String, String>,
+    /// Record paths whose value is Salesforce's documented default (see [`AppRecord::defaults`]).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub defaults: BTreeSet<String>,
     pub raw: BTreeMap<String, serde_json::Value>,
 }
 
@@ -371,8 +405,10 @@ impl OrgRecord {
             files: BTreeMap::new(),
             oauth_oidc: None,
             connected_app_settings: None,
+            external_client_app_settings: None,
             identity: None,
             missing: BTreeMap::new(),
+            defaults: BTreeSet::new(),
             raw: BTreeMap::new(),
         }
     }

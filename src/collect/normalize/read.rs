@@ -1,13 +1,13 @@
 //! Typed reads of metadata elements, with Salesforce's documented values and defaults, and the
 //! pieces of a record every kind of app shares.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::Diagnostic;
 use crate::model::cert::parse_certificate;
 use crate::model::{
-    AppRecord, EvaluationDate, Origin, RefreshToken, RefreshTokenPolicy, ResourceKind, SourceControl, SourceKind,
-    TimeUnit,
+    AppRecord, EvaluationDate, Integration, Origin, RefreshToken, RefreshTokenPolicy, ResourceKind, SourceControl,
+    SourceKind, TimeUnit,
 };
 use crate::xml::{Element, MetadataDocument};
 
@@ -201,12 +201,16 @@ pub(crate) fn new_app(kind: ResourceKind, name: &str, origin: Origin) -> AppReco
         origin,
         files: BTreeMap::new(),
         enabled: true,
+        oauth_enabled: true,
+        integration: Integration::default(),
         oauth: None,
         certificate: None,
+        saml: None,
         policy: None,
         source_control: None,
         usage: None,
         missing: BTreeMap::new(),
+        defaults: BTreeSet::new(),
         raw: BTreeMap::new(),
     }
 }

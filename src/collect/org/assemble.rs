@@ -73,6 +73,8 @@ pub(super) fn assemble(data: OrgData, mut collection: Collection, as_of: &Evalua
         },
         apps,
         org,
+        problems: Vec::new(),
+        coverage: crate::model::Coverage::default(),
     }
 }
 
