@@ -13,7 +13,7 @@ use super::summary::{band, summarize};
 use crate::engine::{BaselineState, ResourceRef, Results, RuleMeta, RuleResult, Suppression};
 use crate::gate::FailOn;
 use crate::gate::baseline::BaselineSummary;
-use crate::model::{EvaluationDate, Inventory, Origin, ResourceKind, ScanSource, Severity, Status, Text};
+use crate::model::{Confidence, EvaluationDate, Inventory, Origin, ResourceKind, ScanSource, Severity, Status, Text};
 
 /// Version of the JSON results document; bumped on any incompatible change.
 pub(crate) const RESULTS_SCHEMA_VERSION: u32 = 1;
@@ -136,6 +136,7 @@ struct ResultOut<'a> {
     rule_id: &'a str,
     status: Status,
     severity: Severity,
+    confidence: Confidence,
     control: &'a str,
     title: &'a str,
     category: &'a str,
@@ -157,6 +158,7 @@ impl<'a> From<&'a RuleResult> for ResultOut<'a> {
             rule_id: &result.rule_id,
             status: result.status,
             severity: result.severity,
+            confidence: result.confidence,
             control: &result.control,
             title: &result.title,
             category: &result.category,
@@ -344,6 +346,8 @@ struct ResultIn {
     rule_id: Text,
     status: Status,
     severity: Severity,
+    #[serde(default = "certain")]
+    confidence: Confidence,
     control: Text,
     title: Text,
     category: Text,
@@ -357,6 +361,11 @@ struct ResultIn {
     suppression: Option<SuppressionIn>,
     #[serde(default)]
     baseline: Option<String>,
+}
+
+/// Documents written before results carried a confidence held only high-confidence results.
+fn certain() -> Confidence {
+    Confidence::High
 }
 
 impl ResultIn {
@@ -391,6 +400,7 @@ impl ResultIn {
             rule_id: self.rule_id,
             status: self.status,
             severity: self.severity,
+            confidence: self.confidence,
             control: self.control,
             title: self.title,
             category: self.category,

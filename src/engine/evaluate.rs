@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::cel;
 use super::result::{Outcome, ResourceRef, Results, RuleResult};
-use super::rule::{Rule, RuleSet};
-use crate::model::{Inventory, Origin, Resource, ResourceKind, Status, Text};
+use super::rule::{Rule, RuleConfidence, RuleSet};
+use crate::model::{Confidence, Inventory, Origin, Resource, ResourceKind, Status, Text};
 
 /// The JSON view of a resource that rules read, with `raw` left out unless a rule needs it.
 pub(crate) fn resource_json(resource: Resource<'_>, include_raw: bool) -> Value {
@@ -322,10 +322,12 @@ fn evaluate_resource(
                 (Status::NotApplicable, _) => Some(texts.not_applicable.clone()),
                 (_, reason) => reason.map(Text::from),
             };
+            let confidence = result_confidence(rule, &bindings);
             let result = RuleResult {
                 rule_id: texts.id.clone(),
                 status: outcome.status,
                 severity: rule.meta.severity,
+                confidence,
                 control: texts.control.clone(),
                 title: texts.title.clone(),
                 category: texts.category.clone(),
@@ -342,4 +344,47 @@ fn evaluate_resource(
             (rule_index, result)
         })
         .collect()
+}
+
+/// The rule's confidence for this resource; a computed one that does not give `high`, `medium`
+/// or `low` counts as `low`, so a broken expression never makes a result look surer than it is.
+fn result_confidence(rule: &Rule, bindings: &cel::Bindings) -> Confidence {
+    match &rule.confidence {
+        RuleConfidence::Fixed(confidence) => *confidence,
+        RuleConfidence::Computed(expression) => expression
+            .evaluate(bindings)
+            .ok()
+            .and_then(|value| Confidence::parse(&cel::display(&value)))
+            .unwrap_or(Confidence::Low),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rule::{RuleSource, parse_rule};
+
+    fn rule_with_confidence(confidence: &str) -> Rule {
+        let text = format!(
+            "id = \"x\"\ncontrol = \"c\"\ntitle = \"t\"\nseverity = \"high\"\ncvss = \"7.0\"\ncategory = \"k\"\n\
+             applies_to = [\"connected_app\"]\nfail_if = \"true\"\nexpected = \"e\"\noverview = \"o\"\nrisk = \"r\"\n\
+             threat_scenarios = \"s\"\nremediation = \"m\"\nconfidence = {confidence:?}\n"
+        );
+        parse_rule(&RuleSource { path: "x.toml".into(), text }).expect("rule parses")
+    }
+
+    #[test]
+    fn confidence_is_fixed_or_computed_and_never_surer_than_it_can_tell() {
+        let bindings = cel::Bindings::new(
+            cel::new_env(),
+            &serde_json::json!({"integration": {"kind": "uncertain"}}),
+            &serde_json::json!({}),
+            &serde_json::json!({}),
+        );
+        assert_eq!(result_confidence(&rule_with_confidence("medium"), &bindings), Confidence::Medium);
+        let computed = rule_with_confidence("app.integration.kind == 'certain' ? 'high' : 'medium'");
+        assert_eq!(result_confidence(&computed, &bindings), Confidence::Medium);
+        let broken = rule_with_confidence("app.integration.kind");
+        assert_eq!(result_confidence(&broken, &bindings), Confidence::Low);
+    }
 }

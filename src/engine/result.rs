@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::rule::RuleMeta;
-use crate::model::{Origin, ResourceKind, Severity, Status, Text};
+use crate::model::{Confidence, Origin, ResourceKind, Severity, Status, Text};
 
 /// The resource a result is about, as reports name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,8 @@ pub struct RuleResult {
     pub rule_id: Text,
     pub status: Status,
     pub severity: Severity,
+    /// How sure the result is (the rule's `confidence`).
+    pub confidence: Confidence,
     pub control: Text,
     pub title: Text,
     pub category: Text,

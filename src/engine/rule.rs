@@ -10,7 +10,7 @@ use toml::Spanned;
 use super::cel::Expression;
 use super::schema;
 use crate::diag::{Diagnostic, line_of};
-use crate::model::{ResourceKind, Severity};
+use crate::model::{Confidence, ResourceKind, Severity};
 
 /// The rule file as written; see `rules/README.md`.
 #[derive(Debug, Deserialize)]
@@ -26,6 +26,8 @@ struct RuleFile {
     when: Option<Spanned<String>>,
     fail_if: Spanned<String>,
     actual: Option<Spanned<String>>,
+    /// `high`, `medium` or `low`, or a CEL expression giving one of them; `high` when absent.
+    confidence: Option<Spanned<String>>,
     expected: String,
     overview: String,
     risk: String,
@@ -91,12 +93,20 @@ pub struct RuleMeta {
     pub source: String,
 }
 
+/// How sure a rule's results are: the same for every resource, or computed from the record.
+#[derive(Debug)]
+pub(crate) enum RuleConfidence {
+    Fixed(Confidence),
+    Computed(Expression),
+}
+
 #[derive(Debug)]
 pub struct Rule {
     pub meta: RuleMeta,
     pub(crate) when: Option<Expression>,
     pub(crate) fail_if: Expression,
     pub(crate) actual: Option<Expression>,
+    pub(crate) confidence: RuleConfidence,
     pub params: BTreeMap<String, serde_json::Value>,
     pub(crate) tests: Vec<RuleTest>,
 }
@@ -196,6 +206,13 @@ pub(crate) fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<Diagnostic>> {
     let when = file.when.as_ref().and_then(|expression| compile("when", expression));
     let fail_if = compile("fail_if", &file.fail_if);
     let actual = file.actual.as_ref().and_then(|expression| compile("actual", expression));
+    let confidence = match &file.confidence {
+        None => Some(RuleConfidence::Fixed(Confidence::High)),
+        Some(text) => match Confidence::parse(text.get_ref().trim()) {
+            Some(fixed) => Some(RuleConfidence::Fixed(fixed)),
+            None => compile("confidence", text).map(RuleConfidence::Computed),
+        },
+    };
 
     for (field, text) in [
         ("control", &file.control),
@@ -263,8 +280,8 @@ pub(crate) fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<Diagnostic>> {
         });
     }
 
-    match (errors.is_empty(), fail_if) {
-        (true, Some(fail_if)) => Ok(Rule {
+    match (errors.is_empty(), fail_if, confidence) {
+        (true, Some(fail_if), Some(confidence)) => Ok(Rule {
             meta: RuleMeta {
                 id,
                 control: file.control,
@@ -288,6 +305,7 @@ pub(crate) fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<Diagnostic>> {
             when,
             fail_if,
             actual,
+            confidence,
             params,
             tests,
         }),

@@ -127,7 +127,7 @@ pub(crate) fn expiring(suppressions: &[SuppressionRule], today: Date, days: i64)
 mod tests {
     use super::*;
     use crate::engine::ResourceRef;
-    use crate::model::{Origin, Severity, SourceKind};
+    use crate::model::{Confidence, Origin, Severity, SourceKind};
     use time::macros::date;
 
     fn result(rule: &str, app: &str, status: Status) -> RuleResult {
@@ -135,6 +135,7 @@ mod tests {
             rule_id: rule.into(),
             status,
             severity: Severity::High,
+            confidence: Confidence::High,
             control: "c".into(),
             title: "t".into(),
             category: "x".into(),
