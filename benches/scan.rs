@@ -1,19 +1,22 @@
-//! Full offline scan of a generated project with 10,000 apps (half Connected Apps, half External
-//! Client Apps with all five files), every app with a certificate. Prints its figures as JSON.
+//! Offline scan speed and memory against the floor, measured in the same run.
 //!
-//! Run: `cargo bench --bench scan` (optionally `-- --apps 20000`). Not a timed test: it reports,
-//! it does not assert.
+//! For a generated project (half Connected Apps, half External Client Apps with all five files,
+//! every app with a certificate) it measures:
+//! - the floor: reading every file and parsing it with roxmltree, plus every certificate with
+//!   x509-parser and SHA-256, on every core — what any scanner of these files must do;
+//! - the whole `sfaudit scan` process, writing JSON and writing the table: wall time, peak
+//!   resident memory (of the child process) and output size.
+//!
+//! Each figure is the median of `--runs` runs (default 3) and is printed next to the floor and
+//! its ratio, as JSON lines. Run: `cargo bench --bench scan` (10,000 and 50,000 apps), or
+//! `-- --apps 20000`. Not a timed test: it reports, it does not assert.
 
-use std::path::Path;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
-use sfaudit::cli::RuleOptions;
-use sfaudit::gate::{FailOn, Policy};
-use sfaudit::model::{EvaluationDate, Severity};
-
-// The same allocator as the binary, so the figures are the CLI's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use base64::Engine as _;
+use sha2::Digest as _;
 
 const NAMESPACE: &str = "http://soap.sforce.com/2006/04/metadata";
 
@@ -109,84 +112,160 @@ fn generate(root: &Path, apps: usize, certificates: &[String]) -> usize {
     files + 1
 }
 
-/// Peak resident memory of this process so far (Linux), in MiB.
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+/// Every file under `root`, as the scanner would find them.
+fn files_under(root: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(root).expect("read folder").filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+/// Reads and parses every metadata file, and parses and hashes every certificate, on every core.
+fn floor(root: &Path) -> Duration {
+    let mut files = Vec::new();
+    files_under(&root.join("force-app"), &mut files);
+    let started = Instant::now();
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = files.len().div_ceil(workers).max(1);
+    let elements: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut elements = 0;
+                    for path in part {
+                        let text = std::fs::read_to_string(path).expect("read metadata");
+                        let document = roxmltree::Document::parse(&text).expect("well-formed XML");
+                        elements += document.descendants().count();
+                        if let Some(node) = document.descendants().find(|node| node.has_tag_name("certificate")) {
+                            let body: String = node.text().unwrap_or_default().split_whitespace().collect();
+                            let der = base64::engine::general_purpose::STANDARD.decode(body).expect("base64");
+                            let (_, certificate) =
+                                x509_parser::parse_x509_certificate(&der).expect("X.509 certificate");
+                            elements += certificate.subject().iter().count();
+                            elements += sha2::Sha256::digest(&der)[0] as usize;
+                        }
+                    }
+                    elements
+                })
+            })
+            .collect();
+        handles.into_iter().map(|handle| handle.join().expect("floor worker")).sum()
+    });
+    assert!(elements > 0);
+    started.elapsed()
+}
+
+/// One whole-process measurement: wall time, peak RSS of the child, bytes written.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    seconds: f64,
+    peak_rss_mib: f64,
+    bytes: u64,
+}
+
+/// Runs `sfaudit` through this benchmark's own `--measure` mode, so the peak resident memory the
+/// kernel reports for finished children is that one process's.
+fn measure(project: &Path, format: &str, output: &Path) -> Run {
+    let arguments = [
+        "scan",
+        &project.display().to_string(),
+        "--as-of",
+        "2026-12-01",
+        "--fail-on",
+        "none",
+        "--no-config",
+        "--format",
+        format,
+        "--output",
+        &output.display().to_string(),
+    ]
+    .map(str::to_string);
+    let measured = Command::new(std::env::current_exe().expect("benchmark executable"))
+        .arg("--measure")
+        .arg(env!("CARGO_BIN_EXE_sfaudit"))
+        .args(arguments)
+        .output()
+        .expect("run the measurement");
+    let report = String::from_utf8_lossy(&measured.stdout);
+    let mut numbers = report.split_whitespace().map(|number| number.parse::<f64>().expect("a number"));
+    let (seconds, peak_rss_kib) = (numbers.next().expect("seconds"), numbers.next().expect("peak RSS"));
+    let bytes = std::fs::metadata(output).map(|metadata| metadata.len()).unwrap_or_default();
+    Run { seconds, peak_rss_mib: peak_rss_kib / 1024.0, bytes }
+}
+
+/// The child side of [`measure`]: runs the command, prints "seconds peak_rss_kib".
+#[allow(clippy::print_stdout, reason = "the measurement is read from stdout by the parent")]
+fn measure_child(command: &[String]) {
+    let started = Instant::now();
+    let status = Command::new(&command[0]).args(&command[1..]).status().expect("run sfaudit");
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(status.success(), "sfaudit failed: {status}");
+    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).expect("rusage");
+    println!("{seconds} {}", usage.max_rss());
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 #[allow(clippy::print_stdout, reason = "a benchmark reports its figures on stdout")]
 fn main() {
-    let mut apps = 10_000;
     let arguments: Vec<String> = std::env::args().collect();
-    if let Some(position) = arguments.iter().position(|argument| argument == "--apps") {
-        apps = arguments.get(position + 1).and_then(|value| value.parse().ok()).expect("--apps N");
+    if let Some(position) = arguments.iter().position(|argument| argument == "--measure") {
+        measure_child(&arguments[position + 1..]);
+        return;
     }
+    let option =
+        |name: &str| arguments.iter().position(|argument| argument == name).and_then(|at| arguments.get(at + 1));
+    let sizes: Vec<usize> =
+        option("--apps").map_or_else(|| vec![10_000, 50_000], |apps| vec![apps.parse().expect("--apps N")]);
+    let runs: usize = option("--runs").map_or(3, |runs| runs.parse().expect("--runs N"));
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let folder = tempfile::tempdir().expect("temp dir");
-    // `--keep DIR` also writes the generated project to DIR, to profile the CLI on it.
-    if let Some(position) = arguments.iter().position(|argument| argument == "--keep") {
-        let keep = Path::new(arguments.get(position + 1).expect("--keep DIR"));
-        generate(keep, apps, &certificates(repo));
+    let mut seconds_per_app = Vec::new();
+    for apps in sizes {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let project = folder.path().join("project");
+        let files = generate(&project, apps, &certificates(repo));
+        let floor_seconds = median((0..runs).map(|_| floor(&project).as_secs_f64()).collect());
+        for format in ["json", "table"] {
+            let output = folder.path().join(format!("out.{format}"));
+            let measured: Vec<Run> = (0..runs).map(|_| measure(&project, format, &output)).collect();
+            let seconds = median(measured.iter().map(|run| run.seconds).collect());
+            let peak_rss_mib = median(measured.iter().map(|run| run.peak_rss_mib).collect());
+            let bytes = measured.last().map_or(0, |run| run.bytes);
+            if format == "json" {
+                seconds_per_app.push((apps, seconds / apps as f64));
+            }
+            let figures = serde_json::json!({
+                "benchmark": "offline-scan",
+                "apps": apps,
+                "metadata_files": files,
+                "format": format,
+                "runs": runs,
+                "cores": std::thread::available_parallelism().map_or(1, usize::from),
+                "floor_seconds": floor_seconds,
+                "scan_seconds": seconds,
+                "ratio_to_floor": seconds / floor_seconds,
+                "peak_rss_mib": peak_rss_mib,
+                "output_bytes": bytes,
+                "output_bytes_per_app": bytes as f64 / apps as f64,
+            });
+            println!("{figures}");
+        }
     }
-    let generate_started = Instant::now();
-    let files = generate(folder.path(), apps, &certificates(repo));
-    let generate_seconds = generate_started.elapsed().as_secs_f64();
-    let rss_before_scan = peak_rss_mib();
-
-    let as_of = EvaluationDate::parse_relative_to("2026-12-01", time::OffsetDateTime::now_utc()).expect("date");
-    let started = Instant::now();
-    let options = RuleOptions { rules_dirs: Vec::new(), params: Vec::new() };
-    let (rules, version) = sfaudit::app::load_rules(&options).expect("rules load");
-    let loaded = started.elapsed();
-    let inventory = sfaudit::collect::project::collect_project(folder.path(), &as_of).expect("scan succeeds");
-    let collected = started.elapsed();
-    let rss_after_collect = peak_rss_mib();
-    let scan =
-        sfaudit::app::evaluate(inventory, &rules, version, &as_of, Policy::threshold(FailOn::Severity(Severity::High)));
-    let evaluated = started.elapsed();
-    let rss_after_evaluate = peak_rss_mib();
-    // The default scan ends with the table on standard output; that is the headline figure.
-    let table = sfaudit::report::table::render(&scan.report(), None);
-    let total = started.elapsed();
-    let rss_after_scan = peak_rss_mib();
-    // Writing the full JSON result (every outcome plus the inventory) is measured on top of it.
-    let json_started = std::time::Instant::now();
-    let json_path = folder.path().join("results.json");
-    let mut json_file = std::fs::File::create(&json_path).expect("create results.json");
-    sfaudit::report::json::write(&scan.report(), &mut json_file).expect("write results.json");
-    let json_seconds = json_started.elapsed().as_secs_f64();
-    let json_bytes = std::fs::metadata(&json_path).map(|metadata| metadata.len()).unwrap_or_default();
-
-    let figures = serde_json::json!({
-        "benchmark": "offline-scan",
-        "apps": apps,
-        "metadata_files": files,
-        "results": scan.results.results.len(),
-        "rules": rules.rules.len(),
-        "cores": std::thread::available_parallelism().map_or(1, usize::from),
-        "generate_seconds": generate_seconds,
-        "scan_wall_seconds": total.as_secs_f64(),
-        "peak_rss_mib": rss_after_scan,
-        "phases_seconds": {
-            "load_rules": loaded.as_secs_f64(),
-            "collect": (collected - loaded).as_secs_f64(),
-            "evaluate": (evaluated - collected).as_secs_f64(),
-            "render_table": (total - evaluated).as_secs_f64(),
-        },
-        "peak_rss_mib_before_scan": rss_before_scan,
-        "peak_rss_mib_after_collect": rss_after_collect,
-        "peak_rss_mib_after_evaluate": rss_after_evaluate,
-        "table_report_bytes": table.len(),
-        "json_result": {
-            "write_seconds": json_seconds,
-            "bytes": json_bytes,
-            "scan_and_json_wall_seconds": total.as_secs_f64() + json_seconds,
-            "peak_rss_mib": peak_rss_mib(),
-        },
-        "targets": {"scan_wall_seconds": 2.0, "peak_rss_mib": 300.0},
-    });
-    println!("{}", serde_json::to_string_pretty(&figures).expect("figures serialize"));
+    if let [(small, small_per_app), .., (large, large_per_app)] = seconds_per_app.as_slice() {
+        let figures = serde_json::json!({
+            "benchmark": "offline-scan-scaling",
+            "apps": [small, large],
+            "seconds_per_app": [small_per_app, large_per_app],
+            "ratio": large_per_app / small_per_app,
+        });
+        println!("{figures}");
+    }
 }
