@@ -60,6 +60,10 @@ pub fn decode_certificate_text(text: &str) -> Result<Vec<u8>, CertificateError> 
         .map_err(|error| CertificateError::Base64(error.to_string()))
 }
 
+/// Building the registry costs more than parsing a certificate, so it is built once.
+static OID_NAMES: std::sync::LazyLock<OidRegistry<'static>> =
+    std::sync::LazyLock::new(|| OidRegistry::default().with_crypto().with_x509());
+
 pub fn parse_certificate(text: &str, as_of: &EvaluationDate) -> Result<Certificate, CertificateError> {
     let der = decode_certificate_text(text)?;
     let (rest, cert) = X509Certificate::from_der(&der).map_err(|error| CertificateError::Der(error.to_string()))?;
@@ -68,9 +72,8 @@ pub fn parse_certificate(text: &str, as_of: &EvaluationDate) -> Result<Certifica
     }
     let not_before = cert.validity().not_before.to_datetime();
     let not_after = cert.validity().not_after.to_datetime();
-    let registry = OidRegistry::default().with_crypto().with_x509();
     let oid_name = |oid: &x509_parser::der_parser::oid::Oid| {
-        registry.get(oid).map(|entry| entry.sn().to_string()).unwrap_or_else(|| oid.to_id_string())
+        OID_NAMES.get(oid).map(|entry| entry.sn().to_string()).unwrap_or_else(|| oid.to_id_string())
     };
     let (key_algorithm, key_bits) = match cert.public_key().parsed() {
         Ok(PublicKey::RSA(rsa)) => ("rsa".to_string(), Some(significant_bits(rsa.modulus))),
