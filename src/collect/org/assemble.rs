@@ -98,7 +98,8 @@ impl Assembly<'_> {
             self.components_read += 1;
             let document = document(MetadataType::ConnectedApp.type_name(), properties, record);
             match normalize::connected_app(&document, &properties.full_name, SourceKind::Org, self.as_of) {
-                Ok(mut app) => {
+                Ok(normalized) => {
+                    let mut app = self.with_problems(normalized);
                     app.namespace = properties.namespace_prefix.clone();
                     org_origins(&mut app);
                     self.apps.push(app);
@@ -155,7 +156,10 @@ impl Assembly<'_> {
         }
         for (name, eca) in &parts {
             let app = match normalize::external_client_app(name, eca, SourceKind::Org, self.as_of) {
-                Ok(app) => self.explain_missing(app, eca),
+                Ok(normalized) => {
+                    let app = self.with_problems(normalized);
+                    self.explain_missing(app, eca)
+                }
                 Err(error) => {
                     let reason =
                         format!("the org's External Client App {name} cannot be interpreted: {}", error.message);
@@ -165,6 +169,16 @@ impl Assembly<'_> {
             };
             self.apps.push(app);
         }
+    }
+
+    /// The record; what could not be interpreted in it (a certificate) is data rules read, so
+    /// the scan is incomplete.
+    fn with_problems(&mut self, normalized: normalize::Normalized) -> AppRecord {
+        let normalize::Normalized { record, problems } = normalized;
+        for problem in problems {
+            self.incomplete.push(format!("the org's {} {}: {}", record.kind.label(), record.name, problem.message));
+        }
+        record
     }
 
     /// Rewords an ECA's `missing` reasons for an org: a type the user may not read says so.
@@ -370,18 +384,23 @@ impl Assembly<'_> {
         self.components_read += 1;
         let document = document(kind.type_name(), properties, record);
         let parsed = match kind {
-            MetadataType::OauthOidcSettings => {
-                normalize::oauth_oidc_settings(&document).map(|settings| org.oauth_oidc = Some(settings))
-            }
-            _ => {
-                normalize::connected_app_settings(&document).map(|settings| org.connected_app_settings = Some(settings))
-            }
+            MetadataType::OauthOidcSettings => normalize::oauth_oidc_settings(&document).map(|(settings, defaults)| {
+                org.oauth_oidc = Some(settings);
+                defaults
+            }),
+            _ => normalize::connected_app_settings(&document).map(|(settings, defaults)| {
+                org.connected_app_settings = Some(settings);
+                defaults
+            }),
         };
-        if let Err(error) = parsed {
-            let reason = format!("the org's {} cannot be interpreted: {}", kind.type_name(), error.message);
-            self.incomplete.push(reason.clone());
-            org.missing.insert(field.into(), reason);
-            return;
+        match parsed {
+            Ok(mut defaults) => org.defaults.append(&mut defaults),
+            Err(error) => {
+                let reason = format!("the org's {} cannot be interpreted: {}", kind.type_name(), error.message);
+                self.incomplete.push(reason.clone());
+                org.missing.insert(field.into(), reason);
+                return;
+            }
         }
         org.files.insert(
             kind.type_name().into(),
