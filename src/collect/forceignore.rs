@@ -187,7 +187,9 @@ mod tests {
 
     #[test]
     fn gitignore_anchoring_and_folder_only_patterns() {
-        let rules = ForceIgnore::parse("# comment\n\n/force-app/legacy\nnode_modules/\n*.ecaGlblOauth-meta.xml\n!keep.ecaGlblOauth-meta.xml\n");
+        let rules = ForceIgnore::parse(
+            "# comment\n\n/force-app/legacy\nnode_modules/\n*.ecaGlblOauth-meta.xml\n!keep.ecaGlblOauth-meta.xml\n",
+        );
         assert!(ignored(&rules, "force-app/legacy", true));
         assert!(!ignored(&rules, "other/force-app/legacy", true));
         assert!(ignored(&rules, "force-app/main/node_modules", true));

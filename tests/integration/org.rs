@@ -83,6 +83,8 @@ fn source_specific(rule: &str) -> bool {
     matches!(
         rule,
         "consumer-secret-in-source"
+            | "client-credentials-secret-in-source"
+            | "placeholder-in-source"
             | "eca-global-oauth-settings-in-source"
             | "app-unused"
             | "tokens-for-uninstalled-app"
@@ -172,14 +174,14 @@ fn the_demo_org_scanned_live_gives_the_offline_results_plus_usage() {
     assert_eq!(app(&live, "Data_Loader_Bulk")["origin"]["path"], "connectedApps/Data_Loader_Bulk.connectedApp");
 
     // The fewest calls the batch limits allow: 5 listMetadata (the 6 types rules read and the 8
-    // other ECA settings and policies types, 3 a call), 6 readMetadata (one per listed type with
-    // components, each under 10 names; the demo has none of the other 8), 2 settings reads, 4
-    // REST queries.
+    // other ECA settings and policies types, 3 a call), 8 readMetadata (one per listed type with
+    // components, each under 10 names; of the other 8 the demo has canvas and push settings), 3
+    // settings reads, 5 REST queries (the Connected App JWT timeouts are one of them).
     let collection = &live["run"]["source"]["collection"];
     let stats = fake.stats();
-    assert_eq!(collection["api_calls"], 17, "{collection}");
-    assert_eq!(stats.api_calls, 17);
-    assert_eq!((stats.list_calls, stats.read_calls, stats.query_calls, stats.query_more_calls), (5, 8, 4, 0));
+    assert_eq!(collection["api_calls"], 21, "{collection}");
+    assert_eq!(stats.api_calls, 21);
+    assert_eq!((stats.list_calls, stats.read_calls, stats.query_calls, stats.query_more_calls), (5, 11, 5, 0));
     assert!(collection.get("notes").is_none(), "nothing to note: {collection}");
     assert_eq!(collection["retries"], 0);
     assert!(collection["api_usage"]["max"].as_u64().is_some(), "{collection}");
@@ -342,7 +344,7 @@ fn unreadable_data_becomes_unknown_and_the_scan_exits_3() {
         .expect("result");
     assert!(result["reason"].as_str().is_some_and(|reason| reason.contains("INSUFFICIENT_ACCESS")), "{result}");
     // The list call holding the unreadable type was split to read the other two types.
-    assert!(document["inventory"]["apps"].as_array().is_some_and(|apps| apps.len() == 10));
+    assert!(document["inventory"]["apps"].as_array().is_some_and(|apps| apps.len() == 15));
 
     let output = live_scan(&fake, &keys.scanner, &["--allow-incomplete"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
@@ -414,7 +416,7 @@ fn every_eca_settings_type_is_collected_into_its_apps_raw_map() {
     );
     assert!(stderr(&output).contains("note: ExtlClntAppCanvasSettings Orphan_canvas"), "{}", stderr(&output));
     // One more readMetadata for each of the three extra types with a component.
-    assert_eq!((fake.stats().list_calls, fake.stats().read_calls), (5, 11));
+    assert_eq!((fake.stats().list_calls, fake.stats().read_calls), (5, 12));
     assert_eq!(document["run"]["source"]["files_read"], fake.component_count(), "every component read is counted");
 }
 

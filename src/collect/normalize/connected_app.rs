@@ -168,7 +168,8 @@ fn policy(
         Some(policy) => reader.bool_opt(policy, "isTokenExchangeFlowEnabled")?.unwrap_or(token_exchange),
         None => token_exchange,
     };
-    let profiles: Vec<String> = root.children_named("profileName").map(|element| element.text.trim().to_string()).collect();
+    let profiles: Vec<String> =
+        root.children_named("profileName").map(|element| element.text.trim().to_string()).collect();
     Ok(Policy {
         permitted_users: if admin_approved { PermittedUsers::AdminApproved } else { PermittedUsers::AllSelfAuthorized },
         standard_profiles: standard_profiles(&profiles),

@@ -237,8 +237,13 @@ fn eca_policy(reader: &Reader<'_>) -> Result<Policy, Diagnostic> {
             reader.defaulted("policy.refresh_token.period");
             365
         });
-        let unit =
-            reader.enum_or(root, "refreshTokenValidityUnit", TIME_UNITS, TimeUnit::Days, "policy.refresh_token.unit")?;
+        let unit = reader.enum_or(
+            root,
+            "refreshTokenValidityUnit",
+            TIME_UNITS,
+            TimeUnit::Days,
+            "policy.refresh_token.unit",
+        )?;
         (Some(period), Some(unit))
     } else {
         (None, None)
@@ -285,7 +290,11 @@ fn eca_policy(reader: &Reader<'_>) -> Result<Policy, Diagnostic> {
             "namedUserJwtTimeout",
             "policy.named_user_jwt_timeout",
         )?),
-        guest_jwt_timeout: Some(jwt_timeout("guestJwtSessionTimeoutType", "guestJwtTimeout", "policy.guest_jwt_timeout")?),
+        guest_jwt_timeout: Some(jwt_timeout(
+            "guestJwtSessionTimeoutType",
+            "guestJwtTimeout",
+            "policy.guest_jwt_timeout",
+        )?),
         client_credentials_enabled: reader.bool_or(
             root,
             "isClientCredentialsFlowEnabled",

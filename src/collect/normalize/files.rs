@@ -183,9 +183,17 @@ impl<'a> EcaParts<'a> {
 
     /// The documents present, in slot order.
     pub(crate) fn documents(&self) -> impl Iterator<Item = &'a MetadataDocument> {
-        [self.header, self.oauth_settings, self.global_oauth, self.oauth_policy, self.policy, self.canvas, self.oauth_security]
-            .into_iter()
-            .flatten()
+        [
+            self.header,
+            self.oauth_settings,
+            self.global_oauth,
+            self.oauth_policy,
+            self.policy,
+            self.canvas,
+            self.oauth_security,
+        ]
+        .into_iter()
+        .flatten()
     }
 }
 

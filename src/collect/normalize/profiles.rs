@@ -24,7 +24,15 @@ const STANDARD_PROFILES: &[(&str, &[&str])] = &[
     ),
     (
         "Standard",
-        &["Standard User", "Standardbenutzer", "Usuario estándar", "Utilisateur standard", "標準ユーザ", "標準ユーザー", "Standaardgebruiker"],
+        &[
+            "Standard User",
+            "Standardbenutzer",
+            "Usuario estándar",
+            "Utilisateur standard",
+            "標準ユーザ",
+            "標準ユーザー",
+            "Standaardgebruiker",
+        ],
     ),
     ("ReadOnly", &["Read Only", "Lesezugriff", "Sólo lectura", "Lecture seule", "参照のみ", "Alleen-lezen"]),
 ];
@@ -53,7 +61,14 @@ mod tests {
 
     #[test]
     fn translated_labels_name_the_standard_profile() {
-        for label in ["System Administrator", "system administrator", " Systemadministrator ", "システム管理者", "Administrateur Système", "ADMIN"] {
+        for label in [
+            "System Administrator",
+            "system administrator",
+            " Systemadministrator ",
+            "システム管理者",
+            "Administrateur Système",
+            "ADMIN",
+        ] {
             assert_eq!(standard_profile(label), Some("Admin"), "{label}");
         }
         assert_eq!(standard_profile("標準ユーザー"), Some("Standard"));

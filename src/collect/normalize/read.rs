@@ -289,7 +289,8 @@ mod tests {
 
     #[test]
     fn a_single_valued_element_given_twice_is_refused_naming_both_lines() {
-        let document = document("<A>\n<isPkceRequired>true</isPkceRequired>\n<isPkceRequired>false</isPkceRequired>\n</A>");
+        let document =
+            document("<A>\n<isPkceRequired>true</isPkceRequired>\n<isPkceRequired>false</isPkceRequired>\n</A>");
         let reader = Reader::new(&document);
         let error = reader.bool_opt(&document.root, "isPkceRequired").expect_err("duplicate");
         assert_eq!(error.location.line, Some(3));
@@ -298,7 +299,9 @@ mod tests {
 
     #[test]
     fn absent_and_commented_out_elements_take_the_default_and_say_so() {
-        let document = document("<A>\n<!-- <isPkceRequired>true</isPkceRequired> -->\n<isAdminApproved>false</isAdminApproved>\n</A>");
+        let document = document(
+            "<A>\n<!-- <isPkceRequired>true</isPkceRequired> -->\n<isAdminApproved>false</isAdminApproved>\n</A>",
+        );
         let reader = Reader::new(&document);
         assert!(!reader.bool_or(&document.root, "isPkceRequired", false, "oauth.pkce_required").expect("read"));
         assert!(!reader.bool_or(&document.root, "isAdminApproved", true, "policy.permitted_users").expect("read"));

@@ -91,8 +91,7 @@ mod tests {
         let (connected_app, _) =
             canonical_scopes(["Full", "OfflineAccess", "CustomApplications", "OpenID", "Basic"].into_iter());
         assert_eq!(connected_app, vec!["full", "id", "openid", "refresh_token", "visualforce"]);
-        let (eca, unknown) =
-            canonical_scopes("api,  SFApiPlatform ,EinsteinGPT, MCP, refresh_token,SFAP".split(','));
+        let (eca, unknown) = canonical_scopes("api,  SFApiPlatform ,EinsteinGPT, MCP, refresh_token,SFAP".split(','));
         assert_eq!(eca, vec!["api", "einstein_gpt_api", "mcp_api", "refresh_token", "sfap_api"]);
         assert!(unknown.is_empty());
     }

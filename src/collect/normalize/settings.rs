@@ -22,7 +22,12 @@ pub(crate) fn oauth_oidc_settings(document: &MetadataDocument) -> Result<WithDef
             false,
             "oauth_oidc.block_username_password_flow",
         )?,
-        block_user_agent_flow: reader.bool_or(root, "blockOAuthUsrAgtFlow", false, "oauth_oidc.block_user_agent_flow")?,
+        block_user_agent_flow: reader.bool_or(
+            root,
+            "blockOAuthUsrAgtFlow",
+            false,
+            "oauth_oidc.block_user_agent_flow",
+        )?,
         pkce_required: reader.bool_or(root, "isPkceRequired", false, "oauth_oidc.pkce_required")?,
         code_credential_flow_enabled: reader.bool_or(
             root,

@@ -118,7 +118,8 @@ pub(super) fn assemble(
         match parsed.kind {
             MetadataType::ConnectedApp => match connected_apps.get(&parsed.stem) {
                 Some(first) => {
-                    let diagnostic = normalize::duplicate(document, "Connected App", &parsed.stem, &first.document.path);
+                    let diagnostic =
+                        normalize::duplicate(document, "Connected App", &parsed.stem, &first.document.path);
                     let owner = ResourceName { kind: ResourceKind::ConnectedApp, name: parsed.stem.clone() };
                     doubted_apps.insert(owner.clone(), diagnostic.message.clone());
                     problems.push(problem(diagnostic, Some(owner), false));
@@ -223,10 +224,12 @@ fn org_settings(org: &mut OrgRecord, parsed: &ParsedFile, kind: MetadataType, pr
             org.oauth_oidc = Some(settings);
             defaults
         }),
-        MetadataType::ConnectedAppSettings => normalize::connected_app_settings(document).map(|(settings, defaults)| {
-            org.connected_app_settings = Some(settings);
-            defaults
-        }),
+        MetadataType::ConnectedAppSettings => {
+            normalize::connected_app_settings(document).map(|(settings, defaults)| {
+                org.connected_app_settings = Some(settings);
+                defaults
+            })
+        }
         _ => normalize::external_client_app_settings(document).map(|(settings, defaults)| {
             org.external_client_app_settings = Some(settings);
             defaults

@@ -26,8 +26,9 @@ pub(super) fn parse_all(files: &[FoundFile]) -> Vec<Result<ParsedFile, ParseProb
 
 fn parse_one(file: &FoundFile) -> Result<ParsedFile, ParseProblem> {
     let relative = file.relative.as_str();
-    let unreadable =
-        |error: std::io::Error| Diagnostic::at(relative, None, format!("cannot read: {error}"), "check the file's permissions");
+    let unreadable = |error: std::io::Error| {
+        Diagnostic::at(relative, None, format!("cannot read: {error}"), "check the file's permissions")
+    };
     let metadata = std::fs::metadata(&file.path).map_err(|error| ParseProblem::Unparsable(unreadable(error)))?;
     let limit = u64::try_from(crate::xml::MAX_METADATA_FILE_BYTES).unwrap_or(u64::MAX);
     if metadata.len() > limit {
