@@ -758,3 +758,41 @@ fn concurrency_is_bounded() {
     let output = live_scan(&fake, &keys.scanner, &["--concurrency", "0"]);
     assert_eq!(code(&output), 2);
 }
+
+#[test]
+fn connected_app_jwt_timeouts_come_from_connected_application_in_live_scans() {
+    let keys = keys();
+    let mut data = demo_org();
+    // Data Loader Bulk issues JWT-based access tokens: 240 minutes for named users, the user's
+    // session timeout for guests.
+    let component = data
+        .components
+        .iter_mut()
+        .find(|component| component.full_name == "Data_Loader_Bulk")
+        .expect("the demo's Data_Loader_Bulk");
+    component.body = component.body.replace(
+        "<isNamedUserJwtEnabled>false</isNamedUserJwtEnabled>",
+        "<isNamedUserJwtEnabled>true</isNamedUserJwtEnabled>",
+    );
+    let id = data
+        .connected_applications
+        .iter()
+        .find(|(_, name)| name == "Data Loader Bulk")
+        .map(|(id, _)| id.clone())
+        .expect("its ConnectedApplication row");
+    data.jwt_timeouts.insert(id, (Some("240".into()), None));
+    let fake = FakeOrg::start(data, Config::default());
+    let output = live_scan(&fake, &keys.scanner, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let live = json_of(&output);
+    let policy = &app(&live, "Data_Loader_Bulk")["policy"];
+    assert_eq!(policy["named_user_jwt_timeout"], serde_json::json!({"type": "custom", "minutes": 240}));
+    assert_eq!(policy["guest_jwt_timeout"], serde_json::json!({"type": "user_session", "minutes": null}));
+    assert_eq!(status(&live, "jwt-token-timeout-too-long", "Data_Loader_Bulk"), "fail");
+    assert_eq!(status(&live, "jwt-token-inherits-session-timeout", "Data_Loader_Bulk"), "pass");
+    // Offline the timeouts are not in the files: unknown, with the reason.
+    let offline = app(&scan_json(DEMO, DEMO_AS_OF), "Data_Loader_Bulk").clone();
+    assert!(
+        offline["missing"]["policy.named_user_jwt_timeout"].as_str().is_some_and(|why| why.contains("scan the org"))
+    );
+}
