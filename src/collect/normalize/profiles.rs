@@ -76,6 +76,20 @@ mod tests {
     }
 
     #[test]
+    fn the_table_in_the_rules_readme_is_this_one() {
+        let readme = include_str!("../../../rules/README.md");
+        for (api_name, labels) in STANDARD_PROFILES {
+            let row = readme
+                .lines()
+                .find(|line| line.starts_with(&format!("| `{api_name}` |")))
+                .unwrap_or_else(|| panic!("rules/README.md has no row for {api_name}"));
+            for label in labels.iter().filter(|label| *label != api_name) {
+                assert!(row.contains(label), "the row of {api_name} lacks {label}: {row}");
+            }
+        }
+    }
+
+    #[test]
     fn custom_profiles_are_not_standard_ones() {
         for label in ["Systemadministrator-Kopie", "System Administrator Read Only", "Custom: System Admin", ""] {
             assert_eq!(standard_profile(label), None, "{label}");

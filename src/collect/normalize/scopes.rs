@@ -104,6 +104,20 @@ mod tests {
     }
 
     #[test]
+    fn the_table_in_the_rules_readme_is_this_one() {
+        let readme = include_str!("../../../rules/README.md");
+        for (canonical, aliases) in table() {
+            let row = readme
+                .lines()
+                .find(|line| line.starts_with(&format!("| `{canonical}` |")))
+                .unwrap_or_else(|| panic!("rules/README.md has no row for {canonical}"));
+            for alias in *aliases {
+                assert!(row.contains(&format!("`{alias}`")), "the row of {canonical} lacks {alias}: {row}");
+            }
+        }
+    }
+
+    #[test]
     fn no_spelling_names_two_scopes() {
         let mut seen = std::collections::BTreeMap::new();
         for (canonical, aliases) in table() {
