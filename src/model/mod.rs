@@ -108,8 +108,8 @@ pub struct AppRecord {
     pub files: BTreeMap<String, Origin>,
     /// The app is switched on (an ECA's `isEnabled`; a Connected App always).
     pub enabled: bool,
-    /// Its OAuth plugin is switched on (an ECA's `isOauthPluginEnabled`; a Connected App with an
-    /// `oauthConfig`).
+    /// It can issue OAuth tokens: an ECA whose `isEnabled` and `isOauthPluginEnabled` are both not
+    /// false; a Connected App with an `oauthConfig`.
     #[serde(default = "enabled_by_default")]
     pub oauth_enabled: bool,
     /// Whether it is a server integration, with the evidence.

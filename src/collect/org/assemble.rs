@@ -162,7 +162,8 @@ impl Assembly<'_> {
         for (name, eca) in &parts {
             let app = match normalize::external_client_app(name, eca, SourceKind::Org, self.as_of) {
                 Ok(normalized) => {
-                    let app = self.with_problems(normalized);
+                    let mut app = self.with_problems(normalized);
+                    app.namespace = normalize::namespace_of(name).unwrap_or_default().to_string();
                     self.explain_missing(app, eca)
                 }
                 Err(error) => {
