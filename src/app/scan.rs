@@ -166,7 +166,12 @@ fn collect_inventory(args: &ScanArgs, config: &Config, as_of: &EvaluationDate) -
             "run `sfaudit scan path/to/project`, or `sfaudit scan --snapshot FILE`",
         ));
     }
-    collect::project::collect_project(&path, as_of).map_err(Error::Input)
+    let inventory = collect::project::collect_project(&path, as_of).map_err(Error::Input)?;
+    // A file that is not well-formed XML: nothing can be said about what it deploys.
+    match collect::project::fatal_problems(&inventory) {
+        Some(problems) => Err(Error::Input(problems)),
+        None => Ok(inventory),
+    }
 }
 
 /// `sfaudit baseline update`: scans and writes the result as the baseline, rolling the old one

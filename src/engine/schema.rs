@@ -73,6 +73,7 @@ pub(crate) fn sample_app() -> Value {
         "policy": {
             "permitted_users": "admin_approved",
             "profiles": [],
+            "standard_profiles": [],
             "permission_sets": ["Integration_Access"],
             "ip_relaxation": "enforce",
             "refresh_token": {"policy": "specific_lifetime", "period": 30, "unit": "days", "max_days": 30},
@@ -84,7 +85,12 @@ pub(crate) fn sample_app() -> Value {
             "client_credentials_enabled": false,
             "token_exchange_enabled": false
         },
-        "source_control": {"global_oauth_settings_file": null, "consumer_secret_file": null},
+        "source_control": {
+            "global_oauth_settings_file": null,
+            "consumer_secret_file": null,
+            "consumer_secret_client_credentials": false,
+            "placeholders": []
+        },
         "usage": {"token_count": 1, "user_count": 1, "last_used": "2026-01-01T00:00:00Z", "use_count": 10, "installed": true, "days_since_last_used": 5},
         "missing": {},
         "defaults": [],

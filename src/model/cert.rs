@@ -42,16 +42,46 @@ pub enum CertificateError {
     TrailingData(usize),
 }
 
-/// Accepts PEM (with armour) or bare base64, single-line or wrapped, as Salesforce stores it.
+/// A long element text cut for a message: placeholders are short, but a broken certificate is not.
+pub fn shorten(text: &str) -> String {
+    const LIMIT: usize = 40;
+    let text = text.trim();
+    match text.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+const BEGIN_CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----";
+const END_CERTIFICATE: &str = "-----END CERTIFICATE-----";
+
+/// Accepts what people put into a `<certificate>` element: the bare base64 body Salesforce
+/// stores (single-line or wrapped), a PEM file with its armour (and with the "Bag Attributes",
+/// `subject=` and `issuer=` lines some export tools write before it), or base64 of such a PEM
+/// file. The first certificate of a chain is the one returned.
 pub fn decode_certificate_text(text: &str) -> Result<Vec<u8>, CertificateError> {
-    let body: String = text
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.starts_with("-----"))
-        .collect::<Vec<_>>()
-        .concat()
-        .split_whitespace()
-        .collect();
+    if let Some(block) = armoured_block(text) {
+        return decode_base64(block);
+    }
+    let der = decode_base64(text)?;
+    // Base64 of a PEM file decodes to text holding the armour: decode the block inside it.
+    if !der.starts_with(&[0x30]) {
+        if let Some(block) = std::str::from_utf8(&der).ok().and_then(armoured_block) {
+            return decode_base64(block);
+        }
+    }
+    Ok(der)
+}
+
+/// The base64 text between the first BEGIN/END CERTIFICATE lines, if the text has them.
+fn armoured_block(text: &str) -> Option<&str> {
+    let start = text.find(BEGIN_CERTIFICATE)? + BEGIN_CERTIFICATE.len();
+    let length = text[start..].find(END_CERTIFICATE).unwrap_or(text.len() - start);
+    Some(&text[start..start + length])
+}
+
+fn decode_base64(text: &str) -> Result<Vec<u8>, CertificateError> {
+    let body: String = text.split_whitespace().collect();
     if body.is_empty() {
         return Err(CertificateError::Empty);
     }
@@ -168,6 +198,24 @@ mod tests {
         let body: String = pem.lines().filter(|line| !line.starts_with("-----")).collect();
         let as_of = EvaluationDate::now();
         assert!(matches!(parse_certificate(&body[..400], &as_of), Err(CertificateError::Der(_))));
+    }
+
+    #[test]
+    fn reads_a_pem_file_with_bag_attributes_plain_or_in_base64() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo-org/certs/payments.crt");
+        let pem = std::fs::read_to_string(path).expect("demo certificate");
+        let as_of = EvaluationDate::now();
+        let expected = parse_certificate(&pem, &as_of).expect("plain PEM");
+        let bagged = format!(
+            "Bag Attributes\n    friendlyName: payments\n    localKeyID: 34 9E 67 9D\nsubject=CN = payments\nissuer=CN = payments\n{pem}"
+        );
+        assert_eq!(parse_certificate(&bagged, &as_of).expect("PEM with bag attributes"), expected);
+        let encoded = base64::engine::general_purpose::STANDARD.encode(bagged.as_bytes());
+        assert!(encoded.starts_with("QmFnIEF0dHJpYnV0ZXM"), "{encoded}");
+        assert_eq!(parse_certificate(&encoded, &as_of).expect("base64 of a PEM file"), expected);
+        let wrapped: Vec<String> =
+            encoded.as_bytes().chunks(64).map(|line| String::from_utf8_lossy(line).into_owned()).collect();
+        assert_eq!(parse_certificate(&wrapped.join("\n"), &as_of).expect("wrapped base64 of a PEM file"), expected);
     }
 
     #[test]

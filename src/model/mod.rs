@@ -108,8 +108,8 @@ pub struct AppRecord {
     pub files: BTreeMap<String, Origin>,
     /// The app is switched on (an ECA's `isEnabled`; a Connected App always).
     pub enabled: bool,
-    /// Its OAuth plugin is switched on (an ECA's `isOauthPluginEnabled`; a Connected App with an
-    /// `oauthConfig`).
+    /// It can issue OAuth tokens: an ECA whose `isEnabled` and `isOauthPluginEnabled` are both not
+    /// false; a Connected App with an `oauthConfig`.
     #[serde(default = "enabled_by_default")]
     pub oauth_enabled: bool,
     /// Whether it is a server integration, with the evidence.
@@ -162,7 +162,8 @@ pub struct Flows {
     pub jwt_bearer: bool,
     pub client_credentials: bool,
     pub token_exchange: bool,
-    pub device: bool,
+    /// `null` for Connected Apps: their metadata has no device-flow field (declared `missing`).
+    pub device: Option<bool>,
     pub code_credential: bool,
 }
 
@@ -170,6 +171,11 @@ pub struct Flows {
 pub struct Policy {
     pub permitted_users: PermittedUsers,
     pub profiles: Vec<String>,
+    /// The standard profiles among `profiles`, by their language-independent API name (`Admin`,
+    /// `Standard`, `ReadOnly`, …), recognised under the label of any language in
+    /// `rules/README.md`'s table.
+    #[serde(default)]
+    pub standard_profiles: Vec<String>,
     pub permission_sets: Vec<String>,
     pub ip_relaxation: IpRelaxation,
     pub refresh_token: RefreshToken,
@@ -255,6 +261,25 @@ pub struct SourceControl {
     pub global_oauth_settings_file: Option<String>,
     /// Path of a file holding a non-empty consumer secret; the secret itself is never kept.
     pub consumer_secret_file: Option<String>,
+    /// The file holding the secret also enables the client credentials flow, so the secret alone
+    /// mints tokens as the run-as user.
+    #[serde(default)]
+    pub consumer_secret_client_credentials: bool,
+    /// Template values (`${CONSUMER_SECRET}`, `REPLACE_ME`, `__CERTIFICATE_PEM__`, …) where a
+    /// credential or endpoint belongs: filled in at deploy time, so not a committed secret.
+    #[serde(default)]
+    pub placeholders: Vec<Placeholder>,
+}
+
+/// One template value found in a metadata file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placeholder {
+    /// The element holding it (`consumerSecret`, `certificate`, `callbackUrl`, …).
+    pub element: String,
+    pub path: String,
+    pub line: u32,
+    /// The placeholder text; `None` for secret elements, whose text is never kept.
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -5,11 +5,13 @@ use crate::common::{DEMO, DEMO_AS_OF, code, realworld_root, scan_json, sfaudit, 
 #[test]
 fn the_gate_follows_fail_on() {
     let devops = realworld_root().join("N-P-N-P__SFDX-SFDX").display().to_string();
-    // Before the certificate expires the worst failure is high (username-password flow).
-    assert_eq!(code(&sfaudit(&["scan", &devops, "--as-of", "2026-01-01", "--fail-on", "critical"])), 0);
-    assert_eq!(code(&sfaudit(&["scan", &devops, "--as-of", "2026-01-01", "--fail-on", "high"])), 1);
-    assert_eq!(code(&sfaudit(&["scan", &devops, "--as-of", "2026-08-01", "--fail-on", "critical"])), 1);
+    // The worst failure is critical: the org allows the username-password flow.
+    assert_eq!(code(&sfaudit(&["scan", &devops, "--as-of", "2026-01-01", "--fail-on", "critical"])), 1);
     assert_eq!(code(&sfaudit(&["scan", &devops, "--as-of", "2026-08-01", "--fail-on", "none"])), 0);
+    // This org blocks that flow: its worst failures are high.
+    let blocked = realworld_root().join("lekkimworld__salesforce-tokenexchange-poc").display().to_string();
+    assert_eq!(code(&sfaudit(&["scan", &blocked, "--as-of", "2026-01-01", "--fail-on", "critical"])), 0);
+    assert_eq!(code(&sfaudit(&["scan", &blocked, "--as-of", "2026-01-01", "--fail-on", "high"])), 1);
     let output = sfaudit(&["scan", &devops, "--fail-on", "severe"]);
     assert_eq!(code(&output), 2);
     assert!(stderr(&output).contains("'severe'"), "{}", stderr(&output));

@@ -57,8 +57,10 @@ fn csv_has_a_header_and_one_row_per_result_in_json_order() {
     }
     let statuses: std::collections::BTreeSet<&str> = records[1..].iter().map(|record| record[1].as_str()).collect();
     assert_eq!(statuses.len(), 4, "every outcome has rows: {statuses:?}");
-    let critical =
-        records.iter().find(|record| record[0] == "certificate-expired" && record[1] == "fail").expect("row");
+    let critical = records
+        .iter()
+        .find(|record| record[0] == "client-credentials-secret-in-source" && record[1] == "fail")
+        .expect("row");
     assert_eq!(
         (critical[2].as_str(), critical[3].as_str(), critical[4].as_str()),
         ("Critical", "critical", "High Risk")

@@ -23,6 +23,6 @@ fn json_keeps_every_outcome_the_run_metadata_and_the_inventory() {
     let total: u64 =
         document["summary"]["by_status"].as_object().expect("counts").values().filter_map(|v| v.as_u64()).sum();
     assert_eq!(total as usize, document["results"].as_array().expect("results").len());
-    assert_eq!(document["inventory"]["apps"].as_array().expect("apps").len(), 10);
+    assert_eq!(document["inventory"]["apps"].as_array().expect("apps").len(), 15);
     assert!(document["rules"].as_array().expect("rules").len() >= 30);
 }

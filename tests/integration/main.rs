@@ -13,6 +13,7 @@ mod markdown;
 mod org;
 mod policy;
 mod project;
+mod realworld9;
 mod report;
 mod rules;
 mod sarif;

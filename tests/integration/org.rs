@@ -83,6 +83,8 @@ fn source_specific(rule: &str) -> bool {
     matches!(
         rule,
         "consumer-secret-in-source"
+            | "client-credentials-secret-in-source"
+            | "placeholder-in-source"
             | "eca-global-oauth-settings-in-source"
             | "app-unused"
             | "tokens-for-uninstalled-app"
@@ -172,14 +174,14 @@ fn the_demo_org_scanned_live_gives_the_offline_results_plus_usage() {
     assert_eq!(app(&live, "Data_Loader_Bulk")["origin"]["path"], "connectedApps/Data_Loader_Bulk.connectedApp");
 
     // The fewest calls the batch limits allow: 5 listMetadata (the 6 types rules read and the 8
-    // other ECA settings and policies types, 3 a call), 6 readMetadata (one per listed type with
-    // components, each under 10 names; the demo has none of the other 8), 2 settings reads, 4
-    // REST queries.
+    // other ECA settings and policies types, 3 a call), 8 readMetadata (one per listed type with
+    // components, each under 10 names; of the other 8 the demo has canvas and push settings), 3
+    // settings reads, 5 REST queries (the Connected App JWT timeouts are one of them).
     let collection = &live["run"]["source"]["collection"];
     let stats = fake.stats();
-    assert_eq!(collection["api_calls"], 17, "{collection}");
-    assert_eq!(stats.api_calls, 17);
-    assert_eq!((stats.list_calls, stats.read_calls, stats.query_calls, stats.query_more_calls), (5, 8, 4, 0));
+    assert_eq!(collection["api_calls"], 21, "{collection}");
+    assert_eq!(stats.api_calls, 21);
+    assert_eq!((stats.list_calls, stats.read_calls, stats.query_calls, stats.query_more_calls), (5, 11, 5, 0));
     assert!(collection.get("notes").is_none(), "nothing to note: {collection}");
     assert_eq!(collection["retries"], 0);
     assert!(collection["api_usage"]["max"].as_u64().is_some(), "{collection}");
@@ -310,7 +312,8 @@ fn failures_that_do_not_recover_end_with_exit_3_and_no_report() {
     assert_eq!(code(&output), 3, "{}", stderr(&output));
     assert!(stderr(&output).contains("daily API request limit is used up"), "{}", stderr(&output));
     assert!(stdout(&output).is_empty());
-    assert!(fake.stats().api_calls <= 14, "REQUEST_LIMIT_EXCEEDED must not be retried");
+    // A full scan of the demo is 21 calls: retrying REQUEST_LIMIT_EXCEEDED would exceed that.
+    assert!(fake.stats().api_calls <= 21, "REQUEST_LIMIT_EXCEEDED must not be retried: {}", fake.stats().api_calls);
 }
 
 #[test]
@@ -342,7 +345,7 @@ fn unreadable_data_becomes_unknown_and_the_scan_exits_3() {
         .expect("result");
     assert!(result["reason"].as_str().is_some_and(|reason| reason.contains("INSUFFICIENT_ACCESS")), "{result}");
     // The list call holding the unreadable type was split to read the other two types.
-    assert!(document["inventory"]["apps"].as_array().is_some_and(|apps| apps.len() == 10));
+    assert!(document["inventory"]["apps"].as_array().is_some_and(|apps| apps.len() == 15));
 
     let output = live_scan(&fake, &keys.scanner, &["--allow-incomplete"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
@@ -414,7 +417,7 @@ fn every_eca_settings_type_is_collected_into_its_apps_raw_map() {
     );
     assert!(stderr(&output).contains("note: ExtlClntAppCanvasSettings Orphan_canvas"), "{}", stderr(&output));
     // One more readMetadata for each of the three extra types with a component.
-    assert_eq!((fake.stats().list_calls, fake.stats().read_calls), (5, 11));
+    assert_eq!((fake.stats().list_calls, fake.stats().read_calls), (5, 12));
     assert_eq!(document["run"]["source"]["files_read"], fake.component_count(), "every component read is counted");
 }
 
@@ -755,4 +758,42 @@ fn concurrency_is_bounded() {
     assert!(fake.stats().max_in_flight > 2, "calls run concurrently by default: {:?}", fake.stats());
     let output = live_scan(&fake, &keys.scanner, &["--concurrency", "0"]);
     assert_eq!(code(&output), 2);
+}
+
+#[test]
+fn connected_app_jwt_timeouts_come_from_connected_application_in_live_scans() {
+    let keys = keys();
+    let mut data = demo_org();
+    // Data Loader Bulk issues JWT-based access tokens: 240 minutes for named users, the user's
+    // session timeout for guests.
+    let component = data
+        .components
+        .iter_mut()
+        .find(|component| component.full_name == "Data_Loader_Bulk")
+        .expect("the demo's Data_Loader_Bulk");
+    component.body = component.body.replace(
+        "<isNamedUserJwtEnabled>false</isNamedUserJwtEnabled>",
+        "<isNamedUserJwtEnabled>true</isNamedUserJwtEnabled>",
+    );
+    let id = data
+        .connected_applications
+        .iter()
+        .find(|(_, name)| name == "Data Loader Bulk")
+        .map(|(id, _)| id.clone())
+        .expect("its ConnectedApplication row");
+    data.jwt_timeouts.insert(id, (Some("240".into()), None));
+    let fake = FakeOrg::start(data, Config::default());
+    let output = live_scan(&fake, &keys.scanner, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let live = json_of(&output);
+    let policy = &app(&live, "Data_Loader_Bulk")["policy"];
+    assert_eq!(policy["named_user_jwt_timeout"], serde_json::json!({"type": "custom", "minutes": 240}));
+    assert_eq!(policy["guest_jwt_timeout"], serde_json::json!({"type": "user_session", "minutes": null}));
+    assert_eq!(status(&live, "jwt-token-timeout-too-long", "Data_Loader_Bulk"), "fail");
+    assert_eq!(status(&live, "jwt-token-inherits-session-timeout", "Data_Loader_Bulk"), "pass");
+    // Offline the timeouts are not in the files: unknown, with the reason.
+    let offline = app(&scan_json(DEMO, DEMO_AS_OF), "Data_Loader_Bulk").clone();
+    assert!(
+        offline["missing"]["policy.named_user_jwt_timeout"].as_str().is_some_and(|why| why.contains("scan the org"))
+    );
 }

@@ -110,21 +110,51 @@ fn broken_xml_names_the_file_and_line() {
     assert_input_error(scan_files(&[(CONNECTED_APP, &xml)]), &[CONNECTED_APP, ":6:", "malformed XML", "hint:"]);
 }
 
+/// Scans `files` as JSON and returns the exit code and the document.
+fn scan_files_json(files: &[(&str, &[u8])]) -> (i32, serde_json::Value) {
+    let folder = tempfile::tempdir().expect("temp dir");
+    for (path, content) in files {
+        let full = folder.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, content).expect("write");
+    }
+    let output = sfaudit_in(folder.path(), &["scan", ".", "--as-of", "2026-11-23", "--format", "json"]);
+    let document = serde_json::from_str(&stdout(&output)).unwrap_or_else(|_| panic!("JSON: {}", stderr(&output)));
+    (code(&output), document)
+}
+
 #[test]
-fn truncated_certificate_is_an_error_not_a_missing_certificate() {
+fn an_unreadable_certificate_is_a_problem_of_its_app_and_the_rest_of_the_report_stands() {
     let certificate = "MIIDHjCCAgYCCQDmyqJj9dhZRzANBgkqhkiG9w0BAQsFADBRMQswCQYDVQQGEwJBVTEMMAoGA1UECAwDVklD";
     let xml = connected_app(&format!(
         "    <oauthConfig>\n        <callbackUrl>https://x.example.com</callbackUrl>\n        <certificate>{certificate}</certificate>\n    </oauthConfig>"
     ));
-    assert_input_error(scan_files(&[(CONNECTED_APP, &xml)]), &[CONNECTED_APP, ":6:", "<certificate> cannot be read"]);
+    let other = b"<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\"><label>Other</label><oauthConfig><callbackUrl>https://o.example.com</callbackUrl><scopes>Full</scopes></oauthConfig></ConnectedApp>";
+    let (code, document) =
+        scan_files_json(&[(CONNECTED_APP, &xml), ("connectedApps/Other.connectedApp-meta.xml", other)]);
+    assert_eq!(code, 1, "the gate decides: Other fails full-scope-granted");
+    let problems = document["inventory"]["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["path"], CONNECTED_APP);
+    assert_eq!(problems[0]["line"], 6);
+    assert!(problems[0]["message"].as_str().expect("message").contains("<certificate> cannot be read"));
+    assert_eq!(problems[0]["resource"], serde_json::json!({"kind": "connected_app", "name": "Broken"}));
+    assert_eq!(problems[0]["fatal"], false);
+    assert_eq!(status_of(&document, "certificate-expired", "Broken").as_deref(), Some("unknown"));
+    assert_eq!(status_of(&document, "full-scope-granted", "Other").as_deref(), Some("fail"));
 }
 
 #[test]
-fn unknown_enum_value_lists_the_known_values() {
+fn an_unknown_enum_value_makes_its_app_unknown_and_lists_the_known_values() {
     let xml = connected_app(
         "    <oauthConfig>\n        <callbackUrl>https://x.example.com</callbackUrl>\n    </oauthConfig>\n    <oauthPolicy>\n        <ipRelaxation>SOMETIMES</ipRelaxation>\n        <refreshTokenPolicy>zero</refreshTokenPolicy>\n    </oauthPolicy>",
     );
-    assert_input_error(scan_files(&[(CONNECTED_APP, &xml)]), &[":8:", "'SOMETIMES'", "ENFORCE, ENFORCE_RELAXREFRESH"]);
+    let (_, document) = scan_files_json(&[(CONNECTED_APP, &xml)]);
+    let problem = &document["inventory"]["problems"][0];
+    assert_eq!(problem["line"], 8);
+    let message = problem["message"].as_str().expect("message");
+    assert!(message.contains("'SOMETIMES'") && message.contains("ENFORCE, ENFORCE_RELAXREFRESH"), "{message}");
+    assert_eq!(status_of(&document, "ip-restrictions-bypassed", "Broken").as_deref(), Some("unknown"));
 }
 
 #[test]

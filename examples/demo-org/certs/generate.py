@@ -21,7 +21,7 @@ certificates must change, then regenerate the committed sample reports (they sho
 SHA-256 fingerprints).
 
 Requirements: Python 3.9+ and `pip install cryptography` (only to regenerate; not at test time).
-Usage:        python3 examples/demo-org/certs/generate.py
+Usage:        python3 examples/demo-org/certs/generate.py [NAME ...]   (no name: all of them)
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import base64
 import datetime as dt
 import hashlib
 import re
+import sys
 import textwrap
 from pathlib import Path
 
@@ -60,6 +61,13 @@ CERTIFICATES = [
      "extlClntAppGlobalOauthSets/Marketing_Events_Sync_glbloauth.ecaGlblOauth-meta.xml", "wrapped"),
     ("vendor", 2048, hashes.SHA256(), utc(2025, 1, 1), utc(2125, 1, 1),
      "extlClntAppGlobalOauthSets/Vendor_Sandbox_Tool_glbloauth.ecaGlblOauth-meta.xml", "wrapped"),
+    # SAML service provider certificates (samlConfig), one per SAML certificate rule outcome.
+    ("partner-portal-sp", 2048, hashes.SHA256(), utc(2026, 1, 10), utc(2029, 1, 10),
+     "connectedApps/Partner_Portal_SSO.connectedApp-meta.xml", "wrapped"),
+    ("intranet-wiki-sp", 2048, hashes.SHA256(), utc(2025, 2, 15), utc(2027, 2, 15),
+     "connectedApps/Intranet_Wiki_SSO.connectedApp-meta.xml", "single-line"),
+    ("expense-portal-sp", 2048, hashes.SHA256(), utc(2024, 10, 31), utc(2026, 10, 31),
+     "connectedApps/Expense_Portal_SSO.connectedApp-meta.xml", "bag-attributes-base64"),
 ]
 
 # DER AlgorithmIdentifier {OID, NULL} for the two RSA PKCS#1 v1.5 signature algorithms used here.
@@ -135,10 +143,16 @@ def make_certificate(name: str, bits: int, digest: hashes.HashAlgorithm,
     return certificate
 
 
-def embed(metadata_file: Path, der: bytes, style: str) -> None:
+def embed(metadata_file: Path, der: bytes, style: str, pem: bytes, name: str) -> None:
     body = base64.b64encode(der).decode("ascii")
     if style == "wrapped":
         body = "\n".join(textwrap.wrap(body, 64))
+    elif style == "bag-attributes-base64":
+        # What `openssl pkcs12 -nokeys -out cert.pem` writes, then base64-encoded whole: some
+        # export tools paste that into the element instead of the bare base64 DER.
+        subject = f"CN = {name}.demo.example.com"
+        exported = (f"Bag Attributes\n    friendlyName: {name}\nsubject={subject}\nissuer={subject}\n").encode() + pem
+        body = "\n".join(textwrap.wrap(base64.b64encode(exported).decode("ascii"), 64))
     text = metadata_file.read_text(encoding="utf-8")
     if len(CERTIFICATE_ELEMENT.findall(text)) != 1:
         raise SystemExit(f"{metadata_file}: expected exactly one <certificate> element")
@@ -147,11 +161,15 @@ def embed(metadata_file: Path, der: bytes, style: str) -> None:
 
 
 def main() -> None:
+    # Certificate names on the command line regenerate only those.
+    wanted = set(sys.argv[1:])
     for name, bits, digest, not_before, not_after, relative, style in CERTIFICATES:
+        if wanted and name not in wanted:
+            continue
         certificate = make_certificate(name, bits, digest, not_before, not_after)
         pem = certificate.public_bytes(serialization.Encoding.PEM)
         (CERTS_DIR / f"{name}.crt").write_bytes(pem)
-        embed(METADATA_DIR / relative, certificate.public_bytes(serialization.Encoding.DER), style)
+        embed(METADATA_DIR / relative, certificate.public_bytes(serialization.Encoding.DER), style, pem, name)
         print(f"{name:17} RSA-{bits} {digest.name:6} {not_before:%Y-%m-%d} -> {not_after:%Y-%m-%d}  {relative}")
 
 

@@ -12,20 +12,47 @@ pub enum MetadataType {
     ExtlClntAppGlobalOauthSettings,
     ExtlClntAppOauthConfigurablePolicies,
     ExtlClntAppConfigurablePolicies,
+    ExtlClntAppCanvasSettings,
+    ExtlClntAppOauthSecuritySettings,
     OauthOidcSettings,
     ConnectedAppSettings,
+    ExternalClientAppSettings,
+}
+
+/// ECA settings and policies types sfaudit recognises but does not read (SDR registry suffixes,
+/// see `EXTRA_ECA_TYPES` of the live collector): a project scan lists their files in the
+/// coverage section. (suffix, type name)
+const UNUSED_TYPES: &[(&str, &str)] = &[
+    (".ecaMobile", "ExtlClntAppMobileSettings"),
+    (".ecaMobilePlcy", "ExtlClntAppMobileConfigurablePolicies"),
+    (".ecaNotifications", "ExtlClntAppNotificationSettings"),
+    (".ecaPush", "ExtlClntAppPushSettings"),
+    (".ecaPushPlcy", "ExtlClntAppPushConfigurablePolicies"),
+    (".ecaSamlPlcy", "ExtlClntAppSamlConfigurablePolicies"),
+];
+
+/// The metadata type of a file sfaudit recognises but does not read.
+pub fn unused_type(file_name: &str) -> Option<&'static str> {
+    let bare = file_name.strip_suffix("-meta.xml").unwrap_or(file_name);
+    UNUSED_TYPES
+        .iter()
+        .find(|(suffix, _)| bare.strip_suffix(suffix).is_some_and(|stem| !stem.is_empty()))
+        .map(|(_, type_name)| *type_name)
 }
 
 impl MetadataType {
-    pub const ALL: [MetadataType; 8] = [
+    pub const ALL: [MetadataType; 11] = [
         Self::ConnectedApp,
         Self::ExternalClientApplication,
         Self::ExtlClntAppOauthSettings,
         Self::ExtlClntAppGlobalOauthSettings,
         Self::ExtlClntAppOauthConfigurablePolicies,
         Self::ExtlClntAppConfigurablePolicies,
+        Self::ExtlClntAppCanvasSettings,
+        Self::ExtlClntAppOauthSecuritySettings,
         Self::OauthOidcSettings,
         Self::ConnectedAppSettings,
+        Self::ExternalClientAppSettings,
     ];
 
     /// Root element name, which is also the Metadata API type name.
@@ -37,8 +64,11 @@ impl MetadataType {
             Self::ExtlClntAppGlobalOauthSettings => "ExtlClntAppGlobalOauthSettings",
             Self::ExtlClntAppOauthConfigurablePolicies => "ExtlClntAppOauthConfigurablePolicies",
             Self::ExtlClntAppConfigurablePolicies => "ExtlClntAppConfigurablePolicies",
+            Self::ExtlClntAppCanvasSettings => "ExtlClntAppCanvasSettings",
+            Self::ExtlClntAppOauthSecuritySettings => "ExtlClntAppOauthSecuritySettings",
             Self::OauthOidcSettings => "OauthOidcSettings",
             Self::ConnectedAppSettings => "ConnectedAppSettings",
+            Self::ExternalClientAppSettings => "ExternalClientAppSettings",
         }
     }
 
@@ -51,13 +81,22 @@ impl MetadataType {
             Self::ExtlClntAppGlobalOauthSettings => ".ecaGlblOauth",
             Self::ExtlClntAppOauthConfigurablePolicies => ".ecaOauthPlcy",
             Self::ExtlClntAppConfigurablePolicies => ".ecaPlcy",
+            Self::ExtlClntAppCanvasSettings => ".ecaCanvas",
+            Self::ExtlClntAppOauthSecuritySettings => ".ecaOauthSecurity",
             Self::OauthOidcSettings => "OauthOidc.settings",
             Self::ConnectedAppSettings => "ConnectedApp.settings",
+            Self::ExternalClientAppSettings => "ExternalClientApp.settings",
         }
     }
 
     fn is_settings(self) -> bool {
-        matches!(self, Self::OauthOidcSettings | Self::ConnectedAppSettings)
+        matches!(self, Self::OauthOidcSettings | Self::ConnectedAppSettings | Self::ExternalClientAppSettings)
+    }
+
+    /// A settings or policies file of an External Client App, joined to it through its
+    /// `externalClientApplication` element.
+    pub fn is_eca_part(self) -> bool {
+        EcaParts::default().slot_mut(self).is_some() && self != Self::ExternalClientApplication
     }
 
     /// Classifies a file name; returns the type and the component name (file stem).
@@ -72,6 +111,16 @@ impl MetadataType {
             }
         })
     }
+}
+
+/// The namespace prefix of a component name (`acme__Partner_App` → `acme`). API names cannot
+/// hold two underscores in a row, so the first `__` ends a namespace prefix.
+pub(crate) fn namespace_of(name: &str) -> Option<&str> {
+    let (prefix, rest) = name.split_once("__")?;
+    let valid = prefix.chars().next().is_some_and(|first| first.is_ascii_alphabetic())
+        && prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !rest.is_empty();
+    valid.then_some(prefix)
 }
 
 /// A second file for one component: refused, naming both.
@@ -93,6 +142,8 @@ pub(crate) struct EcaParts<'a> {
     pub global_oauth: Option<&'a MetadataDocument>,
     pub oauth_policy: Option<&'a MetadataDocument>,
     pub policy: Option<&'a MetadataDocument>,
+    pub canvas: Option<&'a MetadataDocument>,
+    pub oauth_security: Option<&'a MetadataDocument>,
 }
 
 impl<'a> EcaParts<'a> {
@@ -104,7 +155,12 @@ impl<'a> EcaParts<'a> {
             MetadataType::ExtlClntAppGlobalOauthSettings => Some(&mut self.global_oauth),
             MetadataType::ExtlClntAppOauthConfigurablePolicies => Some(&mut self.oauth_policy),
             MetadataType::ExtlClntAppConfigurablePolicies => Some(&mut self.policy),
-            MetadataType::ConnectedApp | MetadataType::OauthOidcSettings | MetadataType::ConnectedAppSettings => None,
+            MetadataType::ExtlClntAppCanvasSettings => Some(&mut self.canvas),
+            MetadataType::ExtlClntAppOauthSecuritySettings => Some(&mut self.oauth_security),
+            MetadataType::ConnectedApp
+            | MetadataType::OauthOidcSettings
+            | MetadataType::ConnectedAppSettings
+            | MetadataType::ExternalClientAppSettings => None,
         }
     }
 
@@ -127,7 +183,17 @@ impl<'a> EcaParts<'a> {
 
     /// The documents present, in slot order.
     pub(crate) fn documents(&self) -> impl Iterator<Item = &'a MetadataDocument> {
-        [self.header, self.oauth_settings, self.global_oauth, self.oauth_policy, self.policy].into_iter().flatten()
+        [
+            self.header,
+            self.oauth_settings,
+            self.global_oauth,
+            self.oauth_policy,
+            self.policy,
+            self.canvas,
+            self.oauth_security,
+        ]
+        .into_iter()
+        .flatten()
     }
 }
 
@@ -152,7 +218,22 @@ mod tests {
             Some((MetadataType::OauthOidcSettings, "OauthOidc".to_string()))
         );
         assert_eq!(MetadataType::classify("Security.settings-meta.xml"), None);
+        assert_eq!(
+            MetadataType::classify("ExternalClientApp.settings-meta.xml"),
+            Some((MetadataType::ExternalClientAppSettings, "ExternalClientApp".to_string()))
+        );
+        assert_eq!(
+            MetadataType::classify("App_canvas.ecaCanvas-meta.xml"),
+            Some((MetadataType::ExtlClntAppCanvasSettings, "App_canvas".to_string()))
+        );
+        assert_eq!(unused_type("App_push.ecaPush-meta.xml"), Some("ExtlClntAppPushSettings"));
+        assert_eq!(unused_type("App.ecaPushPlcy"), Some("ExtlClntAppPushConfigurablePolicies"));
+        assert_eq!(unused_type("App.eca-meta.xml"), None);
         assert_eq!(MetadataType::classify(".eca"), None);
+        assert_eq!(namespace_of("acme__Partner_App"), Some("acme"));
+        assert_eq!(namespace_of("sfdxhardismonitoring_fike__amm3"), Some("sfdxhardismonitoring_fike"));
+        assert_eq!(namespace_of("Partner_App"), None);
+        assert_eq!(namespace_of("__x"), None);
         assert_eq!(MetadataType::classify("README.md"), None);
     }
 }

@@ -1,37 +1,99 @@
 //! Typed reads of metadata elements, with Salesforce's documented values and defaults, and the
 //! pieces of a record every kind of app shares.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::placeholder::is_placeholder;
 use crate::diag::Diagnostic;
 use crate::model::cert::parse_certificate;
 use crate::model::{
-    AppRecord, EvaluationDate, Integration, Origin, RefreshToken, RefreshTokenPolicy, ResourceKind, SourceControl,
-    SourceKind, TimeUnit,
+    AppRecord, Certificate, EvaluationDate, Integration, Origin, RefreshToken, RefreshTokenPolicy, ResourceKind,
+    SourceControl, SourceKind, TimeUnit,
 };
 use crate::xml::{Element, MetadataDocument};
 
-/// Typed reads of one document, each failure naming the file, line and element.
+/// Typed reads of one document, each failure naming the file, line and element. Every value
+/// taken from a documented default, because the element is absent (or commented out, which
+/// the parser drops), is noted under its record path for the record's `defaults`.
 #[derive(Debug)]
 pub(crate) struct Reader<'a> {
     pub document: &'a MetadataDocument,
+    defaults: RefCell<BTreeSet<String>>,
+}
+
+/// A record and the problems local to it that did not stop it from being built (an unreadable
+/// certificate): those parts are in the record's `missing`, and the problems go to the report's
+/// input problems.
+#[derive(Debug)]
+pub(crate) struct Normalized {
+    pub record: AppRecord,
+    pub problems: Vec<Diagnostic>,
+}
+
+/// What a `<certificate>` element holds.
+#[derive(Debug)]
+pub(crate) enum CertificateField {
+    Absent,
+    Read(Box<Certificate>),
+    /// A template value filled in at deploy time: an unknown certificate, not an input error.
+    Placeholder(String),
+    /// Text that is neither a certificate nor a placeholder: a problem local to the app.
+    Unreadable(Diagnostic),
 }
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(document: &'a MetadataDocument) -> Self {
-        Self { document }
+        Self { document, defaults: RefCell::new(BTreeSet::new()) }
     }
 
     pub(super) fn error(&self, element: &Element, message: String, hint: &str) -> Diagnostic {
         Diagnostic::at(&self.document.path, Some(element.line), message, hint)
     }
 
-    pub(crate) fn bool_or(&self, parent: &Element, name: &str, default: bool) -> Result<bool, Diagnostic> {
-        Ok(self.bool_opt(parent, name)?.unwrap_or(default))
+    /// The record paths that took a default so far.
+    pub(crate) fn take_defaults(&self) -> BTreeSet<String> {
+        std::mem::take(&mut *self.defaults.borrow_mut())
+    }
+
+    /// Notes that `path` holds a documented default.
+    pub(crate) fn defaulted(&self, path: &str) {
+        self.defaults.borrow_mut().insert(path.to_string());
+    }
+
+    /// The one child named `name`. A single-valued element given twice is refused, naming both
+    /// lines: which of the two Salesforce would use is not documented.
+    pub(crate) fn single<'e>(&self, parent: &'e Element, name: &str) -> Result<Option<&'e Element>, Diagnostic> {
+        let mut found = parent.children.iter().filter(|child| child.name == name);
+        let first = found.next();
+        if let (Some(first), Some(second)) = (first, found.next()) {
+            return Err(self.error(
+                second,
+                format!(
+                    "<{name}> is given twice (lines {} and {}); which one Salesforce would use is not documented",
+                    first.line, second.line
+                ),
+                "keep one element: the value a reviewer sees must be the value that is deployed",
+            ));
+        }
+        Ok(first)
+    }
+
+    /// Trimmed text of a single-valued child; `None` when absent or empty.
+    pub(crate) fn text<'e>(&self, parent: &'e Element, name: &str) -> Result<Option<&'e str>, Diagnostic> {
+        Ok(self.single(parent, name)?.map(|element| element.text.trim()).filter(|text| !text.is_empty()))
+    }
+
+    /// A boolean element, or `default` (noted under `path`) when it is absent or empty.
+    pub(crate) fn bool_or(&self, parent: &Element, name: &str, default: bool, path: &str) -> Result<bool, Diagnostic> {
+        Ok(self.bool_opt(parent, name)?.unwrap_or_else(|| {
+            self.defaulted(path);
+            default
+        }))
     }
 
     pub(crate) fn bool_opt(&self, parent: &Element, name: &str) -> Result<Option<bool>, Diagnostic> {
-        let Some(element) = parent.child(name) else { return Ok(None) };
+        let Some(element) = self.single(parent, name)? else { return Ok(None) };
         match element.text.trim().to_ascii_lowercase().as_str() {
             "" => Ok(None),
             "true" => Ok(Some(true)),
@@ -41,7 +103,7 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn int_opt(&self, parent: &Element, name: &str) -> Result<Option<i64>, Diagnostic> {
-        let Some(element) = parent.child(name) else { return Ok(None) };
+        let Some(element) = self.single(parent, name)? else { return Ok(None) };
         let text = element.text.trim();
         if text.is_empty() {
             return Ok(None);
@@ -58,7 +120,7 @@ impl<'a> Reader<'a> {
         name: &str,
         values: &[(&str, T)],
     ) -> Result<Option<T>, Diagnostic> {
-        let Some(element) = parent.child(name) else { return Ok(None) };
+        let Some(element) = self.single(parent, name)? else { return Ok(None) };
         let text = element.text.trim();
         if text.is_empty() {
             return Ok(None);
@@ -75,22 +137,42 @@ impl<'a> Reader<'a> {
         )
     }
 
+    /// An enum element, or `default` (noted under `path`) when it is absent or empty.
+    pub(crate) fn enum_or<T: Copy>(
+        &self,
+        parent: &Element,
+        name: &str,
+        values: &[(&str, T)],
+        default: T,
+        path: &str,
+    ) -> Result<T, Diagnostic> {
+        Ok(self.enum_opt(parent, name, values)?.unwrap_or_else(|| {
+            self.defaulted(path);
+            default
+        }))
+    }
+
+    /// A certificate element: read, a placeholder, or unreadable (never an error for the whole
+    /// file: the problem is local to the app's certificate).
     pub(crate) fn certificate(
         &self,
         parent: &Element,
         name: &str,
         as_of: &EvaluationDate,
-    ) -> Result<Option<crate::model::Certificate>, Diagnostic> {
-        let Some(element) = parent.child(name) else { return Ok(None) };
-        if element.text.trim().is_empty() {
-            return Ok(None);
+    ) -> Result<CertificateField, Diagnostic> {
+        let Some(element) = self.single(parent, name)? else { return Ok(CertificateField::Absent) };
+        let text = element.text.trim();
+        if text.is_empty() {
+            return Ok(CertificateField::Absent);
         }
-        parse_certificate(&element.text, as_of).map(Some).map_err(|error| {
-            self.error(
+        Ok(match parse_certificate(text, as_of) {
+            Ok(certificate) => CertificateField::Read(Box::new(certificate)),
+            Err(_) if is_placeholder(text) => CertificateField::Placeholder(text.to_string()),
+            Err(error) => CertificateField::Unreadable(self.error(
                 element,
                 format!("<{name}> cannot be read: {error}"),
                 "paste the whole certificate (PEM or its base64 body); re-export it with `openssl x509 -in cert.crt -outform PEM`",
-            )
+            )),
         })
     }
 
@@ -100,7 +182,7 @@ impl<'a> Reader<'a> {
 
     /// The `externalClientApplication` element that links an ECA settings file to its app.
     pub(crate) fn linked_app(&self) -> Result<String, Diagnostic> {
-        self.document.root.text_of("externalClientApplication").map(str::to_string).ok_or_else(|| {
+        self.text(&self.document.root, "externalClientApplication")?.map(str::to_string).ok_or_else(|| {
             self.error(
                 &self.document.root,
                 "<externalClientApplication> is missing; it names the External Client App this file belongs to"
@@ -118,70 +200,6 @@ pub(super) const SESSION_LEVELS: &[(&str, &str)] =
     &[("HIGH_ASSURANCE", "high_assurance"), ("STANDARD", "standard"), ("LOW", "low")];
 
 pub(super) const POLICY_ACTIONS: &[(&str, &str)] = &[("Block", "block"), ("RaiseSessionLevel", "raise_session_level")];
-
-/// Scope names as Salesforce writes them → the canonical snake_case names rules compare with.
-const SCOPES: &[(&str, &str)] = &[
-    ("Basic", "basic"),
-    ("Api", "api"),
-    ("Web", "web"),
-    ("Full", "full"),
-    ("Chatter", "chatter"),
-    ("CustomApplications", "custom_applications"),
-    ("RefreshToken", "refresh_token"),
-    ("OpenID", "openid"),
-    ("Profile", "profile"),
-    ("Email", "email"),
-    ("Address", "address"),
-    ("Phone", "phone"),
-    ("OfflineAccess", "refresh_token"),
-    ("CustomPermissions", "custom_permissions"),
-    ("Wave", "wave"),
-    ("Eclair", "eclair"),
-    ("Pardot", "pardot"),
-    ("Lightning", "lightning"),
-    ("Content", "content"),
-    ("CDPIngest", "cdp_ingest"),
-    ("CDPProfile", "cdp_profile"),
-    ("CDPQuery", "cdp_query"),
-    ("CDPSegment", "cdp_segment"),
-    ("CDPIdentityResolution", "cdp_identity_resolution"),
-    ("CDPCalculatedInsight", "cdp_calculated_insight"),
-    ("Chatbot", "chatbot"),
-    ("SFApiPlatform", "sfap_api"),
-    ("Interaction", "interaction"),
-    ("EinsteinGPT", "einstein_gpt"),
-    ("PwdlessLogin", "pwdless_login"),
-    ("ForgotPassword", "forgot_password"),
-    ("UserRegistration", "user_registration"),
-    ("MCP", "mcp"),
-    ("SCRT", "scrt"),
-];
-
-/// Canonical scope name; scopes Salesforce adds later fall back to a snake_case rendering
-/// rather than an error, since new scopes appear every release.
-pub(crate) fn canonical_scope(scope: &str) -> String {
-    let scope = scope.trim();
-    if let Some((_, canonical)) = SCOPES.iter().find(|(known, _)| known.eq_ignore_ascii_case(scope)) {
-        return (*canonical).to_string();
-    }
-    let mut out = String::new();
-    let mut previous_lower = false;
-    for character in scope.chars() {
-        if character.is_ascii_uppercase() && previous_lower {
-            out.push('_');
-        }
-        previous_lower = character.is_ascii_lowercase() || character.is_ascii_digit();
-        out.push(character.to_ascii_lowercase());
-    }
-    out
-}
-
-pub(super) fn canonical_scopes<'s>(scopes: impl Iterator<Item = &'s str>) -> Vec<String> {
-    let mut canonical: Vec<String> = scopes.filter(|scope| !scope.trim().is_empty()).map(canonical_scope).collect();
-    canonical.sort();
-    canonical.dedup();
-    canonical
-}
 
 pub(super) fn split_list(text: &str, separators: &[char]) -> Vec<String> {
     text.split(separators).map(str::trim).filter(|item| !item.is_empty()).map(str::to_string).collect()
@@ -215,15 +233,39 @@ pub(crate) fn new_app(kind: ResourceKind, name: &str, origin: Origin) -> AppReco
     }
 }
 
-pub(super) fn note_secret(record: &mut AppRecord, reader: &Reader<'_>, parent: &Element) {
-    if parent.text_of("consumerSecret").is_some() {
-        record.source_control.get_or_insert_with(empty_source_control).consumer_secret_file =
-            Some(reader.document.path.to_string());
+/// Notes a committed consumer secret; a placeholder there is not one (it is listed with the
+/// record's placeholders instead).
+/// A record for an app whose files could not be read or interpreted: everything rules read is
+/// declared missing with `reason`, so they give `unknown`, never `pass`, and the app stays in the
+/// report.
+pub(crate) fn unreadable_app(kind: ResourceKind, name: &str, origin: Origin, reason: &str) -> AppRecord {
+    let mut app = new_app(kind, name, origin);
+    for field in ["enabled", "oauth_enabled", "oauth", "certificate", "saml", "policy", "source_control"] {
+        app.missing.insert(field.to_string(), reason.to_string());
     }
+    app
+}
+
+pub(super) fn note_secret(record: &mut AppRecord, reader: &Reader<'_>, parent: &Element) -> Result<(), Diagnostic> {
+    let secret = reader.text(parent, "consumerSecret")?;
+    if secret.is_some_and(|secret| !is_placeholder(secret)) {
+        let client_credentials = ["isClientCredentialEnabled", "isClientCredentialsFlowEnabled"]
+            .into_iter()
+            .any(|name| parent.text_of(name).is_some_and(|value| value.eq_ignore_ascii_case("true")));
+        let source_control = record.source_control.get_or_insert_with(empty_source_control);
+        source_control.consumer_secret_file = Some(reader.document.path.to_string());
+        source_control.consumer_secret_client_credentials |= client_credentials;
+    }
+    Ok(())
 }
 
 pub(super) fn empty_source_control() -> SourceControl {
-    SourceControl { global_oauth_settings_file: None, consumer_secret_file: None }
+    SourceControl {
+        global_oauth_settings_file: None,
+        consumer_secret_file: None,
+        consumer_secret_client_credentials: false,
+        placeholders: Vec::new(),
+    }
 }
 
 pub(super) fn refresh_token(policy: RefreshTokenPolicy, period: Option<i64>, unit: Option<TimeUnit>) -> RefreshToken {
@@ -241,11 +283,28 @@ pub(super) fn refresh_token(policy: RefreshTokenPolicy, period: Option<i64>, uni
 mod tests {
     use super::*;
 
+    fn document(xml: &str) -> MetadataDocument {
+        crate::xml::parse_metadata("x.connectedApp-meta.xml", xml.as_bytes()).expect("valid xml")
+    }
+
     #[test]
-    fn scopes_are_canonical_sorted_and_unique() {
-        assert_eq!(
-            canonical_scopes(["Api", " Full", "RefreshToken", "OfflineAccess", "NewThing"].into_iter()),
-            vec!["api", "full", "new_thing", "refresh_token"]
+    fn a_single_valued_element_given_twice_is_refused_naming_both_lines() {
+        let document =
+            document("<A>\n<isPkceRequired>true</isPkceRequired>\n<isPkceRequired>false</isPkceRequired>\n</A>");
+        let reader = Reader::new(&document);
+        let error = reader.bool_opt(&document.root, "isPkceRequired").expect_err("duplicate");
+        assert_eq!(error.location.line, Some(3));
+        assert!(error.message.contains("lines 2 and 3"), "{}", error.message);
+    }
+
+    #[test]
+    fn absent_and_commented_out_elements_take_the_default_and_say_so() {
+        let document = document(
+            "<A>\n<!-- <isPkceRequired>true</isPkceRequired> -->\n<isAdminApproved>false</isAdminApproved>\n</A>",
         );
+        let reader = Reader::new(&document);
+        assert!(!reader.bool_or(&document.root, "isPkceRequired", false, "oauth.pkce_required").expect("read"));
+        assert!(!reader.bool_or(&document.root, "isAdminApproved", true, "policy.permitted_users").expect("read"));
+        assert_eq!(reader.take_defaults().into_iter().collect::<Vec<_>>(), vec!["oauth.pkce_required"]);
     }
 }

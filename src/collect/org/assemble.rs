@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use super::metadata::{MetadataResult, attach_extra_records, document};
-use super::sources::{LISTED_TYPES, SETTINGS, lower};
+use super::sources::{LISTED_TYPES, SETTINGS, lower, no_rule_reads};
 use super::tokens::{AppTokens, TokenScan};
 use crate::collect::normalize::{self, EcaParts, MetadataType};
 use crate::model::{
-    AppRecord, Collection, EvaluationDate, Inventory, OrgIdentity, OrgRecord, Origin, ResourceKind, ScanSource,
-    SourceKind,
+    AppRecord, Collection, EvaluationDate, Inventory, JwtTimeout, JwtTimeoutType, OrgIdentity, OrgRecord, Origin,
+    ResourceKind, ScanSource, SourceKind,
 };
 use crate::xml::MetadataDocument;
 
@@ -24,6 +24,8 @@ pub(super) struct OrgData {
     pub(super) organization: Result<Vec<Value>, String>,
     pub(super) applications: Result<Vec<Value>, String>,
     pub(super) assignments: Result<Vec<Value>, String>,
+    /// `ConnectedApplication` rows with the JWT-based access token timeouts.
+    pub(super) jwt_timeouts: Result<Vec<Value>, String>,
 }
 
 /// The inventory being built, with what the collection could not read.
@@ -37,7 +39,7 @@ struct Assembly<'m> {
 }
 
 pub(super) fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -> Inventory {
-    let OrgData { metadata, tokens, organization, applications, assignments } = data;
+    let OrgData { metadata, tokens, organization, applications, assignments, jwt_timeouts } = data;
     let mut assembly = Assembly {
         metadata: &metadata,
         as_of,
@@ -53,6 +55,7 @@ pub(super) fn assemble(data: OrgData, mut collection: Collection, as_of: &Evalua
     let installed = assembly.installed_applications(applications);
     assembly.connected_apps_not_read(&installed);
     assembly.assignments(assignments, &installed);
+    assembly.jwt_timeouts(jwt_timeouts, &installed);
     assembly.token_usage(tokens, &installed);
     assembly.apps.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     let org = assembly.org_record(organization, &collection.org_id);
@@ -81,7 +84,9 @@ pub(super) fn assemble(data: OrgData, mut collection: Collection, as_of: &Evalua
 impl Assembly<'_> {
     /// Types the user may not read, components the org listed but did not return.
     fn note_metadata_gaps(&mut self) {
-        self.incomplete.extend(self.metadata.unreadable.values().cloned());
+        for (kind, reason) in &self.metadata.unreadable {
+            if no_rule_reads(*kind) { &mut self.notes } else { &mut self.incomplete }.push(reason.clone());
+        }
         for name in &self.metadata.not_returned {
             self.incomplete.push(format!("{name} was listed by the org but readMetadata returned nothing for it"));
         }
@@ -98,7 +103,8 @@ impl Assembly<'_> {
             self.components_read += 1;
             let document = document(MetadataType::ConnectedApp.type_name(), properties, record);
             match normalize::connected_app(&document, &properties.full_name, SourceKind::Org, self.as_of) {
-                Ok(mut app) => {
+                Ok(normalized) => {
+                    let mut app = self.with_problems(normalized);
                     app.namespace = properties.namespace_prefix.clone();
                     org_origins(&mut app);
                     self.apps.push(app);
@@ -155,7 +161,11 @@ impl Assembly<'_> {
         }
         for (name, eca) in &parts {
             let app = match normalize::external_client_app(name, eca, SourceKind::Org, self.as_of) {
-                Ok(app) => self.explain_missing(app, eca),
+                Ok(normalized) => {
+                    let mut app = self.with_problems(normalized);
+                    app.namespace = normalize::namespace_of(name).unwrap_or_default().to_string();
+                    self.explain_missing(app, eca)
+                }
                 Err(error) => {
                     let reason =
                         format!("the org's External Client App {name} cannot be interpreted: {}", error.message);
@@ -165,6 +175,16 @@ impl Assembly<'_> {
             };
             self.apps.push(app);
         }
+    }
+
+    /// The record; what could not be interpreted in it (a certificate) is data rules read, so
+    /// the scan is incomplete.
+    fn with_problems(&mut self, normalized: normalize::Normalized) -> AppRecord {
+        let normalize::Normalized { record, problems } = normalized;
+        for problem in problems {
+            self.incomplete.push(format!("the org's {} {}: {}", record.kind.label(), record.name, problem.message));
+        }
+        record
     }
 
     /// Rewords an ECA's `missing` reasons for an org: a type the user may not read says so.
@@ -273,6 +293,34 @@ impl Assembly<'_> {
         }
     }
 
+    /// `NamedUserUvidTimeout` and `UvidTimeout` of each Connected App (picklists of minutes;
+    /// empty when the app uses the user's session timeout). A refusal (a field the org's API
+    /// version lacks) leaves them missing, as offline: only rules on JWT-based tokens need them.
+    fn jwt_timeouts(&mut self, rows: Result<Vec<Value>, String>, installed: &Result<BTreeMap<String, String>, String>) {
+        let (Ok(rows), Ok(names)) = (rows.map_err(|reason| self.notes.push(reason)), installed) else { return };
+        for row in &rows {
+            let Some(app_name) = row.get("Id").and_then(Value::as_str).and_then(|id| names.get(id)) else { continue };
+            let timeout = |field: &str| {
+                let minutes = row.get(field).and_then(Value::as_str).and_then(|text| text.trim().parse::<i64>().ok());
+                JwtTimeout {
+                    timeout_type: if minutes.is_some() { JwtTimeoutType::Custom } else { JwtTimeoutType::UserSession },
+                    minutes,
+                }
+            };
+            let key = lower(app_name);
+            let apps = self.apps.iter_mut().filter(|app| {
+                app.kind == ResourceKind::ConnectedApp && (lower(&app.label) == key || lower(&app.name) == key)
+            });
+            for app in apps {
+                let Some(policy) = app.policy.as_mut() else { continue };
+                policy.named_user_jwt_timeout = Some(timeout("NamedUserUvidTimeout"));
+                policy.guest_jwt_timeout = Some(timeout("UvidTimeout"));
+                app.missing.remove("policy.named_user_jwt_timeout");
+                app.missing.remove("policy.guest_jwt_timeout");
+            }
+        }
+    }
+
     /// OAuth token usage, joined by app name (the org writes the app's label, or its name); apps
     /// that hold tokens but are not installed become records of their own.
     fn token_usage(&mut self, tokens: Result<TokenScan, String>, installed: &Result<BTreeMap<String, String>, String>) {
@@ -315,7 +363,7 @@ impl Assembly<'_> {
         }
     }
 
-    /// The org: its identity and the two settings read by name.
+    /// The org: its identity and the settings read by name.
     fn org_record(&mut self, organization: Result<Vec<Value>, String>, org_id: &str) -> OrgRecord {
         let mut org = OrgRecord::empty(String::new(), SourceKind::Org);
         match &organization {
@@ -354,6 +402,7 @@ impl Assembly<'_> {
     fn org_settings(&mut self, org: &mut OrgRecord, kind: MetadataType, name: &str) {
         let field = match kind {
             MetadataType::OauthOidcSettings => "oauth_oidc",
+            MetadataType::ExternalClientAppSettings => "external_client_app_settings",
             _ => "connected_app_settings",
         };
         let found = self.metadata.records_of(kind).iter().find(|(properties, _)| properties.full_name == name);
@@ -362,7 +411,7 @@ impl Assembly<'_> {
             let reason =
                 unreadable.cloned().unwrap_or_else(|| format!("the org returned no {} ({name})", kind.type_name()));
             if unreadable.is_none() {
-                self.incomplete.push(reason.clone());
+                if no_rule_reads(kind) { &mut self.notes } else { &mut self.incomplete }.push(reason.clone());
             }
             org.missing.insert(field.into(), reason);
             return;
@@ -370,18 +419,29 @@ impl Assembly<'_> {
         self.components_read += 1;
         let document = document(kind.type_name(), properties, record);
         let parsed = match kind {
-            MetadataType::OauthOidcSettings => {
-                normalize::oauth_oidc_settings(&document).map(|settings| org.oauth_oidc = Some(settings))
+            MetadataType::OauthOidcSettings => normalize::oauth_oidc_settings(&document).map(|(settings, defaults)| {
+                org.oauth_oidc = Some(settings);
+                defaults
+            }),
+            MetadataType::ExternalClientAppSettings => {
+                normalize::external_client_app_settings(&document).map(|(settings, defaults)| {
+                    org.external_client_app_settings = Some(settings);
+                    defaults
+                })
             }
-            _ => {
-                normalize::connected_app_settings(&document).map(|settings| org.connected_app_settings = Some(settings))
-            }
+            _ => normalize::connected_app_settings(&document).map(|(settings, defaults)| {
+                org.connected_app_settings = Some(settings);
+                defaults
+            }),
         };
-        if let Err(error) = parsed {
-            let reason = format!("the org's {} cannot be interpreted: {}", kind.type_name(), error.message);
-            self.incomplete.push(reason.clone());
-            org.missing.insert(field.into(), reason);
-            return;
+        match parsed {
+            Ok(mut defaults) => org.defaults.append(&mut defaults),
+            Err(error) => {
+                let reason = format!("the org's {} cannot be interpreted: {}", kind.type_name(), error.message);
+                self.incomplete.push(reason.clone());
+                org.missing.insert(field.into(), reason);
+                return;
+            }
         }
         org.files.insert(
             kind.type_name().into(),
@@ -405,6 +465,7 @@ fn record_assignment(app: &mut AppRecord, by_profile: bool, assigned: &str) {
         if !list.iter().any(|existing| existing == assigned) {
             list.push(assigned.to_string());
         }
+        policy.standard_profiles = normalize::standard_profiles(&policy.profiles);
     }
 }
 

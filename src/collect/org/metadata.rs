@@ -44,8 +44,10 @@ impl Kind {
 }
 
 fn kind_of(name: &str) -> Option<Kind> {
-    MetadataType::ALL
+    // The types rules read; the other ECA types sfaudit knows are evidence here, as in `raw`.
+    LISTED_TYPES
         .into_iter()
+        .chain(SETTINGS.map(|(kind, _, _)| kind))
         .find(|kind| kind.type_name() == name)
         .map(Kind::Rule)
         .or_else(|| EXTRA_ECA_TYPES.into_iter().find(|extra| *extra == name).map(Kind::Extra))

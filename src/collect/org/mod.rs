@@ -48,6 +48,20 @@ async fn optional_query(
     }
 }
 
+/// A query of fields an org may not have (added in a later API version): a refusal of any kind
+/// is data, recorded as the reason the fields are missing.
+async fn optional_fields_query(
+    client: Arc<Client>,
+    object: &'static str,
+    soql: String,
+) -> Result<Result<Vec<Value>, String>, SfError> {
+    match rest::query(&client, object, &soql, Priority::High).await {
+        Ok(result) => Ok(Ok(result.records)),
+        Err(error @ SfError::Refused { .. }) => Ok(Err(unreadable(object, &error))),
+        Err(error) => Err(error),
+    }
+}
+
 fn flatten<T>(joined: Result<Result<T, SfError>, tokio::task::JoinError>) -> Result<T, SfError> {
     joined.map_err(|error| SfError::Failed { call: "collection".into(), message: error.to_string() })?
 }
@@ -84,14 +98,21 @@ pub async fn collect(client: Arc<Client>, as_of: &EvaluationDate) -> Result<Inve
          WHERE SetupEntityType = 'ConnectedApplication'"
             .into(),
     ));
-    let (metadata, tokens, organization, applications, assignments) =
-        tokio::join!(metadata, tokens, organization, applications, assignments);
+    // The JWT-based access token timeouts of Connected Apps are not in their metadata.
+    let jwt_timeouts = tokio::spawn(optional_fields_query(
+        Arc::clone(&client),
+        "ConnectedApplication",
+        "SELECT Id, NamedUserUvidTimeout, UvidTimeout FROM ConnectedApplication".into(),
+    ));
+    let (metadata, tokens, organization, applications, assignments, jwt_timeouts) =
+        tokio::join!(metadata, tokens, organization, applications, assignments, jwt_timeouts);
     let data = OrgData {
         metadata: flatten(metadata)?,
         tokens: flatten(tokens)?,
         organization: flatten(organization)?,
         applications: flatten(applications)?,
         assignments: flatten(assignments)?,
+        jwt_timeouts: flatten(jwt_timeouts)?,
     };
     let (instance_url, org_id, _) = client.identity();
     let stats = &client.stats;

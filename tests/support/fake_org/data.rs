@@ -42,6 +42,9 @@ pub struct OrgData {
     pub components: Vec<Component>,
     /// `ConnectedApplication` rows: (Id, Name).
     pub connected_applications: Vec<(String, String)>,
+    /// `NamedUserUvidTimeout` and `UvidTimeout` by `ConnectedApplication` Id (minutes as the
+    /// picklist writes them); an app not listed uses the user's session timeout (both null).
+    pub jwt_timeouts: std::collections::BTreeMap<String, (Option<String>, Option<String>)>,
     pub assignments: Vec<Assignment>,
     pub tokens: Vec<TokenRow>,
 }
@@ -134,6 +137,7 @@ impl OrgData {
             sandbox: false,
             components: Vec::new(),
             connected_applications: Vec::new(),
+            jwt_timeouts: std::collections::BTreeMap::new(),
             assignments: Vec::new(),
             tokens: Vec::new(),
         }

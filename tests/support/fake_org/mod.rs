@@ -685,7 +685,11 @@ fn object_rows(data: &OrgData) -> HashMap<&'static str, Vec<Value>> {
         "ConnectedApplication",
         data.connected_applications
             .iter()
-            .map(|(id, name)| json!({"attributes": attributes("ConnectedApplication"), "Id": id, "Name": name}))
+            .map(|(id, name)| {
+                let (named_user, guest) = data.jwt_timeouts.get(id).cloned().unwrap_or_default();
+                json!({"attributes": attributes("ConnectedApplication"), "Id": id, "Name": name,
+                       "NamedUserUvidTimeout": named_user, "UvidTimeout": guest})
+            })
             .collect(),
     );
     rows.insert(

@@ -1,0 +1,91 @@
+//! Files the Salesforce CLI would not deploy (ignored, outside the package directories, or a
+//! second copy of a component) still sit in the repository: a consumer secret in them is as
+//! exposed as one in a deployed file. They are read for the source-control facts only, and
+//! those are joined to the app the file names.
+
+use super::parse::ParsedFile;
+use crate::collect::normalize::{self, MetadataType};
+use crate::model::{AppRecord, Origin, Placeholder, ResourceKind, SourceControl, SourceKind};
+
+/// The source-control facts of one file.
+struct Facts {
+    kind: ResourceKind,
+    app: String,
+    secret: bool,
+    /// The same file enables the client credentials flow.
+    client_credentials: bool,
+    global_oauth: bool,
+    placeholders: Vec<Placeholder>,
+    path: String,
+}
+
+fn facts(parsed: &ParsedFile) -> Option<Facts> {
+    let document = &parsed.document;
+    let (kind, app) = match parsed.kind {
+        MetadataType::ConnectedApp => (ResourceKind::ConnectedApp, parsed.stem.clone()),
+        MetadataType::ExternalClientApplication => (ResourceKind::ExternalClientApp, parsed.stem.clone()),
+        kind if kind.is_eca_part() => {
+            (ResourceKind::ExternalClientApp, normalize::Reader::new(document).linked_app().ok()?)
+        }
+        _ => return None,
+    };
+    let secret_parent = match parsed.kind {
+        MetadataType::ConnectedApp => document.root.child("oauthConfig"),
+        MetadataType::ExtlClntAppGlobalOauthSettings => Some(&document.root),
+        _ => None,
+    };
+    let secret = secret_parent
+        .and_then(|parent| parent.text_of("consumerSecret"))
+        .is_some_and(|secret| !normalize::is_placeholder(secret));
+    let client_credentials = secret_parent.is_some_and(|parent| {
+        ["isClientCredentialEnabled", "isClientCredentialsFlowEnabled"]
+            .into_iter()
+            .any(|name| parent.text_of(name).is_some_and(|value| value.eq_ignore_ascii_case("true")))
+    });
+    Some(Facts {
+        kind,
+        app,
+        secret,
+        client_credentials,
+        global_oauth: parsed.kind == MetadataType::ExtlClntAppGlobalOauthSettings,
+        placeholders: normalize::placeholders(document),
+        path: document.path.to_string(),
+    })
+}
+
+/// Adds what `files` show to the records of the apps they name; an app known only from such
+/// files gets a record of its own when there is something to report.
+pub(super) fn attach(apps: &mut Vec<AppRecord>, files: &[ParsedFile]) {
+    for facts in files.iter().filter_map(facts) {
+        if !facts.secret && !facts.global_oauth && facts.placeholders.is_empty() {
+            continue;
+        }
+        let position = apps.iter().position(|app| app.kind == facts.kind && app.name == facts.app);
+        let app = match position {
+            Some(position) => &mut apps[position],
+            None => {
+                let origin = Origin { source: SourceKind::Project, path: Some(facts.path.as_str().into()), line: None };
+                apps.push(normalize::new_app(facts.kind, &facts.app, origin));
+                let app = apps.last_mut().expect("just pushed");
+                app.oauth_enabled = false;
+                app
+            }
+        };
+        let source_control = app.source_control.get_or_insert_with(|| SourceControl {
+            global_oauth_settings_file: None,
+            consumer_secret_file: None,
+            consumer_secret_client_credentials: false,
+            placeholders: Vec::new(),
+        });
+        if facts.secret {
+            if source_control.consumer_secret_file.is_none() {
+                source_control.consumer_secret_file = Some(facts.path.clone());
+            }
+            source_control.consumer_secret_client_credentials |= facts.client_credentials;
+        }
+        if facts.global_oauth && source_control.global_oauth_settings_file.is_none() {
+            source_control.global_oauth_settings_file = Some(facts.path.clone());
+        }
+        source_control.placeholders.extend(facts.placeholders);
+    }
+}

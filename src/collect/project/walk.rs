@@ -1,0 +1,208 @@
+//! Which files a project scan reads: what the Salesforce CLI would deploy (the package
+//! directories of `sfdx-project.json`, less what `.forceignore` and the CLI's defaults exclude),
+//! and, apart from them, every other metadata file in the tree, which the secret rules still
+//! look at. Everything not scanned is listed with the reason.
+
+use std::path::{Path, PathBuf};
+
+use super::super::forceignore::ForceIgnore;
+use super::super::normalize::{MetadataType, unused_type};
+use crate::diag::Diagnostic;
+use crate::model::{SkippedPath, UnusedFile};
+
+/// A metadata file sfaudit reads.
+#[derive(Debug, Clone)]
+pub(super) struct FoundFile {
+    pub path: PathBuf,
+    /// Relative to the scanned folder, `/`-separated: what reports show.
+    pub relative: String,
+    pub kind: MetadataType,
+    pub stem: String,
+}
+
+/// What the walk found.
+#[derive(Debug, Default)]
+pub(super) struct Walk {
+    /// Files the CLI would deploy: every rule reads them.
+    pub deployed: Vec<FoundFile>,
+    /// Metadata files the CLI would not deploy: only the source-control rules read them.
+    pub not_deployed: Vec<FoundFile>,
+    pub skipped: Vec<SkippedPath>,
+    pub unused: Vec<UnusedFile>,
+}
+
+/// The project's layout: where its packages are and the namespace it declares.
+#[derive(Debug)]
+pub(super) struct Layout {
+    /// Package directories relative to the root (`""` for the whole folder when there is no
+    /// `sfdx-project.json`).
+    pub packages: Vec<String>,
+    /// `sfdx-project.json`'s `namespace`, when not empty.
+    pub namespace: Option<String>,
+}
+
+const OUTSIDE_PACKAGES: &str = "outside the packageDirectories of sfdx-project.json: not deployed by `sf project \
+                                deploy start`; read only for committed secrets and placeholders";
+const SYMLINK: &str = "a symbolic link; not followed";
+
+/// Reads `sfdx-project.json`: the package directories and the namespace, or the whole folder.
+pub(super) fn layout(root: &Path) -> Result<Layout, Diagnostic> {
+    let manifest = root.join("sfdx-project.json");
+    if !manifest.is_file() {
+        return Ok(Layout { packages: vec![String::new()], namespace: None });
+    }
+    let shown = manifest.display().to_string();
+    let text = std::fs::read_to_string(&manifest).map_err(|error| {
+        Diagnostic::at(&shown, None, format!("cannot read: {error}"), "check the file's permissions")
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
+        Diagnostic::at(
+            &shown,
+            Some(u32::try_from(error.line()).unwrap_or(u32::MAX)),
+            format!("not valid JSON: {error}"),
+            "fix sfdx-project.json; `sf project generate` writes a valid one",
+        )
+    })?;
+    let directories = value.get("packageDirectories").and_then(serde_json::Value::as_array).ok_or_else(|| {
+        Diagnostic::at(
+            &shown,
+            None,
+            "has no packageDirectories list".to_string(),
+            "add \"packageDirectories\": [{\"path\": \"force-app\", \"default\": true}]",
+        )
+    })?;
+    let mut packages = Vec::new();
+    for directory in directories {
+        let Some(path) = directory.get("path").and_then(serde_json::Value::as_str) else {
+            return Err(Diagnostic::at(
+                &shown,
+                None,
+                "a packageDirectories entry has no \"path\"".to_string(),
+                "give every package directory a path",
+            ));
+        };
+        if !root.join(path).is_dir() {
+            return Err(Diagnostic::at(
+                &shown,
+                None,
+                format!("package directory '{path}' does not exist"),
+                "create the folder or remove it from packageDirectories",
+            ));
+        }
+        packages.push(normalize(path));
+    }
+    let namespace = value
+        .get("namespace")
+        .and_then(serde_json::Value::as_str)
+        .map(str::trim)
+        .filter(|namespace| !namespace.is_empty())
+        .map(str::to_string);
+    Ok(Layout { packages, namespace })
+}
+
+/// `./force-app/` → `force-app`.
+fn normalize(path: &str) -> String {
+    path.split(['/', '\\']).filter(|part| !part.is_empty() && *part != ".").collect::<Vec<_>>().join("/")
+}
+
+/// Walks the whole tree under `root` once.
+pub(super) fn walk(root: &Path, layout: &Layout, ignore: &ForceIgnore) -> Result<Walk, Diagnostic> {
+    let mut walk = Walk::default();
+    let mut walker = Walker { layout, ignore, walk: &mut walk };
+    walker.folder(root, "", None)?;
+    // A package directory outside the root (`../shared`) is not under the tree walked above.
+    for package in layout.packages.iter().filter(|package| package.split('/').any(|part| part == "..")) {
+        walker.folder(&root.join(package), package, None)?;
+    }
+    walk.deployed.sort_by(|a, b| a.relative.cmp(&b.relative));
+    walk.not_deployed.sort_by(|a, b| a.relative.cmp(&b.relative));
+    walk.skipped.sort();
+    walk.skipped.dedup();
+    walk.unused.sort();
+    Ok(walk)
+}
+
+struct Walker<'a> {
+    layout: &'a Layout,
+    ignore: &'a ForceIgnore,
+    walk: &'a mut Walk,
+}
+
+impl Walker<'_> {
+    fn in_package(&self, relative: &str) -> bool {
+        self.layout.packages.iter().any(|package| {
+            package.is_empty()
+                || relative == package
+                || relative.strip_prefix(package.as_str()).is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
+
+    /// `ignored_by`: why the folder (or one above it) is ignored, if it is.
+    fn folder(&mut self, directory: &Path, relative: &str, ignored_by: Option<&str>) -> Result<(), Diagnostic> {
+        let entries = std::fs::read_dir(directory).map_err(|error| {
+            Diagnostic::at(
+                &directory.display().to_string(),
+                None,
+                format!("cannot list the folder: {error}"),
+                "check the folder's permissions",
+            )
+        })?;
+        let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(file_type) = entry.file_type() else { continue };
+            let path = if relative.is_empty() { name.clone() } else { format!("{relative}/{name}") };
+            let in_package = self.in_package(&path);
+            if file_type.is_symlink() {
+                if in_package {
+                    self.skip(&path, SYMLINK);
+                }
+            } else if file_type.is_dir() {
+                if name == ".git" {
+                    continue;
+                }
+                let own = if ignored_by.is_none() && in_package { self.ignore.ignored(&path, true) } else { None };
+                let reason = ignored_by.map(str::to_string).or_else(|| own.map(str::to_string));
+                if let Some(own) = own {
+                    self.skip(&format!("{path}/"), own);
+                }
+                self.folder(&entry.path(), &path, reason.as_deref())?;
+            } else {
+                self.file(entry.path(), &name, path, in_package, ignored_by);
+            }
+        }
+        Ok(())
+    }
+
+    fn file(&mut self, full: PathBuf, name: &str, relative: String, in_package: bool, ignored_by: Option<&str>) {
+        let deployed = in_package && ignored_by.is_none();
+        if let Some((kind, stem)) = MetadataType::classify(name) {
+            let found = FoundFile { path: full, relative: relative.clone(), kind, stem };
+            if !deployed {
+                if in_package {
+                    // Inside an ignored folder: the folder's entry already says why.
+                } else {
+                    self.skip(&relative, OUTSIDE_PACKAGES);
+                }
+                self.walk.not_deployed.push(found);
+                return;
+            }
+            match self.ignore.ignored(&relative, false) {
+                Some(reason) => {
+                    self.skip(&relative, reason);
+                    self.walk.not_deployed.push(found);
+                }
+                None => self.walk.deployed.push(found),
+            }
+        } else if let Some(type_name) = unused_type(name) {
+            if deployed && self.ignore.ignored(&relative, false).is_none() {
+                self.walk.unused.push(UnusedFile { path: relative, type_name: type_name.to_string() });
+            }
+        }
+    }
+
+    fn skip(&mut self, path: &str, reason: &str) {
+        self.walk.skipped.push(SkippedPath { path: path.to_string(), reason: reason.to_string() });
+    }
+}
