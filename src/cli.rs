@@ -251,6 +251,15 @@ pub struct OrgArgs {
     /// Time limit of one HTTP request, in seconds [default: 120]
     #[arg(long, env = "SFAUDIT_TIMEOUT", value_name = "SECONDS")]
     pub timeout: Option<u64>,
+    /// Reuse the Salesforce CLI's login of this alias or username (runs `sf org display` and
+    /// `sf org auth show-access-token`); wins over --sfdx-url-file and the JWT flags
+    #[arg(long, env = "SFAUDIT_TARGET_ORG", value_name = "ALIAS|USERNAME")]
+    pub target_org: Option<String>,
+    /// File holding a force:// SFDX auth URL (or the JSON of `sf org auth show-sfdx-auth-url --json`);
+    /// or put the URL in SFAUDIT_SFDX_URL. Its refresh token is exchanged for an access token at
+    /// https://HOST of the URL (--instance-url overrides the host)
+    #[arg(long, env = "SFAUDIT_SFDX_URL_FILE", value_name = "FILE")]
+    pub sfdx_url_file: Option<PathBuf>,
     /// The environment variable holding the PEM key; set from a config profile's `jwt_key_env`.
     #[arg(skip)]
     pub jwt_key_env: Option<String>,

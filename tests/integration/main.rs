@@ -9,6 +9,7 @@ mod diff;
 mod html;
 mod json;
 mod junit;
+mod login_reuse;
 mod markdown;
 mod org;
 mod policy;

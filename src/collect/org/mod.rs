@@ -100,7 +100,7 @@ pub async fn collect(client: Arc<Client>, as_of: &EvaluationDate) -> Result<Inve
         collected_at: crate::model::when::rfc3339(OffsetDateTime::now_utc()),
         instance_url: instance_url.clone(),
         org_id,
-        username: client.connection().username.clone(),
+        username: client.username(),
         api_version: client.api_version().to_string(),
         concurrency: client.connection().concurrency,
         api_calls: load(&stats.api_calls),

@@ -13,6 +13,7 @@
 
 pub mod data;
 pub mod http;
+pub mod refresh;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -109,6 +110,8 @@ pub struct Config {
     pub oauth_token_batch: usize,
     pub oauth_token_cap: usize,
     pub query_batch: usize,
+    /// The refresh-token grant (SFDX auth URLs).
+    pub refresh: refresh::RefreshConfig,
 }
 
 impl Default for Config {
@@ -132,6 +135,7 @@ impl Default for Config {
             oauth_token_batch: 500,
             oauth_token_cap: 2_500,
             query_batch: 2_000,
+            refresh: refresh::RefreshConfig::default(),
         }
     }
 }
@@ -152,6 +156,8 @@ pub struct Stats {
     pub max_assertion_lifetime: i64,
     /// Audiences of the assertions, in order.
     pub audiences: Vec<String>,
+    /// Successful refresh-token grants.
+    pub refresh_logins: u64,
 }
 
 struct Cursor {
@@ -364,6 +370,9 @@ fn token_endpoint(state: &mut State, url: &str, request: &Request) -> Response {
         return Response::new(status, "text/html", "<html><body>Error</body></html>");
     }
     let form = http::parse_form(&String::from_utf8_lossy(&request.body));
+    if form.get("grant_type").map(String::as_str) == Some("refresh_token") {
+        return refresh::grant(state, url, &form);
+    }
     if form.get("grant_type").map(String::as_str) != Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
         return oauth_error(400, "unsupported_grant_type", "grant type not supported");
     }
