@@ -133,6 +133,7 @@ fn org(repo: &Path) -> OrgData {
             app_name: app,
             last_used: Some(format!("2026-{:02}-{:02}T10:00:00.000+0000", 1 + index % 11, 1 + index % 28)),
             use_count: i64::try_from(index % 50).unwrap_or(0),
+            created: Some(format!("2025-{:02}-01T09:00:00.000+0000", 1 + index % 12)),
         });
     }
     data

@@ -39,6 +39,7 @@ pub(crate) fn connected_app(
         record.source_control = Some(empty_source_control());
     }
 
+    record.trusted_ip_ranges = Some(super::ip_ranges::trusted_ip_ranges(root));
     let Some(config) = root.child("oauthConfig") else {
         return Ok(record);
     };

@@ -76,8 +76,13 @@ pub(crate) fn external_client_app(
             Some(document) => {
                 let scopes = document.root.text_of("commaSeparatedOauthScopes").unwrap_or_default();
                 oauth.scopes = Some(canonical_scopes(scopes.split(',')));
+                record.trusted_ip_ranges = Some(super::ip_ranges::trusted_ip_ranges(&document.root));
             }
             None => {
+                record.missing.insert(
+                    "trusted_ip_ranges".to_string(),
+                    "no ExtlClntAppOauthSettings (.ecaOauth) file for this app".to_string(),
+                );
                 record.missing.insert(
                     "oauth.scopes".to_string(),
                     "no ExtlClntAppOauthSettings (.ecaOauth) file for this app".to_string(),

@@ -6,6 +6,7 @@
 mod connected_app;
 mod eca;
 mod files;
+mod ip_ranges;
 mod read;
 mod settings;
 

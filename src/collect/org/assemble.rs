@@ -6,13 +6,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use super::access::{self, AccessData, Sink};
 use super::metadata::{MetadataResult, attach_extra_records, document};
 use super::sources::{LISTED_TYPES, SETTINGS, lower};
+use super::token_inventory;
 use super::tokens::{AppTokens, TokenScan};
 use crate::collect::normalize::{self, EcaParts, MetadataType};
 use crate::model::{
     AppRecord, Collection, EvaluationDate, Inventory, OrgIdentity, OrgRecord, Origin, ResourceKind, ScanSource,
-    SourceKind,
+    SourceKind, TokenInventory,
 };
 use crate::xml::MetadataDocument;
 
@@ -24,6 +26,7 @@ pub(super) struct OrgData {
     pub(super) organization: Result<Vec<Value>, String>,
     pub(super) applications: Result<Vec<Value>, String>,
     pub(super) assignments: Result<Vec<Value>, String>,
+    pub(super) access: AccessData,
 }
 
 /// The inventory being built, with what the collection could not read.
@@ -36,8 +39,12 @@ struct Assembly<'m> {
     components_read: usize,
 }
 
-pub(super) fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -> Inventory {
-    let OrgData { metadata, tokens, organization, applications, assignments } = data;
+pub(super) fn assemble(
+    data: OrgData,
+    mut collection: Collection,
+    as_of: &EvaluationDate,
+) -> (Inventory, TokenInventory) {
+    let OrgData { metadata, tokens, organization, applications, assignments, access } = data;
     let mut assembly = Assembly {
         metadata: &metadata,
         as_of,
@@ -53,17 +60,22 @@ pub(super) fn assemble(data: OrgData, mut collection: Collection, as_of: &Evalua
     let installed = assembly.installed_applications(applications);
     assembly.connected_apps_not_read(&installed);
     assembly.assignments(assignments, &installed);
-    assembly.token_usage(tokens, &installed);
+    let oauth_tokens = assembly.token_usage(tokens, &installed);
     assembly.apps.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-    let org = assembly.org_record(organization, &collection.org_id);
-    let Assembly { apps, mut incomplete, mut notes, components_read, .. } = assembly;
+    let mut org = assembly.org_record(organization, &collection.org_id);
+    let Assembly { mut apps, mut incomplete, mut notes, components_read, .. } = assembly;
+    let eca_holders =
+        access::apply(access, &mut apps, &mut org, as_of, &mut Sink { incomplete: &mut incomplete, notes: &mut notes });
+    let components_read = components_read + usize::from(org.external_client_app_settings.is_some());
+    let token_notes = notes.iter().filter(|note| note.contains("token")).cloned().collect();
+    let tokens = token_inventory::build(&apps, &oauth_tokens, &eca_holders, token_notes);
     incomplete.sort();
     incomplete.dedup();
     notes.sort();
     notes.dedup();
     collection.incomplete = incomplete;
     collection.notes = notes;
-    Inventory {
+    let inventory = Inventory {
         schema_version: crate::model::INVENTORY_SCHEMA_VERSION,
         source: ScanSource {
             kind: SourceKind::Org,
@@ -75,7 +87,8 @@ pub(super) fn assemble(data: OrgData, mut collection: Collection, as_of: &Evalua
         org,
         problems: Vec::new(),
         coverage: crate::model::Coverage::default(),
-    }
+    };
+    (inventory, tokens)
 }
 
 impl Assembly<'_> {
@@ -275,7 +288,11 @@ impl Assembly<'_> {
 
     /// OAuth token usage, joined by app name (the org writes the app's label, or its name); apps
     /// that hold tokens but are not installed become records of their own.
-    fn token_usage(&mut self, tokens: Result<TokenScan, String>, installed: &Result<BTreeMap<String, String>, String>) {
+    fn token_usage(
+        &mut self,
+        tokens: Result<TokenScan, String>,
+        installed: &Result<BTreeMap<String, String>, String>,
+    ) -> BTreeMap<String, AppTokens> {
         let scan = match tokens {
             Ok(scan) => scan,
             Err(reason) => {
@@ -283,9 +300,14 @@ impl Assembly<'_> {
                 for app in &mut self.apps {
                     app.missing.insert("usage".into(), reason.clone());
                 }
-                return;
+                return BTreeMap::new();
             }
         };
+        if scan.first_use_unknown {
+            self.notes.push(
+                "OauthToken: the org has no CreatedDate column, so when tokens were first used is not known".into(),
+            );
+        }
         self.incomplete.extend(scan.notes.iter().cloned());
         let by_app = AppTokens::by_app(&scan.rows);
         let none = AppTokens::default();
@@ -313,6 +335,7 @@ impl Assembly<'_> {
             }
             self.apps.push(app);
         }
+        by_app
     }
 
     /// The org: its identity and the two settings read by name.

@@ -11,6 +11,7 @@
 
 #![allow(dead_code)]
 
+pub mod access;
 pub mod data;
 pub mod http;
 pub mod refresh;
@@ -112,6 +113,8 @@ pub struct Config {
     pub query_batch: usize,
     /// The refresh-token grant (SFDX auth URLs).
     pub refresh: refresh::RefreshConfig,
+    /// Permission assignments, logins, Health Check and External Client App usage.
+    pub access: access::AccessConfig,
 }
 
 impl Default for Config {
@@ -136,6 +139,7 @@ impl Default for Config {
             oauth_token_cap: 2_500,
             query_batch: 2_000,
             refresh: refresh::RefreshConfig::default(),
+            access: access::AccessConfig::default(),
         }
     }
 }
@@ -158,6 +162,10 @@ pub struct Stats {
     pub audiences: Vec<String>,
     /// Successful refresh-token grants.
     pub refresh_logins: u64,
+    /// Tooling API queries (Health Check).
+    pub tooling_calls: u64,
+    /// Connect REST OAuth usage calls.
+    pub connect_calls: u64,
 }
 
 struct Cursor {
@@ -613,6 +621,9 @@ fn rest(state: &mut State, request: &Request, over_limit: bool) -> Response {
         let id = locator.split('-').next().unwrap_or_default().to_string();
         return page(state, &version, &id, None);
     }
+    if let Some(response) = access::route(state, request, &version) {
+        return response;
+    }
     if !request.path.ends_with("/query") {
         return rest_error(404, "NOT_FOUND", "The requested resource does not exist");
     }
@@ -717,7 +728,7 @@ fn object_rows(data: &OrgData) -> HashMap<&'static str, Vec<Value>> {
             .iter()
             .map(|token| {
                 json!({"attributes": attributes("OauthToken"), "UserId": token.user_id, "AppName": token.app_name,
-                       "LastUsedDate": token.last_used, "UseCount": token.use_count})
+                       "LastUsedDate": token.last_used, "UseCount": token.use_count, "CreatedDate": token.created})
             })
             .collect(),
     );
