@@ -125,11 +125,19 @@ async fn connect(args: &OrgArgs) -> Result<Client, Error> {
 
 /// Logs in and collects the org's inventory.
 pub(crate) fn collect_inventory(args: &OrgArgs, as_of: &EvaluationDate) -> Result<Inventory, Error> {
+    Ok(collect_with_tokens(args, as_of)?.0)
+}
+
+/// Logs in and collects the org's inventory and its token inventory (`sfaudit tokens`).
+pub(crate) fn collect_with_tokens(
+    args: &OrgArgs,
+    as_of: &EvaluationDate,
+) -> Result<(Inventory, crate::model::TokenInventory), Error> {
     runtime()?.block_on(async {
         let client = Arc::new(connect(args).await?);
-        let result = crate::collect::org::collect(Arc::clone(&client), as_of).await;
+        let result = crate::collect::org::collect_with_tokens(Arc::clone(&client), as_of).await;
         let calls = client.stats.api_calls.load(std::sync::atomic::Ordering::Relaxed);
-        let inventory = result.map_err(|error| sf_error(error, Some(calls)))?;
+        let (inventory, tokens) = result.map_err(|error| sf_error(error, Some(calls)))?;
         if let Some(collection) = &inventory.source.collection {
             logging::log(
                 1,
@@ -146,7 +154,7 @@ pub(crate) fn collect_inventory(args: &OrgArgs, as_of: &EvaluationDate) -> Resul
                 ),
             );
         }
-        Ok(inventory)
+        Ok((inventory, tokens))
     })
 }
 

@@ -194,6 +194,10 @@ pub struct Policy {
     pub guest_jwt_timeout: Option<JwtTimeout>,
     pub client_credentials_enabled: bool,
     pub token_exchange_enabled: bool,
+    /// ECA policy `isGuestCodeCredFlowEnabled`: guest users may use the Authorization Code and
+    /// Credentials flow; always false for Connected Apps (not in their metadata).
+    #[serde(default)]
+    pub guest_code_credential_enabled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

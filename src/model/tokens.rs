@@ -30,6 +30,9 @@ pub struct AppTokens {
     /// External Client Apps: the identifier the usage resources take (for revocation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
+    /// Tokens from `OauthToken`: the `AppName` they carry, exactly (what names their rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_token_app_name: Option<String>,
     pub token_count: i64,
     pub user_count: i64,
     pub use_count: i64,

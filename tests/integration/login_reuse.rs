@@ -63,7 +63,7 @@ fn display(fake: &FakeOrg, access_token: &str) -> String {
         "status": 0,
         "result": {
             "id": "00DFAKE0000000001", "apiVersion": "65.0", "accessToken": access_token,
-            "instanceUrl": fake.url, "username": "admin@demo.example", "clientId": "PlatformCLI",
+            "instanceUrl": fake.url, "username": crate::fake_org::USERNAME, "clientId": "PlatformCLI",
             "connectedStatus": "Connected", "alias": "demo"
         },
         "warnings": ["Secrets are now hidden from 'sf org display' command output. Use the 'sf org auth' commands instead."]
@@ -97,7 +97,7 @@ fn a_current_cli_login_is_reused_and_the_redacted_display_token_is_never_sent() 
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let text = stdout(&output);
     assert!(text.contains("Salesforce CLI's login for demo"), "{text}");
-    assert!(text.contains("00DFAKE0000000001") && text.contains("admin@demo.example") && text.contains(&fake.url));
+    assert!(text.contains("00DFAKE0000000001") && text.contains(crate::fake_org::USERNAME) && text.contains(&fake.url));
     assert!(text.contains("for scheduled scans use the JWT bearer flow"), "{text}");
     assert!(!text.contains(&token) && !stderr(&output).contains(&token));
     let calls = sf.calls();
@@ -112,7 +112,7 @@ fn a_current_cli_login_is_reused_and_the_redacted_display_token_is_never_sent() 
     );
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
-    assert_eq!(document["run"]["source"]["collection"]["username"], "admin@demo.example");
+    assert_eq!(document["run"]["source"]["collection"]["username"], crate::fake_org::USERNAME);
     assert!(document["results"].as_array().is_some_and(|results| !results.is_empty()));
 }
 

@@ -12,12 +12,14 @@ mod junit;
 mod login_reuse;
 mod markdown;
 mod org;
+mod org_access;
 mod policy;
 mod project;
 mod report;
 mod rules;
 mod sarif;
 mod table;
+mod tokens;
 
 #[path = "../support/fake_org/mod.rs"]
 mod fake_org;

@@ -78,7 +78,9 @@ fn json_of(output: &Output) -> serde_json::Value {
         .unwrap_or_else(|error| panic!("JSON on stdout ({error}); stderr: {}", stderr(output)))
 }
 
-/// Rules that only make sense for one source: source control (project) and usage (org).
+/// Rules that only make sense for one source: source control (project) and what only an org
+/// knows (usage, permission holders, login history, Health Check, run-as users, org settings no
+/// project file holds).
 fn source_specific(rule: &str) -> bool {
     matches!(
         rule,
@@ -86,6 +88,16 @@ fn source_specific(rule: &str) -> bool {
             | "eca-global-oauth-settings-in-source"
             | "app-unused"
             | "tokens-for-uninstalled-app"
+            | "uninstalled-app-approvers"
+            | "use-any-api-client-holders"
+            | "consumer-secret-access-holders"
+            | "api-enabled-app-administrators"
+            | "client-credentials-run-as-user-overprivileged"
+            | "username-password-flow-in-use"
+            | "user-agent-flow-in-use"
+            | "salesforce-health-check-high-risk-settings"
+            | "eca-consumer-secrets-readable-via-metadata-api"
+            | "eca-client-secrets-readable-via-rest-api"
     )
 }
 
@@ -100,6 +112,11 @@ fn comparable(document: &serde_json::Value) -> Comparable {
         .filter(|result| !source_specific(result["rule_id"].as_str().unwrap_or_default()))
         .map(|result| {
             let kind = result["resource"]["kind"].as_str().unwrap_or_default().to_string();
+            // A live org's flow settings add their LoginHistory evidence after "; ".
+            let actual = result["actual"].as_str().map(|actual| match kind.as_str() {
+                "org" => actual.split("; ").next().unwrap_or_default().to_string(),
+                _ => actual.to_string(),
+            });
             let name = if kind == "org" {
                 "org".to_string()
             } else {
@@ -107,10 +124,7 @@ fn comparable(document: &serde_json::Value) -> Comparable {
             };
             (
                 (result["rule_id"].as_str().unwrap_or_default().to_string(), kind, name),
-                (
-                    result["status"].as_str().unwrap_or_default().to_string(),
-                    result["actual"].as_str().map(str::to_string),
-                ),
+                (result["status"].as_str().unwrap_or_default().to_string(), actual),
             )
         })
         .collect()

@@ -108,6 +108,9 @@ pub(crate) fn connected_app(
         guest_jwt_timeout: None,
         client_credentials_enabled: client_credentials,
         token_exchange_enabled: token_exchange_flow,
+        // The guest variant is not in Connected App metadata (the sObject's
+        // OptionsCodeCredentialGuestEnabled is "reserved for future use").
+        guest_code_credential_enabled: false,
     });
     let jwt_timeouts_reason = "Connected App JWT token timeouts are not in Metadata API files (the org's \
                                ConnectedApplication.NamedUserUvidTimeout field holds them); scan the org to check them";

@@ -211,5 +211,6 @@ fn eca_policy(document: &MetadataDocument) -> Result<Policy, Diagnostic> {
         guest_jwt_timeout: Some(jwt_timeout("guestJwtSessionTimeoutType", "guestJwtTimeout")?),
         client_credentials_enabled: reader.bool_or(root, "isClientCredentialsFlowEnabled", false)?,
         token_exchange_enabled: reader.bool_or(root, "isTokenExchangeFlowEnabled", false)?,
+        guest_code_credential_enabled: reader.bool_or(root, "isGuestCodeCredFlowEnabled", false)?,
     })
 }

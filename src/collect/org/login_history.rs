@@ -100,9 +100,24 @@ pub(crate) fn summarize(mut groups: Vec<LoginGroup>) -> LoginHistorySummary {
     });
     LoginHistorySummary {
         window_days: WINDOW_DAYS,
-        username_password: flow(&groups, &USERNAME_PASSWORD, "the OAuth username-password flow"),
-        user_agent: flow(&groups, &USER_AGENT, "the OAuth user-agent flow"),
-        web_server: flow(&groups, &WEB_SERVER, "the OAuth web server flow"),
+        username_password: flow(
+            &groups,
+            &USERNAME_PASSWORD,
+            "the OAuth username-password flow",
+            "blocking the OAuth username-password flow breaks",
+        ),
+        user_agent: flow(
+            &groups,
+            &USER_AGENT,
+            "the OAuth user-agent flow",
+            "blocking the OAuth user-agent flow breaks",
+        ),
+        web_server: flow(
+            &groups,
+            &WEB_SERVER,
+            "the OAuth web server flow",
+            "requiring PKCE affects the web server flow logins of",
+        ),
         groups,
     }
 }
@@ -110,7 +125,8 @@ pub(crate) fn summarize(mut groups: Vec<LoginGroup>) -> LoginHistorySummary {
 /// How many apps the evidence names before "and N more".
 const NAMED_APPS: usize = 5;
 
-fn flow(groups: &[LoginGroup], subtypes: &[&str], name: &str) -> FlowUse {
+/// `lead` introduces the apps in the evidence: what acting on the finding does to them.
+fn flow(groups: &[LoginGroup], subtypes: &[&str], name: &str, lead: &str) -> FlowUse {
     let mut by_app: BTreeMap<&str, AppLogins> = BTreeMap::new();
     for group in groups.iter().filter(|group| {
         subtypes.contains(&group.login_subtype.as_str()) && group.status.eq_ignore_ascii_case("Success")
@@ -153,7 +169,7 @@ fn flow(groups: &[LoginGroup], subtypes: &[&str], name: &str) -> FlowUse {
         if apps.len() > NAMED_APPS {
             named.push(format!("and {} more apps", apps.len() - NAMED_APPS));
         }
-        format!("blocking {name} breaks {} (LoginHistory, last {WINDOW_DAYS} days)", named.join(", "))
+        format!("{lead} {} (LoginHistory, last {WINDOW_DAYS} days)", named.join(", "))
     };
     FlowUse { logins, users, apps, evidence }
 }

@@ -21,15 +21,12 @@ pub(super) fn build(
     for app in apps {
         let Some(usage) = app.usage.as_ref().filter(|usage| usage.token_count > 0) else { continue };
         let connect = (app.kind == ResourceKind::ExternalClientApp).then(|| eca.get(&app.name)).flatten();
-        let (source, identifier, users) = match connect {
-            Some((identifier, users)) => (super::eca_usage::SOURCE, Some(identifier.clone()), users.clone()),
+        let (source, identifier, oauth_token_app_name, users) = match connect {
+            Some((identifier, users)) => (super::eca_usage::SOURCE, Some(identifier.clone()), None, users.clone()),
             None => {
-                let users = [lower(&app.label), lower(&app.name)]
-                    .iter()
-                    .find_map(|key| oauth.get(key))
-                    .map(AppTokens::users)
-                    .unwrap_or_default();
-                (OAUTH_TOKEN, None, users)
+                let tokens = [lower(&app.label), lower(&app.name)].iter().find_map(|key| oauth.get(key));
+                let name = tokens.map(|tokens| tokens.name.clone());
+                (OAUTH_TOKEN, None, name, tokens.map(AppTokens::users).unwrap_or_default())
             }
         };
         inventory.apps.push(InventoryApp {
@@ -40,6 +37,7 @@ pub(super) fn build(
             installed: usage.installed,
             enabled: app.enabled && app.oauth_enabled,
             identifier,
+            oauth_token_app_name,
             token_count: usage.token_count,
             user_count: usage.user_count,
             use_count: usage.use_count,

@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod data;
+pub mod demo;
 pub mod http;
 pub mod refresh;
 
