@@ -18,8 +18,9 @@ use super::url::{LOGIN_HOST, login_url};
 /// is the first to carry every External Client App policy field the rules read.
 pub(crate) const DEFAULT_API_VERSION: &str = "65.0";
 /// Calls in flight at once unless `--concurrency` says otherwise; chosen with `benches/org.rs`
-/// (see the README): beyond 16 the wall time no longer drops at realistic latencies, and the
-/// Metadata API's own concurrency limits make more a risk.
+/// (see the README): beyond 16 the wall time drops little at realistic latencies (about a second
+/// on the benchmark org, whose External Client App usage pages are many), and the Metadata API's
+/// own concurrency limits make more a risk.
 pub(crate) const DEFAULT_CONCURRENCY: usize = 16;
 pub(crate) const MAX_CONCURRENCY: usize = 64;
 /// Per-request time limit unless `--timeout` says otherwise.

@@ -156,13 +156,13 @@ fn not_supported(object: &str) -> Response {
     )
 }
 
-/// Serves `rows` through the usual cursor (2,000 a page, `nextRecordsUrl`).
-fn serve(state: &mut State, rows: Vec<Value>, version: &str) -> Response {
+/// Serves `rows` of `object` through the usual cursor (2,000 a page, `nextRecordsUrl`).
+fn serve(state: &mut State, object: &str, rows: Vec<Value>, version: &str) -> Response {
     let id = format!("01gFAKE{:010}", state.next_cursor);
     state.next_cursor += 1;
     let total = rows.len();
     let batch = state.config.query_batch;
-    state.cursors.insert(id.clone(), Cursor { rows, served: 0, batch });
+    state.cursors.insert(id.clone(), Cursor { rows, served: 0, batch, object: object.to_string() });
     page(state, version, &id, Some(total))
 }
 
@@ -242,7 +242,7 @@ fn assignments(state: &mut State, soql: &str, version: &str) -> Response {
             })
         })
         .collect();
-    serve(state, rows, version)
+    serve(state, "PermissionSetAssignment", rows, version)
 }
 
 /// (application, login subtype, status)
@@ -273,7 +273,7 @@ fn login_history(state: &mut State, soql: &str, version: &str) -> Response {
                        "Status": status, "logins": logins, "users": users.len(), "lastLogin": last})
             })
             .collect();
-        return serve(state, rows, version);
+        return serve(state, "LoginHistory", rows, version);
     }
     let rows = config
         .logins
@@ -284,7 +284,7 @@ fn login_history(state: &mut State, soql: &str, version: &str) -> Response {
                    "LoginTime": login.login_time})
         })
         .collect();
-    serve(state, rows, version)
+    serve(state, "LoginHistory", rows, version)
 }
 
 fn health_check(state: &mut State, object: &str, version: &str) -> Response {
@@ -313,7 +313,7 @@ fn health_check(state: &mut State, object: &str, version: &str) -> Response {
             })
             .collect()
     };
-    serve(state, rows, version)
+    serve(state, object, rows, version)
 }
 
 /// `/apps/oauth/usage` and `/apps/oauth/usage/{app}/users`, paged by `page` and `pageSize`, with a

@@ -167,12 +167,16 @@ pub struct Stats {
     pub tooling_calls: u64,
     /// Connect REST OAuth usage calls.
     pub connect_calls: u64,
+    /// Query pages served (first pages and `nextRecordsUrl` pages), by object.
+    pub pages: BTreeMap<String, u64>,
 }
 
 struct Cursor {
     rows: Vec<Value>,
     served: usize,
     batch: usize,
+    /// The object queried, for [`Stats::pages`].
+    object: String,
 }
 
 struct State {
@@ -689,7 +693,7 @@ fn rest(state: &mut State, request: &Request, over_limit: bool) -> Response {
     rows.truncate(cap);
     let id = format!("01gFAKE{:010}", state.next_cursor);
     state.next_cursor += 1;
-    state.cursors.insert(id.clone(), Cursor { rows, served: 0, batch });
+    state.cursors.insert(id.clone(), Cursor { rows, served: 0, batch, object: object.clone() });
     page(state, &version, &id, Some(total))
 }
 
@@ -742,6 +746,7 @@ fn page(state: &mut State, version: &str, id: &str, total: Option<usize>) -> Res
     };
     let start = cursor.served;
     let end = (start + cursor.batch).min(cursor.rows.len());
+    *state.stats.pages.entry(cursor.object.clone()).or_default() += 1;
     let records: Vec<Value> = cursor.rows[start..end].to_vec();
     cursor.served = end;
     let done = end >= cursor.rows.len();
