@@ -1,6 +1,7 @@
 //! Live-org collection against the fake org (tests/support/fake_org): 2,000 Connected Apps,
 //! 500 External Client Apps (each with its four settings and policies components), 20,000 OAuth
-//! tokens, and 50 ms added to every request. Prints JSON: for each concurrency, the wall time,
+//! tokens, 3,000 permission assignments, 5,000 logins, Health Check, 200 External Client Apps with
+//! OAuth usage (150 users each), and 50 ms added to every request. Prints JSON: for each concurrency, the wall time,
 //! the API calls made, and the lower bound (the fewest calls the batch limits allow, the
 //! `OauthToken` 2,500-row cap included, see [`oauth_token_minimum`]; and the round trips those
 //! calls need at that concurrency). Concurrency 1 is the one-call-at-a-time baseline.
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use fake_org::access::{AccessConfig, EcaUsage, Login, PermissionAssignment};
 use fake_org::{Config, FakeOrg, OrgData, TestKeys};
 use serde_json::json;
 use sfaudit::model::EvaluationDate;
@@ -26,6 +28,50 @@ const CONNECTED_APPS: usize = 2_000;
 const EXTERNAL_CLIENT_APPS: usize = 500;
 const TOKENS: usize = 20_000;
 const USERS: usize = 6_000;
+const ASSIGNMENTS: usize = 3_000;
+const LOGINS: usize = 5_000;
+const ECAS_WITH_USAGE: usize = 200;
+const USAGE_USERS: usize = 150;
+/// Rows a REST query page serves; users a Connect REST usage page serves.
+const QUERY_PAGE: u64 = 2_000;
+const USAGE_PAGE: u64 = 100;
+
+/// Who holds the permissions, a month of logins and the usage of 200 External Client Apps.
+fn access() -> AccessConfig {
+    let mut access = AccessConfig::default();
+    for index in 0..ASSIGNMENTS {
+        let permissions: &[&str] = match index % 3 {
+            0 => &["PermissionsViewAllData", "PermissionsApiEnabled"],
+            1 => &["PermissionsApiUserOnly", "PermissionsApiEnabled"],
+            _ => &["PermissionsCustomizeApplication", "PermissionsModifyAllData", "PermissionsApiEnabled"],
+        };
+        access.assignments.push(PermissionAssignment::new(
+            &format!("user{index}@bench.example.com"),
+            &format!("Set_{}", index % 40),
+            false,
+            permissions,
+        ));
+    }
+    let subtypes = ["OauthUsernamePassword", "OauthWebServer", "OauthRefreshToken", "OauthHybridUserAgent"];
+    access.logins = (0..LOGINS)
+        .map(|index| Login {
+            application: format!("Connected {:05}", index % 300),
+            login_subtype: subtypes[index % subtypes.len()].to_string(),
+            status: "Success".to_string(),
+            user_id: format!("005BENCH{:07}", index % USERS),
+            login_time: format!("2026-11-{:02}T10:00:00.000+0000", 1 + index % 28),
+        })
+        .collect();
+    access.eca_usage = (0..ECAS_WITH_USAGE)
+        .map(|app| EcaUsage {
+            app: json!({"identifier": format!("External_{app:05}"), "developerName": format!("External_{app:05}")}),
+            users: (0..USAGE_USERS)
+                .map(|user| json!({"userIdentifier": format!("005ECA{app:04}{user:05}"), "lastUsedAt": "2026-11-20T10:00:00.000Z"}))
+                .collect(),
+        })
+        .collect();
+    access
+}
 
 fn certificates(repo: &Path) -> Vec<String> {
     let mut certificates: Vec<String> = std::fs::read_dir(repo.join("examples/demo-org/certs"))
@@ -133,6 +179,7 @@ fn org(repo: &Path) -> OrgData {
             app_name: app,
             last_used: Some(format!("2026-{:02}-{:02}T10:00:00.000+0000", 1 + index % 11, 1 + index % 28)),
             use_count: i64::try_from(index % 50).unwrap_or(0),
+            created: Some(format!("2025-{:02}-01T09:00:00.000+0000", 1 + index % 12)),
         });
     }
     data
@@ -168,7 +215,7 @@ fn oauth_token_minimum(rows: u64) -> (u64, u64) {
 
 /// The fewest calls the batch limits allow, and the longest chain of calls that must wait for
 /// each other.
-fn minimum(data: &OrgData) -> (u64, u64, serde_json::Value) {
+fn minimum(data: &OrgData, access: &AccessConfig) -> (u64, u64, serde_json::Value) {
     use sfaudit::collect::org::{EXTRA_ECA_TYPES, LISTED_TYPES};
     use sfaudit::salesforce::soap::{LIST_TYPES_PER_CALL, READ_NAMES_PER_CALL};
     let count = |type_name: &str| data.components.iter().filter(|component| component.type_name == type_name).count();
@@ -178,21 +225,52 @@ fn minimum(data: &OrgData) -> (u64, u64, serde_json::Value) {
     // readMetadata: 10 names of one type a call.
     let listed = LISTED_TYPES.iter().map(|kind| kind.type_name()).chain(EXTRA_ECA_TYPES);
     let reads: u64 = listed.map(|type_name| count(type_name).div_ceil(READ_NAMES_PER_CALL) as u64).sum();
-    let settings = 2;
+    // OauthOidcSettings, ConnectedAppSettings and ExternalClientAppSettings, read by name.
+    let settings = 3;
     let organization = 1;
     // 2,000 rows a page; an empty answer is still one call.
-    let applications = (data.connected_applications.len() as u64).div_ceil(2_000).max(1);
-    let assignments = (data.assignments.len() as u64).div_ceil(2_000).max(1);
+    let applications = (data.connected_applications.len() as u64).div_ceil(QUERY_PAGE).max(1);
+    let assignments = (data.assignments.len() as u64).div_ceil(QUERY_PAGE).max(1);
     let (tokens, windows) = oauth_token_minimum(data.tokens.len() as u64);
-    let total = list + reads + settings + organization + applications + assignments + tokens;
-    // Token pages follow each other (each page or window needs the previous one's answer).
-    let chain = tokens.max(2);
+    // Permission holders: the assignments of everyone holding a permission of interest (every
+    // row here, plus the scanning user's own), 2,000 a page.
+    let permissions = (access.assignments.len() as u64).div_ceil(QUERY_PAGE).max(1);
+    // LoginHistory grouped by application, subtype and status: one page of groups.
+    let login_history = 1;
+    // Health Check: the score and the risks, two Tooling queries.
+    let health_check = 2;
+    // Connect REST usage: the list of apps, then each app's users. A page is known to be the
+    // last only when it is short, so a collection of n items takes ⌊n / 100⌋ + 1 pages.
+    let usage_pages = |items: usize| items as u64 / USAGE_PAGE + 1;
+    let usage_apps = usage_pages(access.eca_usage.len());
+    let usage_users: u64 = access.eca_usage.iter().map(|usage| usage_pages(usage.users.len())).sum();
+    let total = list
+        + reads
+        + settings
+        + organization
+        + applications
+        + assignments
+        + tokens
+        + permissions
+        + login_history
+        + health_check
+        + usage_apps
+        + usage_users;
+    // Token pages follow each other (each page or window needs the previous one's answer); so do
+    // the usage list and one app's user pages.
+    let longest_usage = access.eca_usage.iter().map(|usage| usage_pages(usage.users.len())).max().unwrap_or(0);
+    let chain = tokens.max(usage_apps + longest_usage).max(permissions).max(2);
     let detail = json!({
         "listed_types": types,
         "list_metadata": list, "read_metadata": reads, "read_settings": settings,
         "query_organization": organization, "query_connected_application": applications,
         "query_setup_entity_access": assignments,
         "query_oauth_token_pages": tokens,
+        "query_permission_set_assignment_pages": permissions,
+        "query_login_history": login_history,
+        "tooling_health_check": health_check,
+        "connect_usage_app_pages": usage_apps,
+        "connect_usage_user_pages": usage_users,
         "oauth_token_windows": windows,
         "oauth_token_rows_read": data.tokens.len() as u64 + windows - 1,
         "oauth_token_derivation": "OauthToken serves 500 rows a page and 2,500 a query, and has no unique sortable \
@@ -230,11 +308,12 @@ fn main() {
     let folder = tempfile::tempdir().expect("temp dir");
     let key = folder.path().join("server.key");
     std::fs::write(&key, &TestKeys::scanner().private_key_pem).expect("key");
-    let (minimum_calls, chain, minimum_detail) = minimum(&data);
+    let access = access();
+    let (minimum_calls, chain, minimum_detail) = minimum(&data, &access);
     let as_of = EvaluationDate::now();
     let mut runs = Vec::new();
     for concurrency in concurrencies {
-        let fake = FakeOrg::start(data.clone(), Config { latency, ..Config::default() });
+        let fake = FakeOrg::start(data.clone(), Config { latency, access: access.clone(), ..Config::default() });
         let settings = OrgSettings {
             client_id: Some(fake_org::CONSUMER_KEY.into()),
             username: Some(fake_org::USERNAME.into()),
@@ -277,7 +356,8 @@ fn main() {
             "api_calls": api_calls,
             "api_calls_minus_minimum": api_calls as i64 - minimum_calls as i64,
             "retries": retries,
-            "oauth_token_calls": stats.query_calls + stats.query_more_calls - 3,
+            "oauth_token_calls": stats.pages.get("OauthToken").copied().unwrap_or_default(),
+            "connect_usage_calls": stats.connect_calls,
             "round_trip_lower_bound": round_trips,
             "lower_bound_ms": bound.as_millis(),
             "wall_over_lower_bound": (wall.as_secs_f64() / bound.as_secs_f64() * 100.0).round() / 100.0,
@@ -296,6 +376,10 @@ fn main() {
             "external_client_apps": EXTERNAL_CLIENT_APPS,
             "oauth_tokens": TOKENS,
             "token_users": USERS,
+            "permission_assignments": ASSIGNMENTS,
+            "logins": LOGINS,
+            "external_client_apps_with_usage": ECAS_WITH_USAGE,
+            "users_per_usage_app": USAGE_USERS,
             "latency_ms_per_request": latency.as_millis(),
             "generation_ms": generation_ms,
         },

@@ -33,8 +33,10 @@ pub enum Command {
     Report(ReportArgs),
     /// Pull an org's inventory into a snapshot file (audit evidence), without evaluating rules
     Collect(CollectArgs),
-    /// Prove the JWT bearer login works: prints org id, user and instance (never the token)
+    /// Prove the login works: prints the method, org id, user and instance (never the token)
     Login(LoginArgs),
+    /// List who holds OAuth tokens of which app, and write a revocation plan (never revokes anything)
+    Tokens(TokensArgs),
     /// List, explain and test the rules
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -251,6 +253,15 @@ pub struct OrgArgs {
     /// Time limit of one HTTP request, in seconds [default: 120]
     #[arg(long, env = "SFAUDIT_TIMEOUT", value_name = "SECONDS")]
     pub timeout: Option<u64>,
+    /// Reuse the Salesforce CLI's login of this alias or username (runs `sf org display` and
+    /// `sf org auth show-access-token`); wins over --sfdx-url-file and the JWT flags
+    #[arg(long, env = "SFAUDIT_TARGET_ORG", value_name = "ALIAS|USERNAME")]
+    pub target_org: Option<String>,
+    /// File holding a force:// SFDX auth URL (or the JSON of `sf org auth show-sfdx-auth-url --json`);
+    /// or put the URL in SFAUDIT_SFDX_URL. Its refresh token is exchanged for an access token at
+    /// https://HOST of the URL (--instance-url overrides the host)
+    #[arg(long, env = "SFAUDIT_SFDX_URL_FILE", value_name = "FILE")]
+    pub sfdx_url_file: Option<PathBuf>,
     /// The environment variable holding the PEM key; set from a config profile's `jwt_key_env`.
     #[arg(skip)]
     pub jwt_key_env: Option<String>,
@@ -260,6 +271,37 @@ pub struct OrgArgs {
 pub struct LoginArgs {
     #[command(flatten)]
     pub connection: OrgArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TokensArgs {
+    /// Read the org given by the login flags (the only source `tokens` has; optional)
+    #[arg(long)]
+    pub org: bool,
+    #[command(flatten)]
+    pub connection: OrgArgs,
+    /// Only this app (API name or label, any case), with each user holding its tokens
+    #[arg(long, value_name = "NAME")]
+    pub app: Option<String>,
+    /// Tokens unused for more than this many days go into the revocation plan
+    #[arg(long, value_name = "N", default_value_t = 90)]
+    pub unused_days: i64,
+    /// table, json or csv
+    #[arg(long, short = 'f', default_value = "table", value_parser = ["table", "json", "csv"])]
+    pub format: String,
+    /// Write the listing to this file instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write a shell script of the revocation calls an admin could run for the tokens of
+    /// uninstalled, blocked or unused apps (sfaudit never runs them)
+    #[arg(long, value_name = "FILE")]
+    pub revoke_plan: Option<PathBuf>,
+    /// Evaluation date for "days since last use": YYYY-MM-DD or RFC 3339; default now
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<EvaluationDate>,
+    /// Exit 0 even when some usage could not be read
+    #[arg(long, env = "SFAUDIT_ALLOW_INCOMPLETE")]
+    pub allow_incomplete: bool,
 }
 
 #[derive(Debug, Args)]

@@ -15,11 +15,17 @@ use crate::salesforce::auth::{self, AuthError, OrgSettings};
 use crate::salesforce::{Client, SfError};
 
 /// The settings layer from the command line and environment; the PEM text of `SFAUDIT_JWT_KEY`
-/// (or a profile's `jwt_key_env`) is read here, straight into a secret wrapper.
+/// (or a profile's `jwt_key_env`) and the URL in `SFAUDIT_SFDX_URL` are read here, straight into
+/// secret wrappers.
 fn settings(args: &OrgArgs) -> OrgSettings {
     let key_variable = args.jwt_key_env.as_deref().unwrap_or("SFAUDIT_JWT_KEY");
     let jwt_key = std::env::var(key_variable).ok().filter(|pem| !pem.trim().is_empty()).map(SecretString::from);
+    let sfdx_url = std::env::var("SFAUDIT_SFDX_URL").ok().filter(|url| !url.trim().is_empty()).map(SecretString::from);
     OrgSettings {
+        target_org: args.target_org.clone(),
+        sf_program: None,
+        sfdx_url,
+        sfdx_url_file: args.sfdx_url_file.clone(),
         client_id: args.client_id.clone(),
         username: args.username.clone(),
         jwt_key_file: args.jwt_key_file.clone(),
@@ -30,6 +36,12 @@ fn settings(args: &OrgArgs) -> OrgSettings {
         concurrency: args.concurrency,
         timeout_seconds: args.timeout,
     }
+}
+
+/// Whether the login flags name an org by themselves (`--target-org`, `--sfdx-url-file`), so
+/// `scan` needs no `--org`.
+pub(crate) fn names_an_org(args: &OrgArgs) -> bool {
+    args.target_org.is_some() || args.sfdx_url_file.is_some()
 }
 
 /// Fills what the command line left open from a config profile (`--profile NAME`, or the
@@ -113,11 +125,19 @@ async fn connect(args: &OrgArgs) -> Result<Client, Error> {
 
 /// Logs in and collects the org's inventory.
 pub(crate) fn collect_inventory(args: &OrgArgs, as_of: &EvaluationDate) -> Result<Inventory, Error> {
+    Ok(collect_with_tokens(args, as_of)?.0)
+}
+
+/// Logs in and collects the org's inventory and its token inventory (`sfaudit tokens`).
+pub(crate) fn collect_with_tokens(
+    args: &OrgArgs,
+    as_of: &EvaluationDate,
+) -> Result<(Inventory, crate::model::TokenInventory), Error> {
     runtime()?.block_on(async {
         let client = Arc::new(connect(args).await?);
-        let result = crate::collect::org::collect(Arc::clone(&client), as_of).await;
+        let result = crate::collect::org::collect_with_tokens(Arc::clone(&client), as_of).await;
         let calls = client.stats.api_calls.load(std::sync::atomic::Ordering::Relaxed);
-        let inventory = result.map_err(|error| sf_error(error, Some(calls)))?;
+        let (inventory, tokens) = result.map_err(|error| sf_error(error, Some(calls)))?;
         if let Some(collection) = &inventory.source.collection {
             logging::log(
                 1,
@@ -134,22 +154,37 @@ pub(crate) fn collect_inventory(args: &OrgArgs, as_of: &EvaluationDate) -> Resul
                 ),
             );
         }
-        Ok(inventory)
+        Ok((inventory, tokens))
     })
 }
 
-/// `sfaudit login`: proves the set-up and prints who and where, never the token.
+/// `sfaudit login`: proves the set-up and prints the method, who and where, never the token.
 pub(crate) fn login_command(args: &LoginArgs) -> Result<u8, Error> {
-    let (username, instance_url, org_id, user_id, audience) = runtime()?.block_on(async {
+    let (method, token) = runtime()?.block_on(async {
         let connection = settings(&args.connection).resolve().map_err(auth_error)?;
         let http =
             crate::salesforce::http::http_client(connection.timeout, 1).map_err(|error| sf_error(error, None))?;
         let token = auth::login(&http, &connection).await.map_err(auth_error)?;
-        Ok::<_, Error>((connection.username.clone(), token.instance_url, token.org_id, token.user_id, token.audience))
+        Ok::<_, Error>((connection.method, token))
     })?;
-    let text = format!(
-        "Logged in with the JWT bearer flow.\n  org id:   {org_id}\n  user:     {username} ({user_id})\n  instance: {instance_url}\n  audience: {audience}\n"
+    let user = match (token.username.as_str(), token.user_id.as_str()) {
+        ("", "") => "(not named by this login method)".to_string(),
+        (username, "") => username.to_string(),
+        ("", user_id) => format!("{user_id} (the refresh-token flow names only the user id)"),
+        (username, user_id) => format!("{username} ({user_id})"),
+    };
+    let mut text = format!(
+        "Logged in with {}.\n  org id:   {}\n  user:     {user}\n  instance: {}\n",
+        method.describe(),
+        token.org_id,
+        token.instance_url
     );
+    if !token.audience.is_empty() {
+        text.push_str(&format!("  audience: {}\n", token.audience));
+    }
+    if !matches!(method, auth::LoginMethod::Jwt(_)) {
+        text.push_str("  for scheduled scans use the JWT bearer flow: a key does not expire with a person's session\n");
+    }
     print_stdout(&crate::escape::terminal(&text))?;
     Ok(exit::OK)
 }

@@ -11,6 +11,7 @@ pub(crate) mod rules;
 mod saved;
 pub(crate) mod scan;
 mod suppressions;
+mod tokens;
 
 pub use rules::load_rules;
 pub use scan::{Scan, evaluate, summary_line};
@@ -24,6 +25,7 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
     match &cli.command {
         Command::Collect(args) => live::collect_command(args),
         Command::Login(args) => live::login_command(args),
+        Command::Tokens(args) => tokens::tokens(args),
         Command::Scan(args) => scan::scan(args),
         Command::Report(args) => output::rerender(args),
         Command::Rules(command) => rules::rules(command),

@@ -87,7 +87,8 @@ struct Prepared {
 }
 
 fn project_of(args: &ScanArgs) -> Option<std::path::PathBuf> {
-    (!args.org && args.snapshot.is_none()).then(|| args.path.clone().unwrap_or_else(|| ".".into()))
+    (!args.org && !live::names_an_org(&args.connection) && args.snapshot.is_none())
+        .then(|| args.path.clone().unwrap_or_else(|| ".".into()))
 }
 
 fn prepare(args: &ScanArgs) -> Result<Prepared, Error> {
@@ -149,7 +150,7 @@ pub fn summary_line(scan: &Scan) -> String {
 }
 
 fn collect_inventory(args: &ScanArgs, config: &Config, as_of: &EvaluationDate) -> Result<Inventory, Error> {
-    if args.org || args.config.profile.is_some() {
+    if args.org || live::names_an_org(&args.connection) || args.config.profile.is_some() {
         let connection = live::with_profile(&args.connection, config, args.config.profile.as_deref())?;
         return live::collect_inventory(&connection, as_of);
     }

@@ -83,7 +83,8 @@ pub(crate) fn sample_app() -> Value {
             "named_user_jwt_timeout": {"type": "custom", "minutes": 30},
             "guest_jwt_timeout": {"type": "custom", "minutes": 15},
             "client_credentials_enabled": false,
-            "token_exchange_enabled": false
+            "token_exchange_enabled": false,
+            "guest_code_credential_enabled": false
         },
         "source_control": {
             "global_oauth_settings_file": null,
@@ -91,7 +92,9 @@ pub(crate) fn sample_app() -> Value {
             "consumer_secret_client_credentials": false,
             "placeholders": []
         },
-        "usage": {"token_count": 1, "user_count": 1, "last_used": "2026-01-01T00:00:00Z", "use_count": 10, "installed": true, "days_since_last_used": 5},
+        "usage": {"token_count": 1, "user_count": 1, "first_used": "2025-12-01T00:00:00Z", "last_used": "2026-01-01T00:00:00Z", "use_count": 10, "installed": true, "days_since_last_used": 5},
+        "run_as_user": {"username": "integration@example.com", "found": true, "api_only": true, "modify_all_data": false, "view_all_data": false, "evidence": "integration@example.com: API-only, without Modify All Data or View All Data"},
+        "trusted_ip_ranges": ["203.0.113.10-203.0.113.20"],
         "missing": {},
         "defaults": [],
         "raw": {}
@@ -117,6 +120,20 @@ pub(crate) fn sample_org() -> Value {
         },
         "external_client_app_settings": {"consumer_secret_api_access": false, "client_secret_rest_api_access": false},
         "identity": {"id": "00D000000000001", "name": "Fixture Org", "sandbox": false},
+        "permission_holders": {
+            "approve_uninstalled_apps": {"count": 1, "users": [{"username": "admin@example.com", "via": ["profile System Administrator"]}], "evidence": "1 user: admin@example.com (profile System Administrator)"},
+            "use_any_api_client": {"count": 0, "users": [], "evidence": "nobody"},
+            "consumer_secret_access": {"count": 1, "users": [{"username": "admin@example.com", "via": ["permission set ECA_Secrets"]}], "evidence": "1 user: admin@example.com (permission set ECA_Secrets)"},
+            "app_admins_with_api": {"count": 1, "users": [{"username": "admin@example.com", "via": ["profile System Administrator"]}], "evidence": "1 user: admin@example.com (profile System Administrator)"}
+        },
+        "login_history": {
+            "window_days": 30,
+            "username_password": {"logins": 0, "users": 0, "apps": [], "evidence": "no successful logins with the OAuth username-password flow in the last 30 days (LoginHistory)"},
+            "user_agent": {"logins": 0, "users": 0, "apps": [], "evidence": "no successful logins with the OAuth user-agent flow in the last 30 days (LoginHistory)"},
+            "web_server": {"logins": 0, "users": 0, "apps": [], "evidence": "no successful logins with the OAuth web server flow in the last 30 days (LoginHistory)"},
+            "groups": []
+        },
+        "health_check": {"score": 92, "baseline": "", "high_risk": [], "medium_risk_count": 0, "evidence": "Salesforce Health Check score 92/100; no high-risk settings"},
         "missing": {},
         "defaults": [],
         "raw": {}

@@ -1,7 +1,8 @@
 //! The one place that makes text from an org, a file, a server or a rule safe for where it goes:
 //! the terminal and CI logs ([`terminal`]), HTML ([`html`]), XML ([`xml_text`], [`xml_attribute`],
 //! [`xml_markup`]), CSV ([`csv_field`], [`csv_record`]), Markdown ([`markdown`]), a SOQL string
-//! literal ([`soql_string`]) and a URI path ([`uri_reference`]).
+//! literal ([`soql_string`]), a URI path ([`uri_reference`]) and a shell script ([`shell_word`],
+//! [`shell_comment`], [`path_segment`]).
 //!
 //! Every context shares one idea of what a reader must never receive raw: control characters
 //! (C0, DEL, C1) and the invisible characters that make text read differently from what it is
@@ -11,9 +12,11 @@
 mod chars;
 pub(crate) mod markdown;
 mod markup;
+mod shell;
 
 pub(crate) use chars::is_hidden;
 pub(crate) use markup::{html, xml_attribute, xml_markup, xml_text};
+pub(crate) use shell::{path_segment, shell_comment, shell_word};
 
 use std::fmt::Write as _;
 

@@ -3,16 +3,22 @@
 //! Field names are part of the public rule interface (documented in `rules/README.md`):
 //! rename nothing without a rule-pack migration.
 
+mod access;
 pub mod cert;
 mod evidence;
 mod kind;
 mod severity;
+mod tokens;
 pub mod when;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+pub use access::{
+    AppLogins, FlowUse, HealthCheckRisk, Holder, Holders, LoginGroup, LoginHistorySummary, PermissionHolders,
+    RunAsUser, SalesforceHealthCheck,
+};
 pub use cert::Certificate;
 pub use evidence::{
     Coverage, ExternalClientAppSettings, InputProblem, Integration, IntegrationKind, ResourceName, Saml, SkippedPath,
@@ -20,6 +26,7 @@ pub use evidence::{
 };
 pub use kind::{ResourceKind, SourceKind};
 pub use severity::{Confidence, Severity, Status};
+pub use tokens::{AppTokens, TokenInventory, UserTokens};
 pub use when::EvaluationDate;
 
 /// Shared immutable text: results repeat a rule's and a resource's strings hundreds of thousands
@@ -124,6 +131,13 @@ pub struct AppRecord {
     /// Secrets and secret-bearing files found in source control (project scans only).
     pub source_control: Option<SourceControl>,
     pub usage: Option<Usage>,
+    /// Live scans: the client-credentials run-as user and what it may do.
+    #[serde(default)]
+    pub run_as_user: Option<RunAsUser>,
+    /// Trusted IP ranges of the app (`ipRanges` of a Connected App, `trustedIpRanges` of an ECA's
+    /// OAuth settings) as `start-end`; empty when none; `None` when not known.
+    #[serde(default)]
+    pub trusted_ip_ranges: Option<Vec<String>>,
     /// Data that could not be collected, keyed by record path (`policy`, `oauth.flows`, …) with
     /// the reason; rules touching these paths are `unknown`, never `pass`.
     pub missing: BTreeMap<String, String>,
@@ -186,6 +200,10 @@ pub struct Policy {
     pub guest_jwt_timeout: Option<JwtTimeout>,
     pub client_credentials_enabled: bool,
     pub token_exchange_enabled: bool,
+    /// ECA policy `isGuestCodeCredFlowEnabled`: guest users may use the Authorization Code and
+    /// Credentials flow; always false for Connected Apps (not in their metadata).
+    #[serde(default)]
+    pub guest_code_credential_enabled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -286,6 +304,9 @@ pub struct Placeholder {
 pub struct Usage {
     pub token_count: i64,
     pub user_count: i64,
+    /// The oldest token's creation (`OauthToken.CreatedDate`, an ECA user's first connection).
+    #[serde(default)]
+    pub first_used: Option<String>,
     pub last_used: Option<String>,
     pub use_count: i64,
     pub installed: bool,
@@ -315,6 +336,15 @@ pub struct OrgRecord {
     #[serde(default)]
     pub external_client_app_settings: Option<ExternalClientAppSettings>,
     pub identity: Option<OrgIdentity>,
+    /// Live scans: who holds the permissions that let apps in.
+    #[serde(default)]
+    pub permission_holders: Option<PermissionHolders>,
+    /// Live scans: OAuth logins of the last 30 days by flow (`LoginHistory`).
+    #[serde(default)]
+    pub login_history: Option<LoginHistorySummary>,
+    /// Live scans: Salesforce's own Health Check score and high-risk settings.
+    #[serde(default)]
+    pub health_check: Option<SalesforceHealthCheck>,
     pub missing: BTreeMap<String, String>,
     /// Record paths whose value is Salesforce's documented default (see [`AppRecord::defaults`]).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
@@ -432,6 +462,9 @@ impl OrgRecord {
             connected_app_settings: None,
             external_client_app_settings: None,
             identity: None,
+            permission_holders: None,
+            login_history: None,
+            health_check: None,
             missing: BTreeMap::new(),
             defaults: BTreeSet::new(),
             raw: BTreeMap::new(),

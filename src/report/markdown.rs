@@ -61,6 +61,7 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
     );
     let score = summary.score_text();
     let _ = writeln!(out, "**Score: {score} ({})**\n", inline(&summary.band));
+    health_check(&mut out, report);
     let _ = writeln!(
         out,
         "{} {} · rule pack {} ({} rules) · {} metadata files, {} apps · gate: fail on {} and above\n",
@@ -183,6 +184,29 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
 }
 
 /// Counts by severity and status, with a total row that matches the JSON summary.
+/// Salesforce's own Health Check beside sfaudit's score, with its high-risk settings.
+fn health_check(out: &mut String, report: &Report<'_>) {
+    let Some(check) = super::health_check::of(report) else { return };
+    let _ = writeln!(out, "**Salesforce Health Check: {}**\n", inline(&check.summary()));
+    let risks = check.high_risk();
+    if risks.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "| Health Check group | High-risk setting | Org value | Standard value |");
+    let _ = writeln!(out, "| --- | --- | --- | --- |");
+    for risk in risks {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            inline(&risk.group),
+            inline(&risk.setting),
+            inline(&risk.org_value),
+            inline(&risk.standard_value)
+        );
+    }
+    out.push('\n');
+}
+
 fn counts_table(out: &mut String, report: &Report<'_>) {
     let _ = writeln!(out, "| Risk | Failed | Unknown | Passed | Not applicable |");
     let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: |");

@@ -6,15 +6,18 @@
 
 pub(crate) mod csv;
 pub(crate) mod drift;
+pub(crate) mod health_check;
 pub(crate) mod html;
 pub mod json;
 pub(crate) mod junit;
 pub(crate) mod labels;
 pub(crate) mod markdown;
+pub(crate) mod revoke_plan;
 pub(crate) mod rules;
 pub(crate) mod sarif;
 pub(crate) mod suppressions;
 pub mod table;
+pub(crate) mod tokens;
 
 pub use crate::document::Report;
 

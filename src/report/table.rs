@@ -38,6 +38,10 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     let _ = writeln!(out, "As of:   {}", run.evaluated_at);
     let score = summary.score_text();
     let _ = writeln!(out, "Score:   {score} ({})", summary.band);
+    let health_check = super::health_check::of(report);
+    if let Some(check) = &health_check {
+        let _ = writeln!(out, "Salesforce Health Check: {}", terminal(&check.summary()));
+    }
     out.push('\n');
 
     let mut counts = new_table(width);
@@ -61,6 +65,9 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
         number(total(Status::NotApplicable)),
     ]);
     let _ = writeln!(out, "{counts}\n");
+    if let Some(check) = health_check.as_ref().filter(|check| !check.high_risk().is_empty()) {
+        health_check_table(&mut out, width, check.high_risk());
+    }
 
     let mut failed: Vec<&RuleResult> =
         report.results.results.iter().filter(|result| result.status == Status::Fail).collect();
@@ -150,6 +157,16 @@ const ROWS_PER_PIECE: usize = 2_000;
 
 /// Appends a table of `rows` rows to `out`. Without a terminal width the table is rendered in
 /// pieces with identical column widths and stitched, which prints exactly what one table would.
+/// Salesforce's high-risk settings, as Health Check names them.
+fn health_check_table(out: &mut String, width: Option<u16>, risks: &[crate::model::HealthCheckRisk]) {
+    let _ = writeln!(out, "Salesforce Health Check: high-risk settings ({})", risks.len());
+    push_table(out, width, ["Group", "Setting", "Org value", "Standard value"], risks.len(), |index| {
+        let risk = &risks[index];
+        [terminal(&risk.group), terminal(&risk.setting), terminal(&risk.org_value), terminal(&risk.standard_value)]
+    });
+    out.push('\n');
+}
+
 fn push_table<const N: usize>(
     out: &mut String,
     width: Option<u16>,

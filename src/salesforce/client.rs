@@ -108,6 +108,13 @@ impl Client {
         (session.token.instance_url.clone(), session.token.org_id.clone(), session.token.user_id.clone())
     }
 
+    /// Who the session belongs to: the username when the login method knows it, else the user id.
+    pub(crate) fn username(&self) -> String {
+        let session = self.session();
+        let token = &session.token;
+        if token.username.is_empty() { token.user_id.clone() } else { token.username.clone() }
+    }
+
     pub fn connection(&self) -> &OrgConnection {
         &self.connection
     }

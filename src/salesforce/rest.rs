@@ -81,8 +81,28 @@ pub(crate) async fn query(
     soql: &str,
     priority: Priority,
 ) -> Result<QueryResult, SfError> {
-    let path = format!("/services/data/v{}/query", client.api_version());
-    let call = format!("REST query {object}");
+    query_at(client, "query", &format!("REST query {object}"), soql, priority).await
+}
+
+/// A Tooling API query (`/tooling/query`), paged the same way.
+pub(crate) async fn tooling_query(
+    client: &Client,
+    object: &str,
+    soql: &str,
+    priority: Priority,
+) -> Result<QueryResult, SfError> {
+    query_at(client, "tooling/query", &format!("Tooling query {object}"), soql, priority).await
+}
+
+async fn query_at(
+    client: &Client,
+    resource: &str,
+    call: &str,
+    soql: &str,
+    priority: Priority,
+) -> Result<QueryResult, SfError> {
+    let path = format!("/services/data/v{}/{resource}", client.api_version());
+    let call = call.to_string();
     let mut page = get(client, &call, &path, Some(soql), priority).await?;
     let mut result = QueryResult {
         total_size: page.get("totalSize").and_then(Value::as_u64).unwrap_or_default(),

@@ -9,8 +9,10 @@ mod diff;
 mod html;
 mod json;
 mod junit;
+mod login_reuse;
 mod markdown;
 mod org;
+mod org_access;
 mod policy;
 mod project;
 mod realworld9;
@@ -18,6 +20,7 @@ mod report;
 mod rules;
 mod sarif;
 mod table;
+mod tokens;
 
 #[path = "../support/fake_org/mod.rs"]
 mod fake_org;

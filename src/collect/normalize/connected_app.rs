@@ -55,6 +55,7 @@ pub(crate) fn connected_app(
         record.saml = Some(saml(&reader, config, as_of, &mut record, &mut problems)?);
     }
 
+    record.trusted_ip_ranges = Some(super::ip_ranges::trusted_ip_ranges(root));
     let Some(config) = reader.single(root, "oauthConfig")? else {
         record.oauth_enabled = false;
         record.integration = classify(&record);
@@ -196,6 +197,9 @@ fn policy(
         guest_jwt_timeout: None,
         client_credentials_enabled: client_credentials,
         token_exchange_enabled: token_exchange_flow,
+        // The guest variant is not in Connected App metadata (the sObject's
+        // OptionsCodeCredentialGuestEnabled is "reserved for future use").
+        guest_code_credential_enabled: false,
     })
 }
 

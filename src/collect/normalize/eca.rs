@@ -100,8 +100,13 @@ pub(crate) fn external_client_app(
                 let reader = Reader::new(document);
                 let scopes = reader.text(&document.root, "commaSeparatedOauthScopes")?.unwrap_or_default();
                 oauth.scopes = Some(canonical_scopes(scopes.split(',')).0);
+                record.trusted_ip_ranges = Some(super::ip_ranges::trusted_ip_ranges(&document.root));
             }
             None => {
+                record.missing.insert(
+                    "trusted_ip_ranges".to_string(),
+                    "no ExtlClntAppOauthSettings (.ecaOauth) file for this app".to_string(),
+                );
                 record.missing.insert(
                     "oauth.scopes".to_string(),
                     "no ExtlClntAppOauthSettings (.ecaOauth) file for this app".to_string(),
@@ -306,6 +311,12 @@ fn eca_policy(reader: &Reader<'_>) -> Result<Policy, Diagnostic> {
             "isTokenExchangeFlowEnabled",
             false,
             "policy.token_exchange_enabled",
+        )?,
+        guest_code_credential_enabled: reader.bool_or(
+            root,
+            "isGuestCodeCredFlowEnabled",
+            false,
+            "policy.guest_code_credential_enabled",
         )?,
     })
 }

@@ -10,6 +10,7 @@ mod connected_app;
 mod eca;
 mod files;
 mod integration;
+mod ip_ranges;
 mod placeholder;
 mod profiles;
 mod read;

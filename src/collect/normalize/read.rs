@@ -227,6 +227,8 @@ pub(crate) fn new_app(kind: ResourceKind, name: &str, origin: Origin) -> AppReco
         policy: None,
         source_control: None,
         usage: None,
+        run_as_user: None,
+        trusted_ip_ranges: None,
         missing: BTreeMap::new(),
         defaults: BTreeSet::new(),
         raw: BTreeMap::new(),

@@ -6,13 +6,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use super::access::{self, AccessData, Sink};
 use super::metadata::{MetadataResult, attach_extra_records, document};
-use super::sources::{LISTED_TYPES, SETTINGS, lower, no_rule_reads};
+use super::sources::{LISTED_TYPES, SETTINGS, lower};
+use super::token_inventory;
 use super::tokens::{AppTokens, TokenScan};
 use crate::collect::normalize::{self, EcaParts, MetadataType};
 use crate::model::{
     AppRecord, Collection, EvaluationDate, Inventory, JwtTimeout, JwtTimeoutType, OrgIdentity, OrgRecord, Origin,
-    ResourceKind, ScanSource, SourceKind,
+    ResourceKind, ScanSource, SourceKind, TokenInventory,
 };
 use crate::xml::MetadataDocument;
 
@@ -26,6 +28,7 @@ pub(super) struct OrgData {
     pub(super) assignments: Result<Vec<Value>, String>,
     /// `ConnectedApplication` rows with the JWT-based access token timeouts.
     pub(super) jwt_timeouts: Result<Vec<Value>, String>,
+    pub(super) access: AccessData,
 }
 
 /// The inventory being built, with what the collection could not read.
@@ -38,8 +41,12 @@ struct Assembly<'m> {
     components_read: usize,
 }
 
-pub(super) fn assemble(data: OrgData, mut collection: Collection, as_of: &EvaluationDate) -> Inventory {
-    let OrgData { metadata, tokens, organization, applications, assignments, jwt_timeouts } = data;
+pub(super) fn assemble(
+    data: OrgData,
+    mut collection: Collection,
+    as_of: &EvaluationDate,
+) -> (Inventory, TokenInventory) {
+    let OrgData { metadata, tokens, organization, applications, assignments, jwt_timeouts, access } = data;
     let mut assembly = Assembly {
         metadata: &metadata,
         as_of,
@@ -56,17 +63,22 @@ pub(super) fn assemble(data: OrgData, mut collection: Collection, as_of: &Evalua
     assembly.connected_apps_not_read(&installed);
     assembly.assignments(assignments, &installed);
     assembly.jwt_timeouts(jwt_timeouts, &installed);
-    assembly.token_usage(tokens, &installed);
+    let oauth_tokens = assembly.token_usage(tokens, &installed);
     assembly.apps.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
-    let org = assembly.org_record(organization, &collection.org_id);
-    let Assembly { apps, mut incomplete, mut notes, components_read, .. } = assembly;
+    let mut org = assembly.org_record(organization, &collection.org_id);
+    let Assembly { mut apps, mut incomplete, mut notes, components_read, .. } = assembly;
+    let eca_holders =
+        access::apply(access, &mut apps, &mut org, as_of, &mut Sink { incomplete: &mut incomplete, notes: &mut notes });
+    let components_read = components_read + usize::from(org.external_client_app_settings.is_some());
+    let token_notes = notes.iter().filter(|note| note.contains("token")).cloned().collect();
+    let tokens = token_inventory::build(&apps, &oauth_tokens, &eca_holders, token_notes);
     incomplete.sort();
     incomplete.dedup();
     notes.sort();
     notes.dedup();
     collection.incomplete = incomplete;
     collection.notes = notes;
-    Inventory {
+    let inventory = Inventory {
         schema_version: crate::model::INVENTORY_SCHEMA_VERSION,
         source: ScanSource {
             kind: SourceKind::Org,
@@ -78,15 +90,14 @@ pub(super) fn assemble(data: OrgData, mut collection: Collection, as_of: &Evalua
         org,
         problems: Vec::new(),
         coverage: crate::model::Coverage::default(),
-    }
+    };
+    (inventory, tokens)
 }
 
 impl Assembly<'_> {
     /// Types the user may not read, components the org listed but did not return.
     fn note_metadata_gaps(&mut self) {
-        for (kind, reason) in &self.metadata.unreadable {
-            if no_rule_reads(*kind) { &mut self.notes } else { &mut self.incomplete }.push(reason.clone());
-        }
+        self.incomplete.extend(self.metadata.unreadable.values().cloned());
         for name in &self.metadata.not_returned {
             self.incomplete.push(format!("{name} was listed by the org but readMetadata returned nothing for it"));
         }
@@ -323,7 +334,11 @@ impl Assembly<'_> {
 
     /// OAuth token usage, joined by app name (the org writes the app's label, or its name); apps
     /// that hold tokens but are not installed become records of their own.
-    fn token_usage(&mut self, tokens: Result<TokenScan, String>, installed: &Result<BTreeMap<String, String>, String>) {
+    fn token_usage(
+        &mut self,
+        tokens: Result<TokenScan, String>,
+        installed: &Result<BTreeMap<String, String>, String>,
+    ) -> BTreeMap<String, AppTokens> {
         let scan = match tokens {
             Ok(scan) => scan,
             Err(reason) => {
@@ -331,9 +346,14 @@ impl Assembly<'_> {
                 for app in &mut self.apps {
                     app.missing.insert("usage".into(), reason.clone());
                 }
-                return;
+                return BTreeMap::new();
             }
         };
+        if scan.first_use_unknown {
+            self.notes.push(
+                "OauthToken: the org has no CreatedDate column, so when tokens were first used is not known".into(),
+            );
+        }
         self.incomplete.extend(scan.notes.iter().cloned());
         let by_app = AppTokens::by_app(&scan.rows);
         let none = AppTokens::default();
@@ -361,6 +381,7 @@ impl Assembly<'_> {
             }
             self.apps.push(app);
         }
+        by_app
     }
 
     /// The org: its identity and the settings read by name.
@@ -411,7 +432,7 @@ impl Assembly<'_> {
             let reason =
                 unreadable.cloned().unwrap_or_else(|| format!("the org returned no {} ({name})", kind.type_name()));
             if unreadable.is_none() {
-                if no_rule_reads(kind) { &mut self.notes } else { &mut self.incomplete }.push(reason.clone());
+                self.incomplete.push(reason.clone());
             }
             org.missing.insert(field.into(), reason);
             return;

@@ -17,9 +17,15 @@
 //! scan stays complete. Any other failure (retries exhausted, API limit, login) ends the
 //! collection.
 
+mod access;
 mod assemble;
+mod eca_usage;
+mod health_check;
+mod login_history;
 mod metadata;
+mod permissions;
 mod sources;
+mod token_inventory;
 mod tokens;
 
 use std::sync::Arc;
@@ -30,7 +36,7 @@ use time::OffsetDateTime;
 pub use sources::{EXTRA_ECA_TYPES, LISTED_TYPES, OAUTH_TOKEN_WINDOW, SETTINGS};
 
 use crate::logging;
-use crate::model::{Collection, EvaluationDate, Inventory};
+use crate::model::{Collection, EvaluationDate, Inventory, TokenInventory};
 use crate::salesforce::{Client, Priority, SfError, rest};
 use assemble::OrgData;
 use sources::unreadable;
@@ -70,6 +76,14 @@ fn flatten<T>(joined: Result<Result<T, SfError>, tokio::task::JoinError>) -> Res
 /// (login, API limit, an API error after retries); unreadable data is recorded and collection
 /// goes on.
 pub async fn collect(client: Arc<Client>, as_of: &EvaluationDate) -> Result<Inventory, SfError> {
+    Ok(collect_with_tokens(client, as_of).await?.0)
+}
+
+/// [`collect`], with the token inventory per app and user (`sfaudit tokens`).
+pub async fn collect_with_tokens(
+    client: Arc<Client>,
+    as_of: &EvaluationDate,
+) -> Result<(Inventory, TokenInventory), SfError> {
     let metadata = tokio::spawn(metadata::collect_metadata(Arc::clone(&client)));
     let tokens = tokio::spawn({
         let client = Arc::clone(&client);
@@ -104,8 +118,9 @@ pub async fn collect(client: Arc<Client>, as_of: &EvaluationDate) -> Result<Inve
         "ConnectedApplication",
         "SELECT Id, NamedUserUvidTimeout, UvidTimeout FROM ConnectedApplication".into(),
     ));
-    let (metadata, tokens, organization, applications, assignments, jwt_timeouts) =
-        tokio::join!(metadata, tokens, organization, applications, assignments, jwt_timeouts);
+    let access = tokio::spawn(access::collect_access(Arc::clone(&client)));
+    let (metadata, tokens, organization, applications, assignments, jwt_timeouts, access) =
+        tokio::join!(metadata, tokens, organization, applications, assignments, jwt_timeouts, access);
     let data = OrgData {
         metadata: flatten(metadata)?,
         tokens: flatten(tokens)?,
@@ -113,6 +128,7 @@ pub async fn collect(client: Arc<Client>, as_of: &EvaluationDate) -> Result<Inve
         applications: flatten(applications)?,
         assignments: flatten(assignments)?,
         jwt_timeouts: flatten(jwt_timeouts)?,
+        access: flatten(access)?,
     };
     let (instance_url, org_id, _) = client.identity();
     let stats = &client.stats;
@@ -121,7 +137,7 @@ pub async fn collect(client: Arc<Client>, as_of: &EvaluationDate) -> Result<Inve
         collected_at: crate::model::when::rfc3339(OffsetDateTime::now_utc()),
         instance_url: instance_url.clone(),
         org_id,
-        username: client.connection().username.clone(),
+        username: client.username(),
         api_version: client.api_version().to_string(),
         concurrency: client.connection().concurrency,
         api_calls: load(&stats.api_calls),
@@ -132,7 +148,7 @@ pub async fn collect(client: Arc<Client>, as_of: &EvaluationDate) -> Result<Inve
         notes: Vec::new(),
     };
     let started = std::time::Instant::now();
-    let inventory = assemble::assemble(data, collection, as_of);
+    let assembled = assemble::assemble(data, collection, as_of);
     logging::log(2, format_args!("inventory assembled in {} ms", started.elapsed().as_millis()));
-    Ok(inventory)
+    Ok(assembled)
 }

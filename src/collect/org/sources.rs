@@ -39,12 +39,6 @@ pub const SETTINGS: [(MetadataType, &str, &str); 3] = [
     (MetadataType::ExternalClientAppSettings, "ExternalClientApp", "settings/ExternalClientApp.settings"),
 ];
 
-/// Settings no built-in rule reads yet: when the org does not give them, that is a note, and the
-/// scan stays complete.
-pub(super) fn no_rule_reads(kind: MetadataType) -> bool {
-    kind == MetadataType::ExternalClientAppSettings
-}
-
 /// `OauthToken` queries return at most this many rows per query locator: page around it.
 pub const OAUTH_TOKEN_WINDOW: usize = 2500;
 

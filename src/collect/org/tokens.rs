@@ -1,6 +1,6 @@
 //! OAuth token usage from `OauthToken`, paged around its 2,500-row cap, reduced per app.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::sources::{OAUTH_TOKEN_WINDOW, lower};
-use crate::model::{EvaluationDate, Usage};
+use crate::model::{EvaluationDate, Usage, UserTokens};
 use crate::salesforce::{Client, Priority, SfError, rest};
 
 /// One `OauthToken` row, reduced to what usage needs (never the token values).
@@ -18,6 +18,8 @@ pub(crate) struct TokenRow {
     pub app_name: String,
     pub last_used: Option<OffsetDateTime>,
     pub use_count: i64,
+    /// `CreatedDate`: when the user authorized the app (the token's first use).
+    pub created: Option<OffsetDateTime>,
 }
 
 /// Salesforce writes `2026-01-01T10:00:00.000+0000`; RFC 3339 is accepted too.
@@ -37,6 +39,7 @@ fn token_row(value: &Value) -> TokenRow {
         app_name: value.get("AppName").and_then(Value::as_str).unwrap_or_default().to_string(),
         last_used: value.get("LastUsedDate").and_then(Value::as_str).and_then(parse_datetime),
         use_count: value.get("UseCount").and_then(Value::as_i64).unwrap_or_default(),
+        created: value.get("CreatedDate").and_then(Value::as_str).and_then(parse_datetime),
     }
 }
 
@@ -45,9 +48,18 @@ fn token_row(value: &Value) -> TokenRow {
 pub(super) struct TokenScan {
     pub(super) rows: Vec<TokenRow>,
     pub(super) notes: Vec<String>,
+    /// The org refused `CreatedDate`: first use is unknown.
+    pub(super) first_use_unknown: bool,
 }
 
-const TOKEN_FIELDS: &str = "UserId, AppName, LastUsedDate, UseCount";
+/// `CreatedDate` is in the OauthToken field reference but not in the object reference's field
+/// list: when an org refuses it, the rows are read without it and first use is unknown.
+const TOKEN_FIELDS: &str = "UserId, AppName, LastUsedDate, UseCount, CreatedDate";
+const FIELDS_WITHOUT_CREATED: &str = "UserId, AppName, LastUsedDate, UseCount";
+
+fn refuses_created_date(error: &SfError) -> bool {
+    matches!(error, SfError::Refused { code, message, .. } if code == "INVALID_FIELD" && message.contains("CreatedDate"))
+}
 
 /// Every `OauthToken` row, in windows of [`OAUTH_TOKEN_WINDOW`] ordered by user: when a window is
 /// full, the rows of its last user may be cut, so they are dropped and the next window starts at
@@ -57,6 +69,7 @@ pub(super) async fn oauth_tokens(client: Arc<Client>) -> Result<TokenScan, SfErr
     // one concurrency slot for itself instead of queueing behind metadata reads at every page.
     let _lane = client.hold().await;
     let mut scan = TokenScan::default();
+    let mut fields = TOKEN_FIELDS;
     let mut lower: Option<(String, bool)> = None; // (user id, inclusive)
     loop {
         let filter = match &lower {
@@ -65,11 +78,16 @@ pub(super) async fn oauth_tokens(client: Arc<Client>) -> Result<TokenScan, SfErr
                 format!(" WHERE UserId {} {}", if *inclusive { ">=" } else { ">" }, rest::soql_string(user))
             }
         };
-        let soql = format!("SELECT {TOKEN_FIELDS} FROM OauthToken{filter} ORDER BY UserId LIMIT {OAUTH_TOKEN_WINDOW}");
+        let soql = format!("SELECT {fields} FROM OauthToken{filter} ORDER BY UserId LIMIT {OAUTH_TOKEN_WINDOW}");
         let page = match rest::query(&client, "OauthToken", &soql, Priority::Held).await {
+            Err(error) if fields == TOKEN_FIELDS && refuses_created_date(&error) => {
+                fields = FIELDS_WITHOUT_CREATED;
+                scan.first_use_unknown = true;
+                continue;
+            }
             Err(SfError::Refused { code, .. }) if lower.is_none() && !is_permission_code(&code) => {
                 // The org refused the ordered query: read what one plain query gives.
-                return plain_tokens(&client).await;
+                return plain_tokens(&client, fields, scan.first_use_unknown).await;
             }
             other => other?,
         };
@@ -81,7 +99,7 @@ pub(super) async fn oauth_tokens(client: Arc<Client>) -> Result<TokenScan, SfErr
         }
         let last_user = rows.last().map(|row| row.user_id.clone()).unwrap_or_default();
         if rows.first().map(|row| row.user_id.as_str()) == Some(last_user.as_str()) {
-            user_tokens(&client, &last_user, &mut scan).await?;
+            user_tokens(&client, fields, &last_user, &mut scan).await?;
             lower = Some((last_user, false));
         } else {
             scan.rows.extend(rows.into_iter().filter(|row| row.user_id != last_user));
@@ -94,10 +112,10 @@ fn is_permission_code(code: &str) -> bool {
     SfError::Refused { call: String::new(), code: code.to_string(), message: String::new() }.is_permission()
 }
 
-async fn plain_tokens(client: &Client) -> Result<TokenScan, SfError> {
-    let page =
-        rest::query(client, "OauthToken", &format!("SELECT {TOKEN_FIELDS} FROM OauthToken"), Priority::Held).await?;
-    let mut scan = TokenScan { rows: page.records.iter().map(token_row).collect(), notes: Vec::new() };
+async fn plain_tokens(client: &Client, fields: &str, first_use_unknown: bool) -> Result<TokenScan, SfError> {
+    let page = rest::query(client, "OauthToken", &format!("SELECT {fields} FROM OauthToken"), Priority::Held).await?;
+    let mut scan =
+        TokenScan { rows: page.records.iter().map(token_row).collect(), notes: Vec::new(), first_use_unknown };
     if (page.total_size as usize) > scan.rows.len() {
         scan.notes.push(format!(
             "OauthToken: the org returned {} of {} tokens (its per-query cap) and refused the ordered query that \
@@ -109,7 +127,7 @@ async fn plain_tokens(client: &Client) -> Result<TokenScan, SfError> {
     Ok(scan)
 }
 
-async fn user_tokens(client: &Client, user: &str, scan: &mut TokenScan) -> Result<(), SfError> {
+async fn user_tokens(client: &Client, fields: &str, user: &str, scan: &mut TokenScan) -> Result<(), SfError> {
     let mut lower: Option<(String, bool)> = None;
     loop {
         let filter = match &lower {
@@ -119,7 +137,7 @@ async fn user_tokens(client: &Client, user: &str, scan: &mut TokenScan) -> Resul
             }
         };
         let soql = format!(
-            "SELECT {TOKEN_FIELDS} FROM OauthToken WHERE UserId = {}{filter} ORDER BY AppName LIMIT {OAUTH_TOKEN_WINDOW}",
+            "SELECT {fields} FROM OauthToken WHERE UserId = {}{filter} ORDER BY AppName LIMIT {OAUTH_TOKEN_WINDOW}",
             rest::soql_string(user)
         );
         let page = rest::query(client, "OauthToken", &soql, Priority::Held).await?;
@@ -144,10 +162,20 @@ async fn user_tokens(client: &Client, user: &str, scan: &mut TokenScan) -> Resul
     }
 }
 
+/// One user's tokens of one app.
+#[derive(Debug, Default)]
+struct UserUse {
+    tokens: i64,
+    use_count: i64,
+    first_used: Option<OffsetDateTime>,
+    last_used: Option<OffsetDateTime>,
+}
+
 #[derive(Debug, Default)]
 pub(super) struct AppTokens {
     pub(super) tokens: i64,
-    users: BTreeSet<String>,
+    users: BTreeMap<String, UserUse>,
+    first_used: Option<OffsetDateTime>,
     last_used: Option<OffsetDateTime>,
     use_count: i64,
     /// The name as the org wrote it.
@@ -164,7 +192,12 @@ impl AppTokens {
                 entry.name = row.app_name.clone();
             }
             entry.tokens += 1;
-            entry.users.insert(row.user_id.clone());
+            let user = entry.users.entry(row.user_id.clone()).or_default();
+            user.tokens += 1;
+            user.use_count = user.use_count.saturating_add(row.use_count);
+            user.last_used = user.last_used.max(row.last_used);
+            user.first_used = earliest(user.first_used, row.created);
+            entry.first_used = earliest(entry.first_used, row.created);
             entry.last_used = entry.last_used.max(row.last_used);
             entry.use_count = entry.use_count.saturating_add(row.use_count);
         }
@@ -175,6 +208,7 @@ impl AppTokens {
         let mut usage = Usage {
             token_count: self.tokens,
             user_count: i64::try_from(self.users.len()).unwrap_or(i64::MAX),
+            first_used: self.first_used.map(crate::model::when::rfc3339),
             last_used: self.last_used.map(crate::model::when::rfc3339),
             use_count: self.use_count,
             installed,
@@ -182,6 +216,28 @@ impl AppTokens {
         };
         usage.refresh_dates(as_of);
         usage
+    }
+
+    /// Per user, by user id (`OauthToken` names no username).
+    pub(super) fn users(&self) -> Vec<UserTokens> {
+        self.users
+            .iter()
+            .map(|(user_id, used)| UserTokens {
+                user_id: user_id.clone(),
+                username: String::new(),
+                tokens: used.tokens,
+                use_count: used.use_count,
+                first_used: used.first_used.map(crate::model::when::rfc3339),
+                last_used: used.last_used.map(crate::model::when::rfc3339),
+            })
+            .collect()
+    }
+}
+
+fn earliest(a: Option<OffsetDateTime>, b: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

@@ -10,12 +10,13 @@
 //!
 //! Layout: [`view`] holds the report with its lookups; [`frame`] the page around the sections
 //! (head, masthead, footer) and `style.css`, inlined; [`sections`] the overview, apps, controls
-//! and coverage sections; [`writeup`] the control write-ups; [`calendar`] the certificate
+//! and coverage sections; [`health`] Salesforce's own Health Check; [`writeup`] the control write-ups; [`calendar`] the certificate
 //! calendar; [`cells`] the small pieces of markup and the date helpers the others share.
 
 mod calendar;
 mod cells;
 mod frame;
+mod health;
 mod sections;
 mod view;
 mod writeup;
@@ -34,6 +35,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     view.masthead(&mut out);
     out.push_str("<main>\n");
     view.overview(&mut out);
+    view.salesforce_health_check(&mut out);
     view.apps(&mut out);
     view.controls(&mut out);
     view.certificates(&mut out);

@@ -9,7 +9,12 @@ use std::time::{Duration, Instant};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 
-use super::settings::{self, AuthError, LOGIN_HOST, NEW_KEY_HINT, OrgConnection, TEST_HOST};
+use super::error::AuthError;
+use super::key::NEW_KEY_HINT;
+use super::method::JwtLogin;
+use super::settings::OrgConnection;
+use super::token::{Token, parse_success, short};
+use super::url::{LOGIN_HOST, TEST_HOST};
 use crate::logging;
 use crate::salesforce::http::transport_text;
 
@@ -27,35 +32,13 @@ struct Claims<'a> {
 }
 
 /// A signed assertion for `audience`, valid until `now + 3 minutes`.
-pub(crate) fn assertion(connection: &OrgConnection, audience: &str, now: i64) -> Result<SecretString, AuthError> {
-    let claims = Claims {
-        iss: &connection.client_id,
-        sub: &connection.username,
-        aud: audience,
-        exp: now + ASSERTION_LIFETIME_SECONDS,
-    };
+pub(crate) fn assertion(login: &JwtLogin, audience: &str, now: i64) -> Result<SecretString, AuthError> {
+    let claims =
+        Claims { iss: &login.client_id, sub: &login.username, aud: audience, exp: now + ASSERTION_LIFETIME_SECONDS };
     let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-    jsonwebtoken::encode(&header, &claims, connection.key.encoding_key()).map(SecretString::from).map_err(|error| {
-        AuthError::config(format!("cannot sign the assertion with {}: {error}", connection.key.source()), NEW_KEY_HINT)
+    jsonwebtoken::encode(&header, &claims, login.key.encoding_key()).map(SecretString::from).map_err(|error| {
+        AuthError::config(format!("cannot sign the assertion with {}: {error}", login.key.source()), NEW_KEY_HINT)
     })
-}
-
-/// A session: what every API call needs. `Debug` never shows the token.
-#[derive(Debug, Clone)]
-pub(crate) struct Token {
-    pub access_token: SecretString,
-    pub instance_url: String,
-    pub org_id: String,
-    pub user_id: String,
-    /// The `aud` the login finally worked with.
-    pub audience: String,
-}
-
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: Option<String>,
-    instance_url: Option<String>,
-    id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -81,13 +64,17 @@ pub(crate) fn default_audience(login_url: &str) -> &'static str {
 
 /// Logs in, trying the other audience once when Salesforce says `audience is invalid` (and the
 /// audience was not given explicitly), and a fresh assertion once on `expired authorization code`.
-pub(crate) async fn login(http: &reqwest::Client, connection: &OrgConnection) -> Result<Token, AuthError> {
-    let audience = connection.audience.clone().unwrap_or_else(|| default_audience(&connection.login_url).to_string());
-    match login_once(http, connection, &connection.login_url, &audience).await {
+pub(crate) async fn login(
+    http: &reqwest::Client,
+    connection: &OrgConnection,
+    jwt: &JwtLogin,
+) -> Result<Token, AuthError> {
+    let audience = jwt.audience.clone().unwrap_or_else(|| default_audience(&connection.login_url).to_string());
+    let token = match login_once(http, jwt, &connection.login_url, &audience).await {
         Ok(token) => Ok(token),
         Err(Refusal::Final(error)) => Err(error),
         Err(Refusal::Expired) => Err(expired_error()),
-        Err(Refusal::Audience(description)) if connection.audience.is_some() => {
+        Err(Refusal::Audience(description)) if jwt.audience.is_some() => {
             Err(audience_error(&[(connection.login_url.clone(), audience)], &description))
         }
         Err(Refusal::Audience(first_description)) => {
@@ -105,7 +92,7 @@ pub(crate) async fn login(http: &reqwest::Client, connection: &OrgConnection) ->
                     "login: audience {audience} refused ({first_description}); trying {other_audience} at {other_login}"
                 ),
             );
-            match login_once(http, connection, &other_login, other_audience).await {
+            match login_once(http, jwt, &other_login, other_audience).await {
                 Ok(token) => {
                     let flag = if other_login == connection.login_url {
                         format!("--audience {other_audience}")
@@ -126,37 +113,28 @@ pub(crate) async fn login(http: &reqwest::Client, connection: &OrgConnection) ->
                 Err(Refusal::Final(error)) => Err(error),
             }
         }
-    }
+    }?;
+    Ok(Token { username: jwt.username.clone(), ..token })
 }
 
-async fn login_once(
-    http: &reqwest::Client,
-    connection: &OrgConnection,
-    login_url: &str,
-    audience: &str,
-) -> Result<Token, Refusal> {
-    match exchange(http, connection, login_url, audience).await {
+async fn login_once(http: &reqwest::Client, jwt: &JwtLogin, login_url: &str, audience: &str) -> Result<Token, Refusal> {
+    match exchange(http, jwt, login_url, audience).await {
         Err(Refusal::Expired) => {
             logging::log(1, format_args!("login: assertion reported expired; retrying once with a fresh one"));
-            exchange(http, connection, login_url, audience).await
+            exchange(http, jwt, login_url, audience).await
         }
         other => other,
     }
 }
 
 /// One token request (with retries on connection errors and 5xx only).
-async fn exchange(
-    http: &reqwest::Client,
-    connection: &OrgConnection,
-    login_url: &str,
-    audience: &str,
-) -> Result<Token, Refusal> {
+async fn exchange(http: &reqwest::Client, jwt: &JwtLogin, login_url: &str, audience: &str) -> Result<Token, Refusal> {
     let endpoint = format!("{login_url}/services/oauth2/token");
     let mut attempt = 0;
     loop {
         attempt += 1;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let assertion = assertion(connection, audience, now).map_err(Refusal::Final)?;
+        let assertion = assertion(jwt, audience, now).map_err(Refusal::Final)?;
         let started = Instant::now();
         let sent = http
             .post(&endpoint)
@@ -185,7 +163,7 @@ async fn exchange(
             1,
             format_args!(
                 "login: POST {endpoint} (JWT bearer, user {}, aud {audience}) → {} in {} ms",
-                connection.username,
+                jwt.username,
                 status.as_u16(),
                 started.elapsed().as_millis()
             ),
@@ -204,7 +182,7 @@ async fn exchange(
             }
         };
         if status.is_success() {
-            return parse_success(&body, login_url, audience).map_err(Refusal::Final);
+            return parse_success(&body, login_url, audience).map(|granted| granted.token).map_err(Refusal::Final);
         }
         if status.is_server_error() && attempt < ATTEMPTS {
             tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
@@ -213,7 +191,7 @@ async fn exchange(
         let parsed: Option<ErrorResponse> = serde_json::from_slice(&body).ok();
         return Err(match parsed {
             Some(ErrorResponse { error: Some(error), error_description }) => {
-                classify(&error, error_description.as_deref().unwrap_or_default(), connection, login_url)
+                classify(&error, error_description.as_deref().unwrap_or_default(), jwt, login_url)
             }
             _ if status.is_server_error() => Refusal::Final(AuthError::refused(
                 format!(
@@ -231,48 +209,10 @@ async fn exchange(
     }
 }
 
-fn parse_success(body: &[u8], login_url: &str, audience: &str) -> Result<Token, AuthError> {
-    let malformed = |what: &str| {
-        AuthError::refused(
-            format!("the token endpoint at {login_url} answered 200 but {what}"),
-            "check --instance-url: it must be a Salesforce login host",
-        )
-    };
-    let response: TokenResponse = serde_json::from_slice(body).map_err(|_| malformed("not with JSON"))?;
-    let access_token =
-        response.access_token.filter(|token| !token.is_empty()).ok_or_else(|| malformed("no access_token"))?;
-    let access_token = SecretString::from(access_token);
-    let instance_url = response.instance_url.ok_or_else(|| malformed("no instance_url"))?;
-    // The instance gets the token on every call: the same https rule as the login host.
-    let instance_url = settings::login_url(&instance_url).map_err(|error| {
-        AuthError::refused(
-            format!("the token endpoint returned an unusable instance_url: {}", error.message),
-            "sfaudit only sends tokens over https",
-        )
-    })?;
-    let id = response.id.unwrap_or_default();
-    let mut parts = id.rsplit('/');
-    let user_id = parts.next().unwrap_or_default().to_string();
-    let org_id = parts.next().unwrap_or_default().to_string();
-    if org_id.is_empty() || user_id.is_empty() {
-        return Err(malformed("without an identity URL (id) naming the org and user"));
-    }
-    Ok(Token { access_token, instance_url, org_id, user_id, audience: audience.to_string() })
-}
-
-fn short(text: &str) -> String {
-    let text = text.trim();
-    if text.chars().count() > 200 {
-        format!("{}…", text.chars().take(200).collect::<String>())
-    } else {
-        text.to_string()
-    }
-}
-
-fn classify(error: &str, description: &str, connection: &OrgConnection, login_url: &str) -> Refusal {
+fn classify(error: &str, description: &str, jwt: &JwtLogin, login_url: &str) -> Refusal {
     let lower = description.to_ascii_lowercase();
     let said = if description.is_empty() { error.to_string() } else { format!("{error}: {}", short(description)) };
-    let username = &connection.username;
+    let username = &jwt.username;
     let refused = |message: String, hint: &str| Refusal::Final(AuthError::refused(message, hint));
     match error {
         "invalid_grant" if lower.contains("audience") => Refusal::Audience(short(description)),
@@ -292,7 +232,7 @@ fn classify(error: &str, description: &str, connection: &OrgConnection, login_ur
                 "the certificate uploaded to the app (OAuth Settings → Use digital signatures) must be the one made \
                  from the private key {}; upload it again (`openssl req -new -x509 -key KEY -out server.crt -days \
                  365`) and check that it has not expired",
-                connection.key.source()
+                jwt.key.source()
             ),
         ),
         "invalid_grant" if lower.contains("inactive") || lower.contains("invalid user") => refused(

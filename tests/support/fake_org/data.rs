@@ -32,6 +32,8 @@ pub struct TokenRow {
     /// Salesforce format, e.g. `2026-11-20T10:00:00.000+0000`.
     pub last_used: Option<String>,
     pub use_count: i64,
+    /// `CreatedDate`, Salesforce format.
+    pub created: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -130,8 +132,10 @@ fn walk(directory: &Path, files: &mut Vec<std::path::PathBuf>) {
 }
 
 impl OrgData {
+    /// An org with nothing but its External Client App settings (every org has them, at their
+    /// defaults until an admin changes them).
     pub fn empty(org_name: &str) -> Self {
-        Self {
+        let mut data = Self {
             org_id: "00DFAKE0000000001".to_string(),
             org_name: org_name.to_string(),
             sandbox: false,
@@ -140,7 +144,16 @@ impl OrgData {
             jwt_timeouts: std::collections::BTreeMap::new(),
             assignments: Vec::new(),
             tokens: Vec::new(),
-        }
+        };
+        data.add_component_xml(
+            "ExternalClientAppSettings",
+            "ExternalClientApp",
+            None,
+            "<enableClientSecretInRestApiAccess>false</enableClientSecretInRestApiAccess>\
+             <enableConsumerSecretApiAccess>false</enableConsumerSecretApiAccess>"
+                .to_string(),
+        );
+        data
     }
 
     /// The org a fixture project describes: every metadata file sfaudit reads (the extra ECA
@@ -222,6 +235,7 @@ impl OrgData {
                 app_name: app_name.to_string(),
                 last_used: last_used.map(str::to_string),
                 use_count: 3,
+                created: Some("2025-06-02T09:00:00.000+0000".to_string()),
             });
         }
     }

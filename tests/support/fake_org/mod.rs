@@ -11,8 +11,11 @@
 
 #![allow(dead_code)]
 
+pub mod access;
 pub mod data;
+pub mod demo;
 pub mod http;
+pub mod refresh;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -109,6 +112,10 @@ pub struct Config {
     pub oauth_token_batch: usize,
     pub oauth_token_cap: usize,
     pub query_batch: usize,
+    /// The refresh-token grant (SFDX auth URLs).
+    pub refresh: refresh::RefreshConfig,
+    /// Permission assignments, logins, Health Check and External Client App usage.
+    pub access: access::AccessConfig,
 }
 
 impl Default for Config {
@@ -132,6 +139,8 @@ impl Default for Config {
             oauth_token_batch: 500,
             oauth_token_cap: 2_500,
             query_batch: 2_000,
+            refresh: refresh::RefreshConfig::default(),
+            access: access::AccessConfig::default(),
         }
     }
 }
@@ -152,12 +161,22 @@ pub struct Stats {
     pub max_assertion_lifetime: i64,
     /// Audiences of the assertions, in order.
     pub audiences: Vec<String>,
+    /// Successful refresh-token grants.
+    pub refresh_logins: u64,
+    /// Tooling API queries (Health Check).
+    pub tooling_calls: u64,
+    /// Connect REST OAuth usage calls.
+    pub connect_calls: u64,
+    /// Query pages served (first pages and `nextRecordsUrl` pages), by object.
+    pub pages: BTreeMap<String, u64>,
 }
 
 struct Cursor {
     rows: Vec<Value>,
     served: usize,
     batch: usize,
+    /// The object queried, for [`Stats::pages`].
+    object: String,
 }
 
 struct State {
@@ -364,6 +383,9 @@ fn token_endpoint(state: &mut State, url: &str, request: &Request) -> Response {
         return Response::new(status, "text/html", "<html><body>Error</body></html>");
     }
     let form = http::parse_form(&String::from_utf8_lossy(&request.body));
+    if form.get("grant_type").map(String::as_str) == Some("refresh_token") {
+        return refresh::grant(state, url, &form);
+    }
     if form.get("grant_type").map(String::as_str) != Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
         return oauth_error(400, "unsupported_grant_type", "grant type not supported");
     }
@@ -604,6 +626,9 @@ fn rest(state: &mut State, request: &Request, over_limit: bool) -> Response {
         let id = locator.split('-').next().unwrap_or_default().to_string();
         return page(state, &version, &id, None);
     }
+    if let Some(response) = access::route(state, request, &version) {
+        return response;
+    }
     if !request.path.ends_with("/query") {
         return rest_error(404, "NOT_FOUND", "The requested resource does not exist");
     }
@@ -668,7 +693,7 @@ fn rest(state: &mut State, request: &Request, over_limit: bool) -> Response {
     rows.truncate(cap);
     let id = format!("01gFAKE{:010}", state.next_cursor);
     state.next_cursor += 1;
-    state.cursors.insert(id.clone(), Cursor { rows, served: 0, batch });
+    state.cursors.insert(id.clone(), Cursor { rows, served: 0, batch, object: object.clone() });
     page(state, &version, &id, Some(total))
 }
 
@@ -712,7 +737,7 @@ fn object_rows(data: &OrgData) -> HashMap<&'static str, Vec<Value>> {
             .iter()
             .map(|token| {
                 json!({"attributes": attributes("OauthToken"), "UserId": token.user_id, "AppName": token.app_name,
-                       "LastUsedDate": token.last_used, "UseCount": token.use_count})
+                       "LastUsedDate": token.last_used, "UseCount": token.use_count, "CreatedDate": token.created})
             })
             .collect(),
     );
@@ -725,6 +750,7 @@ fn page(state: &mut State, version: &str, id: &str, total: Option<usize>) -> Res
     };
     let start = cursor.served;
     let end = (start + cursor.batch).min(cursor.rows.len());
+    *state.stats.pages.entry(cursor.object.clone()).or_default() += 1;
     let records: Vec<Value> = cursor.rows[start..end].to_vec();
     cursor.served = end;
     let done = end >= cursor.rows.len();
