@@ -10,6 +10,7 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+mod ocsf;
 mod org;
 mod policy;
 mod project;
