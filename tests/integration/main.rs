@@ -6,10 +6,12 @@ mod common;
 mod config;
 mod csv;
 mod diff;
+mod history;
 mod html;
 mod json;
 mod junit;
 mod markdown;
+mod notify;
 mod ocsf;
 mod org;
 mod policy;
@@ -21,3 +23,6 @@ mod table;
 
 #[path = "../support/fake_org/mod.rs"]
 mod fake_org;
+
+#[path = "../support/webhook.rs"]
+mod webhook;
