@@ -145,13 +145,19 @@ fn render(format: Format, fleet: &Fleet<'_>) -> String {
 }
 
 pub(super) fn scan_fleet(args: &ScanArgs) -> Result<u8, Error> {
-    let setup = setup(args)?;
-    if setup.has_baseline() {
-        return Err(Error::usage(
+    let baseline_refused = || {
+        Error::usage(
             "a baseline is one org's earlier result; a fleet scan cannot compare every org with it",
             "drop --baseline (or the config's baseline) and use --history FILE: each org is compared with its own \
              previous scan",
-        ));
+        )
+    };
+    if args.gate.baseline.is_some() {
+        return Err(baseline_refused());
+    }
+    let setup = setup(args)?;
+    if setup.has_baseline() {
+        return Err(baseline_refused());
     }
     let names = profiles(&setup, args)?;
     let bound = args.connection.concurrency.unwrap_or(DEFAULT_BOUND);

@@ -1,11 +1,13 @@
 //! One integration-test binary (links once); modules mirror the `src/` files they exercise.
 
+mod action;
 mod app;
 mod ci;
 mod common;
 mod config;
 mod csv;
 mod diff;
+mod fleet;
 mod history;
 mod html;
 mod json;
