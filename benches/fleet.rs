@@ -42,6 +42,12 @@ fn org(index: usize) -> OrgData {
         None,
         "<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><isPkceRequired>true</isPkceRequired>".into(),
     );
+    data.add_component_xml(
+        "ConnectedAppSettings",
+        "ConnectedApp",
+        None,
+        "<enableAdminApprovedAppsOnly>true</enableAdminApprovedAppsOnly>".into(),
+    );
     data.add_tokens("Connected_0001", TOKENS, 500, 1, Some("2026-11-20T10:00:00.000+0000"));
     data
 }
@@ -55,6 +61,7 @@ fn argument(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+#[allow(clippy::print_stderr, reason = "a failed scan shows why")]
 fn scan(folder: &Path, orgs: &str) -> (Duration, bool) {
     let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_sfaudit"))
@@ -71,6 +78,7 @@ fn scan(folder: &Path, orgs: &str) -> (Duration, bool) {
     (elapsed, output.status.success())
 }
 
+#[allow(clippy::print_stdout, reason = "a benchmark reports its figures on stdout")]
 fn main() {
     let count = usize::try_from(argument("--orgs", 3)).unwrap_or(3).max(1);
     let latency = Duration::from_millis(argument("--latency-ms", 40));

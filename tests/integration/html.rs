@@ -57,7 +57,7 @@ fn attribute<'a>(raw: &'a str, attribute: &str) -> Option<&'a str> {
     raw[start..].find('"').map(|end| &raw[start..start + end])
 }
 
-fn write_hostile_project(root: &Path) -> PathBuf {
+pub(crate) fn write_hostile_project(root: &Path) -> PathBuf {
     // The org name comes from the folder name, the app name from the file name.
     let project = root.join("<svg onload=alert(3)>");
     let apps = project.join("force-app/main/default/connectedApps");

@@ -71,7 +71,7 @@ fn slack_gets_blocks_with_the_worst_findings_and_no_secret() {
     assert!(blocks.len() <= 50, "Slack takes at most 50 blocks");
     assert_eq!(body["unfurl_links"], false);
     assert!(stderr(&output).contains("alert (gate-failure) sent to notification 1 (slack) (HTTP 200, attempt 1)"));
-    assert_no_secret(&output, &[request.body.clone()]);
+    assert_no_secret(&output, std::slice::from_ref(&request.body));
 }
 
 #[test]
@@ -227,7 +227,9 @@ fn new_findings_and_drift_alert_on_the_second_scan() {
 
 #[test]
 fn webhook_mistakes_stop_the_run_before_the_scan_without_showing_the_url() {
-    let cases: [(&[&str], &[(&str, &str)], &str); 5] = [
+    /// (extra arguments, environment, expected message)
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case<'_>; 5] = [
         (
             &["--notify", "env:SFAUDIT_UNSET_WEBHOOK"],
             &[],
@@ -295,4 +297,24 @@ fn config_entries_name_the_variable_that_holds_the_url() {
         stderr(&output)
     );
     assert!(!stderr(&output).contains("webhookTOKEN"));
+}
+
+/// App names come from file names: in Slack's text they cannot form a mention or a link.
+#[test]
+fn hostile_names_are_escaped_in_the_slack_payload() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let project = crate::html::write_hostile_project(folder.path());
+    let receiver = receiver(&[]);
+    let output = sfaudit_with(
+        folder.path(),
+        &["scan", &project.display().to_string(), "--as-of", DEMO_AS_OF, "--quiet", "--notify", "slack=env:HOOK"],
+        &[("HOOK", &receiver.url)],
+    );
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let received = receiver.received();
+    assert_eq!(received.len(), 1, "{}", stderr(&output));
+    let body = received[0].json();
+    let text: String = body["blocks"].as_array().expect("blocks").iter().map(|block| block.to_string()).collect();
+    assert!(text.contains("&lt;img src=x onerror=alert(1)&gt;"), "the name is shown, escaped: {text}");
+    assert!(!text.contains("<img") && !text.contains("<svg"), "no raw markup from the org: {text}");
 }
