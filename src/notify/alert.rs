@@ -52,17 +52,27 @@ pub struct Alert {
 }
 
 impl Alert {
-    /// A one-line summary: the title of every payload.
-    pub fn headline(&self) -> String {
-        let reason = match self.fired.first() {
+    /// What happened, in a few words: `gate failed`, `new findings`, …
+    pub fn reason(&self) -> &'static str {
+        match self.fired.first() {
             Some(Trigger::GateFailure) if self.incomplete && !self.gate_failed => "scan incomplete",
             Some(Trigger::GateFailure) => "gate failed",
             Some(Trigger::NewFindings) => "new findings",
             Some(Trigger::Drift) => "settings got weaker",
             None => "scan summary",
-        };
+        }
+    }
+
+    /// `score 71/100, Good`.
+    pub fn score_text(&self) -> String {
         let score = self.score.map_or_else(|| "no score".to_string(), |score| format!("score {score}/100"));
-        format!("sfaudit: {reason} for {} ({score}, {})", self.target, self.band)
+        format!("{score}, {}", self.band)
+    }
+
+    /// A one-line summary with the org or project's name: the title of the Teams card and the
+    /// generic document.
+    pub fn headline(&self) -> String {
+        format!("sfaudit: {} for {} ({})", self.reason(), self.target, self.score_text())
     }
 }
 

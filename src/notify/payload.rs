@@ -82,10 +82,12 @@ fn lists(alert: &Alert, escape: fn(&str) -> String) -> Vec<(String, Vec<String>)
 }
 
 fn slack(alert: &Alert) -> Value {
-    let headline = alert.headline();
-    let header: String = crate::escape::terminal(&headline).chars().take(SLACK_HEADER_LIMIT).collect();
+    // The header is plain text, which Slack does not escape: it holds none of the org's text.
+    let header = format!("sfaudit: {} ({})", alert.reason(), alert.score_text());
+    let header: String = header.chars().take(SLACK_HEADER_LIMIT).collect();
     let mut blocks = vec![
         json!({"type": "header", "text": {"type": "plain_text", "text": header}}),
+        json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*{}*", chat::slack(&alert.target))}}),
         json!({"type": "section", "fields": [
             {"type": "mrkdwn", "text": format!("*Score*\n{}", chat::slack(&score_line(alert)))},
             {"type": "mrkdwn", "text": format!("*Gate*\n{}", chat::slack(&alert.gate))},
@@ -105,7 +107,7 @@ fn slack(alert: &Alert) -> Value {
         "{} · evaluated {} · on {}", chat::slack(&alert.tool), alert.evaluated_at, triggers.join(", ")
     )}]}));
     json!({
-        "text": chat::slack(&headline),
+        "text": chat::slack(&alert.headline()),
         "blocks": blocks,
         "unfurl_links": false,
         "unfurl_media": false,
