@@ -16,8 +16,16 @@ fn history_error(error: HistoryError) -> Error {
 }
 
 /// The database a scan is recorded in: `--history`, else the config's `[history] path`.
-pub(super) fn database(config: &Config, options: &HistoryOptions) -> Option<PathBuf> {
-    options.history.clone().or_else(|| config.history.path.clone())
+/// `--keep-days` without one is a mistake, not a silent no-op.
+pub(super) fn database(config: &Config, options: &HistoryOptions) -> Result<Option<PathBuf>, Error> {
+    let path = options.history.clone().or_else(|| config.history.path.clone());
+    if path.is_none() && options.keep_days.is_some() {
+        return Err(Error::usage(
+            "--keep-days applies to a history database, and none is set",
+            "add --history FILE, or set [history] path in sfaudit.toml",
+        ));
+    }
+    Ok(path)
 }
 
 /// Records the scan when a history database is configured, applies the retention, and returns
@@ -29,7 +37,7 @@ pub(super) fn record(
     project: Option<&Path>,
     profile: Option<&str>,
 ) -> Result<Option<Trend>, Error> {
-    let Some(path) = database(config, options) else { return Ok(None) };
+    let Some(path) = database(config, options)? else { return Ok(None) };
     let location = project
         .map(|folder| std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf()).display().to_string())
         .unwrap_or_else(|| report.run.source.location.clone());

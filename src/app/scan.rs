@@ -142,7 +142,7 @@ pub(super) fn setup(args: &ScanArgs) -> Result<Setup, Error> {
     policy::shape_rules(&config, &mut rules, args.config.no_ignores)?;
     super::rules::set_params(&mut rules, &options.params)?;
     let baseline = policy::baseline_path(&config, &args.gate).map(|path| policy::load_baseline(&path)).transpose()?;
-    let history = super::history::database(&config, &args.history).is_some();
+    let history = super::history::database(&config, &args.history)?.is_some();
     let alerts = super::notify::alerting(&config, &args.notify, history, baseline.is_some())?;
     Ok(Setup {
         config,

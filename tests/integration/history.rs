@@ -231,6 +231,10 @@ fn keep_days_deletes_older_runs() {
     );
     let first_seen = view["targets"][0]["open_findings"][0]["first_seen"].as_str().unwrap_or_default().to_string();
     assert_eq!(first_seen, "2026-11-01T00:00:00Z", "first seen counts from the oldest run kept");
+
+    let without = sfaudit_in(folder.path(), &["scan", &project.display().to_string(), "--keep-days", "60", "--quiet"]);
+    assert_eq!(code(&without), 2, "--keep-days without a database is a mistake");
+    assert!(stderr(&without).contains("--keep-days applies to a history database"), "{}", stderr(&without));
 }
 
 /// Two writers at once: threads of this process through the library, and two processes.
