@@ -241,6 +241,12 @@ fn collect_inventory(args: &ScanArgs, config: &Config, as_of: &EvaluationDate) -
 /// `sfaudit baseline update`: scans and writes the result as the baseline, rolling the old one
 /// forward (the counts say what changed since).
 pub(super) fn baseline_update(args: &ScanArgs) -> Result<u8, Error> {
+    if super::fleet::requested(args) {
+        return Err(Error::usage(
+            "a baseline is one org's or project's result; `baseline update` does not take --orgs or --all-orgs",
+            "run it once per org with --profile NAME --baseline FILE",
+        ));
+    }
     let config = policy::load_config(&args.config, project_of(args).as_deref())?;
     let target = policy::baseline_path(&config, &args.gate).unwrap_or_else(|| "sfaudit-baseline.json".into());
     let mut without_baseline = args.clone();

@@ -222,6 +222,15 @@ fn fleet_mistakes_are_usage_errors() {
     let baseline = run(&fleet, &["--orgs", "prod", "--baseline", "x.json"]);
     assert_eq!(code(&baseline), 2, "{}", stderr(&baseline));
     assert!(stderr(&baseline).contains("a fleet scan cannot compare every org with it"), "{}", stderr(&baseline));
+    let update = assert_cmd::Command::cargo_bin("sfaudit")
+        .expect("sfaudit binary")
+        .current_dir(fleet.folder.path())
+        .env_clear()
+        .args(["baseline", "update", "--orgs", "prod"])
+        .output()
+        .expect("sfaudit runs");
+    assert_eq!(code(&update), 2);
+    assert!(stderr(&update).contains("does not take --orgs"), "{}", stderr(&update));
     let path = run(&fleet, &["examples", "--orgs", "prod"]);
     assert_eq!(code(&path), 2, "a folder and a fleet are two different scans");
 }
