@@ -49,6 +49,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// List the configured suppressions and when they expire
     Suppressions(SuppressionsArgs),
+    /// Show the history database: score over time, new and fixed findings per run, open findings
+    History(HistoryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,7 +98,7 @@ pub struct SuppressionsArgs {
 /// Where reports go and in which formats; shared by `scan` and `report`.
 #[derive(Debug, Clone, Args)]
 pub struct OutputOptions {
-    /// Output format(s), repeatable or comma-separated: table, json, html, markdown, sarif, junit, csv
+    /// Output format(s), repeatable or comma-separated: table, json, html, markdown, sarif, junit, csv, ocsf
     /// [default: the config's `formats`, else table]
     #[arg(long, short = 'f', env = "SFAUDIT_FORMAT", value_enum, value_delimiter = ',')]
     pub format: Vec<Format>,
@@ -203,6 +205,75 @@ pub struct ScanArgs {
     pub as_of: Option<EvaluationDate>,
     #[command(flatten)]
     pub rules: RuleOptions,
+    #[command(flatten)]
+    pub history: HistoryOptions,
+    #[command(flatten)]
+    pub notify: NotifyOptions,
+    #[command(flatten)]
+    pub fleet: FleetOptions,
+}
+
+/// The history database a scan is recorded in.
+#[derive(Debug, Clone, Default, Args)]
+pub struct HistoryOptions {
+    /// Record the scan in this history database (SQLite, created when missing); reports then show
+    /// the score trend and what changed since the previous scan [default: the config's [history] path]
+    #[arg(long, env = "SFAUDIT_HISTORY", value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// With a history database: delete runs evaluated more than DAYS before this one
+    /// [default: the config's [history] keep_days, else keep every run]
+    #[arg(long, env = "SFAUDIT_KEEP_DAYS", value_name = "DAYS")]
+    pub keep_days: Option<u32>,
+}
+
+/// Webhooks that get a summary when something needs attention. The URLs are secrets: they are
+/// never printed, and `--help` does not show the variable's value.
+#[derive(Debug, Clone, Default, Args)]
+pub struct NotifyOptions {
+    /// Post a summary to this webhook (repeatable): `env:NAME` reads the URL from that variable;
+    /// prefix `slack=`, `teams=` or `webhook=` to choose the payload [default: from the host]
+    #[arg(long = "notify", env = "SFAUDIT_NOTIFY", value_name = "URL", hide_env_values = true)]
+    pub notify: Vec<String>,
+    /// When to post, comma-separated: gate-failure, new-findings, drift
+    /// [default: the config's `on`, else gate-failure]
+    #[arg(long = "notify-on", env = "SFAUDIT_NOTIFY_ON", value_name = "EVENTS", value_delimiter = ',')]
+    pub notify_on: Vec<crate::notify::Trigger>,
+}
+
+/// Several orgs in one run: the config's `[orgs.NAME]` profiles, scanned concurrently.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FleetOptions {
+    /// Scan these [orgs.NAME] profiles concurrently and write one fleet report (comma-separated)
+    #[arg(long, value_name = "NAMES", value_delimiter = ',', conflicts_with_all = ["path", "snapshot", "org", "profile", "all_orgs"])]
+    pub orgs: Vec<String>,
+    /// Scan every [orgs.NAME] profile of the config (see --orgs)
+    #[arg(long, conflicts_with_all = ["path", "snapshot", "org", "profile"])]
+    pub all_orgs: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The history database [default: the config's [history] path]
+    #[arg(long, env = "SFAUDIT_HISTORY", value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Only this org or project: a profile name, org name, org id or scanned folder
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
+    /// Only runs evaluated on or after this date (YYYY-MM-DD, RFC 3339 or -Nd)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<EvaluationDate>,
+    /// table, markdown or json
+    #[arg(long, short = 'f', default_value = "table", value_parser = ["table", "markdown", "json"])]
+    pub format: String,
+    /// Write to this file instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Config file [default: sfaudit.toml in the current folder]
+    #[arg(long, env = "SFAUDIT_CONFIG", value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Use no config file
+    #[arg(long)]
+    pub no_config: bool,
 }
 
 #[derive(Debug, Subcommand)]

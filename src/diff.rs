@@ -46,6 +46,16 @@ pub(crate) enum Direction {
     Changed,
 }
 
+impl Direction {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Weaker => "weaker",
+            Self::Stronger => "stronger",
+            Self::Changed => "changed",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub(crate) struct ResourceName {
     pub kind: ResourceKind,
@@ -150,27 +160,44 @@ pub(crate) fn compare(old: &Side, new: &Side) -> Drift {
             list.sort_by(|a, b| (b.severity, &a.rule_id, &a.resource).cmp(&(a.severity, &b.rule_id, &b.resource)));
         }
     }
-    let records = |inventory: &Inventory| -> BTreeMap<ResourceName, Value> {
-        let mut map: BTreeMap<ResourceName, Value> = inventory
-            .apps
-            .iter()
-            .map(|app| (ResourceName { kind: app.kind, name: app.name.clone() }, comparable(serde_json::to_value(app))))
-            .collect();
-        map.insert(
-            ResourceName { kind: ResourceKind::Org, name: "org".to_string() },
-            comparable(serde_json::to_value(&inventory.org)),
-        );
-        map
-    };
-    let (before, after) = (records(&old.inventory), records(&new.inventory));
-    drift.apps_added = after.keys().filter(|name| !before.contains_key(*name)).cloned().collect();
-    drift.apps_removed = before.keys().filter(|name| !after.contains_key(*name)).cloned().collect();
-    for (resource, new_record) in &after {
+    let (before, after) = (settings(&old.inventory), settings(&new.inventory));
+    let (added, removed, changes) = compare_settings(&before, &after);
+    drift.apps_added = added;
+    drift.apps_removed = removed;
+    drift.setting_changes = changes;
+    drift
+}
+
+/// Every resource's settings, as compared between runs: the record without evidence, usage and
+/// what changes by itself (days until a certificate expires). Holds no secret: secrets are never
+/// in the inventory (consumer secrets in files are reported by path only).
+pub(crate) fn settings(inventory: &Inventory) -> BTreeMap<ResourceName, Value> {
+    let mut map: BTreeMap<ResourceName, Value> = inventory
+        .apps
+        .iter()
+        .map(|app| (ResourceName { kind: app.kind, name: app.name.clone() }, comparable(serde_json::to_value(app))))
+        .collect();
+    map.insert(
+        ResourceName { kind: ResourceKind::Org, name: "org".to_string() },
+        comparable(serde_json::to_value(&inventory.org)),
+    );
+    map
+}
+
+/// Apps added, apps removed, and each setting that changed between two [`settings`] maps.
+pub(crate) fn compare_settings(
+    before: &BTreeMap<ResourceName, Value>,
+    after: &BTreeMap<ResourceName, Value>,
+) -> (Vec<ResourceName>, Vec<ResourceName>, Vec<SettingChange>) {
+    let added = after.keys().filter(|name| !before.contains_key(*name)).cloned().collect();
+    let removed = before.keys().filter(|name| !after.contains_key(*name)).cloned().collect();
+    let mut changes = Vec::new();
+    for (resource, new_record) in after {
         if let Some(old_record) = before.get(resource) {
-            drift.setting_changes.extend(setting_changes(resource, old_record, new_record));
+            changes.extend(setting_changes(resource, old_record, new_record));
         }
     }
-    drift
+    (added, removed, changes)
 }
 
 /// The record without what always differs between runs or is not a setting.

@@ -200,3 +200,16 @@ pub(crate) fn collect_command(args: &CollectArgs) -> Result<u8, Error> {
     print_stderr(&verdict.lines);
     Ok(verdict.code)
 }
+
+/// Logs in and collects one org of a fleet, its calls counted against the fleet's global bound.
+pub(crate) async fn collect_sharing(
+    args: &OrgArgs,
+    as_of: &EvaluationDate,
+    permits: Arc<crate::salesforce::permits::Permits>,
+) -> Result<Inventory, Error> {
+    let connection = settings(args).resolve().map_err(auth_error)?;
+    let client = Arc::new(Client::connect_sharing(connection, permits).await.map_err(|error| sf_error(error, None))?);
+    let result = crate::collect::org::collect(Arc::clone(&client), as_of).await;
+    let calls = client.stats.api_calls.load(std::sync::atomic::Ordering::Relaxed);
+    result.map_err(|error| sf_error(error, Some(calls)))
+}

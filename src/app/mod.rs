@@ -3,8 +3,11 @@
 
 mod console;
 mod diff;
+mod fleet;
+mod history;
 mod init;
 pub(crate) mod live;
+mod notify;
 mod output;
 mod policy;
 pub(crate) mod rules;
@@ -33,5 +36,6 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         Command::Baseline(BaselineCommand::Update(args)) => scan::baseline_update(args),
         Command::Diff(args) => diff::diff(args),
         Command::Suppressions(args) => suppressions::suppressions(args),
+        Command::History(args) => history::history_command(args),
     }
 }

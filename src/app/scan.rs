@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::document::{Report, RulePackInfo, RunInfo, Summary, ToolInfo, summarize};
 use crate::engine::{self, RuleSet};
 use crate::error::{Error, exit};
+use crate::gate::baseline::Baseline;
 use crate::gate::{self, Decision, Policy, incomplete};
 use crate::model::{EvaluationDate, Inventory, Severity, Status};
 use crate::report::Format;
@@ -34,6 +35,7 @@ impl Scan {
             results: &self.results,
             summary: &self.summary,
             gate: &self.gate,
+            trend: None,
         }
     }
 
@@ -67,23 +69,57 @@ pub fn evaluate(
 }
 
 pub(super) fn scan(args: &ScanArgs) -> Result<u8, Error> {
+    if super::fleet::requested(args) {
+        return super::fleet::scan_fleet(args);
+    }
     let prepared = prepare(args)?;
     let scan = &prepared.scan;
-    if !args.gate.quiet || args.output.output.is_some() || prepared.output.output_dir.is_some() {
-        write_reports(&prepared.output, &scan.report())?;
+    // The folder a project scan read (a profile scans the org even when a PATH is given).
+    let project = project_of(args).filter(|_| args.config.profile.is_none());
+    let trend = super::history::record(
+        &prepared.setup.config,
+        &args.history,
+        &scan.report(),
+        project.as_deref(),
+        args.config.profile.as_deref(),
+    )?;
+    let report = Report { trend: trend.as_ref(), ..scan.report() };
+    if !args.gate.quiet || args.output.output.is_some() || prepared.setup.output.output_dir.is_some() {
+        write_reports(&prepared.setup.output, &report)?;
     }
     print_stderr(&scan.run.warnings.iter().map(|warning| format!("warning: {warning}")).collect::<Vec<_>>());
     print_stderr(&[summary_line(scan)]);
     let verdict =
         incomplete::judge(scan.inventory.source.collection.as_ref(), args.allow_incomplete, scan.gate.exit_code());
     print_stderr(&verdict.lines);
+    super::notify::send(&prepared.setup.alerts, &report);
     Ok(verdict.code)
 }
 
 /// A scan with everything the config and command line ask for applied, ready to render.
 struct Prepared {
     scan: Scan,
-    output: crate::cli::OutputOptions,
+    setup: Setup,
+}
+
+/// What a scan needs besides the inventory: the config, the rules, the gate, the baseline and
+/// the alerts; shared by every org of a fleet scan.
+pub(super) struct Setup {
+    pub(super) config: Config,
+    pub(super) output: crate::cli::OutputOptions,
+    pub(super) gate_policy: Policy,
+    pub(super) as_of: EvaluationDate,
+    rules: RuleSet,
+    rule_pack_version: String,
+    baseline: Option<Baseline>,
+    no_ignores: bool,
+    pub(super) alerts: Vec<super::notify::Alerting>,
+}
+
+impl std::fmt::Debug for Setup {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Setup").field("as_of", &self.as_of).finish_non_exhaustive()
+    }
 }
 
 fn project_of(args: &ScanArgs) -> Option<std::path::PathBuf> {
@@ -91,7 +127,7 @@ fn project_of(args: &ScanArgs) -> Option<std::path::PathBuf> {
         .then(|| args.path.clone().unwrap_or_else(|| ".".into()))
 }
 
-fn prepare(args: &ScanArgs) -> Result<Prepared, Error> {
+pub(super) fn setup(args: &ScanArgs) -> Result<Setup, Error> {
     let config = policy::load_config(&args.config, project_of(args).as_deref())?;
     let mut output = args.output.clone();
     output.format = policy::formats(&config, &args.output.format);
@@ -107,17 +143,50 @@ fn prepare(args: &ScanArgs) -> Result<Prepared, Error> {
     policy::shape_rules(&config, &mut rules, args.config.no_ignores)?;
     super::rules::set_params(&mut rules, &options.params)?;
     let baseline = policy::baseline_path(&config, &args.gate).map(|path| policy::load_baseline(&path)).transpose()?;
-    let inventory = collect_inventory(args, &config, &as_of)?;
-    let mut scan = evaluate(inventory, &rules, rule_pack_version, &as_of, gate_policy);
-    if !args.config.no_ignores {
-        let warnings = gate::suppress::apply(&mut scan.results.results, &config.suppressions, as_of.instant().date());
-        scan.run.warnings.extend(warnings);
+    let history = super::history::database(&config, &args.history)?.is_some();
+    let alerts = super::notify::alerting(&config, &args.notify, history, baseline.is_some())?;
+    Ok(Setup {
+        config,
+        output,
+        gate_policy,
+        as_of,
+        rules,
+        rule_pack_version,
+        baseline,
+        no_ignores: args.config.no_ignores,
+        alerts,
+    })
+}
+
+impl Setup {
+    /// Evaluates an inventory and applies the suppressions and the baseline.
+    pub(super) fn finish(&self, inventory: Inventory) -> Scan {
+        let mut scan = evaluate(inventory, &self.rules, self.rule_pack_version.clone(), &self.as_of, self.gate_policy);
+        if !self.no_ignores {
+            let warnings = gate::suppress::apply(
+                &mut scan.results.results,
+                &self.config.suppressions,
+                self.as_of.instant().date(),
+            );
+            scan.run.warnings.extend(warnings);
+        }
+        if let Some(baseline) = &self.baseline {
+            scan.run.baseline = Some(baseline.apply(&mut scan.results.results));
+        }
+        scan.settle(self.gate_policy);
+        scan
     }
-    if let Some(baseline) = baseline {
-        scan.run.baseline = Some(baseline.apply(&mut scan.results.results));
+
+    pub(super) fn has_baseline(&self) -> bool {
+        self.baseline.is_some()
     }
-    scan.settle(gate_policy);
-    Ok(Prepared { scan, output })
+}
+
+fn prepare(args: &ScanArgs) -> Result<Prepared, Error> {
+    let setup = setup(args)?;
+    let inventory = collect_inventory(args, &setup.config, &setup.as_of)?;
+    let scan = setup.finish(inventory);
+    Ok(Prepared { scan, setup })
 }
 
 /// One line on standard error in every mode, for CI logs.
@@ -178,6 +247,12 @@ fn collect_inventory(args: &ScanArgs, config: &Config, as_of: &EvaluationDate) -
 /// `sfaudit baseline update`: scans and writes the result as the baseline, rolling the old one
 /// forward (the counts say what changed since).
 pub(super) fn baseline_update(args: &ScanArgs) -> Result<u8, Error> {
+    if super::fleet::requested(args) {
+        return Err(Error::usage(
+            "a baseline is one org's or project's result; `baseline update` does not take --orgs or --all-orgs",
+            "run it once per org with --profile NAME --baseline FILE",
+        ));
+    }
     let config = policy::load_config(&args.config, project_of(args).as_deref())?;
     let target = policy::baseline_path(&config, &args.gate).unwrap_or_else(|| "sfaudit-baseline.json".into());
     let mut without_baseline = args.clone();

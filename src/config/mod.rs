@@ -3,6 +3,8 @@
 //!
 //! Precedence: command-line flags and `SFAUDIT_*` variables, then the config file, then defaults.
 
+mod checker;
+mod ops;
 mod types;
 mod validate;
 
@@ -39,6 +41,7 @@ pub(crate) fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
     config.rules_dirs = config.rules_dirs.iter().map(|dir| base.join(dir)).collect();
     config.output_dir = config.output_dir.map(|dir| base.join(dir));
     config.baseline = config.baseline.map(|file| base.join(file));
+    config.history.path = config.history.path.map(|file| base.join(file));
     for profile in config.orgs.values_mut() {
         profile.jwt_key_file = profile.jwt_key_file.take().map(|file| base.join(file));
     }
@@ -74,6 +77,19 @@ fail_on = "high"
 [params]
 # cert_expiry_high_days = 30
 # cert_expiry_medium_days = 90
+
+# A history database: every scan is recorded, reports show the score trend and what changed
+# since the previous scan, and `sfaudit history` prints the timeline.
+# [history]
+# path = "sfaudit-history.sqlite"
+# keep_days = 365
+
+# Alerts: post a summary to Slack, Microsoft Teams or a JSON webhook. The URL is a secret, so the
+# config names the environment variable that holds it.
+# [[notify]]
+# url_env = "SFAUDIT_SLACK_WEBHOOK"
+# kind = "slack"                             # slack, teams or webhook (default: from the host)
+# on = ["gate-failure", "new-findings"]      # gate-failure, new-findings, drift
 
 # Org connection profiles for live scans (`sfaudit scan --org production`).
 # [orgs.production]

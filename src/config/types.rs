@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::gate::FailOn;
 use crate::gate::suppress::SuppressionRule;
 use crate::model::Severity;
+use crate::notify::{Kind, Trigger};
 use crate::report::Format;
 
 pub(crate) const FILE_NAME: &str = "sfaudit.toml";
@@ -30,6 +31,24 @@ pub(crate) struct OrgProfile {
     pub api_version: Option<String>,
 }
 
+/// `[history]`: where scans are recorded and for how long.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct HistorySettings {
+    pub path: Option<PathBuf>,
+    pub keep_days: Option<u32>,
+}
+
+/// One `[[notify]]` entry: a webhook named by the environment variable that holds its URL (the
+/// URL is a secret and never written in the config).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NotifySettings {
+    pub url_env: String,
+    pub kind: Option<Kind>,
+    /// Empty: gate-failure.
+    pub on: Vec<Trigger>,
+    pub line: u32,
+}
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Config {
     /// The file it was read from; `None` for the built-in defaults.
@@ -46,6 +65,8 @@ pub(crate) struct Config {
     pub default_org: Option<String>,
     pub suppressions: Vec<SuppressionRule>,
     pub baseline: Option<PathBuf>,
+    pub history: HistorySettings,
+    pub notify: Vec<NotifySettings>,
 }
 
 impl Config {

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::checker::Checker;
 use super::types::{Config, FILE_NAME, Located, OrgProfile};
 use crate::diag::{Diagnostic, LineIndex};
 use crate::gate::FailOn;
@@ -14,87 +15,6 @@ use crate::gate::glob;
 use crate::gate::suppress::SuppressionRule;
 use crate::model::{ResourceKind, Severity};
 use crate::report::Format;
-
-/// Keys that would hold a secret: refused with a pointer to the safe alternative.
-const SECRET_KEYS: &[&str] = &[
-    "jwt_key",
-    "private_key",
-    "key",
-    "access_token",
-    "token",
-    "consumer_secret",
-    "client_secret",
-    "password",
-    "secret",
-];
-
-struct Checker<'t> {
-    path: &'t str,
-    lines: LineIndex,
-    errors: Vec<Diagnostic>,
-}
-
-impl<'t> Checker<'t> {
-    fn new(path: &'t str, text: &str) -> Self {
-        Self { path, lines: LineIndex::new(text), errors: Vec::new() }
-    }
-
-    fn line(&self, offset: usize) -> u32 {
-        self.lines.line(offset)
-    }
-
-    fn error(&mut self, offset: usize, message: impl Into<String>) {
-        let line = self.line(offset);
-        self.errors.push(Diagnostic::new(self.path, Some(line), message));
-    }
-
-    fn string(&mut self, key: &str, value: &Spanned<DeValue<'_>>) -> Option<String> {
-        match value.get_ref().as_str() {
-            Some(text) => Some(text.to_string()),
-            None => {
-                self.error(
-                    value.span().start,
-                    format!("`{key}` must be a string, not a {}", value.get_ref().type_str()),
-                );
-                None
-            }
-        }
-    }
-
-    fn strings(&mut self, key: &str, value: &Spanned<DeValue<'_>>) -> Vec<Located<String>> {
-        let Some(items) = value.get_ref().as_array() else {
-            self.error(value.span().start, format!("`{key}` must be a list of strings"));
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for item in items {
-            if let Some(text) = self.string(key, item) {
-                out.push(Located { value: text, line: self.line(item.span().start) });
-            }
-        }
-        out
-    }
-
-    fn table<'v, 'i>(&mut self, key: &str, value: &'v Spanned<DeValue<'i>>) -> Option<&'v DeTable<'i>> {
-        let table = value.get_ref().as_table();
-        if table.is_none() {
-            self.error(value.span().start, format!("`{key}` must be a table"));
-        }
-        table
-    }
-
-    fn unknown_key(&mut self, section: &str, key: &Spanned<std::borrow::Cow<'_, str>>, known: &[&str]) {
-        let name = key.get_ref();
-        let message = if SECRET_KEYS.contains(&name.as_ref()) {
-            format!(
-                "`{name}` would put a secret in the config; name where it is instead (jwt_key_file or jwt_key_env in an [orgs] profile)"
-            )
-        } else {
-            format!("unknown key `{name}` in {section}; known keys: {}", known.join(", "))
-        };
-        self.error(key.span().start, message);
-    }
-}
 
 fn parse_table<'i>(path: &str, text: &'i str) -> Result<Spanned<DeTable<'i>>, Vec<Diagnostic>> {
     let (table, errors) = DeTable::parse_recoverable(text);
@@ -128,6 +48,8 @@ const TOP_LEVEL: &[&str] = &[
     "default_org",
     "suppressions",
     "suppressions_file",
+    "history",
+    "notify",
 ];
 
 pub(super) fn parse_config(path: &str, text: &str) -> Result<Config, Vec<Diagnostic>> {
@@ -154,7 +76,7 @@ pub(super) fn parse_config(path: &str, text: &str) -> Result<Config, Vec<Diagnos
                             path,
                             Some(name.line),
                             format!(
-                                "formats: '{}' is not one of table, json, html, markdown, sarif, junit, csv",
+                                "formats: '{}' is not one of table, json, html, markdown, sarif, junit, csv, ocsf",
                                 name.value
                             ),
                         )),
@@ -234,6 +156,8 @@ pub(super) fn parse_config(path: &str, text: &str) -> Result<Config, Vec<Diagnos
                 }
             }
             "suppressions" => config.suppressions.extend(parse_suppression_list(&mut checker, value)),
+            "history" => config.history = super::ops::parse_history(&mut checker, value),
+            "notify" => config.notify = super::ops::parse_notify(&mut checker, value),
             _ => checker.unknown_key("the config", key, TOP_LEVEL),
         }
     }

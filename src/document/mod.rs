@@ -5,6 +5,7 @@
 
 mod run;
 pub mod summary;
+pub mod trend;
 mod wire;
 
 use serde_json::Value;
@@ -12,6 +13,7 @@ use serde_json::Value;
 pub use run::{Loaded, Report, RulePackInfo, RunInfo, ToolInfo};
 pub use summary::Summary;
 pub(crate) use summary::{health_status, summarize};
+pub use trend::{ChangedFinding, ChangedSetting, SincePrevious, Trend, TrendPoint};
 pub(crate) use wire::RESULTS_SCHEMA_VERSION;
 
 use crate::diag::Diagnostic;

@@ -7,6 +7,7 @@ use crate::gate::{Decision, FailOn};
 use crate::model::{EvaluationDate, Inventory, ScanSource};
 
 use super::summary::Summary;
+use super::trend::Trend;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ToolInfo {
@@ -42,6 +43,8 @@ pub struct Report<'a> {
     pub results: &'a Results,
     pub summary: &'a Summary,
     pub gate: &'a Decision,
+    /// Earlier runs of the same org or project, when a history database is in use.
+    pub trend: Option<&'a Trend>,
 }
 
 /// A JSON result read back from disk, owning everything a [`Report`] borrows but the gate, which
@@ -57,6 +60,13 @@ pub struct Loaded {
 
 impl Loaded {
     pub fn report<'a>(&'a self, gate: &'a Decision) -> Report<'a> {
-        Report { run: &self.run, inventory: &self.inventory, results: &self.results, summary: &self.summary, gate }
+        Report {
+            run: &self.run,
+            inventory: &self.inventory,
+            results: &self.results,
+            summary: &self.summary,
+            gate,
+            trend: None,
+        }
     }
 }

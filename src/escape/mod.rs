@@ -1,8 +1,8 @@
 //! The one place that makes text from an org, a file, a server or a rule safe for where it goes:
 //! the terminal and CI logs ([`terminal`]), HTML ([`html`]), XML ([`xml_text`], [`xml_attribute`],
-//! [`xml_markup`]), CSV ([`csv_field`], [`csv_record`]), Markdown ([`markdown`]), a SOQL string
-//! literal ([`soql_string`]), a URI path ([`uri_reference`]) and a shell script ([`shell_word`],
-//! [`shell_comment`], [`path_segment`]).
+//! [`xml_markup`]), CSV ([`csv_field`], [`csv_record`]), Markdown ([`markdown`]), chat messages
+//! ([`chat`]: Slack and Teams), a SOQL string literal ([`soql_string`]), a URI path
+//! ([`uri_reference`]) and a shell script ([`shell_word`], [`shell_comment`], [`path_segment`]).
 //!
 //! Every context shares one idea of what a reader must never receive raw: control characters
 //! (C0, DEL, C1) and the invisible characters that make text read differently from what it is
@@ -10,6 +10,7 @@
 //! can neither rewrite a terminal nor hide or reorder part of itself.
 
 mod chars;
+pub(crate) mod chat;
 pub(crate) mod markdown;
 mod markup;
 mod shell;

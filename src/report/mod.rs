@@ -6,12 +6,15 @@
 
 pub(crate) mod csv;
 pub(crate) mod drift;
+pub(crate) mod fleet;
 pub(crate) mod health_check;
+pub(crate) mod history;
 pub(crate) mod html;
 pub mod json;
 pub(crate) mod junit;
 pub(crate) mod labels;
 pub(crate) mod markdown;
+pub(crate) mod ocsf;
 pub(crate) mod revoke_plan;
 pub(crate) mod rules;
 pub(crate) mod sarif;
@@ -31,11 +34,13 @@ pub enum Format {
     Sarif,
     Junit,
     Csv,
+    /// OCSF Compliance Finding events (class 2003), one JSON object per line, for a SIEM.
+    Ocsf,
 }
 
 impl Format {
-    pub const ALL: [Format; 7] =
-        [Self::Table, Self::Json, Self::Html, Self::Markdown, Self::Sarif, Self::Junit, Self::Csv];
+    pub const ALL: [Format; 8] =
+        [Self::Table, Self::Json, Self::Html, Self::Markdown, Self::Sarif, Self::Junit, Self::Csv, Self::Ocsf];
 
     /// The name on the command line and in the config.
     pub fn name(self) -> &'static str {
@@ -47,6 +52,7 @@ impl Format {
             Self::Sarif => "sarif",
             Self::Junit => "junit",
             Self::Csv => "csv",
+            Self::Ocsf => "ocsf",
         }
     }
 
@@ -65,6 +71,7 @@ impl Format {
             Self::Sarif => "sarif",
             Self::Junit => "junit.xml",
             Self::Csv => "csv",
+            Self::Ocsf => "ocsf.jsonl",
         }
     }
 }
@@ -79,6 +86,7 @@ pub fn render(format: Format, report: &Report<'_>, width: Option<u16>) -> String
         Format::Sarif => sarif::render(report),
         Format::Junit => junit::render(report),
         Format::Csv => csv::render(report),
+        Format::Ocsf => ocsf::render(report),
     }
 }
 

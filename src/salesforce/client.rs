@@ -66,7 +66,7 @@ pub struct Client {
     session: RwLock<Arc<Session>>,
     login_lock: tokio::sync::Mutex<()>,
     relogins: AtomicU64,
-    permits: Permits,
+    permits: Arc<Permits>,
     pub stats: Stats,
     usage: Mutex<Option<ApiUsage>>,
     jitter: AtomicU64,
@@ -75,11 +75,18 @@ pub struct Client {
 impl Client {
     /// Logs in and returns a client ready for API calls.
     pub async fn connect(connection: OrgConnection) -> Result<Self, SfError> {
+        let permits = Arc::new(Permits::new(connection.concurrency));
+        Self::connect_sharing(connection, permits).await
+    }
+
+    /// Logs in with a bound on calls in flight shared with other clients: a fleet scan holds
+    /// every org's calls to one global limit.
+    pub(crate) async fn connect_sharing(connection: OrgConnection, permits: Arc<Permits>) -> Result<Self, SfError> {
         let http = http_client(connection.timeout, connection.concurrency)?;
         let token = auth::login(&http, &connection).await?;
         let client = Self {
             http,
-            permits: Permits::new(connection.concurrency),
+            permits,
             connection,
             session: RwLock::new(Arc::new(Session { token, generation: 0 })),
             login_lock: tokio::sync::Mutex::new(()),

@@ -4,8 +4,10 @@
 use crate::common::{DEMO, DEMO_AS_OF, code, repo_root, sfaudit_in, stderr};
 use crate::config::copy_tree;
 
-const EXAMPLES: [&str; 6] = [
+const EXAMPLES: [&str; 8] = [
     "github-actions.yml",
+    "sfaudit-action.yml",
+    "pre-commit-config.yaml",
     "gitlab-ci.yml",
     "sfaudit-nightly.sh",
     "sfaudit-nightly.service",

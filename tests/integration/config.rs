@@ -149,3 +149,49 @@ pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// `[history]` and `[[notify]]`: mistakes are reported with their lines; a database path is
+/// relative to the config file.
+#[test]
+fn history_and_notify_sections_are_checked_and_used() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let config = write(
+        folder.path(),
+        "sfaudit.toml",
+        r#"[history]
+keep_days = 0
+where = "here"
+
+[[notify]]
+kind = "discord"
+on = ["sometimes"]
+
+[[notify]]
+url_env = "HOOK"
+colour = "red"
+"#,
+    );
+    let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--config", &config]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let errors = stderr(&output);
+    for expected in [
+        "sfaudit.toml:2: history.keep_days must be a whole number of days, 1 or more",
+        "sfaudit.toml:3: unknown key `where` in [history]; known keys: path, keep_days",
+        "sfaudit.toml:6: notify.kind 'discord' is not one of slack, teams, webhook",
+        "sfaudit.toml:7: notify.on: 'sometimes' is not one of gate-failure, new-findings, drift",
+        "a [[notify]] entry needs url_env",
+        "sfaudit.toml:11: unknown key `colour` in a [[notify]] entry",
+    ] {
+        assert!(errors.contains(expected), "missing {expected:?} in:\n{errors}");
+    }
+
+    write(folder.path(), "sfaudit.toml", "[history]\npath = \"state/history.sqlite\"\nkeep_days = 30\n");
+    std::fs::create_dir(folder.path().join("state")).expect("mkdir");
+    let demo = crate::common::repo_root().join(DEMO).display().to_string();
+    let output = sfaudit_in(folder.path(), &["scan", &demo, "--as-of", DEMO_AS_OF, "--quiet", "--fail-on", "none"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(folder.path().join("state/history.sqlite").is_file(), "[history] path, relative to the config");
+    let history = sfaudit_in(folder.path(), &["history", "--format", "json"]);
+    assert_eq!(code(&history), 0, "`sfaudit history` finds the database through the config: {}", stderr(&history));
+    assert!(stdout(&history).contains("\"org_name\": \"demo-org\""), "{}", stdout(&history));
+}

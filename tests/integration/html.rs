@@ -57,7 +57,7 @@ fn attribute<'a>(raw: &'a str, attribute: &str) -> Option<&'a str> {
     raw[start..].find('"').map(|end| &raw[start..start + end])
 }
 
-fn write_hostile_project(root: &Path) -> PathBuf {
+pub(crate) fn write_hostile_project(root: &Path) -> PathBuf {
     // The org name comes from the folder name, the app name from the file name.
     let project = root.join("<svg onload=alert(3)>");
     let apps = project.join("force-app/main/default/connectedApps");
@@ -143,7 +143,7 @@ fn html_loads_nothing_from_the_network() {
 
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
 
-fn chromium_binary() -> Option<PathBuf> {
+pub(crate) fn chromium_binary() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("SFAUDIT_CHROMIUM") {
         return Some(PathBuf::from(path));
     }
@@ -158,7 +158,7 @@ fn chromium_binary() -> Option<PathBuf> {
 
 /// Fails under CI; on a developer machine says so loudly on stderr (not captured by the test
 /// harness) and lets the test pass, so `cargo test` works without a browser installed.
-fn browser_unavailable(why: &str) {
+pub(crate) fn browser_unavailable(why: &str) {
     let message = format!(
         "headless Chromium is needed for the HTML browser test and {why}. Install it with \
          `apt-get install chromium` (Debian) or point SFAUDIT_CHROMIUM at a Chromium binary."
@@ -171,7 +171,7 @@ fn browser_unavailable(why: &str) {
 }
 
 /// Runs Chromium headless with a fresh profile; returns its stdout, or why it could not run.
-fn chromium(binary: &Path, profile: &Path, arguments: &[String]) -> Result<String, String> {
+pub(crate) fn chromium(binary: &Path, profile: &Path, arguments: &[String]) -> Result<String, String> {
     use std::os::unix::process::CommandExt as _;
     let output_path = profile.join("stdout.txt");
     let error_path = profile.join("stderr.txt");
@@ -223,7 +223,7 @@ fn chromium(binary: &Path, profile: &Path, arguments: &[String]) -> Result<Strin
     Ok(output)
 }
 
-fn file_url(path: &Path) -> String {
+pub(crate) fn file_url(path: &Path) -> String {
     let mut url = String::from("file://");
     for byte in path.display().to_string().bytes() {
         if byte.is_ascii_alphanumeric() || b"/-._~".contains(&byte) {

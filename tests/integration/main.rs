@@ -1,16 +1,21 @@
 //! One integration-test binary (links once); modules mirror the `src/` files they exercise.
 
+mod action;
 mod app;
 mod ci;
 mod common;
 mod config;
 mod csv;
 mod diff;
+mod fleet;
+mod history;
 mod html;
 mod json;
 mod junit;
 mod login_reuse;
 mod markdown;
+mod notify;
+mod ocsf;
 mod org;
 mod org_access;
 mod policy;
@@ -24,3 +29,6 @@ mod tokens;
 
 #[path = "../support/fake_org/mod.rs"]
 mod fake_org;
+
+#[path = "../support/webhook.rs"]
+mod webhook;

@@ -7,7 +7,7 @@ use super::view::View;
 use crate::escape::html as escape;
 use crate::gate::FailOn;
 
-const STYLE: &str = include_str!("style.css");
+pub(super) const STYLE: &str = include_str!("style.css");
 
 impl View<'_, '_> {
     pub(super) fn head(&self, out: &mut String) {

@@ -10,18 +10,23 @@
 //!
 //! Layout: [`view`] holds the report with its lookups; [`frame`] the page around the sections
 //! (head, masthead, footer) and `style.css`, inlined; [`sections`] the overview, apps, controls
-//! and coverage sections; [`health`] Salesforce's own Health Check; [`writeup`] the control write-ups; [`calendar`] the certificate
-//! calendar; [`cells`] the small pieces of markup and the date helpers the others share.
+//! and coverage sections; [`health`] Salesforce's own Health Check; [`writeup`] the control
+//! write-ups; [`calendar`] the certificate calendar; [`trend`] the score trend chart and "since the
+//! previous scan" (runs with history); [`cells`] the small pieces of markup and the date helpers
+//! the others share.
 
 mod calendar;
 mod cells;
+mod fleet;
 mod frame;
 mod health;
 mod sections;
+mod trend;
 mod view;
 mod writeup;
 
 use crate::document::Report;
+pub(crate) use fleet::render as render_fleet;
 use view::View;
 
 /// The policy the file declares for itself: nothing may load, inline styles only, `data:` images.
@@ -36,6 +41,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     out.push_str("<main>\n");
     view.overview(&mut out);
     view.salesforce_health_check(&mut out);
+    view.history(&mut out);
     view.apps(&mut out);
     view.controls(&mut out);
     view.certificates(&mut out);

@@ -1,0 +1,242 @@
+//! OCSF for a SIEM: one Compliance Finding event (OCSF 1.3.0, class_uid 2003, category Findings)
+//! per failing or unknown result, as JSON lines.
+//!
+//! Each event names the org (`metadata.tenant_uid` and a `resources[]` entry of type
+//! `Salesforce Org`), the app (`resources[0]`), the rule (`compliance.control`, and
+//! `finding_info.uid` = the result's stable fingerprint, so a SIEM can follow a finding across
+//! runs) and the remediation (`remediation.desc` and `references`). The framework mappings of a
+//! rule become `compliance.standards` and `compliance.requirements`. Values OCSF has no attribute
+//! for (your value, the recommended value, the file and line) are under `unmapped`, as the
+//! schema intends. Keys with no value are left out rather than written as `null`.
+//! Schema: https://schema.ocsf.io/1.3.0/classes/compliance_finding
+
+use serde_json::{Map, Value, json};
+
+use crate::document::Report;
+use crate::engine::{RuleMeta, RuleResult};
+use crate::model::{Confidence, ResourceKind, Severity, Status};
+
+/// The OCSF version the events follow.
+pub(crate) const OCSF_VERSION: &str = "1.3.0";
+const CLASS_UID: u64 = 2003;
+const CATEGORY_UID: u64 = 2;
+/// Activity "Create": the finding is reported by this run.
+const ACTIVITY_CREATE: u64 = 1;
+
+fn severity(severity: Severity) -> (u64, &'static str) {
+    match severity {
+        Severity::Info => (1, "Informational"),
+        Severity::Low => (2, "Low"),
+        Severity::Medium => (3, "Medium"),
+        Severity::High => (4, "High"),
+        Severity::Critical => (5, "Critical"),
+    }
+}
+
+fn confidence(confidence: Confidence) -> (u64, &'static str) {
+    match confidence {
+        Confidence::Low => (1, "Low"),
+        Confidence::Medium => (2, "Medium"),
+        Confidence::High => (3, "High"),
+    }
+}
+
+fn resource_type(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::ConnectedApp => "Salesforce Connected App",
+        ResourceKind::ExternalClientApp => "Salesforce External Client App",
+        ResourceKind::Org => "Salesforce Org",
+    }
+}
+
+/// Inserts `value` unless it is empty text or an empty list.
+fn put(map: &mut Map<String, Value>, key: &str, value: Value) {
+    let empty = match &value {
+        Value::Null => true,
+        Value::String(text) => text.trim().is_empty(),
+        Value::Array(items) => items.is_empty(),
+        _ => false,
+    };
+    if !empty {
+        map.insert(key.to_string(), value);
+    }
+}
+
+fn object(pairs: &[(&str, Value)]) -> Value {
+    let mut map = Map::new();
+    for (key, value) in pairs {
+        put(&mut map, key, value.clone());
+    }
+    Value::Object(map)
+}
+
+struct Context<'r> {
+    time: i64,
+    product: Value,
+    org_id: Option<String>,
+    org_resource: Value,
+    rule_pack: String,
+    rules: std::collections::BTreeMap<&'r str, &'r RuleMeta>,
+}
+
+fn event(context: &Context<'_>, result: &RuleResult) -> Value {
+    let rule = context.rules.get(&*result.rule_id).copied();
+    let (severity_id, severity_name) = severity(result.severity);
+    let (confidence_id, confidence_name) = confidence(result.confidence);
+    let (status_id, status_name) = if result.suppression.is_some() { (3, "Suppressed") } else { (1, "New") };
+    let (compliance_status_id, compliance_status) =
+        if result.status == Status::Fail { (3, "Fail") } else { (0, "Unknown") };
+    let mut standards = vec![format!("sfaudit rule pack {}", context.rule_pack)];
+    let mut requirements = vec![result.control.to_string()];
+    for (framework, ids) in rule.map(|rule| &rule.mappings).into_iter().flatten() {
+        if !ids.is_empty() {
+            standards.push(framework.clone());
+            requirements.extend(ids.iter().map(|id| format!("{framework}: {id}")));
+        }
+    }
+    let your_value = result.actual.as_deref().unwrap_or("unknown");
+    let mut resources = Vec::new();
+    if result.resource.kind != ResourceKind::Org {
+        resources.push(object(&[
+            ("uid", json!(format!("{}/{}", result.resource.kind.metadata_type(), result.resource.name))),
+            ("name", json!(&*result.resource.name)),
+            ("type", json!(resource_type(result.resource.kind))),
+            (
+                "labels",
+                json!(if result.resource.label.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![result.resource.label.to_string()]
+                }),
+            ),
+        ]));
+    }
+    resources.push(context.org_resource.clone());
+    let mut metadata = Map::new();
+    metadata.insert("version".into(), json!(OCSF_VERSION));
+    metadata.insert("product".into(), context.product.clone());
+    put(&mut metadata, "log_name", json!("sfaudit"));
+    put(&mut metadata, "tenant_uid", json!(context.org_id));
+    // Unique per event: the finding in this run.
+    put(&mut metadata, "uid", json!(format!("{}-{}", result.fingerprint, context.time)));
+    let mut event = Map::new();
+    for (key, value) in [
+        ("activity_id", json!(ACTIVITY_CREATE)),
+        ("activity_name", json!("Create")),
+        ("category_uid", json!(CATEGORY_UID)),
+        ("category_name", json!("Findings")),
+        ("class_uid", json!(CLASS_UID)),
+        ("class_name", json!("Compliance Finding")),
+        ("type_uid", json!(CLASS_UID * 100 + ACTIVITY_CREATE)),
+        ("type_name", json!("Compliance Finding: Create")),
+        ("severity_id", json!(severity_id)),
+        ("severity", json!(severity_name)),
+        ("confidence_id", json!(confidence_id)),
+        ("confidence", json!(confidence_name)),
+        ("status_id", json!(status_id)),
+        ("status", json!(status_name)),
+        ("time", json!(context.time)),
+        (
+            "message",
+            json!(format!(
+                "{}: {} — your value {your_value}; recommended {}",
+                result.title, result.resource.name, result.expected
+            )),
+        ),
+        ("metadata", Value::Object(metadata)),
+        (
+            "finding_info",
+            object(&[
+                ("uid", json!(result.fingerprint)),
+                ("title", json!(&*result.title)),
+                ("desc", json!(rule.map(|rule| rule.overview.clone()).unwrap_or_default())),
+                ("types", json!([&*result.category])),
+                ("created_time", json!(context.time)),
+                ("src_url", json!(rule.and_then(|rule| rule.references.first().cloned()).unwrap_or_default())),
+            ]),
+        ),
+        (
+            "compliance",
+            object(&[
+                ("standards", json!(standards)),
+                ("control", json!(&*result.rule_id)),
+                ("requirements", json!(requirements)),
+                ("status", json!(compliance_status)),
+                ("status_id", json!(compliance_status_id)),
+                ("status_detail", json!(result.reason.as_deref().unwrap_or_default())),
+            ]),
+        ),
+        ("resources", Value::Array(resources)),
+        (
+            "remediation",
+            object(&[
+                (
+                    "desc",
+                    json!(
+                        rule.map(|rule| rule.remediation.clone())
+                            .filter(|text| !text.trim().is_empty())
+                            .unwrap_or_else(|| format!(
+                                "Set it to: {}. See `sfaudit rules explain {}`.",
+                                result.expected, result.rule_id
+                            ))
+                    ),
+                ),
+                ("references", json!(rule.map(|rule| rule.references.clone()).unwrap_or_default())),
+            ]),
+        ),
+        (
+            "unmapped",
+            object(&[
+                ("rule_id", json!(&*result.rule_id)),
+                ("actual", json!(result.actual)),
+                ("expected", json!(&*result.expected)),
+                ("reason", json!(result.reason.as_deref())),
+                ("file", json!(result.location.path.as_deref())),
+                ("line", json!(result.location.line)),
+                (
+                    "suppression_reason",
+                    json!(result.suppression.as_ref().map(|suppression| suppression.reason.clone())),
+                ),
+            ]),
+        ),
+    ] {
+        put(&mut event, key, value);
+    }
+    Value::Object(event)
+}
+
+/// One line per failing or unknown result, in the results' order.
+pub(crate) fn render(report: &Report<'_>) -> String {
+    let org = &report.inventory.org;
+    let org_id = org
+        .identity
+        .as_ref()
+        .map(|identity| identity.id.clone())
+        .or_else(|| report.run.source.collection.as_ref().map(|collection| collection.org_id.clone()))
+        .filter(|id| !id.is_empty());
+    let org_name = org.identity.as_ref().map_or_else(|| org.name.clone(), |identity| identity.name.clone());
+    let context = Context {
+        time: i64::try_from(report.run.evaluated_at.instant().unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
+        product: object(&[
+            ("name", json!(report.run.tool.name)),
+            ("vendor_name", json!(report.run.tool.name)),
+            ("version", json!(report.run.tool.version)),
+        ]),
+        org_resource: object(&[
+            ("uid", json!(org_id.clone().unwrap_or_else(|| report.run.source.location.clone()))),
+            ("name", json!(org_name)),
+            ("type", json!(resource_type(ResourceKind::Org))),
+        ]),
+        org_id,
+        rule_pack: report.run.rule_pack.version.clone(),
+        rules: report.results.rules.iter().map(|rule| (rule.id.as_str(), rule)).collect(),
+    };
+    let mut out = String::new();
+    for result in &report.results.results {
+        if matches!(result.status, Status::Fail | Status::Unknown) {
+            out.push_str(&event(&context, result).to_string());
+            out.push('\n');
+        }
+    }
+    out
+}
