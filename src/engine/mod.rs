@@ -6,6 +6,7 @@ pub(crate) mod cel;
 mod embedded;
 pub(crate) mod evaluate;
 pub(crate) mod fixtures;
+pub(crate) mod kleene;
 mod result;
 pub mod rule;
 pub(crate) mod schema;
