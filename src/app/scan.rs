@@ -12,8 +12,8 @@ use crate::config::Config;
 use crate::document::{Report, RulePackInfo, RunInfo, Summary, ToolInfo, summarize};
 use crate::engine::{self, RuleSet};
 use crate::error::{Error, exit};
-use crate::gate::{self, Decision, Policy, incomplete};
-use crate::model::{EvaluationDate, Inventory, Severity, Status};
+use crate::gate::{self, Decision, Policy, incomplete, loosening};
+use crate::model::{Confidence, EvaluationDate, Inventory, Severity, Status};
 use crate::report::Format;
 
 /// A finished evaluation: everything the renderers need.
@@ -62,6 +62,8 @@ pub fn evaluate(
         evaluated_at: *as_of,
         warnings: Vec::new(),
         baseline: None,
+        hidden: None,
+        loosenings: Vec::new(),
     };
     Scan { run, inventory, results, summary, gate }
 }
@@ -69,11 +71,20 @@ pub fn evaluate(
 pub(super) fn scan(args: &ScanArgs) -> Result<u8, Error> {
     let prepared = prepare(args)?;
     let scan = &prepared.scan;
-    if !args.gate.quiet || args.output.output.is_some() || prepared.output.output_dir.is_some() {
+    let to_files = args.output.output.is_some() || prepared.output.output_dir.is_some();
+    // A scan that cannot stand (a file not read at all, nothing found) still writes its report
+    // files, marked as such, but prints no report that could pass for a complete one.
+    let unsound = incomplete::input_verdict(&scan.inventory);
+    if to_files || (!args.gate.quiet && unsound.is_none()) {
         write_reports(&prepared.output, &scan.report())?;
     }
     print_stderr(&scan.run.warnings.iter().map(|warning| format!("warning: {warning}")).collect::<Vec<_>>());
+    print_stderr(&incomplete::problem_warnings(&scan.inventory));
     print_stderr(&[summary_line(scan)]);
+    if let Some(verdict) = unsound {
+        print_stderr(&verdict.lines);
+        return Ok(verdict.code);
+    }
     let verdict =
         incomplete::judge(scan.inventory.source.collection.as_ref(), args.allow_incomplete, scan.gate.exit_code());
     print_stderr(&verdict.lines);
@@ -103,11 +114,22 @@ fn prepare(args: &ScanArgs) -> Result<Prepared, Error> {
     let options = policy::rule_options(&config, &args.rules);
     let (mut rules, rule_pack_version) =
         super::rules::load_rules(&RuleOptions { rules_dirs: options.rules_dirs, params: Vec::new() })?;
-    policy::shape_rules(&config, &mut rules, args.config.no_ignores)?;
+    let mut loosenings = policy::shape_rules(&config, &mut rules, args.config.no_ignores)?;
+    loosenings.extend(policy::policy_loosenings(
+        &config,
+        &args.gate,
+        &args.rules.params,
+        &rules,
+        args.config.no_ignores,
+    ));
     super::rules::set_params(&mut rules, &options.params)?;
     let baseline = policy::baseline_path(&config, &args.gate).map(|path| policy::load_baseline(&path)).transpose()?;
     let inventory = collect_inventory(args, &config, &as_of)?;
     let mut scan = evaluate(inventory, &rules, rule_pack_version, &as_of, gate_policy);
+    scan.run.loosenings = loosenings;
+    if let Some(minimum) = policy::min_confidence(&config, &args.gate).filter(|level| *level > Confidence::Low) {
+        scan.run.hidden = Some(gate::confidence::hide_below(&mut scan.results.results, minimum));
+    }
     if !args.config.no_ignores {
         let warnings = gate::suppress::apply(&mut scan.results.results, &config.suppressions, as_of.instant().date());
         scan.run.warnings.extend(warnings);
@@ -138,11 +160,28 @@ pub fn summary_line(scan: &Scan) -> String {
     if summary.suppressed > 0 {
         line.push_str(&format!(", {} suppressed", summary.suppressed));
     }
+    if let Some(hidden) = &scan.run.hidden {
+        line.push_str(&format!("; {}", hidden.describe()));
+    }
     if let Some(baseline) = &scan.run.baseline {
         line.push_str(&format!(
             "; baseline: {} new, {} unchanged, {} fixed",
             baseline.new, baseline.unchanged, baseline.fixed
         ));
+    }
+    if let Some(loosenings) = loosening::count_text(&scan.run.loosenings) {
+        line.push_str(&format!("; {loosenings}"));
+    }
+    let problems = &scan.inventory.problems;
+    if !problems.is_empty() {
+        let fatal = problems.iter().filter(|problem| problem.fatal).count();
+        line.push_str(&format!("; {} input problem(s)", problems.len()));
+        if fatal > 0 {
+            line.push_str(&format!(", {fatal} file(s) not read: INCOMPLETE"));
+        }
+    }
+    if !scan.inventory.holds_oauth_metadata() {
+        line.push_str("; NOTHING FOUND to judge");
     }
     line.push_str(&format!("; {}", scan.gate.description()));
     line
@@ -177,6 +216,12 @@ pub(super) fn baseline_update(args: &ScanArgs) -> Result<u8, Error> {
     let mut without_baseline = args.clone();
     without_baseline.gate.baseline = None;
     let scan = prepare(&without_baseline)?.scan;
+    if let Some(verdict) = incomplete::input_verdict(&scan.inventory) {
+        print_stderr(&incomplete::problem_warnings(&scan.inventory));
+        print_stderr(&verdict.lines);
+        print_stderr(&["error: no baseline was written"]);
+        return Ok(verdict.code);
+    }
     let previous = target.is_file().then(|| policy::load_baseline(&target)).transpose()?;
     let comparison = previous.map(|previous| previous.apply(&mut scan.results.results.clone()));
     write_file(&target, Format::Json, &scan.report())?;

@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 use super::run::{Loaded, Report, RulePackInfo, RunInfo, ToolInfo};
-use super::summary::{band, summarize};
-use crate::engine::{BaselineState, ResourceRef, Results, RuleMeta, RuleResult, Suppression};
+use super::summary::{AppScore, BandCap, summarize};
+use crate::engine::{BaselineState, DeclaredConfidence, ResourceRef, Results, RuleMeta, RuleResult, Suppression};
 use crate::gate::FailOn;
 use crate::gate::baseline::BaselineSummary;
+use crate::gate::confidence::Hidden;
+use crate::gate::loosening::{Loosening, LooseningKind};
 use crate::model::{Confidence, EvaluationDate, Inventory, Origin, ResourceKind, ScanSource, Severity, Status, Text};
 
 /// Version of the JSON results document; bumped on any incompatible change.
@@ -50,10 +52,25 @@ impl<'a> DocumentOut<'a> {
                     unchanged: baseline.unchanged,
                     fixed: baseline.fixed,
                 }),
+                hidden: run.hidden.map(|hidden| HiddenShape { below: hidden.below, count: hidden.count }),
+                policy_loosenings: run
+                    .loosenings
+                    .iter()
+                    .map(|loosening| LooseningShape {
+                        kind: loosening.kind.as_str(),
+                        subject: &loosening.subject,
+                        detail: &loosening.detail,
+                        source: &loosening.source,
+                    })
+                    .collect(),
+                incomplete: report.inventory.problems.iter().any(|problem| problem.fatal),
+                no_metadata_found: !report.inventory.holds_oauth_metadata(),
             },
             summary: SummaryOut {
                 score: summary.score,
                 band: &summary.band,
+                band_cap: summary.band_cap.as_ref().map(BandCapOut::from),
+                app_scores: summary.app_scores.iter().map(AppScoreOut::from).collect(),
                 total: summary.total,
                 by_status: &summary.by_status,
                 failed_by_severity: &summary.failed_by_severity,
@@ -88,6 +105,20 @@ struct BaselineShape<S> {
     fixed: usize,
 }
 
+#[derive(Serialize, Deserialize)]
+struct HiddenShape {
+    below: Confidence,
+    count: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LooseningShape<S> {
+    kind: S,
+    subject: S,
+    detail: S,
+    source: S,
+}
+
 #[derive(Serialize)]
 struct RunOut<'a> {
     tool: ToolShape<&'a str>,
@@ -99,17 +130,68 @@ struct RunOut<'a> {
     warnings: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<BaselineShape<&'a str>>,
+    /// `--min-confidence`: the level and how many results were left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hidden: Option<HiddenShape>,
+    policy_loosenings: Vec<LooseningShape<&'a str>>,
+    /// A file could not be read at all (not well-formed XML): the report does not cover it.
+    incomplete: bool,
+    /// No OAuth app and no OAuth settings metadata was found where the scan looked.
+    no_metadata_found: bool,
+}
+
+#[derive(Serialize)]
+struct BandCapOut {
+    band: &'static str,
+    uncapped_band: &'static str,
+    failed_critical: usize,
+    failed_high: usize,
+}
+
+impl From<&BandCap> for BandCapOut {
+    fn from(cap: &BandCap) -> Self {
+        Self {
+            band: super::summary::CAPPED_BAND,
+            uncapped_band: cap.uncapped,
+            failed_critical: cap.failed_critical,
+            failed_high: cap.failed_high,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AppScoreOut<'a> {
+    kind: ResourceKind,
+    name: &'a str,
+    score: Option<u8>,
+    band: &'a str,
+    band_cap: Option<BandCapOut>,
+}
+
+impl<'a> From<&'a AppScore> for AppScoreOut<'a> {
+    fn from(app: &'a AppScore) -> Self {
+        Self {
+            kind: app.kind,
+            name: &app.name,
+            score: app.score,
+            band: app.band,
+            band_cap: app.band_cap.as_ref().map(BandCapOut::from),
+        }
+    }
 }
 
 #[derive(Serialize)]
 struct SummaryOut<'a> {
     score: Option<u8>,
     band: &'a str,
+    /// Set when failed high-risk controls capped the band below what the score gives.
+    band_cap: Option<BandCapOut>,
     total: usize,
     by_status: &'a BTreeMap<Status, usize>,
     failed_by_severity: &'a BTreeMap<Severity, usize>,
     apps: usize,
     suppressed: usize,
+    app_scores: Vec<AppScoreOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -117,6 +199,7 @@ struct ResourceOut<'a> {
     kind: ResourceKind,
     name: &'a str,
     label: &'a str,
+    namespace: &'a str,
 }
 
 #[derive(Serialize)]
@@ -143,6 +226,7 @@ struct ResultOut<'a> {
     resource: ResourceOut<'a>,
     location: &'a Origin,
     actual: Option<&'a str>,
+    assumed: bool,
     expected: &'a str,
     reason: Option<&'a str>,
     fingerprint: &'a str,
@@ -166,9 +250,11 @@ impl<'a> From<&'a RuleResult> for ResultOut<'a> {
                 kind: result.resource.kind,
                 name: &result.resource.name,
                 label: &result.resource.label,
+                namespace: &result.resource.namespace,
             },
             location: &result.location,
             actual: result.actual.as_deref(),
+            assumed: result.assumed,
             expected: &result.expected,
             reason: result.reason.as_deref(),
             fingerprint: &result.fingerprint,
@@ -199,6 +285,9 @@ struct RuleShape<S: Ord> {
     control: S,
     title: S,
     severity: Severity,
+    /// `high`, `medium`, `low` or `computed`; documents written before rules had one are `high`.
+    #[serde(default)]
+    confidence: Option<S>,
     cvss: S,
     category: S,
     applies_to: Vec<ResourceKind>,
@@ -223,6 +312,7 @@ fn rules_out<S: Serializer>(rules: &&[RuleMeta], serializer: S) -> Result<S::Ok,
             control: &rule.control,
             title: &rule.title,
             severity: rule.severity,
+            confidence: Some(rule.confidence.as_str()),
             cvss: &rule.cvss,
             category: &rule.category,
             applies_to: rule.applies_to.clone(),
@@ -247,13 +337,14 @@ fn rules_out<S: Serializer>(rules: &&[RuleMeta], serializer: S) -> Result<S::Ok,
 }
 
 impl RuleShape<String> {
-    fn into_rule_meta(self) -> RuleMeta {
+    fn into_rule_meta(self) -> Result<RuleMeta, String> {
         // Destructured so that a new field is a compile error here, not a silent omission.
         let RuleShape {
             id,
             control,
             title,
             severity,
+            confidence,
             cvss,
             category,
             applies_to,
@@ -269,11 +360,17 @@ impl RuleShape<String> {
             mappings,
             source,
         } = self;
-        RuleMeta {
+        let confidence = match confidence.as_deref() {
+            None => DeclaredConfidence::Fixed(Confidence::High),
+            Some(text) => DeclaredConfidence::parse(text)
+                .ok_or_else(|| format!("rules[{id}].confidence '{text}' is not one of high, medium, low, computed"))?,
+        };
+        Ok(RuleMeta {
             id,
             control,
             title,
             severity,
+            confidence,
             cvss,
             category,
             applies_to,
@@ -288,7 +385,7 @@ impl RuleShape<String> {
             references,
             mappings: mappings.into_iter().collect(),
             source,
-        }
+        })
     }
 }
 
@@ -314,6 +411,10 @@ struct RunIn {
     warnings: Vec<String>,
     #[serde(default)]
     baseline: Option<BaselineShape<String>>,
+    #[serde(default)]
+    hidden: Option<HiddenShape>,
+    #[serde(default)]
+    policy_loosenings: Vec<LooseningShape<String>>,
 }
 
 #[derive(Deserialize)]
@@ -327,6 +428,12 @@ struct ResourceIn {
     kind: ResourceKind,
     name: Text,
     label: Text,
+    #[serde(default = "no_namespace")]
+    namespace: Text,
+}
+
+fn no_namespace() -> Text {
+    "".into()
 }
 
 #[derive(Deserialize)]
@@ -354,6 +461,8 @@ struct ResultIn {
     resource: ResourceIn,
     location: Origin,
     actual: Option<String>,
+    #[serde(default)]
+    assumed: bool,
     expected: Text,
     reason: Option<Text>,
     fingerprint: String,
@@ -404,9 +513,15 @@ impl ResultIn {
             control: self.control,
             title: self.title,
             category: self.category,
-            resource: ResourceRef { kind: self.resource.kind, name: self.resource.name, label: self.resource.label },
+            resource: ResourceRef {
+                kind: self.resource.kind,
+                name: self.resource.name,
+                label: self.resource.label,
+                namespace: self.resource.namespace,
+            },
             location: self.location,
             actual: self.actual,
+            assumed: self.assumed,
             expected: self.expected,
             reason: self.reason,
             fingerprint: self.fingerprint,
@@ -432,8 +547,7 @@ impl DocumentIn {
         // The counts are recomputed from the results; the score and app count are kept as written,
         // so a re-rendered report says what the run said.
         let mut summary = summarize(&results, self.summary.apps);
-        summary.score = self.summary.score;
-        summary.band = band(summary.score).to_string();
+        summary.set_score(self.summary.score);
         Ok(Loaded {
             run: RunInfo {
                 tool: ToolInfo { name: run.tool.name, version: run.tool.version },
@@ -447,12 +561,29 @@ impl DocumentIn {
                     unchanged: baseline.unchanged,
                     fixed: baseline.fixed,
                 }),
+                hidden: run.hidden.map(|hidden| Hidden { below: hidden.below, count: hidden.count }),
+                loosenings: run
+                    .policy_loosenings
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, loosening)| {
+                        let kind = LooseningKind::parse(&loosening.kind).ok_or_else(|| {
+                            format!("run.policy_loosenings[{index}].kind '{}' is not a known kind", loosening.kind)
+                        })?;
+                        Ok(Loosening {
+                            kind,
+                            subject: loosening.subject,
+                            detail: loosening.detail,
+                            source: loosening.source,
+                        })
+                    })
+                    .collect::<Result<_, String>>()?,
             },
             fail_on,
             summary,
             results: Results {
                 results,
-                rules: self.rules.into_iter().map(RuleShape::into_rule_meta).collect(),
+                rules: self.rules.into_iter().map(RuleShape::into_rule_meta).collect::<Result<_, _>>()?,
                 params: self.params,
             },
             inventory: self.inventory,

@@ -129,6 +129,27 @@ pub(crate) fn evaluate_rule(rule: &Rule, bindings: &cel::Bindings, missing: Miss
     }
 }
 
+/// Whether "your value" rests on an assumed default: the `actual` expression reads a record path
+/// in `defaults`, a field below one, or a record holding one (`app.policy` when
+/// `policy.ip_relaxation` was assumed).
+fn reads_default(rule: &Rule, resource: Resource<'_>, org: &crate::model::OrgRecord) -> bool {
+    let Some(actual) = &rule.actual else { return false };
+    actual.paths.iter().any(|path| {
+        let (defaults, path) = match (path.strip_prefix("app."), path.strip_prefix("org.")) {
+            (Some(rest), _) => (resource.defaults(), rest),
+            (_, Some(rest)) => (&org.defaults, rest),
+            _ => return false,
+        };
+        defaults.iter().any(|default| related(path, default))
+    })
+}
+
+/// `a` and `b` are the same record path, or one is below the other.
+fn related(a: &str, b: &str) -> bool {
+    let below = |child: &str, parent: &str| child.strip_prefix(parent).is_some_and(|tail| tail.starts_with('.'));
+    a == b || below(a, b) || below(b, a)
+}
+
 /// The file a reviewer has to change: the one behind the first record path `fail_if` reads.
 fn result_location<'a>(rule: &Rule, resource: Resource<'a>) -> &'a Origin {
     let first =
@@ -279,7 +300,12 @@ fn evaluate_resource(
     };
     let bindings = cel::Bindings::from_values(Arc::clone(&shared.env), app, shared.org.clone(), shared.params.clone());
     let missing = Missing { app: resource.missing(), org: &inventory.org.missing };
-    let resource_ref = ResourceRef { kind, name: resource.name().into(), label: resource.label().into() };
+    let resource_ref = ResourceRef {
+        kind,
+        name: resource.name().into(),
+        label: resource.label().into(),
+        namespace: resource.namespace().into(),
+    };
     applicable
         .into_iter()
         .map(|(rule_index, rule)| {
@@ -300,6 +326,7 @@ fn evaluate_resource(
                 category: texts.category.clone(),
                 resource: resource_ref.clone(),
                 location: result_location(rule, resource).clone(),
+                assumed: outcome.actual.is_some() && reads_default(rule, resource, &inventory.org),
                 actual: outcome.actual,
                 expected: texts.expected.clone(),
                 reason,
@@ -331,13 +358,16 @@ mod tests {
     use super::*;
     use crate::engine::rule::{RuleSource, parse_rule};
 
-    fn rule(extra: &str) -> Rule {
-        let text = format!(
-            "id = \"x\"\ncontrol = \"c\"\ntitle = \"t\"\nseverity = \"high\"\ncvss = \"7.0\"\ncategory = \"k\"\n\
+    fn rule_text(id: &str, extra: &str) -> String {
+        format!(
+            "id = \"{id}\"\ncontrol = \"c\"\ntitle = \"t\"\nseverity = \"high\"\ncvss = \"7.0\"\ncategory = \"k\"\n\
              applies_to = [\"external_client_app\"]\nexpected = \"e\"\noverview = \"o\"\nrisk = \"r\"\n\
              threat_scenarios = \"s\"\nremediation = \"m\"\n{extra}"
-        );
-        parse_rule(&RuleSource { path: "x.toml".into(), text }).expect("rule parses")
+        )
+    }
+
+    fn rule(extra: &str) -> Rule {
+        parse_rule(&RuleSource { path: "x.toml".into(), text: rule_text("x", extra) }).expect("rule parses")
     }
 
     fn rule_with_confidence(confidence: &str) -> Rule {
@@ -400,6 +430,44 @@ mod tests {
         let guarded = rule("when = \"app.certificate != null\"\nfail_if = \"true\"\n");
         let outcome = evaluate_rule(&guarded, &bindings, missing);
         assert_eq!(outcome.reason.as_deref(), Some("certificate is not available: no .ecaGlblOauth file"));
+    }
+
+    fn scan(app_patch: serde_json::Value, rule_texts: &[&str]) -> Vec<RuleResult> {
+        let mut app = crate::engine::schema::sample_app();
+        crate::engine::schema::merge(&mut app, &app_patch);
+        let inventory: Inventory = serde_json::from_value(serde_json::json!({
+            "schema_version": 1,
+            "source": {"kind": "project", "location": "p", "files_read": 1},
+            "apps": [app],
+            "org": crate::engine::schema::sample_org(),
+        }))
+        .expect("inventory");
+        let sources: Vec<RuleSource> = rule_texts
+            .iter()
+            .enumerate()
+            .map(|(index, extra)| RuleSource {
+                path: format!("r{index}.toml"),
+                text: rule_text(&format!("r{index}"), extra),
+            })
+            .collect();
+        let rules = crate::engine::rule::load(&sources).expect("rules load");
+        evaluate(&inventory, &rules).results
+    }
+
+    #[test]
+    fn a_value_read_from_an_assumed_default_is_marked() {
+        let results = scan(
+            serde_json::json!({"namespace": "acme", "defaults": ["policy.ip_relaxation"]}),
+            &[
+                "fail_if = \"true\"\nactual = \"app.policy.ip_relaxation\"\n",
+                "fail_if = \"true\"\nactual = \"app.policy.permitted_users\"\n",
+                "fail_if = \"true\"\nactual = \"app.policy\"\n",
+                "fail_if = \"true\"\n",
+            ],
+        );
+        let assumed: Vec<bool> = results.iter().map(|result| result.assumed).collect();
+        assert_eq!(assumed, [true, false, true, false]);
+        assert!(results.iter().all(|result| &*result.resource.namespace == "acme"));
     }
 
     #[test]

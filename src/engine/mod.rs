@@ -13,4 +13,4 @@ pub(crate) mod schema;
 
 pub(crate) use evaluate::evaluate;
 pub use result::{BaselineState, Outcome, ResourceRef, Results, RuleResult, Suppression};
-pub use rule::{Rule, RuleMeta, RuleSet, RuleSource};
+pub use rule::{DeclaredConfidence, Rule, RuleMeta, RuleSet, RuleSource};

@@ -15,6 +15,7 @@ pub(crate) mod rules;
 pub(crate) mod sarif;
 pub(crate) mod suppressions;
 pub mod table;
+pub(crate) mod tables;
 
 pub use crate::document::Report;
 

@@ -10,11 +10,13 @@
 //!
 //! Layout: [`view`] holds the report with its lookups; [`frame`] the page around the sections
 //! (head, masthead, footer) and `style.css`, inlined; [`sections`] the overview, apps, controls
-//! and coverage sections; [`writeup`] the control write-ups; [`calendar`] the certificate
+//! and coverage sections; [`extras`] the notices, input problems, policy loosenings and coverage
+//! tables; [`writeup`] the control write-ups; [`calendar`] the certificate
 //! calendar; [`cells`] the small pieces of markup and the date helpers the others share.
 
 mod calendar;
 mod cells;
+mod extras;
 mod frame;
 mod sections;
 mod view;
@@ -33,7 +35,9 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     out.push_str("<body>\n");
     view.masthead(&mut out);
     out.push_str("<main>\n");
+    view.notices(&mut out);
     view.overview(&mut out);
+    view.run_tables(&mut out);
     view.apps(&mut out);
     view.controls(&mut out);
     view.certificates(&mut out);
