@@ -152,7 +152,7 @@ pub fn summary_line(scan: &Scan) -> String {
         })
         .collect();
     let score = summary.score_text();
-    let mut line = format!("sfaudit: score {score} ({}); {} failed", summary.band, summary.count(Status::Fail));
+    let mut line = format!("sfaudit: score {score} ({}); {} failed", summary.band_text(), summary.count(Status::Fail));
     if !by_severity.is_empty() {
         line.push_str(&format!(" ({})", by_severity.join(", ")));
     }

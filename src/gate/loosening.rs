@@ -96,8 +96,8 @@ impl fmt::Display for LooseningKind {
     }
 }
 
-/// `5 policy loosenings (2 suppressions, 1 rule ignored, …)` for the summary line; `None` when the
-/// policy is sfaudit's own.
+/// `5 policy loosenings (suppression: 2, rule ignored: 1, …)` for the summary line; `None` when
+/// the policy is sfaudit's own.
 pub(crate) fn count_text(loosenings: &[Loosening]) -> Option<String> {
     if loosenings.is_empty() {
         return None;
@@ -106,7 +106,7 @@ pub(crate) fn count_text(loosenings: &[Loosening]) -> Option<String> {
         .into_iter()
         .filter_map(|kind| {
             let count = loosenings.iter().filter(|loosening| loosening.kind == kind).count();
-            (count > 0).then(|| format!("{count} {}", kind.label()))
+            (count > 0).then(|| format!("{}: {count}", kind.label()))
         })
         .collect();
     let noun = if loosenings.len() == 1 { "loosening" } else { "loosenings" };

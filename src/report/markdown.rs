@@ -1,10 +1,11 @@
 //! The GitHub-flavoured Markdown report, for pull-request comments and wikis.
 //!
-//! Layout: a title line with the source and the evaluation date; score and band; counts by risk
-//! and status; the failed controls (status, risk, control, app, your value, recommended value,
-//! rule); one collapsed `<details>` block per failing rule with its write-up and its failing apps
-//! (one per rule rather than one per result, to keep comments short); what could not be
-//! evaluated, with the reason; and the suppressed results with their reason.
+//! Layout: a title line with the source and the evaluation date; score and band (with its cap);
+//! the run's notices as quotes; counts by risk and status; each app's score; the failed controls
+//! (status, risk, confidence, control, app, your value, recommended value, rule); one collapsed
+//! `<details>` block per failing rule with its write-up and its failing apps (one per rule rather
+//! than one per result, to keep comments short); what could not be evaluated, with the reason;
+//! input problems, policy loosenings and coverage; and the suppressed results with their reason.
 //!
 //! Every string that can come from org data or a rule file is escaped with
 //! [`crate::escape::markdown`], so it renders as the text it is and cannot add table columns,

@@ -1,5 +1,6 @@
-//! The terminal report: summary, counts, failed controls with your value against the
-//! recommended value, and what could not be evaluated.
+//! The terminal report: summary (with the band's cap and the run's notices), counts, each app's
+//! score, failed controls with their confidence and your value against the recommended value,
+//! what could not be evaluated, input problems, policy loosenings and coverage.
 
 use std::fmt::Write as _;
 

@@ -17,6 +17,7 @@ mod report;
 mod rules;
 mod sarif;
 mod table;
+mod verdicts;
 
 #[path = "../support/fake_org/mod.rs"]
 mod fake_org;

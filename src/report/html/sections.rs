@@ -319,9 +319,9 @@ impl View<'_, '_> {
         let Some(app) = scores.iter().find(|app| app.kind == kind && &*app.name == name) else {
             return "<span class=\"muted\">—</span>".to_string();
         };
-        let cap = app
-            .band_cap
-            .map_or_else(String::new, |cap| format!("<span class=\"small\">{}</span>", escape(&cap.describe())));
+        let cap = app.band_cap.map_or_else(String::new, |cap| {
+            format!("<span class=\"small\" title=\"{}\">capped from {}</span>", escape(&cap.describe()), cap.uncapped)
+        });
         format!(
             "<span class=\"num\">{}</span><span class=\"small band-{}\">{}</span>{cap}",
             escape(&app.score_text()),
