@@ -5,14 +5,14 @@ use std::sync::Arc;
 use cel::common::types::{CelBool, CelString};
 use cel::{Context, Env, Program, Value};
 
-use super::kleene::{Evaluated, Missing, Node};
+use super::kleene::{Evaluated, Missing, Plan};
 
 /// A compiled expression, split for three-valued evaluation ([`super::kleene`]), with the record
 /// paths it names (`app.policy.permitted_users`, …) for the load-time schema check.
 #[derive(Debug)]
 pub(crate) struct Expression {
     pub source: String,
-    plan: Node,
+    plan: Plan,
     pub paths: Vec<String>,
 }
 
@@ -38,7 +38,7 @@ impl Expression {
                 return Err(format!("unknown variable '{variable}'; rules read app, org and params"));
             }
         }
-        Ok(Self { source: source.to_string(), plan: Node::plan(program.expression()), paths })
+        Ok(Self { source: source.to_string(), plan: Plan::new(program.expression()), paths })
     }
 
     /// Evaluates with the paths in `missing` unknown: see [`super::kleene`].

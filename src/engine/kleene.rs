@@ -24,8 +24,12 @@
 //! data is, and the logical nodes only decide when one operand decides for every value of the
 //! others. It is conservative inside a leaf: a macro whose body reads a missing path is unknown
 //! as a whole, even where the body's own `||` could have decided. Rules keep their guards outside
-//! macros. Speed: the split is done once per rule; evaluating it costs one `cel` call per leaf
-//! and a comparison of each path a leaf reads against the (usually empty) `missing` maps.
+//! macros.
+//!
+//! Speed: the split is done once per rule. Most expressions read no missing path of most records,
+//! and then the whole expression is one `cel` call, exactly as without three-valued logic (with
+//! nothing unknown, Kleene's tables are CEL's own); only an expression that reads a missing path
+//! walks the split tree, one `cel` call per leaf.
 
 use std::collections::BTreeMap;
 
@@ -50,9 +54,30 @@ pub(crate) struct Missing<'a> {
     pub org: &'a BTreeMap<String, String>,
 }
 
+/// An expression ready for three-valued evaluation: whole, for records it reads no missing path of,
+/// and split at its logical operators for the others.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    whole: Leaf,
+    split: Node,
+}
+
+impl Plan {
+    pub(crate) fn new(expression: &IdedExpr) -> Self {
+        Self { whole: Leaf::new(expression), split: Node::plan(expression) }
+    }
+
+    pub(crate) fn evaluate(&self, context: &Context<'_, '_>, missing: Missing<'_>) -> Evaluated {
+        match self.whole.missing_read(missing) {
+            None => self.whole.run(context),
+            Some(_) => self.split.evaluate(context, missing),
+        }
+    }
+}
+
 /// An expression split at its logical operators.
 #[derive(Debug)]
-pub(crate) enum Node {
+enum Node {
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Not(Box<Node>),
@@ -76,7 +101,7 @@ struct RecordPath {
 }
 
 impl Node {
-    pub(crate) fn plan(expression: &IdedExpr) -> Self {
+    fn plan(expression: &IdedExpr) -> Self {
         if let Expr::Call(call) = &expression.expr {
             if call.target.is_none() {
                 match (call.func_name.as_str(), call.args.as_slice()) {
@@ -98,13 +123,10 @@ impl Node {
                 }
             }
         }
-        let mut reads = Vec::new();
-        record_paths(expression, &mut reads);
-        reads.dedup();
-        Self::Leaf(Leaf { expression: expression.clone(), reads })
+        Self::Leaf(Leaf::new(expression))
     }
 
-    pub(crate) fn evaluate(&self, context: &Context<'_, '_>, missing: Missing<'_>) -> Evaluated {
+    fn evaluate(&self, context: &Context<'_, '_>, missing: Missing<'_>) -> Evaluated {
         match self {
             Self::Leaf(leaf) => leaf.evaluate(context, missing),
             Self::Not(operand) => match as_bool(operand.evaluate(context, missing)) {
@@ -125,16 +147,30 @@ impl Node {
 }
 
 impl Leaf {
-    fn evaluate(&self, context: &Context<'_, '_>, missing: Missing<'_>) -> Evaluated {
-        for read in &self.reads {
-            let paths = if read.org { missing.org } else { missing.app };
-            if let Some(reason) = missing_reason(&read.path, paths) {
-                return Evaluated::Unknown(reason);
-            }
-        }
+    fn new(expression: &IdedExpr) -> Self {
+        let mut reads = Vec::new();
+        record_paths(expression, &mut reads);
+        reads.sort_by(|a, b| (a.org, &a.path).cmp(&(b.org, &b.path)));
+        reads.dedup();
+        Self { expression: expression.clone(), reads }
+    }
+
+    /// Why the leaf cannot be read: the first missing path it reads.
+    fn missing_read(&self, missing: Missing<'_>) -> Option<String> {
+        self.reads.iter().find_map(|read| missing_reason(&read.path, if read.org { missing.org } else { missing.app }))
+    }
+
+    fn run(&self, context: &Context<'_, '_>) -> Evaluated {
         match Value::resolve(&self.expression, context) {
             Ok(value) => Evaluated::Known(value),
             Err(error) => Evaluated::Failed(error.to_string()),
+        }
+    }
+
+    fn evaluate(&self, context: &Context<'_, '_>, missing: Missing<'_>) -> Evaluated {
+        match self.missing_read(missing) {
+            Some(reason) => Evaluated::Unknown(reason),
+            None => self.run(context),
         }
     }
 }
@@ -269,7 +305,7 @@ mod tests {
         };
         let (app_missing, org_missing) = (to_map(app_missing), to_map(org_missing));
         let program = cel::Program::compile(source).expect("compiles");
-        Node::plan(program.expression()).evaluate(&context, Missing { app: &app_missing, org: &org_missing })
+        Plan::new(program.expression()).evaluate(&context, Missing { app: &app_missing, org: &org_missing })
     }
 
     fn is_unknown_because(evaluated: &Evaluated, path: &str) -> bool {
