@@ -99,7 +99,7 @@ pub struct RuleMeta {
 #[derive(Debug)]
 pub(crate) enum RuleConfidence {
     Fixed(Confidence),
-    Computed(Expression),
+    Computed(Box<Expression>),
 }
 
 /// A rule's confidence as `rules list`, `rules explain` and the JSON `rules[]` show it: the fixed
@@ -242,7 +242,7 @@ pub(crate) fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<Diagnostic>> {
         None => Some(RuleConfidence::Fixed(Confidence::High)),
         Some(text) => match Confidence::parse(text.get_ref().trim()) {
             Some(fixed) => Some(RuleConfidence::Fixed(fixed)),
-            None => compile("confidence", text).map(RuleConfidence::Computed),
+            None => compile("confidence", text).map(|expression| RuleConfidence::Computed(Box::new(expression))),
         },
     };
 

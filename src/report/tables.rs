@@ -50,7 +50,7 @@ pub(crate) fn run_tables(report: &Report<'_>) -> Vec<Table> {
             id: "policy-loosenings",
             title: "Policy loosenings",
             note: "Ways the config or the command line made the policy looser than sfaudit's defaults. Review them when \
-                   the config comes from the scanned tree (see `--no-project-config`).",
+                   the config comes from the scanned tree (see --no-project-config).",
             header: vec!["Loosening", "Applies to", "Effect", "Where"],
             rows: loosenings
                 .iter()

@@ -95,10 +95,13 @@ impl View<'_, '_> {
              best Poor, whatever the score.</p>\n",
         );
         out.push_str("</div>\n</div>\n");
+        out.push_str("<nav class=\"toc\" aria-label=\"Sections\">");
+        for table in crate::report::tables::run_tables(self.report) {
+            let _ = write!(out, "<a href=\"#{}\">{}</a>", table.id, table.title);
+        }
         out.push_str(
-            "<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#apps\">Apps at a glance</a>\
-             <a href=\"#controls\">Controls by risk</a><a href=\"#certificates\">Certificate calendar</a>\
-             <a href=\"#coverage\">Coverage</a></nav>\n",
+            "<a href=\"#apps\">Apps at a glance</a><a href=\"#controls\">Controls by risk</a>\
+             <a href=\"#certificates\">Certificate calendar</a><a href=\"#coverage\">Coverage</a></nav>\n",
         );
         out.push_str("</section>\n");
     }
@@ -320,7 +323,7 @@ impl View<'_, '_> {
             return "<span class=\"muted\">—</span>".to_string();
         };
         let cap = app.band_cap.map_or_else(String::new, |cap| {
-            format!("<span class=\"small\" title=\"{}\">capped from {}</span>", escape(&cap.describe()), cap.uncapped)
+            format!("<span class=\"small\" title=\"{}\">capped</span>", escape(&cap.describe()))
         });
         format!(
             "<span class=\"num\">{}</span><span class=\"small band-{}\">{}</span>{cap}",
