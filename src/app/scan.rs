@@ -180,7 +180,7 @@ pub fn summary_line(scan: &Scan) -> String {
             line.push_str(&format!(", {fatal} file(s) not read: INCOMPLETE"));
         }
     }
-    if !scan.inventory.holds_oauth_metadata() {
+    if incomplete::found_nothing(&scan.inventory) {
         line.push_str("; NOTHING FOUND to judge");
     }
     line.push_str(&format!("; {}", scan.gate.description()));

@@ -3,7 +3,7 @@
 //! loosened policy, results hidden by `--min-confidence`.
 
 use super::run::Report;
-use crate::gate::incomplete::{NOTHING_FOUND_HINT, nothing_found};
+use crate::gate::incomplete::{found_nothing, nothing_found, nothing_found_hint};
 use crate::gate::loosening::count_text;
 
 /// How loud a notice is; SARIF maps it to a notification level, JUnit errors to test cases.
@@ -56,7 +56,7 @@ pub(crate) fn notices(report: &Report<'_>) -> Vec<Notice> {
             ),
         });
     }
-    if !inventory.holds_oauth_metadata() {
+    if found_nothing(inventory) {
         let mut text = nothing_found(&inventory.source);
         if let Some(first) = text.get_mut(..1) {
             first.make_ascii_uppercase();
@@ -64,7 +64,7 @@ pub(crate) fn notices(report: &Report<'_>) -> Vec<Notice> {
         notices.push(Notice {
             level: Level::Error,
             id: "nothing_found",
-            text: format!("{text}. {NOTHING_FOUND_HINT}."),
+            text: format!("{text}. {}.", nothing_found_hint(&inventory.source)),
         });
     }
     let problems = inventory.problems.len() - fatal;

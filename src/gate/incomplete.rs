@@ -4,7 +4,7 @@
 //! exits 2 ([`input_verdict`]).
 
 use crate::error::exit;
-use crate::model::{Collection, InputProblem, Inventory, ScanSource};
+use crate::model::{Collection, InputProblem, Inventory, ScanSource, SourceKind};
 
 /// The exit code after the rule, and the lines standard error must show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,9 +50,9 @@ pub(crate) fn input_verdict(inventory: &Inventory) -> Option<IncompleteVerdict> 
         lines.push(
             "  hint: fix the file(s) above; a report written with --output or --output-dir is marked incomplete".into(),
         );
-    } else if !inventory.holds_oauth_metadata() {
+    } else if found_nothing(inventory) {
         lines.push(format!("error: {}", nothing_found(&inventory.source)));
-        lines.push(format!("  hint: {NOTHING_FOUND_HINT}"));
+        lines.push(format!("  hint: {}", nothing_found_hint(&inventory.source)));
     } else {
         return None;
     }
@@ -95,5 +95,24 @@ pub(crate) fn nothing_found(source: &ScanSource) -> String {
     )
 }
 
-pub(crate) const NOTHING_FOUND_HINT: &str = "point sfaudit at the folder holding the metadata (the Salesforce DX project with \
-     sfdx-project.json, or a Metadata API folder), and check the packageDirectories and .forceignore";
+/// Nothing to judge was found, and not because a live collection could not read it (that is the
+/// incomplete-collection rule's to judge, with exit 3).
+pub(crate) fn found_nothing(inventory: &Inventory) -> bool {
+    let collection_incomplete =
+        inventory.source.collection.as_ref().is_some_and(|collection| !collection.incomplete.is_empty());
+    !inventory.holds_oauth_metadata() && !collection_incomplete
+}
+
+/// What to do about a scan that found nothing, by where it looked.
+pub(crate) fn nothing_found_hint(source: &ScanSource) -> &'static str {
+    match source.kind {
+        SourceKind::Project => {
+            "point sfaudit at the folder holding the metadata (the Salesforce DX project with sfdx-project.json, or \
+             a Metadata API folder), and check the packageDirectories and .forceignore"
+        }
+        SourceKind::Org | SourceKind::Snapshot => {
+            "check that the org has Connected Apps or External Client Apps and that the integration user may read \
+             them and the org's OAuth settings"
+        }
+    }
+}

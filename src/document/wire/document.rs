@@ -15,6 +15,7 @@ use crate::engine::{Results, RuleMeta, RuleResult};
 use crate::gate::FailOn;
 use crate::gate::baseline::BaselineSummary;
 use crate::gate::confidence::Hidden;
+use crate::gate::incomplete::found_nothing;
 use crate::gate::loosening::{Loosening, LooseningKind};
 use crate::model::{Confidence, EvaluationDate, Inventory, ResourceKind, ScanSource, Severity, Status};
 
@@ -65,7 +66,7 @@ impl<'a> DocumentOut<'a> {
                     })
                     .collect(),
                 incomplete: report.inventory.problems.iter().any(|problem| problem.fatal),
-                no_metadata_found: !report.inventory.holds_oauth_metadata(),
+                no_metadata_found: found_nothing(report.inventory),
                 notices: notices(report)
                     .into_iter()
                     .map(|notice| NoticeOut { level: notice.level.as_str(), id: notice.id, text: notice.text })
