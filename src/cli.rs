@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::gate::FailOn;
-use crate::model::EvaluationDate;
+use crate::model::{Confidence, EvaluationDate};
 use crate::report::Format;
 
 #[derive(Debug, Parser)]
@@ -132,6 +132,10 @@ pub struct GateOptions {
     /// With a baseline: fail on any new finding, whatever its severity
     #[arg(long, env = "SFAUDIT_FAIL_ON_NEW")]
     pub fail_on_new: bool,
+    /// Leave results less sure than this (high, medium, low) out of the reports and the gate;
+    /// every report says how many [default: the config's `min_confidence`, else low: show all]
+    #[arg(long, env = "SFAUDIT_MIN_CONFIDENCE", value_name = "LEVEL")]
+    pub min_confidence: Option<Confidence>,
     /// Report only: exit 0 whatever the findings (errors still exit 2 or 3)
     #[arg(long, env = "SFAUDIT_NO_FAIL")]
     pub no_fail: bool,
@@ -149,6 +153,10 @@ pub struct ConfigOptions {
     /// Use no config file
     #[arg(long)]
     pub no_config: bool,
+    /// Take the policy only from --config and flags: never read a sfaudit.toml found in the scanned
+    /// folder or the current folder (for CI on untrusted pull requests)
+    #[arg(long, env = "SFAUDIT_NO_PROJECT_CONFIG")]
+    pub no_project_config: bool,
     /// Extra suppressions file(s) with [[suppressions]] entries
     #[arg(long = "suppressions", env = "SFAUDIT_SUPPRESSIONS", value_name = "FILE")]
     pub suppressions: Vec<PathBuf>,

@@ -59,6 +59,7 @@ pub(super) fn history_command(args: &HistoryArgs) -> Result<u8, Error> {
         suppressions: Vec::new(),
         no_ignores: false,
         profile: None,
+        no_project_config: false,
     };
     let config = policy::load_config(&options, None)?;
     let Some(path) = args.history.clone().or_else(|| config.history.path.clone()) else {

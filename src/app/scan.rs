@@ -13,8 +13,8 @@ use crate::document::{Report, RulePackInfo, RunInfo, Summary, ToolInfo, summariz
 use crate::engine::{self, RuleSet};
 use crate::error::{Error, exit};
 use crate::gate::baseline::Baseline;
-use crate::gate::{self, Decision, Policy, incomplete};
-use crate::model::{EvaluationDate, Inventory, Severity, Status};
+use crate::gate::{self, Decision, Policy, incomplete, loosening};
+use crate::model::{Confidence, EvaluationDate, Inventory, Severity, Status};
 use crate::report::Format;
 
 /// A finished evaluation: everything the renderers need.
@@ -64,6 +64,8 @@ pub fn evaluate(
         evaluated_at: *as_of,
         warnings: Vec::new(),
         baseline: None,
+        hidden: None,
+        loosenings: Vec::new(),
     };
     Scan { run, inventory, results, summary, gate }
 }
@@ -84,15 +86,24 @@ pub(super) fn scan(args: &ScanArgs) -> Result<u8, Error> {
         args.config.profile.as_deref(),
     )?;
     let report = Report { trend: trend.as_ref(), ..scan.report() };
-    if !args.gate.quiet || args.output.output.is_some() || prepared.setup.output.output_dir.is_some() {
+    let to_files = args.output.output.is_some() || prepared.setup.output.output_dir.is_some();
+    // A scan that cannot stand (a file not read at all, nothing found) still writes its report
+    // files, marked as such, but prints no report that could pass for a complete one.
+    let unsound = incomplete::input_verdict(&scan.inventory);
+    if to_files || (!args.gate.quiet && unsound.is_none()) {
         write_reports(&prepared.setup.output, &report)?;
     }
     print_stderr(&scan.run.warnings.iter().map(|warning| format!("warning: {warning}")).collect::<Vec<_>>());
+    print_stderr(&incomplete::problem_warnings(&scan.inventory));
     print_stderr(&[summary_line(scan)]);
+    super::notify::send(&prepared.setup.alerts, &report);
+    if let Some(verdict) = unsound {
+        print_stderr(&verdict.lines);
+        return Ok(verdict.code);
+    }
     let verdict =
         incomplete::judge(scan.inventory.source.collection.as_ref(), args.allow_incomplete, scan.gate.exit_code());
     print_stderr(&verdict.lines);
-    super::notify::send(&prepared.setup.alerts, &report);
     Ok(verdict.code)
 }
 
@@ -112,6 +123,8 @@ pub(super) struct Setup {
     rules: RuleSet,
     rule_pack_version: String,
     baseline: Option<Baseline>,
+    loosenings: Vec<loosening::Loosening>,
+    min_confidence: Option<Confidence>,
     no_ignores: bool,
     pub(super) alerts: Vec<super::notify::Alerting>,
 }
@@ -140,9 +153,17 @@ pub(super) fn setup(args: &ScanArgs) -> Result<Setup, Error> {
     let options = policy::rule_options(&config, &args.rules);
     let (mut rules, rule_pack_version) =
         super::rules::load_rules(&RuleOptions { rules_dirs: options.rules_dirs, params: Vec::new() })?;
-    policy::shape_rules(&config, &mut rules, args.config.no_ignores)?;
+    let mut loosenings = policy::shape_rules(&config, &mut rules, args.config.no_ignores)?;
+    loosenings.extend(policy::policy_loosenings(
+        &config,
+        &args.gate,
+        &args.rules.params,
+        &rules,
+        args.config.no_ignores,
+    ));
     super::rules::set_params(&mut rules, &options.params)?;
     let baseline = policy::baseline_path(&config, &args.gate).map(|path| policy::load_baseline(&path)).transpose()?;
+    let min_confidence = policy::min_confidence(&config, &args.gate).filter(|level| *level > Confidence::Low);
     let history = super::history::database(&config, &args.history)?.is_some();
     let alerts = super::notify::alerting(&config, &args.notify, history, baseline.is_some())?;
     Ok(Setup {
@@ -153,15 +174,21 @@ pub(super) fn setup(args: &ScanArgs) -> Result<Setup, Error> {
         rules,
         rule_pack_version,
         baseline,
+        loosenings,
+        min_confidence,
         no_ignores: args.config.no_ignores,
         alerts,
     })
 }
 
 impl Setup {
-    /// Evaluates an inventory and applies the suppressions and the baseline.
+    /// Evaluates an inventory and applies the confidence floor, the suppressions and the baseline.
     pub(super) fn finish(&self, inventory: Inventory) -> Scan {
         let mut scan = evaluate(inventory, &self.rules, self.rule_pack_version.clone(), &self.as_of, self.gate_policy);
+        scan.run.loosenings.clone_from(&self.loosenings);
+        if let Some(minimum) = self.min_confidence {
+            scan.run.hidden = Some(gate::confidence::hide_below(&mut scan.results.results, minimum));
+        }
         if !self.no_ignores {
             let warnings = gate::suppress::apply(
                 &mut scan.results.results,
@@ -200,7 +227,7 @@ pub fn summary_line(scan: &Scan) -> String {
         })
         .collect();
     let score = summary.score_text();
-    let mut line = format!("sfaudit: score {score} ({}); {} failed", summary.band, summary.count(Status::Fail));
+    let mut line = format!("sfaudit: score {score} ({}); {} failed", summary.band_text(), summary.count(Status::Fail));
     if !by_severity.is_empty() {
         line.push_str(&format!(" ({})", by_severity.join(", ")));
     }
@@ -208,11 +235,28 @@ pub fn summary_line(scan: &Scan) -> String {
     if summary.suppressed > 0 {
         line.push_str(&format!(", {} suppressed", summary.suppressed));
     }
+    if let Some(hidden) = &scan.run.hidden {
+        line.push_str(&format!("; {}", hidden.describe()));
+    }
     if let Some(baseline) = &scan.run.baseline {
         line.push_str(&format!(
             "; baseline: {} new, {} unchanged, {} fixed",
             baseline.new, baseline.unchanged, baseline.fixed
         ));
+    }
+    if let Some(loosenings) = loosening::count_text(&scan.run.loosenings) {
+        line.push_str(&format!("; {loosenings}"));
+    }
+    let problems = &scan.inventory.problems;
+    if !problems.is_empty() {
+        let fatal = problems.iter().filter(|problem| problem.fatal).count();
+        line.push_str(&format!("; {} input problem(s)", problems.len()));
+        if fatal > 0 {
+            line.push_str(&format!(", {fatal} file(s) not read: INCOMPLETE"));
+        }
+    }
+    if incomplete::found_nothing(&scan.inventory) {
+        line.push_str("; NOTHING FOUND to judge");
     }
     line.push_str(&format!("; {}", scan.gate.description()));
     line
@@ -258,6 +302,12 @@ pub(super) fn baseline_update(args: &ScanArgs) -> Result<u8, Error> {
     let mut without_baseline = args.clone();
     without_baseline.gate.baseline = None;
     let scan = prepare(&without_baseline)?.scan;
+    if let Some(verdict) = incomplete::input_verdict(&scan.inventory) {
+        print_stderr(&incomplete::problem_warnings(&scan.inventory));
+        print_stderr(&verdict.lines);
+        print_stderr(&["error: no baseline was written"]);
+        return Ok(verdict.code);
+    }
     let previous = target.is_file().then(|| policy::load_baseline(&target)).transpose()?;
     let comparison = previous.map(|previous| previous.apply(&mut scan.results.results.clone()));
     write_file(&target, Format::Json, &scan.report())?;

@@ -16,13 +16,22 @@ use std::path::{Path, PathBuf};
 use crate::diag::Diagnostic;
 
 /// Finds the config: `--config PATH`, else `sfaudit.toml` in the scanned folder, else in the
-/// current folder. `--no-config` (`explicit = None, disabled = true`) skips discovery.
-pub(crate) fn discover(explicit: Option<&Path>, disabled: bool, project: Option<&Path>) -> Option<PathBuf> {
+/// current folder. `--no-config` (`disabled`) reads none; `--no-project-config` (`explicit_only`)
+/// reads only `--config PATH`.
+pub(crate) fn discover(
+    explicit: Option<&Path>,
+    disabled: bool,
+    explicit_only: bool,
+    project: Option<&Path>,
+) -> Option<PathBuf> {
     if disabled {
         return None;
     }
     if let Some(path) = explicit {
         return Some(path.to_path_buf());
+    }
+    if explicit_only {
+        return None;
     }
     [project.map(|project| project.join(FILE_NAME)), Some(PathBuf::from(FILE_NAME))]
         .into_iter()
@@ -54,6 +63,9 @@ pub(crate) const STARTER: &str = r#"# sfaudit configuration. Every key is option
 
 # Exit 1 when a result fails at or above this severity: critical, high, medium, low, info, none.
 fail_on = "high"
+
+# Leave results less sure than this out of the reports and the gate: high, medium or low (all).
+# min_confidence = "medium"
 
 # Report formats written on every run, and where (omit output_dir to print to stdout).
 # formats = ["table", "sarif", "junit"]
@@ -103,6 +115,7 @@ fail_on = "high"
 # [[suppressions]]
 # rule = "full-scope-granted"                # rule id or glob, e.g. "certificate-*"
 # app = "Legacy_*"                           # app API name glob (default "*")
+# namespace = "acme"                         # optional: namespace prefix glob ("" = unpackaged apps)
 # kind = "connected_app"                     # optional: connected_app, external_client_app, org
 # reason = "Vendor app; scope reduction planned with the vendor"
 # owner = "security@example.com"

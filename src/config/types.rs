@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::gate::FailOn;
 use crate::gate::suppress::SuppressionRule;
-use crate::model::Severity;
+use crate::model::{Confidence, Severity};
 use crate::notify::{Kind, Trigger};
 use crate::report::Format;
 
@@ -54,6 +54,7 @@ pub(crate) struct Config {
     /// The file it was read from; `None` for the built-in defaults.
     pub path: Option<PathBuf>,
     pub fail_on: Option<FailOn>,
+    pub min_confidence: Option<Located<Confidence>>,
     pub formats: Option<Vec<Format>>,
     pub output_dir: Option<PathBuf>,
     pub rules_dirs: Vec<PathBuf>,

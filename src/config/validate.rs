@@ -13,7 +13,7 @@ use crate::diag::{Diagnostic, LineIndex};
 use crate::gate::FailOn;
 use crate::gate::glob;
 use crate::gate::suppress::SuppressionRule;
-use crate::model::{ResourceKind, Severity};
+use crate::model::{Confidence, ResourceKind, Severity};
 use crate::report::Format;
 
 fn parse_table<'i>(path: &str, text: &'i str) -> Result<Spanned<DeTable<'i>>, Vec<Diagnostic>> {
@@ -36,6 +36,7 @@ fn parse_table<'i>(path: &str, text: &'i str) -> Result<Spanned<DeTable<'i>>, Ve
 
 const TOP_LEVEL: &[&str] = &[
     "fail_on",
+    "min_confidence",
     "formats",
     "output_dir",
     "rules_dirs",
@@ -64,6 +65,17 @@ pub(super) fn parse_config(path: &str, text: &str) -> Result<Config, Vec<Diagnos
                     match FailOn::from_str(&text) {
                         Ok(fail_on) => config.fail_on = Some(fail_on),
                         Err(message) => checker.error(value.span().start, format!("fail_on: {message}")),
+                    }
+                }
+            }
+            "min_confidence" => {
+                if let Some(text) = checker.string("min_confidence", value) {
+                    match Confidence::from_str(&text) {
+                        Ok(level) => {
+                            let line = checker.line(value.span().start);
+                            config.min_confidence = Some(Located { value: level, line });
+                        }
+                        Err(message) => checker.error(value.span().start, format!("min_confidence: {message}")),
                     }
                 }
             }
@@ -213,7 +225,7 @@ pub(crate) fn load_suppressions(path: &Path) -> Result<Vec<SuppressionRule>, Vec
     parse_suppressions_file(&shown, &text)
 }
 
-const SUPPRESSION_KEYS: &[&str] = &["rule", "app", "kind", "reason", "owner", "ticket", "expires"];
+const SUPPRESSION_KEYS: &[&str] = &["rule", "app", "namespace", "kind", "reason", "owner", "ticket", "expires"];
 
 fn parse_suppression_list(checker: &mut Checker<'_>, value: &Spanned<DeValue<'_>>) -> Vec<SuppressionRule> {
     let Some(entries) = value.get_ref().as_array() else {
@@ -231,6 +243,7 @@ fn parse_suppression(checker: &mut Checker<'_>, value: &Spanned<DeValue<'_>>) ->
     let mut suppression = SuppressionRule {
         rule: String::new(),
         app: "*".to_string(),
+        namespace: None,
         kind: None,
         reason: String::new(),
         owner: None,
@@ -247,6 +260,7 @@ fn parse_suppression(checker: &mut Checker<'_>, value: &Spanned<DeValue<'_>>) ->
                     suppression.app = app;
                 }
             }
+            "namespace" => suppression.namespace = checker.string("namespace", value),
             "kind" => {
                 if let Some(kind) = checker.string("kind", value) {
                     match ResourceKind::parse(&kind) {

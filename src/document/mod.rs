@@ -3,6 +3,7 @@
 //! the serialised view here ([`wire`]), and a document read back is checked and turned into
 //! internal types again, so nothing else depends on how the JSON is spelt.
 
+pub(crate) mod notices;
 mod run;
 pub mod summary;
 pub mod trend;

@@ -3,6 +3,8 @@
 
 use crate::engine::Results;
 use crate::gate::baseline::BaselineSummary;
+use crate::gate::confidence::Hidden;
+use crate::gate::loosening::Loosening;
 use crate::gate::{Decision, FailOn};
 use crate::model::{EvaluationDate, Inventory, ScanSource};
 
@@ -33,6 +35,10 @@ pub struct RunInfo {
     pub warnings: Vec<String>,
     /// Set when the run compared against a baseline.
     pub baseline: Option<BaselineSummary>,
+    /// Set with `--min-confidence` (or `min_confidence`): the results left out.
+    pub hidden: Option<Hidden>,
+    /// Every way the policy was made looser than sfaudit's defaults, in the order found.
+    pub loosenings: Vec<Loosening>,
 }
 
 /// A whole report, borrowed: what every renderer receives.

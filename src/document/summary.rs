@@ -3,11 +3,18 @@
 //! Score = 100 × Σ weight(passed) / Σ weight(passed + failed + unknown), rounded down, with
 //! weights critical 10, high 5, medium 3, low 1, info 0. Not-applicable results are left out;
 //! unknown results count as not passed. Bands follow Salesforce Health Check wording.
+//!
+//! The band is capped: while any high-risk control fails (severity critical or high, the results
+//! every report shows with the status "Critical"), the band is at best **Poor**, whatever the
+//! score. Passing results of many minor controls must not outweigh a finding the table below the
+//! headline calls Critical; SBS-based reports cap their grade the same way when critical controls
+//! fail. The score itself is left as computed, and the report says the band was capped and why.
+//! The same formula and cap give each app its own score.
 
 use std::collections::BTreeMap;
 
 use crate::engine::RuleResult;
-use crate::model::{Severity, Status};
+use crate::model::{ResourceKind, Severity, Status, Text};
 
 pub(crate) fn weight(severity: Severity) -> u64 {
     match severity {
@@ -19,11 +26,16 @@ pub(crate) fn weight(severity: Severity) -> u64 {
     }
 }
 
+/// The best band a scope with a failed high-risk control can have.
+pub(crate) const CAPPED_BAND: &str = "Poor";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
     /// `None` when no weighted result could be evaluated.
     pub score: Option<u8>,
     pub band: String,
+    /// Set when failed high-risk controls lowered the band the score alone would give.
+    pub band_cap: Option<BandCap>,
     pub total: usize,
     pub by_status: BTreeMap<Status, usize>,
     /// Failed results per severity.
@@ -33,6 +45,40 @@ pub struct Summary {
     pub apps: usize,
     /// Failed results covered by a suppression (they count as failed above, but not in the gate).
     pub suppressed: usize,
+    /// Each app's own score, band and cap, in inventory order (kind, then name).
+    pub app_scores: Vec<AppScore>,
+}
+
+/// Why a band was capped: the failed high-risk results, and the band the score alone gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BandCap {
+    pub failed_critical: usize,
+    pub failed_high: usize,
+    pub uncapped: &'static str,
+}
+
+impl BandCap {
+    /// `capped from Good: 2 critical and 16 high-severity controls failed`.
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = [(self.failed_critical, "critical"), (self.failed_high, "high")]
+            .into_iter()
+            .filter(|(count, _)| *count > 0)
+            .map(|(count, severity)| format!("{count} {severity}"))
+            .collect();
+        let total = self.failed_critical + self.failed_high;
+        let noun = if total == 1 { "control" } else { "controls" };
+        format!("capped from {}: {}-severity {noun} failed", self.uncapped, parts.join(" and "))
+    }
+}
+
+/// One app's score.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppScore {
+    pub kind: ResourceKind,
+    pub name: Text,
+    pub score: Option<u8>,
+    pub band: &'static str,
+    pub band_cap: Option<BandCap>,
 }
 
 impl Summary {
@@ -41,12 +87,43 @@ impl Summary {
         self.score.map_or_else(|| "—".to_string(), |score| format!("{score}/100"))
     }
 
+    /// `Poor (capped at Poor: …)`, or the band alone.
+    pub fn band_text(&self) -> String {
+        band_text(&self.band, self.band_cap.as_ref())
+    }
+
     pub(crate) fn count(&self, status: Status) -> usize {
         self.by_status.get(&status).copied().unwrap_or(0)
     }
 
     pub(crate) fn count_of(&self, severity: Severity, status: Status) -> usize {
         self.by_severity_and_status.get(&(severity, status)).copied().unwrap_or(0)
+    }
+
+    /// Sets the score (a saved document's, kept as written) and the band and cap that follow.
+    pub(crate) fn set_score(&mut self, score: Option<u8>) {
+        let failed = (self.count_of(Severity::Critical, Status::Fail), self.count_of(Severity::High, Status::Fail));
+        let (band, band_cap) = capped_band(score, failed);
+        self.score = score;
+        self.band = band.to_string();
+        self.band_cap = band_cap;
+    }
+}
+
+impl AppScore {
+    pub fn score_text(&self) -> String {
+        self.score.map_or_else(|| "—".to_string(), |score| format!("{score}/100"))
+    }
+
+    pub fn band_text(&self) -> String {
+        band_text(self.band, self.band_cap.as_ref())
+    }
+}
+
+fn band_text(band: &str, cap: Option<&BandCap>) -> String {
+    match cap {
+        Some(cap) => format!("{band}, {}", cap.describe()),
+        None => band.to_string(),
     }
 }
 
@@ -61,38 +138,88 @@ pub(crate) fn band(score: Option<u8>) -> &'static str {
     }
 }
 
-pub(crate) fn summarize(results: &[RuleResult], apps: usize) -> Summary {
-    let mut by_status: BTreeMap<Status, usize> = Status::ALL.into_iter().map(|status| (status, 0)).collect();
-    let mut by_severity_and_status: BTreeMap<(Severity, Status), usize> = BTreeMap::new();
-    let (mut earned, mut possible) = (0_u64, 0_u64);
-    for result in results {
-        *by_status.entry(result.status).or_default() += 1;
-        *by_severity_and_status.entry((result.severity, result.status)).or_default() += 1;
+/// The band for `score`, at best [`CAPPED_BAND`] while high-risk controls fail (`failed` counts
+/// the failed critical and high results); the cap is returned only when it lowered the band.
+pub(crate) fn capped_band(score: Option<u8>, failed: (usize, usize)) -> (&'static str, Option<BandCap>) {
+    let uncapped = band(score);
+    let (failed_critical, failed_high) = failed;
+    if failed_critical + failed_high > 0 && score.is_some_and(|score| score >= 70) {
+        (CAPPED_BAND, Some(BandCap { failed_critical, failed_high, uncapped }))
+    } else {
+        (uncapped, None)
+    }
+}
+
+/// Earned and possible weight, and the failed high-risk results, of one scope.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    earned: u64,
+    possible: u64,
+    failed: (usize, usize),
+}
+
+impl Tally {
+    fn add(&mut self, result: &RuleResult) {
         let weight = weight(result.severity);
         match result.status {
             Status::Pass => {
-                earned += weight;
-                possible += weight;
+                self.earned += weight;
+                self.possible += weight;
             }
-            Status::Fail | Status::Unknown => possible += weight,
+            Status::Fail | Status::Unknown => self.possible += weight,
             Status::NotApplicable => {}
+        }
+        match (result.status, result.severity) {
+            (Status::Fail, Severity::Critical) => self.failed.0 += 1,
+            (Status::Fail, Severity::High) => self.failed.1 += 1,
+            _ => {}
+        }
+    }
+
+    fn score(&self) -> Option<u8> {
+        (self.possible > 0).then(|| u8::try_from(self.earned * 100 / self.possible).unwrap_or(100))
+    }
+}
+
+pub(crate) fn summarize(results: &[RuleResult], apps: usize) -> Summary {
+    let mut by_status: BTreeMap<Status, usize> = Status::ALL.into_iter().map(|status| (status, 0)).collect();
+    let mut by_severity_and_status: BTreeMap<(Severity, Status), usize> = BTreeMap::new();
+    let mut whole = Tally::default();
+    let mut per_app: BTreeMap<(ResourceKind, &Text), Tally> = BTreeMap::new();
+    for result in results {
+        *by_status.entry(result.status).or_default() += 1;
+        *by_severity_and_status.entry((result.severity, result.status)).or_default() += 1;
+        whole.add(result);
+        if result.resource.kind != ResourceKind::Org {
+            per_app.entry((result.resource.kind, &result.resource.name)).or_default().add(result);
         }
     }
     let failed_by_severity = Severity::DESCENDING
         .into_iter()
         .map(|severity| (severity, by_severity_and_status.get(&(severity, Status::Fail)).copied().unwrap_or(0)))
         .collect();
-    let score = (possible > 0).then(|| u8::try_from(earned * 100 / possible).unwrap_or(100));
+    let score = whole.score();
+    let (band, band_cap) = capped_band(score, whole.failed);
     let suppressed = results.iter().filter(|result| result.suppression.is_some()).count();
+    let app_scores = per_app
+        .into_iter()
+        .map(|((kind, name), tally)| {
+            let score = tally.score();
+            let (band, band_cap) = capped_band(score, tally.failed);
+            AppScore { kind, name: name.clone(), score, band, band_cap }
+        })
+        .collect();
     Summary {
         score,
-        band: band(score).to_string(),
+        band: band.to_string(),
+        band_cap,
         total: results.len(),
         by_status,
         failed_by_severity,
         by_severity_and_status,
         apps,
         suppressed,
+        app_scores,
     }
 }
 
@@ -121,5 +248,68 @@ mod tests {
         assert_eq!(band(Some(55)), "Poor");
         assert_eq!(band(Some(54)), "Very Poor");
         assert_eq!(band(None), "No data");
+    }
+
+    fn result(app: &str, severity: Severity, status: Status) -> RuleResult {
+        RuleResult {
+            rule_id: format!("{severity}-rule").into(),
+            status,
+            severity,
+            confidence: crate::model::Confidence::High,
+            control: "c".into(),
+            title: "t".into(),
+            category: "k".into(),
+            resource: crate::engine::ResourceRef {
+                kind: ResourceKind::ConnectedApp,
+                name: app.into(),
+                label: app.into(),
+                namespace: "".into(),
+            },
+            location: crate::model::Origin { source: crate::model::SourceKind::Project, path: None, line: None },
+            actual: None,
+            assumed: false,
+            expected: "e".into(),
+            reason: None,
+            fingerprint: String::new(),
+            suppression: None,
+            baseline: None,
+            order: (0, 0),
+        }
+    }
+
+    #[test]
+    fn many_apps_each_failing_one_high_risk_control_are_not_good() {
+        // Each app passes eleven medium controls and fails one high one: 33 of 38 weight, 86/100.
+        let mut results = Vec::new();
+        for app in 0..17 {
+            let name = format!("App_{app:02}");
+            results.extend((0..11).map(|_| result(&name, Severity::Medium, Status::Pass)));
+            results.push(result(&name, Severity::High, Status::Fail));
+        }
+        let summary = summarize(&results, 17);
+        assert_eq!(summary.score, Some(86));
+        assert_eq!(summary.band, "Poor");
+        assert_eq!(summary.band_cap, Some(BandCap { failed_critical: 0, failed_high: 17, uncapped: "Very Good" }));
+        assert_eq!(summary.band_text(), "Poor, capped from Very Good: 17 high-severity controls failed");
+        assert_eq!(summary.app_scores.len(), 17);
+        assert!(summary.app_scores.iter().all(|app| app.score == Some(86) && app.band == "Poor"));
+    }
+
+    #[test]
+    fn the_cap_only_lowers_a_band_and_only_for_high_risk_failures() {
+        let cap = |failed_critical, failed_high, uncapped| Some(BandCap { failed_critical, failed_high, uncapped });
+        assert_eq!(capped_band(Some(95), (1, 0)), ("Poor", cap(1, 0, "Excellent")));
+        assert_eq!(capped_band(Some(70), (0, 2)), ("Poor", cap(0, 2, "Good")));
+        assert_eq!(capped_band(Some(60), (1, 3)), ("Poor", None));
+        assert_eq!(capped_band(Some(40), (0, 1)), ("Very Poor", None));
+        assert_eq!(capped_band(Some(95), (0, 0)), ("Excellent", None));
+        assert_eq!(capped_band(None, (2, 0)), ("No data", None));
+        let mixed = vec![result("A", Severity::Low, Status::Fail), result("A", Severity::Critical, Status::Pass)];
+        let summary = summarize(&mixed, 1);
+        assert_eq!((summary.score, summary.band.as_str(), summary.band_cap), (Some(90), "Excellent", None));
+        let describe =
+            |failed_critical, failed_high| BandCap { failed_critical, failed_high, uncapped: "Good" }.describe();
+        assert_eq!(describe(1, 1), "capped from Good: 1 critical and 1 high-severity controls failed");
+        assert_eq!(describe(0, 1), "capped from Good: 1 high-severity control failed");
     }
 }

@@ -5,11 +5,14 @@ use std::sync::Arc;
 use cel::common::types::{CelBool, CelString};
 use cel::{Context, Env, Program, Value};
 
-/// A compiled expression with the record paths it reads (`app.policy.permitted_users`, …).
+use super::kleene::{Evaluated, Missing, Plan};
+
+/// A compiled expression, split for three-valued evaluation ([`super::kleene`]), with the record
+/// paths it names (`app.policy.permitted_users`, …) for the load-time schema check.
 #[derive(Debug)]
 pub(crate) struct Expression {
     pub source: String,
-    program: Program,
+    plan: Plan,
     pub paths: Vec<String>,
 }
 
@@ -35,11 +38,12 @@ impl Expression {
                 return Err(format!("unknown variable '{variable}'; rules read app, org and params"));
             }
         }
-        Ok(Self { source: source.to_string(), program, paths })
+        Ok(Self { source: source.to_string(), plan: Plan::new(program.expression()), paths })
     }
 
-    pub(crate) fn evaluate(&self, bindings: &Bindings) -> Result<Value, String> {
-        self.program.execute(&bindings.context).map_err(|error| error.to_string())
+    /// Evaluates with the paths in `missing` unknown: see [`super::kleene`].
+    pub(crate) fn evaluate(&self, bindings: &Bindings, missing: Missing<'_>) -> Evaluated {
+        self.plan.evaluate(&bindings.context, missing)
     }
 }
 
@@ -238,28 +242,37 @@ mod tests {
         assert_eq!(referenced_paths("x.app.y"), Vec::<String>::new());
     }
 
+    fn known(expression: &Expression, bindings: &Bindings) -> Result<Value, String> {
+        let none = std::collections::BTreeMap::new();
+        match expression.evaluate(bindings, Missing { app: &none, org: &none }) {
+            Evaluated::Known(value) => Ok(value),
+            Evaluated::Failed(message) => Err(message),
+            Evaluated::Unknown(reason) => Err(format!("unknown: {reason}")),
+        }
+    }
+
     #[test]
     fn evaluates_against_json_bindings() {
         let app = serde_json::json!({"policy": {"permitted_users": "admin_approved"}, "oauth": null});
         let bindings = Bindings::new(new_env(), &app, &serde_json::json!({}), &serde_json::json!({"days": 30}));
         let expression =
             Expression::compile("app.policy.permitted_users == 'admin_approved' && params.days > 7").expect("compiles");
-        assert_eq!(expression.evaluate(&bindings), Ok(Value::Bool(true)));
+        assert_eq!(known(&expression, &bindings), Ok(Value::Bool(true)));
         let null_member = Expression::compile("app.oauth.scopes == []").expect("compiles");
-        assert!(null_member.evaluate(&bindings).is_err());
+        assert!(known(&null_member, &bindings).is_err());
         let short_circuit = Expression::compile("app.oauth != null && app.oauth.flows.jwt_bearer").expect("compiles");
-        assert_eq!(short_circuit.evaluate(&bindings), Ok(Value::Bool(false)));
+        assert_eq!(known(&short_circuit, &bindings), Ok(Value::Bool(false)));
         for (source, expected) in [
             ("app.policy.permitted_users.matches('^admin_')", true),
             ("matches(app.policy.permitted_users, '(?i)^ADMIN')", true),
             ("app.policy.permitted_users.matches('self')", false),
         ] {
             let expression = Expression::compile(source).expect("compiles");
-            assert_eq!(expression.evaluate(&bindings), Ok(Value::Bool(expected)), "{source}");
-            assert_eq!(expression.evaluate(&bindings), Ok(Value::Bool(expected)), "{source} (cached)");
+            assert_eq!(known(&expression, &bindings), Ok(Value::Bool(expected)), "{source}");
+            assert_eq!(known(&expression, &bindings), Ok(Value::Bool(expected)), "{source} (cached)");
         }
         let invalid = Expression::compile("app.policy.permitted_users.matches('(')").expect("compiles");
-        assert!(invalid.evaluate(&bindings).expect_err("bad regex").contains("not a valid regex"));
+        assert!(known(&invalid, &bindings).expect_err("bad regex").contains("not a valid regex"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::cel;
+use super::kleene::{Evaluated, Missing};
 use super::result::{Outcome, ResourceRef, Results, RuleResult};
 use super::rule::{Rule, RuleConfidence, RuleSet};
 use crate::model::{Confidence, Inventory, Origin, Resource, ResourceKind, Status, Text};
@@ -98,74 +99,61 @@ impl<'a> From<&'a crate::model::AppRecord> for AppWithoutRaw<'a> {
     }
 }
 
-/// Finds which declared-missing record path an expression touches, if any.
-fn missing_reason(
-    expression: &cel::Expression,
-    app_missing: &BTreeMap<String, String>,
-    org_missing: &BTreeMap<String, String>,
-) -> Option<String> {
-    for path in &expression.paths {
-        let (missing, rest) = if let Some(rest) = path.strip_prefix("app.") {
-            (app_missing, rest)
-        } else if let Some(rest) = path.strip_prefix("org.") {
-            (org_missing, rest)
-        } else {
-            continue;
-        };
-        for (missing_path, reason) in missing {
-            // Reading a parent (`app.policy != null`) is fine when only a child is missing.
-            let touches =
-                rest.strip_prefix(missing_path.as_str()).is_some_and(|tail| tail.is_empty() || tail.starts_with('.'));
-            if touches {
-                return Some(format!("{missing_path} is not available: {reason}"));
-            }
-        }
-    }
-    None
-}
-
-/// Evaluates one rule against one resource's bindings.
-pub(crate) fn evaluate_rule(
-    rule: &Rule,
-    bindings: &cel::Bindings,
-    app_missing: &BTreeMap<String, String>,
-    org_missing: &BTreeMap<String, String>,
-) -> Outcome {
+/// Evaluates one rule against one resource's bindings, under three-valued logic: a result is
+/// `unknown` only when its outcome depends on data in `missing` ([`super::kleene`]).
+pub(crate) fn evaluate_rule(rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>) -> Outcome {
     let unknown = |reason: String| Outcome { status: Status::Unknown, actual: None, reason: Some(reason) };
     if let Some(when) = &rule.when {
-        if let Some(reason) = missing_reason(when, app_missing, org_missing) {
-            return unknown(reason);
-        }
-        match when.evaluate(bindings) {
-            Ok(::cel::Value::Bool(true)) => {}
-            Ok(::cel::Value::Bool(false)) => {
+        match when.evaluate(bindings, missing) {
+            Evaluated::Known(::cel::Value::Bool(true)) => {}
+            Evaluated::Known(::cel::Value::Bool(false)) => {
                 return Outcome {
                     status: Status::NotApplicable,
                     actual: None,
                     reason: Some(not_applicable_reason(rule)),
                 };
             }
-            Ok(other) => {
+            Evaluated::Known(other) => {
                 return unknown(format!("rule error: `when` gave {} instead of true or false", cel::display(&other)));
             }
-            Err(error) => return unknown(format!("could not evaluate `when`: {error}")),
+            Evaluated::Unknown(reason) => return unknown(reason),
+            Evaluated::Failed(error) => return unknown(format!("could not evaluate `when`: {error}")),
         }
     }
-    let actual = rule.actual.as_ref().and_then(|actual| {
-        if missing_reason(actual, app_missing, org_missing).is_some() {
-            return None;
-        }
-        actual.evaluate(bindings).ok().map(|value| cel::display(&value))
+    let actual = rule.actual.as_ref().and_then(|actual| match actual.evaluate(bindings, missing) {
+        Evaluated::Known(value) => Some(cel::display(&value)),
+        Evaluated::Unknown(_) | Evaluated::Failed(_) => None,
     });
-    if let Some(reason) = missing_reason(&rule.fail_if, app_missing, org_missing) {
-        return unknown(reason);
+    match rule.fail_if.evaluate(bindings, missing) {
+        Evaluated::Known(::cel::Value::Bool(true)) => Outcome { status: Status::Fail, actual, reason: None },
+        Evaluated::Known(::cel::Value::Bool(false)) => Outcome { status: Status::Pass, actual, reason: None },
+        Evaluated::Known(other) => {
+            unknown(format!("rule error: `fail_if` gave {} instead of true or false", cel::display(&other)))
+        }
+        Evaluated::Unknown(reason) => unknown(reason),
+        Evaluated::Failed(error) => unknown(format!("could not evaluate `fail_if`: {error}")),
     }
-    match rule.fail_if.evaluate(bindings) {
-        Ok(::cel::Value::Bool(true)) => Outcome { status: Status::Fail, actual, reason: None },
-        Ok(::cel::Value::Bool(false)) => Outcome { status: Status::Pass, actual, reason: None },
-        Ok(other) => unknown(format!("rule error: `fail_if` gave {} instead of true or false", cel::display(&other))),
-        Err(error) => unknown(format!("could not evaluate `fail_if`: {error}")),
-    }
+}
+
+/// Whether "your value" rests on an assumed default: the `actual` expression reads a record path
+/// in `defaults`, a field below one, or a record holding one (`app.policy` when
+/// `policy.ip_relaxation` was assumed).
+fn reads_default(rule: &Rule, resource: Resource<'_>, org: &crate::model::OrgRecord) -> bool {
+    let Some(actual) = &rule.actual else { return false };
+    actual.paths.iter().any(|path| {
+        let (defaults, path) = match (path.strip_prefix("app."), path.strip_prefix("org.")) {
+            (Some(rest), _) => (resource.defaults(), rest),
+            (_, Some(rest)) => (&org.defaults, rest),
+            _ => return false,
+        };
+        defaults.iter().any(|default| related(path, default))
+    })
+}
+
+/// `a` and `b` are the same record path, or one is below the other.
+fn related(a: &str, b: &str) -> bool {
+    let below = |child: &str, parent: &str| child.strip_prefix(parent).is_some_and(|tail| tail.starts_with('.'));
+    a == b || below(a, b) || below(b, a)
 }
 
 /// The file a reviewer has to change: the one behind the first record path `fail_if` reads.
@@ -317,18 +305,23 @@ fn evaluate_resource(
         Resource::Org(_) => ::cel::Value::Null,
     };
     let bindings = cel::Bindings::from_values(Arc::clone(&shared.env), app, shared.org.clone(), shared.params.clone());
-    let app_missing = resource.missing();
-    let resource_ref = ResourceRef { kind, name: resource.name().into(), label: resource.label().into() };
+    let missing = Missing { app: resource.missing(), org: &inventory.org.missing };
+    let resource_ref = ResourceRef {
+        kind,
+        name: resource.name().into(),
+        label: resource.label().into(),
+        namespace: resource.namespace().into(),
+    };
     applicable
         .into_iter()
         .map(|(rule_index, rule)| {
             let texts = &shared.rule_texts[rule_index];
-            let outcome = evaluate_rule(rule, &bindings, app_missing, &inventory.org.missing);
+            let outcome = evaluate_rule(rule, &bindings, missing);
             let reason = match (outcome.status, outcome.reason) {
                 (Status::NotApplicable, _) => Some(texts.not_applicable.clone()),
                 (_, reason) => reason.map(Text::from),
             };
-            let confidence = result_confidence(rule, &bindings);
+            let confidence = result_confidence(rule, &bindings, missing);
             let result = RuleResult {
                 rule_id: texts.id.clone(),
                 status: outcome.status,
@@ -339,6 +332,7 @@ fn evaluate_resource(
                 category: texts.category.clone(),
                 resource: resource_ref.clone(),
                 location: result_location(rule, resource).clone(),
+                assumed: outcome.actual.is_some() && reads_default(rule, resource, &inventory.org),
                 actual: outcome.actual,
                 expected: texts.expected.clone(),
                 reason,
@@ -353,15 +347,15 @@ fn evaluate_resource(
 }
 
 /// The rule's confidence for this resource; a computed one that does not give `high`, `medium`
-/// or `low` counts as `low`, so a broken expression never makes a result look surer than it is.
-fn result_confidence(rule: &Rule, bindings: &cel::Bindings) -> Confidence {
+/// or `low` (an error, or unknown because it reads missing data) counts as `low`, so a broken
+/// expression never makes a result look surer than it is.
+fn result_confidence(rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>) -> Confidence {
     match &rule.confidence {
         RuleConfidence::Fixed(confidence) => *confidence,
-        RuleConfidence::Computed(expression) => expression
-            .evaluate(bindings)
-            .ok()
-            .and_then(|value| Confidence::parse(&cel::display(&value)))
-            .unwrap_or(Confidence::Low),
+        RuleConfidence::Computed(expression) => match expression.evaluate(bindings, missing) {
+            Evaluated::Known(value) => Confidence::parse(&cel::display(&value)).unwrap_or(Confidence::Low),
+            Evaluated::Unknown(_) | Evaluated::Failed(_) => Confidence::Low,
+        },
     }
 }
 
@@ -370,13 +364,116 @@ mod tests {
     use super::*;
     use crate::engine::rule::{RuleSource, parse_rule};
 
+    fn rule_text(id: &str, extra: &str) -> String {
+        format!(
+            "id = \"{id}\"\ncontrol = \"c\"\ntitle = \"t\"\nseverity = \"high\"\ncvss = \"7.0\"\ncategory = \"k\"\n\
+             applies_to = [\"external_client_app\"]\nexpected = \"e\"\noverview = \"o\"\nrisk = \"r\"\n\
+             threat_scenarios = \"s\"\nremediation = \"m\"\n{extra}"
+        )
+    }
+
+    fn rule(extra: &str) -> Rule {
+        parse_rule(&RuleSource { path: "x.toml".into(), text: rule_text("x", extra) }).expect("rule parses")
+    }
+
     fn rule_with_confidence(confidence: &str) -> Rule {
-        let text = format!(
-            "id = \"x\"\ncontrol = \"c\"\ntitle = \"t\"\nseverity = \"high\"\ncvss = \"7.0\"\ncategory = \"k\"\n\
-             applies_to = [\"connected_app\"]\nfail_if = \"true\"\nexpected = \"e\"\noverview = \"o\"\nrisk = \"r\"\n\
-             threat_scenarios = \"s\"\nremediation = \"m\"\nconfidence = {confidence:?}\n"
+        rule(&format!("fail_if = \"true\"\nconfidence = {confidence:?}\n"))
+    }
+
+    /// An ECA whose policies say `all_self_authorized` and whose global OAuth file is absent.
+    fn self_authorized_without_oauth() -> (cel::Bindings, BTreeMap<String, String>) {
+        let app = serde_json::json!({
+            "kind": "external_client_app",
+            "oauth": null,
+            "certificate": null,
+            "policy": {"permitted_users": "all_self_authorized", "profiles": []},
+            "integration": {"kind": "uncertain"},
+        });
+        let bindings = cel::Bindings::new(cel::new_env(), &app, &serde_json::json!({}), &serde_json::json!({}));
+        let missing = [("oauth", "no .ecaGlblOauth file"), ("certificate", "no .ecaGlblOauth file")]
+            .into_iter()
+            .map(|(path, reason)| (path.to_string(), reason.to_string()))
+            .collect();
+        (bindings, missing)
+    }
+
+    #[test]
+    fn a_verdict_decidable_from_the_files_present_is_given() {
+        let (bindings, app_missing) = self_authorized_without_oauth();
+        let no_org = BTreeMap::new();
+        let missing = Missing { app: &app_missing, org: &no_org };
+        let fails = rule(
+            "when = \"app.policy != null\"\n\
+             fail_if = \"app.policy.permitted_users == 'all_self_authorized' || app.oauth.flows.jwt_bearer\"\n\
+             actual = \"app.policy.permitted_users\"\n",
         );
-        parse_rule(&RuleSource { path: "x.toml".into(), text }).expect("rule parses")
+        let outcome = evaluate_rule(&fails, &bindings, missing);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert_eq!(outcome.actual.as_deref(), Some("all_self_authorized"));
+        let passes = rule("fail_if = \"app.policy.permitted_users == 'admin_approved' && app.certificate == null\"\n");
+        assert_eq!(evaluate_rule(&passes, &bindings, missing).status, Status::Pass);
+        let not_applicable = rule(
+            "when = \"app.policy.permitted_users == 'admin_approved' && app.oauth.flows.jwt_bearer\"\n\
+             fail_if = \"app.oauth.scopes.exists(scope, scope == 'full')\"\n",
+        );
+        assert_eq!(evaluate_rule(&not_applicable, &bindings, missing).status, Status::NotApplicable);
+    }
+
+    #[test]
+    fn an_outcome_that_depends_on_missing_data_is_unknown_and_names_the_path() {
+        let (bindings, app_missing) = self_authorized_without_oauth();
+        let no_org = BTreeMap::new();
+        let missing = Missing { app: &app_missing, org: &no_org };
+        let depends = rule(
+            "fail_if = \"app.policy.permitted_users == 'all_self_authorized' && app.oauth.flows.jwt_bearer\"\n\
+             actual = \"app.oauth.scopes\"\nconfidence = \"app.certificate != null ? 'high' : 'medium'\"\n",
+        );
+        let outcome = evaluate_rule(&depends, &bindings, missing);
+        assert_eq!(outcome.status, Status::Unknown);
+        assert_eq!(outcome.actual, None);
+        assert_eq!(outcome.reason.as_deref(), Some("oauth is not available: no .ecaGlblOauth file"));
+        assert_eq!(result_confidence(&depends, &bindings, missing), Confidence::Low);
+        let guarded = rule("when = \"app.certificate != null\"\nfail_if = \"true\"\n");
+        let outcome = evaluate_rule(&guarded, &bindings, missing);
+        assert_eq!(outcome.reason.as_deref(), Some("certificate is not available: no .ecaGlblOauth file"));
+    }
+
+    fn scan(app_patch: serde_json::Value, rule_texts: &[&str]) -> Vec<RuleResult> {
+        let mut app = crate::engine::schema::sample_app();
+        crate::engine::schema::merge(&mut app, &app_patch);
+        let inventory: Inventory = serde_json::from_value(serde_json::json!({
+            "schema_version": 1,
+            "source": {"kind": "project", "location": "p", "files_read": 1},
+            "apps": [app],
+            "org": crate::engine::schema::sample_org(),
+        }))
+        .expect("inventory");
+        let sources: Vec<RuleSource> = rule_texts
+            .iter()
+            .enumerate()
+            .map(|(index, extra)| RuleSource {
+                path: format!("r{index}.toml"),
+                text: rule_text(&format!("r{index}"), extra),
+            })
+            .collect();
+        let rules = crate::engine::rule::load(&sources).expect("rules load");
+        evaluate(&inventory, &rules).results
+    }
+
+    #[test]
+    fn a_value_read_from_an_assumed_default_is_marked() {
+        let results = scan(
+            serde_json::json!({"namespace": "acme", "defaults": ["policy.ip_relaxation"]}),
+            &[
+                "fail_if = \"true\"\nactual = \"app.policy.ip_relaxation\"\n",
+                "fail_if = \"true\"\nactual = \"app.policy.permitted_users\"\n",
+                "fail_if = \"true\"\nactual = \"app.policy\"\n",
+                "fail_if = \"true\"\n",
+            ],
+        );
+        let assumed: Vec<bool> = results.iter().map(|result| result.assumed).collect();
+        assert_eq!(assumed, [true, false, true, false]);
+        assert!(results.iter().all(|result| &*result.resource.namespace == "acme"));
     }
 
     #[test]
@@ -387,10 +484,12 @@ mod tests {
             &serde_json::json!({}),
             &serde_json::json!({}),
         );
-        assert_eq!(result_confidence(&rule_with_confidence("medium"), &bindings), Confidence::Medium);
+        let none = BTreeMap::new();
+        let missing = Missing { app: &none, org: &none };
+        assert_eq!(result_confidence(&rule_with_confidence("medium"), &bindings, missing), Confidence::Medium);
         let computed = rule_with_confidence("app.integration.kind == 'certain' ? 'high' : 'medium'");
-        assert_eq!(result_confidence(&computed, &bindings), Confidence::Medium);
+        assert_eq!(result_confidence(&computed, &bindings, missing), Confidence::Medium);
         let broken = rule_with_confidence("app.integration.kind");
-        assert_eq!(result_confidence(&broken, &bindings), Confidence::Low);
+        assert_eq!(result_confidence(&broken, &bindings, missing), Confidence::Low);
     }
 }

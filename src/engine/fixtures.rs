@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::evaluate::evaluate_rule;
+use super::kleene::Missing;
 use super::rule::{Rule, RuleSet};
 use super::{cel, schema};
 use crate::model::ResourceKind;
@@ -43,12 +44,18 @@ pub(crate) fn run(rules: &RuleSet) -> FixtureReport {
             report.fixtures += 1;
             let outcome = run_one(rule, test, &rules.params, &env);
             match outcome {
-                Ok(status) if status == test.expect => {}
-                Ok(status) => report.failures.push(FixtureFailure {
+                Ok(outcome) if outcome.status.as_str() == test.expect => {}
+                Ok(outcome) => report.failures.push(FixtureFailure {
                     rule_id: rule.meta.id.clone(),
                     source: rule.meta.source.clone(),
                     line: Some(test.line),
-                    message: format!("fixture '{}' expected {} but got {status}", test.name, test.expect),
+                    message: format!(
+                        "fixture '{}' expected {} but got {}{}",
+                        test.name,
+                        test.expect,
+                        outcome.status.as_str(),
+                        outcome.reason.map(|reason| format!(" ({reason})")).unwrap_or_default()
+                    ),
                 }),
                 Err(message) => report.failures.push(FixtureFailure {
                     rule_id: rule.meta.id.clone(),
@@ -67,7 +74,7 @@ fn run_one(
     test: &super::rule::RuleTest,
     shared_params: &BTreeMap<String, Value>,
     env: &std::sync::Arc<::cel::Env>,
-) -> Result<String, String> {
+) -> Result<super::result::Outcome, String> {
     let mut app = schema::sample_app();
     let mut org = schema::sample_org();
     if test.kind != ResourceKind::Org {
@@ -94,5 +101,41 @@ fn run_one(
     let params = Value::Object(params.into_iter().collect());
     let app = if test.kind == ResourceKind::Org { Value::Null } else { app };
     let bindings = cel::Bindings::new(std::sync::Arc::clone(env), &app, &org, &params);
-    Ok(evaluate_rule(rule, &bindings, &app_missing, &org_missing).status.as_str().to_string())
+    Ok(evaluate_rule(rule, &bindings, Missing { app: &app_missing, org: &org_missing }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rule::{RuleSource, load};
+
+    fn rule_with_fixtures(fixtures: &str) -> RuleSet {
+        let text = format!(
+            "id = \"self-authorized\"\ncontrol = \"c\"\ntitle = \"t\"\nseverity = \"high\"\ncvss = \"7.0\"\n\
+             category = \"k\"\napplies_to = [\"external_client_app\"]\n\
+             fail_if = \"app.policy.permitted_users == 'all_self_authorized' || app.oauth.flows.jwt_bearer\"\n\
+             expected = \"e\"\noverview = \"o\"\nrisk = \"r\"\nthreat_scenarios = \"s\"\nremediation = \"m\"\n{fixtures}"
+        );
+        load(&[RuleSource { path: "self-authorized.toml".into(), text }]).expect("rule loads")
+    }
+
+    #[test]
+    fn fixtures_leaving_out_data_the_verdict_does_not_need_get_the_verdict() {
+        let rules = rule_with_fixtures(
+            "[[tests]]\nname = \"self-authorized without the global OAuth file\"\nexpect = \"fail\"\n\
+             app = { policy = { permitted_users = \"all_self_authorized\" } }\nmissing = [\"app.oauth\"]\n\
+             [[tests]]\nname = \"admin-approved JWT app\"\nexpect = \"fail\"\n\
+             [[tests]]\nname = \"admin-approved without the global OAuth file\"\nexpect = \"pass\"\n\
+             missing = [\"app.oauth\"]\n",
+        );
+        let report = run(&rules);
+        assert_eq!(report.fixtures, 3);
+        assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+        let failure = &report.failures[0];
+        assert_eq!(
+            failure.message,
+            "fixture 'admin-approved without the global OAuth file' expected pass but got unknown \
+             (oauth is not available: left out by the fixture)"
+        );
+    }
 }

@@ -6,10 +6,11 @@ pub(crate) mod cel;
 mod embedded;
 pub(crate) mod evaluate;
 pub(crate) mod fixtures;
+pub(crate) mod kleene;
 mod result;
 pub mod rule;
 pub(crate) mod schema;
 
 pub(crate) use evaluate::evaluate;
 pub use result::{BaselineState, Outcome, ResourceRef, Results, RuleResult, Suppression};
-pub use rule::{Rule, RuleMeta, RuleSet, RuleSource};
+pub use rule::{DeclaredConfidence, Rule, RuleMeta, RuleSet, RuleSource};

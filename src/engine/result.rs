@@ -14,6 +14,8 @@ pub struct ResourceRef {
     pub kind: ResourceKind,
     pub name: Text,
     pub label: Text,
+    /// The app's namespace prefix (`Namespace__Name` or the project's); empty when it has none.
+    pub namespace: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +32,9 @@ pub struct RuleResult {
     pub location: Origin,
     /// The "your value" column; `None` when it could not be computed.
     pub actual: Option<String>,
+    /// "Your value" rests on a value no file set: Salesforce's documented default was assumed
+    /// (the `actual` expression reads a path in the record's `defaults`). Reports show "(default)".
+    pub assumed: bool,
     pub expected: Text,
     /// Why the result is not a plain pass or fail (what was missing, why it does not apply).
     pub reason: Option<Text>,

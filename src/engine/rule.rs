@@ -76,6 +76,8 @@ pub struct RuleMeta {
     pub control: String,
     pub title: String,
     pub severity: Severity,
+    /// How sure the rule's results are: one level for every result, or computed per resource.
+    pub confidence: DeclaredConfidence,
     pub cvss: String,
     pub category: String,
     pub applies_to: Vec<ResourceKind>,
@@ -97,7 +99,37 @@ pub struct RuleMeta {
 #[derive(Debug)]
 pub(crate) enum RuleConfidence {
     Fixed(Confidence),
-    Computed(Expression),
+    Computed(Box<Expression>),
+}
+
+/// A rule's confidence as `rules list`, `rules explain` and the JSON `rules[]` show it: the fixed
+/// level, or `computed` when an expression decides it per resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeclaredConfidence {
+    Fixed(Confidence),
+    Computed,
+}
+
+impl DeclaredConfidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fixed(confidence) => confidence.as_str(),
+            Self::Computed => "computed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        if text == "computed" { Some(Self::Computed) } else { Confidence::parse(text).map(Self::Fixed) }
+    }
+}
+
+impl RuleConfidence {
+    fn declared(&self) -> DeclaredConfidence {
+        match self {
+            Self::Fixed(confidence) => DeclaredConfidence::Fixed(*confidence),
+            Self::Computed(_) => DeclaredConfidence::Computed,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -210,7 +242,7 @@ pub(crate) fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<Diagnostic>> {
         None => Some(RuleConfidence::Fixed(Confidence::High)),
         Some(text) => match Confidence::parse(text.get_ref().trim()) {
             Some(fixed) => Some(RuleConfidence::Fixed(fixed)),
-            None => compile("confidence", text).map(RuleConfidence::Computed),
+            None => compile("confidence", text).map(|expression| RuleConfidence::Computed(Box::new(expression))),
         },
     };
 
@@ -287,6 +319,7 @@ pub(crate) fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<Diagnostic>> {
                 control: file.control,
                 title: file.title,
                 severity,
+                confidence: confidence.declared(),
                 cvss: file.cvss,
                 category: file.category,
                 applies_to,
@@ -371,6 +404,18 @@ fn collect_toml(directory: &Path, paths: &mut Vec<std::path::PathBuf>) -> std::i
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub params: BTreeMap<String, serde_json::Value>,
+    /// Built-in rules replaced by a rule file with the same id (`--rules-dir`, `rules_dirs`).
+    pub overrides: Vec<RuleOverride>,
+}
+
+/// A built-in rule replaced by another file's rule of the same id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleOverride {
+    pub id: String,
+    /// `builtin:rules/…`.
+    pub replaced: String,
+    /// The file whose rule is used instead.
+    pub by: String,
 }
 
 /// Loads the sources in order; a later rule with the same id overrides an earlier one (that is how
@@ -378,6 +423,7 @@ pub struct RuleSet {
 pub(crate) fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut by_id: BTreeMap<String, Rule> = BTreeMap::new();
+    let mut overrides = Vec::new();
     for source in sources {
         match parse_rule(source) {
             Ok(rule) => {
@@ -390,6 +436,11 @@ pub(crate) fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<Diagnostic>> {
                         ));
                         continue;
                     }
+                    overrides.push(RuleOverride {
+                        id: rule.meta.id.clone(),
+                        replaced: previous.meta.source.clone(),
+                        by: rule.meta.source.clone(),
+                    });
                 }
                 by_id.insert(rule.meta.id.clone(), rule);
             }
@@ -417,7 +468,21 @@ pub(crate) fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<Diagnostic>> {
             }
         }
     }
-    if errors.is_empty() { Ok(RuleSet { rules: by_id.into_values().collect(), params }) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(RuleSet { rules: by_id.into_values().collect(), params, overrides })
+    } else {
+        Err(errors)
+    }
+}
+
+impl Rule {
+    /// The CEL source of a computed confidence.
+    pub(crate) fn confidence_expression(&self) -> Option<&str> {
+        match &self.confidence {
+            RuleConfidence::Fixed(_) => None,
+            RuleConfidence::Computed(expression) => Some(&expression.source),
+        }
+    }
 }
 
 impl RuleSet {

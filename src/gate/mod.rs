@@ -2,8 +2,10 @@
 //! incomplete-scan rule, turned into the typed [`Decision`] every renderer and the exit code use.
 
 pub mod baseline;
+pub mod confidence;
 pub(crate) mod glob;
 pub mod incomplete;
+pub mod loosening;
 pub mod suppress;
 
 use std::fmt;

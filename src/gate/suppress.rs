@@ -16,6 +16,9 @@ pub(crate) struct SuppressionRule {
     pub rule: String,
     /// App API name glob; `*` when absent. The org record is named like the project folder.
     pub app: String,
+    /// Namespace prefix glob (`acme*`), matched against the app's namespace; `None` matches any
+    /// app, with or without one. `""` matches only apps without a namespace.
+    pub namespace: Option<String>,
     pub kind: Option<ResourceKind>,
     pub reason: String,
     pub owner: Option<String>,
@@ -106,11 +109,14 @@ fn covers(suppression: &SuppressionRule, result: &RuleResult) -> bool {
         && glob::matches(&suppression.rule, &result.rule_id)
         && glob::matches(&suppression.app, &result.resource.name)
         && suppression.kind.is_none_or(|kind| kind == result.resource.kind)
+        && suppression.namespace.as_deref().is_none_or(|namespace| glob::matches(namespace, &result.resource.namespace))
 }
 
 fn describe(suppression: &SuppressionRule) -> String {
     let kind = suppression.kind.map(|kind| format!(" {}", kind.as_str())).unwrap_or_default();
-    format!("of {} for{kind} {}", suppression.rule, suppression.app)
+    let namespace =
+        suppression.namespace.as_deref().map(|namespace| format!(" in namespace {namespace}")).unwrap_or_default();
+    format!("of {} for{kind} {}{namespace}", suppression.rule, suppression.app)
 }
 
 /// Suppressions whose expiry falls within `days` of `today` (already expired ones included).
@@ -131,6 +137,10 @@ mod tests {
     use time::macros::date;
 
     fn result(rule: &str, app: &str, status: Status) -> RuleResult {
+        namespaced_result(rule, app, "", status)
+    }
+
+    fn namespaced_result(rule: &str, app: &str, namespace: &str, status: Status) -> RuleResult {
         RuleResult {
             rule_id: rule.into(),
             status,
@@ -139,9 +149,15 @@ mod tests {
             control: "c".into(),
             title: "t".into(),
             category: "x".into(),
-            resource: ResourceRef { kind: ResourceKind::ConnectedApp, name: app.into(), label: app.into() },
+            resource: ResourceRef {
+                kind: ResourceKind::ConnectedApp,
+                name: app.into(),
+                label: app.into(),
+                namespace: namespace.into(),
+            },
             location: Origin { source: SourceKind::Project, path: None, line: None },
             actual: None,
+            assumed: false,
             expected: "e".into(),
             reason: None,
             fingerprint: "0".into(),
@@ -155,6 +171,7 @@ mod tests {
         SuppressionRule {
             rule: rule.to_string(),
             app: app.to_string(),
+            namespace: None,
             kind: None,
             reason: "accepted".to_string(),
             owner: None,
@@ -201,5 +218,25 @@ mod tests {
         assert!(results[0].suppression.is_some());
         assert!(warnings.iter().any(|warning| warning.contains("in 19 day(s)")), "{warnings:?}");
         assert!(warnings.iter().any(|warning| warning.contains("matches no failing result")), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_namespace_glob_matches_the_apps_namespace() {
+        let mut results = vec![
+            namespaced_result("full-scope-granted", "acme__Sync", "acme", Status::Fail),
+            namespaced_result("full-scope-granted", "other__Sync", "other", Status::Fail),
+            namespaced_result("full-scope-granted", "Local_Sync", "", Status::Fail),
+        ];
+        let mut packaged = suppression("full-scope-granted", "*", None);
+        packaged.namespace = Some("ac*".to_string());
+        let warnings = apply(&mut results, &[packaged], date!(2026 - 12 - 01));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let suppressed: Vec<bool> = results.iter().map(|result| result.suppression.is_some()).collect();
+        assert_eq!(suppressed, [true, false, false]);
+        let mut unpackaged = suppression("full-scope-granted", "*", None);
+        unpackaged.namespace = Some(String::new());
+        let warnings = apply(&mut results, &[unpackaged], date!(2026 - 12 - 01));
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(results[2].suppression.is_some() && results[1].suppression.is_none());
     }
 }

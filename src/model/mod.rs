@@ -417,6 +417,22 @@ impl<'a> Resource<'a> {
         }
     }
 
+    /// Record paths whose value is Salesforce's default rather than read from a file.
+    pub fn defaults(self) -> &'a BTreeSet<String> {
+        match self {
+            Self::App(app) => &app.defaults,
+            Self::Org(org) => &org.defaults,
+        }
+    }
+
+    /// The app's namespace prefix; empty for the org and for unpackaged apps.
+    pub fn namespace(self) -> &'a str {
+        match self {
+            Self::App(app) => &app.namespace,
+            Self::Org(_) => "",
+        }
+    }
+
     pub fn files(self) -> &'a BTreeMap<String, Origin> {
         match self {
             Self::App(app) => &app.files,
@@ -473,6 +489,16 @@ impl OrgRecord {
 }
 
 impl Inventory {
+    /// Whether the scan found anything sfaudit judges: an OAuth app, or org OAuth settings. A
+    /// scan that found neither looked in the wrong place (or at an emptied project).
+    pub fn holds_oauth_metadata(&self) -> bool {
+        let org = &self.org;
+        !self.apps.is_empty()
+            || org.oauth_oidc.is_some()
+            || org.connected_app_settings.is_some()
+            || org.external_client_app_settings.is_some()
+    }
+
     /// Every resource in deterministic order: apps by (kind, name), then the org.
     pub fn resources(&self) -> impl Iterator<Item = Resource<'_>> {
         self.apps.iter().map(Resource::App).chain(std::iter::once(Resource::Org(&self.org)))

@@ -98,6 +98,15 @@ impl Confidence {
     }
 }
 
+impl std::str::FromStr for Confidence {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(&text.trim().to_ascii_lowercase())
+            .ok_or_else(|| format!("'{text}' is not one of high, medium, low"))
+    }
+}
+
 impl fmt::Display for Confidence {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str(self.as_str())

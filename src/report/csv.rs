@@ -13,15 +13,29 @@
 //! - Other control characters (escape, NUL, …) are written as `\u{…}`, as in the terminal table,
 //!   so viewing the file in a terminal cannot run escape sequences.
 //!
-//! Rows are in the order of the JSON `results` (rule id, resource kind, resource name).
+//! Rows are in the order of the JSON `results` (rule id, resource kind, resource name). After
+//! them come rows that are not results, told apart by `status`, so the file still says what
+//! every other format says about the run:
+//!
+//! - `note`: a notice about the whole run (`health_status` is its level, `reason` its text): an
+//!   incomplete report, nothing found, results hidden by `--min-confidence`, a loosened policy;
+//! - `input_problem`: a problem with one input file (`file`, `line`, the app when known, `reason`
+//!   with what to do; `health_status` is `Error` for a file that was not read at all);
+//! - `policy_loosening`: one way the policy was loosened (`rule_id` names what it applies to,
+//!   `category` its kind, `reason` its effect, `file` where it is written).
+//!
+//! `your_value` ends in ` (default)` when no file set the value and Salesforce's default was
+//! assumed; `assumed_default` says the same as `true`/`false`.
 
 use crate::document::Report;
 use crate::document::health_status;
 use crate::engine::RuleResult;
 use crate::escape::{csv_field, csv_record};
+use crate::report::labels::your_value;
+use crate::report::tables;
 
 /// The header row, in order.
-pub(crate) const COLUMNS: [&str; 19] = [
+pub(crate) const COLUMNS: [&str; 22] = [
     "rule_id",
     "status",
     "health_status",
@@ -41,6 +55,9 @@ pub(crate) const COLUMNS: [&str; 19] = [
     "fingerprint",
     "suppressed",
     "suppression_reason",
+    "confidence",
+    "assumed_default",
+    "resource_namespace",
 ];
 
 pub(crate) fn render(report: &Report<'_>) -> String {
@@ -50,7 +67,64 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     for result in &report.results.results {
         csv_record(&mut out, &row(result));
     }
+    for notice in tables::notices(report) {
+        csv_record(&mut out, &other_row("note", notice.level.label(), [("reason", notice.text.as_str())]));
+    }
+    for problem in &report.inventory.problems {
+        let line = problem.line.map(|line| line.to_string()).unwrap_or_default();
+        let (kind, name) =
+            problem.resource.as_ref().map_or(("", ""), |resource| (resource.kind.as_str(), resource.name.as_str()));
+        let reason = format!("{} {}", problem.message, problem.hint);
+        csv_record(
+            &mut out,
+            &other_row(
+                "input_problem",
+                if problem.fatal { "Error" } else { "Warning" },
+                [
+                    ("file", problem.path.as_str()),
+                    ("line", line.as_str()),
+                    ("resource_kind", kind),
+                    ("resource_name", name),
+                    ("reason", reason.as_str()),
+                ],
+            ),
+        );
+    }
+    for loosening in &report.run.loosenings {
+        csv_record(
+            &mut out,
+            &other_row(
+                "policy_loosening",
+                "Warning",
+                [
+                    ("rule_id", loosening.subject.as_str()),
+                    ("category", loosening.kind.as_str()),
+                    ("reason", loosening.detail.as_str()),
+                    ("file", loosening.source.as_str()),
+                ],
+            ),
+        );
+    }
     out
+}
+
+/// A row that is not a result: `status` and `health_status` set, the named columns filled, the
+/// rest empty (`line` is written as given, the other cells escaped).
+fn other_row<const N: usize>(status: &str, level: &str, cells: [(&str, &str); N]) -> Vec<String> {
+    COLUMNS
+        .iter()
+        .map(|column| match *column {
+            "status" => csv_field(status),
+            "health_status" => csv_field(level),
+            "line" => cells
+                .iter()
+                .find(|(name, _)| *name == "line")
+                .map_or_else(String::new, |(_, value)| (*value).to_string()),
+            name => {
+                cells.iter().find(|(cell, _)| *cell == name).map_or_else(String::new, |(_, value)| csv_field(value))
+            }
+        })
+        .collect()
 }
 
 fn row(result: &RuleResult) -> Vec<String> {
@@ -67,7 +141,7 @@ fn row(result: &RuleResult) -> Vec<String> {
         text(result.resource.kind.as_str()),
         text(&result.resource.name),
         text(&result.resource.label),
-        text(result.actual.as_deref().unwrap_or("")),
+        text(&your_value(result, "")),
         text(&result.expected),
         text(result.reason.as_deref().unwrap_or("")),
         text(result.location.path.as_deref().unwrap_or("")),
@@ -75,5 +149,8 @@ fn row(result: &RuleResult) -> Vec<String> {
         text(&result.fingerprint),
         result.suppression.is_some().to_string(),
         text(result.suppression.as_ref().map_or("", |suppression| suppression.reason.as_str())),
+        text(result.confidence.as_str()),
+        result.assumed.to_string(),
+        text(&result.resource.namespace),
     ]
 }

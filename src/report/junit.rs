@@ -6,6 +6,12 @@
 //! A suppressed `fail` is an accepted risk: it does not fail the gate, so it is not a failure
 //! here either, and it is not a pass: it becomes `<skipped message="suppressed: <reason>">`.
 //!
+//! What is not a result is a `<testsuite name="sfaudit run">` first, so CI views show it: an
+//! input problem is an `<error type="input_problem">` case naming the file; an incomplete report
+//! or a scan that found nothing is an `<error>` case; each policy loosening and the results hidden
+//! by `--min-confidence` are `<skipped>` cases. Each result's confidence is in its details, and
+//! "your value" ends in "(default)" when Salesforce's default was assumed.
+//!
 //! The output validates against the Jenkins xUnit `junit-10.xsd`, which has no `skipped`
 //! attribute on `<testsuites>`: the total of skipped cases is on each `<testsuite>` only.
 //! Every string is escaped, and characters XML 1.0 cannot carry (or that a terminal would
@@ -18,6 +24,8 @@ use crate::document::Report;
 use crate::engine::{RuleMeta, RuleResult, Suppression};
 use crate::escape::{xml_attribute as attribute, xml_text as text};
 use crate::model::Status;
+use crate::report::labels::{loosening_line, problem_line, your_value};
+use crate::report::tables;
 
 /// The element a test case carries, decided once so counts and output agree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,13 +67,55 @@ impl Counts {
     }
 }
 
+/// A test case of the run suite: not a result, but something the run says about itself.
+struct RunCase {
+    name: String,
+    outcome: Outcome,
+    kind: &'static str,
+    message: String,
+}
+
+fn run_cases(report: &Report<'_>) -> Vec<RunCase> {
+    let mut cases = Vec::new();
+    for notice in tables::notices(report) {
+        let outcome = match notice.id {
+            "incomplete" | "nothing_found" => Outcome::Error,
+            "hidden" => Outcome::Skipped,
+            _ => continue,
+        };
+        cases.push(RunCase { name: notice.id.replace('_', " "), outcome, kind: notice.id, message: notice.text });
+    }
+    for problem in &report.inventory.problems {
+        cases.push(RunCase {
+            name: format!("input :: {}", problem.path),
+            outcome: Outcome::Error,
+            kind: "input_problem",
+            message: problem_line(problem),
+        });
+    }
+    for loosening in &report.run.loosenings {
+        cases.push(RunCase {
+            name: format!("policy loosening :: {}", loosening.subject),
+            outcome: Outcome::Skipped,
+            kind: loosening.kind.as_str(),
+            message: loosening_line(loosening),
+        });
+    }
+    cases
+}
+
 pub(crate) fn render(report: &Report<'_>) -> String {
     let rules: BTreeMap<&str, &RuleMeta> = report.results.rules.iter().map(|rule| (rule.id.as_str(), rule)).collect();
     let mut suites: BTreeMap<&str, Vec<&RuleResult>> = BTreeMap::new();
     for result in &report.results.results {
         suites.entry(&*result.category).or_default().push(result);
     }
-    let mut total = Counts::default();
+    let run_cases = run_cases(report);
+    let mut run_counts = Counts::default();
+    for case in &run_cases {
+        run_counts.add(case.outcome);
+    }
+    let mut total = run_counts;
     for result in &report.results.results {
         total.add(outcome(result));
     }
@@ -82,6 +132,10 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     );
     let score = report.summary.score.map_or_else(|| "none".to_string(), |score| score.to_string());
     let (evaluated_at, fail_on) = (run.evaluated_at.to_string(), report.gate.fail_on().to_string());
+    let band = report.summary.band_text();
+    let incomplete = report.inventory.problems.iter().any(|problem| problem.fatal).to_string();
+    let loosenings = report.run.loosenings.len().to_string();
+    let hidden = report.run.hidden.map_or_else(|| "0".to_string(), |hidden| hidden.count.to_string());
     let properties = [
         ("sfaudit.version", run.tool.version.as_str()),
         ("sfaudit.rule_pack", run.rule_pack.version.as_str()),
@@ -89,9 +143,51 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         ("sfaudit.location", run.source.location.as_str()),
         ("sfaudit.evaluated_at", evaluated_at.as_str()),
         ("sfaudit.score", score.as_str()),
-        ("sfaudit.band", report.summary.band.as_str()),
+        ("sfaudit.band", band.as_str()),
         ("sfaudit.fail_on", fail_on.as_str()),
+        ("sfaudit.incomplete", incomplete.as_str()),
+        ("sfaudit.policy_loosenings", loosenings.as_str()),
+        ("sfaudit.hidden_below_min_confidence", hidden.as_str()),
     ];
+    let write_properties = |out: &mut String| {
+        out.push_str("    <properties>\n");
+        for (name, value) in properties {
+            let _ = writeln!(out, "      <property name=\"{name}\" value=\"{}\"/>", attribute(value));
+        }
+        out.push_str("    </properties>\n");
+    };
+    if !run_cases.is_empty() {
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"sfaudit run\" tests=\"{}\" failures=\"0\" errors=\"{}\" skipped=\"{}\" time=\"0\">",
+            run_counts.tests, run_counts.errors, run_counts.skipped
+        );
+        write_properties(&mut out);
+        for case in &run_cases {
+            let _ = write!(
+                out,
+                "    <testcase name=\"{}\" classname=\"sfaudit.{}\" time=\"0\">",
+                attribute(&case.name),
+                case.kind
+            );
+            match case.outcome {
+                Outcome::Error => {
+                    let _ = write!(
+                        out,
+                        "\n      <error message=\"{}\" type=\"{}\">{}</error>\n    ",
+                        attribute(&case.message),
+                        case.kind,
+                        text(&case.message)
+                    );
+                }
+                _ => {
+                    let _ = write!(out, "\n      <skipped message=\"{}\"/>\n    ", attribute(&case.message));
+                }
+            }
+            out.push_str("</testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
     for (category, results) in &suites {
         let mut counts = Counts::default();
         for result in results {
@@ -106,11 +202,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
             counts.errors,
             counts.skipped
         );
-        out.push_str("    <properties>\n");
-        for (name, value) in properties {
-            let _ = writeln!(out, "      <property name=\"{name}\" value=\"{}\"/>", attribute(value));
-        }
-        out.push_str("    </properties>\n");
+        write_properties(&mut out);
         for result in results {
             test_case(&mut out, result, rules.get(&*result.rule_id).copied());
         }
@@ -128,7 +220,7 @@ fn test_case(out: &mut String, result: &RuleResult, rule: Option<&RuleMeta>) {
         attribute(&name),
         attribute(&result.rule_id)
     );
-    let actual = result.actual.as_deref().unwrap_or("unknown");
+    let actual = your_value(result, "unknown");
     let reason = result.reason.as_deref().unwrap_or("");
     match outcome(result) {
         Outcome::Passed => out.push_str("/>\n"),
@@ -204,9 +296,10 @@ fn details(result: &RuleResult, rule: Option<&RuleMeta>) -> String {
             let _ = writeln!(out, "Not evaluated: {}", result.reason.as_deref().unwrap_or("data unavailable"));
         }
         _ => {
-            let _ = writeln!(out, "Your value: {}", result.actual.as_deref().unwrap_or("unknown"));
+            let _ = writeln!(out, "Your value: {}", your_value(result, "unknown"));
         }
     }
+    let _ = writeln!(out, "Confidence: {}", result.confidence);
     let _ = writeln!(out, "Recommended value: {}", result.expected.trim());
     if let Some(rule) = rule {
         let _ = writeln!(out, "Remediation: {}", rule.remediation.trim());

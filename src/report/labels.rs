@@ -1,5 +1,37 @@
 //! Words and checks every renderer shares.
 
+use crate::engine::RuleResult;
+use crate::gate::incomplete::place;
+use crate::gate::loosening::Loosening;
+use crate::model::{InputProblem, ResourceName};
+
+/// "Your value" as every report shows it: the value, with "(default)" after one that no file set
+/// (Salesforce's documented default was assumed), or `absent` when none could be computed.
+pub(crate) fn your_value(result: &RuleResult, absent: &str) -> String {
+    match &result.actual {
+        Some(actual) if result.assumed => format!("{actual} (default)"),
+        Some(actual) => actual.clone(),
+        None => absent.to_string(),
+    }
+}
+
+/// `suppression full-scope-granted: app Legacy_*: vendor app (sfaudit.toml:12)`.
+pub(crate) fn loosening_line(loosening: &Loosening) -> String {
+    format!("{} {}: {} ({})", loosening.kind.label(), loosening.subject, loosening.detail, loosening.source)
+}
+
+/// `path:line: message (Name, Connected App)`, with the hint after it.
+pub(crate) fn problem_line(problem: &InputProblem) -> String {
+    let app = problem.resource.as_ref().map(|app| format!(" ({})", resource_name(app))).unwrap_or_default();
+    let fatal = if problem.fatal { " [not read: the report does not cover it]" } else { "" };
+    format!("{}: {}{app}{fatal}. {}", place(problem), problem.message, problem.hint)
+}
+
+/// `Name (Connected App)`.
+pub(crate) fn resource_name(resource: &ResourceName) -> String {
+    format!("{} ({})", resource.name, resource.kind.label())
+}
+
 /// A plain `http(s)` URL with nothing that could break out of a link: the only references that
 /// may become links.
 pub(crate) fn is_web_url(text: &str) -> bool {

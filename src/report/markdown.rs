@@ -1,10 +1,11 @@
 //! The GitHub-flavoured Markdown report, for pull-request comments and wikis.
 //!
-//! Layout: a title line with the source and the evaluation date; score and band; counts by risk
-//! and status; the failed controls (status, risk, control, app, your value, recommended value,
-//! rule); one collapsed `<details>` block per failing rule with its write-up and its failing apps
-//! (one per rule rather than one per result, to keep comments short); what could not be
-//! evaluated, with the reason; and the suppressed results with their reason.
+//! Layout: a title line with the source and the evaluation date; score and band (with its cap);
+//! the run's notices as quotes; counts by risk and status; each app's score; the failed controls
+//! (status, risk, confidence, control, app, your value, recommended value, rule); one collapsed
+//! `<details>` block per failing rule with its write-up and its failing apps (one per rule rather
+//! than one per result, to keep comments short); what could not be evaluated, with the reason;
+//! input problems, policy loosenings and coverage; and the suppressed results with their reason.
 //!
 //! Every string that can come from org data or a rule file is escaped with
 //! [`crate::escape::markdown`], so it renders as the text it is and cannot add table columns,
@@ -19,7 +20,8 @@ use crate::document::health_status;
 use crate::engine::{RuleMeta, RuleResult};
 use crate::escape::markdown::{html_text, inline, prose};
 use crate::model::{ResourceKind, Severity, Status};
-use crate::report::labels::is_web_url;
+use crate::report::labels::{is_web_url, your_value};
+use crate::report::tables;
 
 /// GitHub refuses comments longer than this many characters.
 pub(crate) const GITHUB_COMMENT_LIMIT: usize = 65_536;
@@ -60,7 +62,10 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
         inline(&run.evaluated_at.to_string())
     );
     let score = summary.score_text();
-    let _ = writeln!(out, "**Score: {score} ({})**\n", inline(&summary.band));
+    let _ = writeln!(out, "**Score: {score} ({})**\n", inline(&summary.band_text()));
+    for notice in tables::notices(report) {
+        let _ = writeln!(out, "> **{}:** {}\n", notice.level.label(), inline(&notice.text));
+    }
     health_check(&mut out, report);
     let _ = writeln!(
         out,
@@ -75,6 +80,9 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
     );
 
     counts_table(&mut out, report);
+    if let Some(scores) = tables::app_scores(report) {
+        section(&mut out, &scores);
+    }
 
     let results = &report.results.results;
     let mut failed: Vec<&RuleResult> =
@@ -88,17 +96,18 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
         let _ = writeln!(out, "### Failed controls: none\n");
     } else {
         let _ = writeln!(out, "### Failed controls ({})\n", failed.len());
-        let _ = writeln!(out, "| Status | Risk | Control | App | Your value | Recommended value | Rule |");
-        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |");
+        let _ = writeln!(out, "| Status | Risk | Confidence | Control | App | Your value | Recommended value | Rule |");
+        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- | --- |");
         for result in &failed {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 health_status(result.status, result.severity),
                 result.severity.as_str(),
+                result.confidence.as_str(),
                 inline(&result.control),
                 app(result),
-                inline(result.actual.as_deref().unwrap_or("unknown")),
+                inline(&your_value(result, "unknown")),
                 inline(&result.expected),
                 inline(&result.rule_id)
             );
@@ -148,6 +157,10 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
         out.push('\n');
     }
 
+    for table in tables::run_tables(report).iter().chain(&tables::coverage_tables(report)) {
+        section(&mut out, table);
+    }
+
     if !suppressed.is_empty() {
         let _ = writeln!(out, "### Suppressed ({})\n", suppressed.len());
         let _ = writeln!(out, "Accepted risks: still reported, but they do not fail the gate.\n");
@@ -181,6 +194,18 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A titled table with its note; every cell escaped.
+fn section(out: &mut String, table: &tables::Table) {
+    let _ = writeln!(out, "### {} ({})\n\n{}\n", table.title, table.rows.len(), inline(table.note));
+    let _ = writeln!(out, "| {} |", table.header.join(" | "));
+    let _ = writeln!(out, "|{}", " --- |".repeat(table.header.len()));
+    for row in &table.rows {
+        let cells: Vec<String> = row.iter().map(|cell| inline(cell)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    out.push('\n');
 }
 
 /// Counts by severity and status, with a total row that matches the JSON summary.
@@ -282,7 +307,7 @@ fn details(out: &mut String, report: &Report<'_>, group: &[&RuleResult], write_u
     let title = meta.map_or(&*first.title, |meta| meta.title.as_str());
     let _ = writeln!(out, "**{}** (severity: {})\n", inline(title), first.severity.as_str());
     for result in group {
-        let mut line = format!("- {}: {}", app(result), inline(result.actual.as_deref().unwrap_or("unknown")));
+        let mut line = format!("- {}: {}", app(result), inline(&your_value(result, "unknown")));
         if let Some(path) = &result.location.path {
             let place = match result.location.line {
                 Some(number) => format!("{path}:{number}"),

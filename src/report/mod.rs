@@ -20,6 +20,7 @@ pub(crate) mod rules;
 pub(crate) mod sarif;
 pub(crate) mod suppressions;
 pub mod table;
+pub(crate) mod tables;
 pub(crate) mod tokens;
 
 pub use crate::document::Report;

@@ -9,10 +9,19 @@
 //! for (your value, the recommended value, the file and line) are under `unmapped`, as the
 //! schema intends. Keys with no value are left out rather than written as `null`.
 //! Schema: https://schema.ocsf.io/1.3.0/classes/compliance_finding
+//!
+//! A run a reader must not take at face value (a file not read, nothing found, input problems, a
+//! loosened policy, results hidden by `--min-confidence`) adds one more Compliance Finding first,
+//! for the scan itself (`compliance.control` = `sfaudit-run`): its notices are the message, and
+//! the input problems and loosenings are under `unmapped.tables`. A SIEM fed only this format
+//! still sees that the scan was incomplete.
 
 use serde_json::{Map, Value, json};
 
+use super::labels::your_value;
+use super::tables::{self, Level};
 use crate::document::Report;
+use crate::document::notices::Notice;
 use crate::engine::{RuleMeta, RuleResult};
 use crate::model::{Confidence, ResourceKind, Severity, Status};
 
@@ -94,7 +103,7 @@ fn event(context: &Context<'_>, result: &RuleResult) -> Value {
             requirements.extend(ids.iter().map(|id| format!("{framework}: {id}")));
         }
     }
-    let your_value = result.actual.as_deref().unwrap_or("unknown");
+    let your_value = your_value(result, "unknown");
     let mut resources = Vec::new();
     if result.resource.kind != ResourceKind::Org {
         resources.push(object(&[
@@ -188,7 +197,7 @@ fn event(context: &Context<'_>, result: &RuleResult) -> Value {
             "unmapped",
             object(&[
                 ("rule_id", json!(&*result.rule_id)),
-                ("actual", json!(result.actual)),
+                ("actual", json!(result.actual.as_ref().map(|_| your_value.clone()))),
                 ("expected", json!(&*result.expected)),
                 ("reason", json!(result.reason.as_deref())),
                 ("file", json!(result.location.path.as_deref())),
@@ -232,6 +241,10 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         rules: report.results.rules.iter().map(|rule| (rule.id.as_str(), rule)).collect(),
     };
     let mut out = String::new();
+    if let Some(event) = run_event(&context, report) {
+        out.push_str(&event.to_string());
+        out.push('\n');
+    }
     for result in &report.results.results {
         if matches!(result.status, Status::Fail | Status::Unknown) {
             out.push_str(&event(&context, result).to_string());
@@ -239,4 +252,95 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         }
     }
     out
+}
+
+/// The scan itself as a finding, when its notices or tables say the results are not the whole
+/// story; `None` for a run a reader can take at face value.
+fn run_event(context: &Context<'_>, report: &Report<'_>) -> Option<Value> {
+    let notices = tables::notices(report);
+    let run_tables = tables::run_tables(report);
+    let worst = notices.iter().map(|notice| notice.level).min_by_key(|level| level_rank(*level))?;
+    let (severity_id, severity_name, compliance_status_id, compliance_status) = match worst {
+        Level::Error => (4, "High", 3, "Fail"),
+        Level::Warning => (3, "Medium", 2, "Warning"),
+        Level::Note => (1, "Informational", 2, "Warning"),
+    };
+    let text: Vec<&str> = notices.iter().map(|notice| notice.text.as_str()).collect();
+    let uid = format!("sfaudit-run/{}", report.run.source.location);
+    let mut metadata = Map::new();
+    metadata.insert("version".into(), json!(OCSF_VERSION));
+    metadata.insert("product".into(), context.product.clone());
+    put(&mut metadata, "log_name", json!("sfaudit"));
+    put(&mut metadata, "tenant_uid", json!(context.org_id));
+    put(&mut metadata, "uid", json!(format!("{uid}-{}", context.time)));
+    let mut event = Map::new();
+    for (key, value) in [
+        ("activity_id", json!(ACTIVITY_CREATE)),
+        ("activity_name", json!("Create")),
+        ("category_uid", json!(CATEGORY_UID)),
+        ("category_name", json!("Findings")),
+        ("class_uid", json!(CLASS_UID)),
+        ("class_name", json!("Compliance Finding")),
+        ("type_uid", json!(CLASS_UID * 100 + ACTIVITY_CREATE)),
+        ("type_name", json!("Compliance Finding: Create")),
+        ("severity_id", json!(severity_id)),
+        ("severity", json!(severity_name)),
+        ("status_id", json!(1)),
+        ("status", json!("New")),
+        ("time", json!(context.time)),
+        ("message", json!(text.join(" "))),
+        ("metadata", Value::Object(metadata)),
+        (
+            "finding_info",
+            object(&[
+                ("uid", json!(uid)),
+                ("title", json!("sfaudit scan: what the results do not cover")),
+                ("types", json!(["scan"])),
+                ("created_time", json!(context.time)),
+            ]),
+        ),
+        (
+            "compliance",
+            object(&[
+                ("standards", json!([format!("sfaudit rule pack {}", context.rule_pack)])),
+                ("control", json!("sfaudit-run")),
+                ("status", json!(compliance_status)),
+                ("status_id", json!(compliance_status_id)),
+                ("status_detail", json!(text.join(" "))),
+            ]),
+        ),
+        ("resources", json!([context.org_resource.clone()])),
+        (
+            "unmapped",
+            object(&[
+                ("notices", Value::Array(notices.iter().map(notice_json).collect())),
+                (
+                    "tables",
+                    Value::Array(
+                        run_tables
+                            .iter()
+                            .map(|table| {
+                                json!({"id": table.id, "title": table.title, "header": table.header, "rows": table.rows})
+                            })
+                            .collect(),
+                    ),
+                ),
+            ]),
+        ),
+    ] {
+        put(&mut event, key, value);
+    }
+    Some(Value::Object(event))
+}
+
+fn level_rank(level: Level) -> u8 {
+    match level {
+        Level::Error => 0,
+        Level::Warning => 1,
+        Level::Note => 2,
+    }
+}
+
+fn notice_json(notice: &Notice) -> Value {
+    json!({"level": notice.level.as_str(), "id": notice.id, "text": notice.text})
 }

@@ -10,12 +10,13 @@ use crate::engine::{Rule, RuleSet};
 pub(crate) fn list(rules: &RuleSet, version: &str) -> String {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled).force_no_tty();
-    table.set_header(["Rule", "Severity", "Category", "Applies to", "Control"]);
+    table.set_header(["Rule", "Severity", "Confidence", "Category", "Applies to", "Control"]);
     for rule in &rules.rules {
         let kinds: Vec<&str> = rule.meta.applies_to.iter().map(|kind| kind.as_str()).collect();
         table.add_row([
             rule.meta.id.as_str(),
             rule.meta.severity.as_str(),
+            rule.meta.confidence.as_str(),
             &rule.meta.category,
             &kinds.join(", "),
             &rule.meta.control,
@@ -37,6 +38,14 @@ pub(crate) fn explain(rule: &Rule) -> String {
     let _ = writeln!(out, "{} — {}", meta.id, meta.title);
     let _ = writeln!(out, "Control:     {}", meta.control);
     let _ = writeln!(out, "Risk:        {} ({}), CVSS {}", meta.severity.risk_group(), meta.severity, meta.cvss);
+    match rule.confidence_expression() {
+        Some(expression) => {
+            let _ = writeln!(out, "Confidence:  computed: {}", expression.trim());
+        }
+        None => {
+            let _ = writeln!(out, "Confidence:  {}", meta.confidence.as_str());
+        }
+    }
     let kinds: Vec<&str> = meta.applies_to.iter().map(|kind| kind.as_str()).collect();
     let _ = writeln!(out, "Applies to:  {}", kinds.join(", "));
     let _ = writeln!(out, "Category:    {}", meta.category);

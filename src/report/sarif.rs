@@ -5,6 +5,15 @@
 //! (kind `review`, level `none`, with the reason). `pass` and `not_applicable` outcomes are left
 //! out on purpose: dashboards treat every result as an alert, and the JSON format keeps them all.
 //!
+//! Each result carries its confidence (`properties.confidence`) and a `rank` from it (high 90,
+//! medium 60, low 30: SARIF's 0–100 priority, so viewers that sort by rank show surer findings
+//! first), and whether "your value" is an assumed default (`properties.assumed_default`).
+//! What is not a result goes to the invocation: every run notice (an incomplete report, nothing
+//! found, hidden results, a loosened policy) and every input problem is a
+//! `toolExecutionNotification` (input problems with their file and line), and
+//! `executionSuccessful` is false when the report is incomplete or found nothing. The run's
+//! `properties` list the policy loosenings, the band cap and each app's score.
+//!
 //! Output is deterministic: keys keep insertion order, results keep the engine's order
 //! (rule id, resource kind, name), and nothing depends on the clock or the machine.
 
@@ -18,8 +27,9 @@ use crate::engine::{RuleMeta, RuleResult, Suppression};
 use crate::escape::markdown::outside_code as markdown;
 use crate::escape::terminal as printable;
 use crate::escape::uri_reference;
-use crate::model::{Severity, Status};
-use crate::report::labels::is_web_url;
+use crate::model::{Confidence, Severity, Status};
+use crate::report::labels::{is_web_url, your_value};
+use crate::report::tables::{self, Level};
 
 /// The schema the document declares; the id of the OASIS 2.1.0 schema with its errata.
 const SCHEMA_URI: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -76,11 +86,25 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         "runs": [{
             "tool": { "driver": driver },
             "automationDetails": { "id": format!("sfaudit/{}/", run.source.location.trim_end_matches('/')) },
-            "invocations": [{ "executionSuccessful": true }],
+            "invocations": [invocation(report)],
             "results": results,
             "properties": {
                 "score": report.summary.score,
                 "band": report.summary.band,
+                "band_cap": report.summary.band_cap.map(|cap| cap.describe()),
+                "app_scores": report.summary.app_scores.iter().map(|app| json!({
+                    "kind": app.kind,
+                    "name": app.name,
+                    "score": app.score,
+                    "band": app.band,
+                })).collect::<Vec<_>>(),
+                "hidden": run.hidden.map(|hidden| json!({ "below": hidden.below, "count": hidden.count })),
+                "policy_loosenings": run.loosenings.iter().map(|loosening| json!({
+                    "kind": loosening.kind.as_str(),
+                    "subject": loosening.subject,
+                    "detail": loosening.detail,
+                    "source": loosening.source,
+                })).collect::<Vec<_>>(),
                 "evaluated_at": run.evaluated_at.to_string(),
                 "source": run.source,
                 "rule_pack": { "version": run.rule_pack.version, "rules": run.rule_pack.rules },
@@ -93,6 +117,52 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     });
     text.push('\n');
     text
+}
+
+/// The run's invocation: whether it can stand on its own, and its notifications.
+fn invocation(report: &Report<'_>) -> Value {
+    let notices = tables::notices(report);
+    let successful = !notices.iter().any(|notice| notice.level == Level::Error);
+    let mut notifications: Vec<Value> = notices
+        .iter()
+        .map(|notice| {
+            json!({
+                "level": notice.level.as_str(),
+                "message": { "text": notice.text },
+                "descriptor": { "id": notice.id },
+            })
+        })
+        .collect();
+    for problem in &report.inventory.problems {
+        let mut region = Map::new();
+        if let Some(line) = problem.line.filter(|line| *line >= 1) {
+            region.insert("startLine".into(), json!(line));
+        }
+        let mut physical = Map::new();
+        physical.insert(
+            "artifactLocation".into(),
+            json!({ "uri": uri_reference(&problem.path), "uriBaseId": "%SRCROOT%" }),
+        );
+        if !region.is_empty() {
+            physical.insert("region".into(), Value::Object(region));
+        }
+        notifications.push(json!({
+            "level": if problem.fatal { "error" } else { "warning" },
+            "message": { "text": format!("{} {}", problem.message, problem.hint) },
+            "descriptor": { "id": "input_problem" },
+            "locations": [{ "physicalLocation": Value::Object(physical) }],
+        }));
+    }
+    json!({ "executionSuccessful": successful, "toolExecutionNotifications": notifications })
+}
+
+/// SARIF `rank` (0–100) for a result of this confidence.
+pub(crate) fn rank(confidence: Confidence) -> f64 {
+    match confidence {
+        Confidence::High => 90.0,
+        Confidence::Medium => 60.0,
+        Confidence::Low => 30.0,
+    }
 }
 
 fn rule_descriptor(rule: &RuleMeta) -> Value {
@@ -204,7 +274,7 @@ fn sarif_result(result: &RuleResult, rule_index: Option<usize>) -> Value {
             format!(
                 "{}: {app}: your value is {}, the recommended value is {}.",
                 result.title.trim(),
-                printable(result.actual.as_deref().unwrap_or("unknown")),
+                printable(&your_value(result, "unknown")),
                 result.expected.trim()
             ),
         ),
@@ -235,6 +305,7 @@ fn sarif_result(result: &RuleResult, rule_index: Option<usize>) -> Value {
     }
     out.insert("kind".into(), json!(kind));
     out.insert("level".into(), json!(level));
+    out.insert("rank".into(), json!(rank(result.confidence)));
     out.insert("message".into(), json!({ "text": message }));
     out.insert("locations".into(), json!([Value::Object(location)]));
     out.insert("partialFingerprints".into(), json!({ FINGERPRINT_KEY: result.fingerprint }));
@@ -246,9 +317,13 @@ fn sarif_result(result: &RuleResult, rule_index: Option<usize>) -> Value {
     properties.insert("severity".into(), json!(result.severity));
     properties.insert("category".into(), json!(result.category));
     properties.insert("control".into(), json!(result.control));
-    properties
-        .insert("resource".into(), json!({ "kind": resource.kind, "name": resource.name, "label": resource.label }));
+    properties.insert(
+        "resource".into(),
+        json!({ "kind": resource.kind, "name": resource.name, "label": resource.label, "namespace": resource.namespace }),
+    );
+    properties.insert("confidence".into(), json!(result.confidence));
     properties.insert("actual".into(), json!(result.actual));
+    properties.insert("assumed_default".into(), json!(result.assumed));
     properties.insert("expected".into(), json!(result.expected));
     if let Some(reason) = &result.reason {
         properties.insert("reason".into(), json!(reason));

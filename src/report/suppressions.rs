@@ -13,12 +13,17 @@ pub(crate) fn render(suppressions: &[&SuppressionRule], today: Date) -> String {
     }
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled).force_no_tty();
-    table.set_header(["Status", "Rule", "App", "Kind", "Expires", "Owner", "Ticket", "Reason", "Where"]);
+    table.set_header(["Status", "Rule", "App", "Namespace", "Kind", "Expires", "Owner", "Ticket", "Reason", "Where"]);
     for suppression in suppressions {
         table.add_row([
             ExpiryStatus::of(suppression, today).to_string(),
             terminal(&suppression.rule),
             terminal(&suppression.app),
+            match suppression.namespace.as_deref() {
+                None => "any".to_string(),
+                Some("") => "none (unpackaged)".to_string(),
+                Some(namespace) => terminal(namespace),
+            },
             suppression.kind.map_or("any", |kind| kind.as_str()).to_string(),
             suppression.expires.map_or_else(|| "never".to_string(), |date| date.to_string()),
             terminal(suppression.owner.as_deref().unwrap_or_default()),

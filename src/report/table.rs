@@ -1,5 +1,6 @@
-//! The terminal report: summary, counts, failed controls with your value against the
-//! recommended value, and what could not be evaluated.
+//! The terminal report: summary (with the band's cap and the run's notices), counts, each app's
+//! score, failed controls with their confidence and your value against the recommended value,
+//! what could not be evaluated, input problems, policy loosenings and coverage.
 
 use std::fmt::Write as _;
 
@@ -11,6 +12,8 @@ use crate::document::health_status;
 use crate::engine::{BaselineState, RuleResult};
 use crate::escape::terminal;
 use crate::model::{Severity, Status};
+use crate::report::labels::your_value;
+use crate::report::tables;
 
 /// Renders without colour and without wrapping, so the output is the same on any terminal and
 /// in CI logs; `width` wraps long cells when a terminal width is known.
@@ -37,10 +40,13 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     );
     let _ = writeln!(out, "As of:   {}", run.evaluated_at);
     let score = summary.score_text();
-    let _ = writeln!(out, "Score:   {score} ({})", summary.band);
+    let _ = writeln!(out, "Score:   {score} ({})", summary.band_text());
     let health_check = super::health_check::of(report);
     if let Some(check) = &health_check {
         let _ = writeln!(out, "Salesforce Health Check: {}", terminal(&check.summary()));
+    }
+    for notice in tables::notices(report) {
+        let _ = writeln!(out, "{}: {}", notice.level.label(), terminal(&notice.text));
     }
     out.push('\n');
 
@@ -65,6 +71,9 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
         number(total(Status::NotApplicable)),
     ]);
     let _ = writeln!(out, "{counts}\n");
+    if let Some(scores) = tables::app_scores(report) {
+        push_section(&mut out, width, &scores);
+    }
     if let Some(check) = health_check.as_ref().filter(|check| !check.high_risk().is_empty()) {
         health_check_table(&mut out, width, check.high_risk());
     }
@@ -76,7 +85,7 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
         let _ = writeln!(out, "Failed controls: none\n");
     } else {
         let _ = writeln!(out, "Failed controls ({})", failed.len());
-        let header = ["Status", "Risk", "Control", "App", "Your value", "Recommended value", "Rule"];
+        let header = ["Status", "Risk", "Confidence", "Control", "App", "Your value", "Recommended value", "Rule"];
         push_table(&mut out, width, header, failed.len(), |index| {
             let result = failed[index];
             let status = match (&result.suppression, result.baseline) {
@@ -89,9 +98,10 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
             [
                 status,
                 result.severity.as_str().to_string(),
+                result.confidence.as_str().to_string(),
                 terminal(&result.control),
                 app_name(result),
-                terminal(result.actual.as_deref().unwrap_or("unknown")),
+                terminal(&your_value(result, "unknown")),
                 terminal(&result.expected),
                 terminal(&result.rule_id),
             ]
@@ -113,6 +123,9 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
             ]
         });
         out.push('\n');
+    }
+    for table in tables::run_tables(report).iter().chain(&tables::coverage_tables(report)) {
+        push_section(&mut out, width, table);
     }
     let suppressed: Vec<&RuleResult> =
         report.results.results.iter().filter(|result| result.suppression.is_some()).collect();
@@ -218,6 +231,17 @@ fn push_table<const N: usize>(
             out.push('\n');
         }
     }
+}
+
+/// A titled table with its note; every cell escaped for the terminal.
+fn push_section(out: &mut String, width: Option<u16>, section: &tables::Table) {
+    let _ = writeln!(out, "{} ({}): {}", section.title, section.rows.len(), section.note);
+    let mut table = new_table(width);
+    table.set_header(section.header.clone());
+    for row in &section.rows {
+        table.add_row(row.iter().map(|cell| terminal(cell)).collect::<Vec<_>>());
+    }
+    let _ = writeln!(out, "{table}\n");
 }
 
 fn app_name(result: &RuleResult) -> String {

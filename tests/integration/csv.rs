@@ -4,7 +4,7 @@
 use crate::common::{DEMO, DEMO_AS_OF, assert_matches_sample, code, scan_json, sfaudit, stdout};
 use crate::report::{hostile_project, parse_csv, scan_hostile};
 
-const COLUMNS: [&str; 19] = [
+const COLUMNS: [&str; 22] = [
     "rule_id",
     "status",
     "health_status",
@@ -24,7 +24,13 @@ const COLUMNS: [&str; 19] = [
     "fingerprint",
     "suppressed",
     "suppression_reason",
+    "confidence",
+    "assumed_default",
+    "resource_namespace",
 ];
+
+/// Rows that are results, not notes about the run.
+const NOT_RESULTS: [&str; 3] = ["note", "input_problem", "policy_loosening"];
 
 #[test]
 fn demo_csv_matches_the_committed_sample() {
@@ -43,19 +49,29 @@ fn csv_has_a_header_and_one_row_per_result_in_json_order() {
     assert!(records.iter().all(|record| record.len() == COLUMNS.len()));
     let document = scan_json(DEMO, DEMO_AS_OF);
     let results = document["results"].as_array().expect("results");
-    assert_eq!(records.len() - 1, results.len());
-    for (record, result) in records[1..].iter().zip(results) {
+    let result_rows: Vec<&Vec<String>> =
+        records[1..].iter().filter(|record| !NOT_RESULTS.contains(&record[1].as_str())).collect();
+    assert_eq!(result_rows.len(), results.len());
+    for (record, result) in result_rows.into_iter().zip(results) {
         assert_eq!(record[0], result["rule_id"].as_str().expect("id"));
         assert_eq!(record[1], result["status"].as_str().expect("status"));
         assert_eq!(record[9], result["resource"]["name"].as_str().expect("name"));
-        assert_eq!(record[11], result["actual"].as_str().unwrap_or(""));
+        let default = if result["assumed"] == true { " (default)" } else { "" };
+        assert_eq!(
+            record[11],
+            result["actual"].as_str().map(|actual| format!("{actual}{default}")).unwrap_or_default()
+        );
+        assert_eq!(record[19], result["confidence"].as_str().expect("confidence"));
+        assert_eq!(record[20], result["assumed"].as_bool().expect("assumed").to_string());
+        assert_eq!(record[21], result["resource"]["namespace"].as_str().expect("namespace"));
         assert_eq!(record[13], result["reason"].as_str().unwrap_or(""));
         assert_eq!(record[14], result["location"]["path"].as_str().unwrap_or(""));
         assert_eq!(record[15], result["location"]["line"].as_u64().map(|line| line.to_string()).unwrap_or_default());
         assert_eq!(record[16], result["fingerprint"].as_str().expect("fingerprint"));
         assert_eq!(record[17], "false");
     }
-    let statuses: std::collections::BTreeSet<&str> = records[1..].iter().map(|record| record[1].as_str()).collect();
+    let statuses: std::collections::BTreeSet<&str> =
+        records[1..].iter().map(|record| record[1].as_str()).filter(|status| !NOT_RESULTS.contains(status)).collect();
     assert_eq!(statuses.len(), 4, "every outcome has rows: {statuses:?}");
     let critical = records
         .iter()

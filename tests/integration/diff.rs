@@ -118,3 +118,40 @@ fn diff_of_snapshots_compares_settings_and_apps() {
     assert_eq!(code(&output), 2);
     assert!(stderr(&output).contains("no/such/file.json"));
 }
+
+#[test]
+fn diff_refuses_a_damaged_result_or_one_of_another_schema_version_naming_the_file() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let before = variant(folder.path(), "before", "", "", "");
+    let after = variant(
+        folder.path(),
+        "after",
+        "extlClntAppOauthPolicies/Payments_Gateway_oauthPlcy.ecaOauthPlcy-meta.xml",
+        "<permittedUsersPolicyType>AdminApprovedPreAuthorized<",
+        "<permittedUsersPolicyType>AllSelfAuthorized<",
+    );
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&after).expect("after")).expect("json");
+    let damaged = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut copy = document.clone();
+        edit(&mut copy);
+        let path = folder.path().join(name);
+        std::fs::write(&path, serde_json::to_string(&copy).expect("json")).expect("write");
+        path.display().to_string()
+    };
+    let future = damaged("future.json", &|copy| copy["schema_version"] = serde_json::json!(99));
+    let broken = damaged("broken.json", &|copy| copy["results"][0]["status"] = serde_json::json!("mostly fine"));
+    let no_version = damaged("no-version.json", &|copy| {
+        copy.as_object_mut().expect("object").remove("schema_version");
+    });
+    for (bad, needle) in
+        [(&future, "results schema version 99"), (&broken, "mostly fine"), (&no_version, "no schema_version")]
+    {
+        for (old, new) in [(&before, bad), (bad, &before)] {
+            let output = sfaudit(&["diff", old, new]);
+            assert_eq!(code(&output), 2, "{bad} must not be read as a snapshot: {}", stdout(&output));
+            assert!(stderr(&output).contains(bad.as_str()) && stderr(&output).contains(needle), "{}", stderr(&output));
+            assert!(stdout(&output).is_empty());
+        }
+    }
+}

@@ -26,6 +26,7 @@ mod rules;
 mod sarif;
 mod table;
 mod tokens;
+mod verdicts;
 
 #[path = "../support/fake_org/mod.rs"]
 mod fake_org;

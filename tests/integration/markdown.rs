@@ -74,7 +74,9 @@ fn markdown_has_the_summary_tables_and_one_details_block_per_failing_rule() {
         "{first}"
     );
     assert!(markdown.contains("**Score: "), "{markdown}");
-    assert!(markdown.contains("| Status | Risk | Control | App | Your value | Recommended value | Rule |"));
+    assert!(
+        markdown.contains("| Status | Risk | Confidence | Control | App | Your value | Recommended value | Rule |")
+    );
     assert_tables_are_rectangular(&markdown);
     assert!(markdown.contains("### Not evaluated: data unavailable"), "{markdown}");
 

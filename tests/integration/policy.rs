@@ -42,7 +42,14 @@ fn a_suppression_hides_a_failure_from_the_gate_but_not_from_the_report() {
     assert_eq!(code(&output), 0, "every blocking finding is suppressed: {}", stderr(&output));
     let table = stdout(&output);
     assert!(table.contains("(suppressed)") && table.contains("accepted for the test"), "{table}");
-    assert!(stderr(&output).contains("suppressed; gate on high and above: passed"), "{}", stderr(&output));
+    let summary = stderr(&output);
+    assert!(summary.contains(" suppressed; "), "{summary}");
+    let count = blocking_findings().len();
+    assert!(
+        summary
+            .contains(&format!("; {count} policy loosenings (suppression: {count}); gate on high and above: passed")),
+        "{summary}"
+    );
 
     let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--config", &config, "--format", "json"]);
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
@@ -146,4 +153,118 @@ fn a_baseline_passes_old_findings_and_fails_new_ones() {
     let output = sfaudit(&["baseline", "update", &project_arg, "--as-of", DEMO_AS_OF, "--baseline", &baseline]);
     assert!(stdout(&output).contains("since the previous baseline: 1 new, 0 fixed"), "{}", stdout(&output));
     assert_eq!(code(&sfaudit(&["scan", &project_arg, "--as-of", DEMO_AS_OF, "--baseline", &baseline])), 0);
+}
+
+/// A copy of the demo with `config` as its sfaudit.toml, and a rule folder replacing a built-in.
+fn demo_with_config(folder: &std::path::Path, config: &str) -> String {
+    let project = folder.join("project");
+    copy_tree(&crate::common::repo_root().join(DEMO), &project);
+    std::fs::write(project.join("sfaudit.toml"), config).expect("config");
+    project.display().to_string()
+}
+
+const LOOSE_CONFIG: &str = r#"fail_on = "critical"
+min_confidence = "medium"
+ignore = ["legacy-connected-app", "certificates"]
+rules_dirs = ["replacement-rules"]
+
+[severity]
+"full-scope-granted" = "low"
+"pkce-not-required" = "critical"
+
+[params]
+max_refresh_token_days = 99999
+
+[[suppressions]]
+rule = "*"
+reason = "trust me"
+"#;
+
+/// A rule that replaces `insecure-http-callback` and never fails.
+fn write_replacement_rule(project: &str) {
+    let builtin = walk(&crate::common::repo_root().join("rules"))
+        .into_iter()
+        .find(|path| path.ends_with("insecure-http-callback.toml"))
+        .map(std::fs::read_to_string)
+        .expect("the built-in rule file")
+        .expect("rule text");
+    let folder = std::path::Path::new(project).join("replacement-rules");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::write(folder.join("insecure-http-callback.toml"), builtin).expect("write rule");
+}
+
+fn walk(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(folder).expect("folder").filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
+}
+
+#[test]
+fn every_loosening_from_the_config_is_counted_and_listed_in_every_format() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let project = demo_with_config(folder.path(), LOOSE_CONFIG);
+    write_replacement_rule(&project);
+    let (exit, summary, texts) = crate::verdicts::every_format(folder.path(), &[&project]);
+    assert_eq!(exit, 0, "the loosened gate passes: {summary}");
+    assert!(
+        summary.contains(
+            "; 8 policy loosenings (gate threshold raised: 1, suppression: 1, rule ignored: 1, category ignored: 1, \
+             severity lowered: 1, built-in rule replaced: 1, parameter changed: 1, low-confidence results hidden: 1)"
+        ),
+        "{summary}"
+    );
+    for (name, text) in &texts {
+        for needle in ["trust me", "max_refresh_token_days", "insecure-http-callback", "legacy-connected-app"] {
+            assert!(text.contains(needle), "{name} does not list {needle}");
+        }
+    }
+    let json = &texts.iter().find(|(name, _)| name.ends_with(".json")).expect("json").1;
+    let document: serde_json::Value = serde_json::from_str(json).expect("json");
+    let loosenings = document["run"]["policy_loosenings"].as_array().expect("loosenings");
+    let kinds: Vec<&str> = loosenings.iter().map(|loosening| loosening["kind"].as_str().expect("kind")).collect();
+    assert_eq!(
+        kinds,
+        [
+            "ignored_rule",
+            "ignored_category",
+            "severity_lowered",
+            "gate_threshold",
+            "min_confidence",
+            "parameter",
+            "suppression",
+            "rule_override"
+        ]
+    );
+    let severity = loosenings.iter().find(|loosening| loosening["kind"] == "severity_lowered").expect("severity");
+    assert_eq!(severity["subject"], "full-scope-granted", "raising pkce-not-required is not a loosening");
+    assert_eq!(severity["detail"], "high → low");
+    assert!(severity["source"].as_str().expect("source").ends_with("sfaudit.toml:7"), "{severity}");
+}
+
+#[test]
+fn no_project_config_ignores_a_config_in_the_scanned_tree() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let project = demo_with_config(folder.path(), "fail_on = \"none\"\n");
+    let output = sfaudit(&["scan", &project, "--as-of", DEMO_AS_OF]);
+    assert_eq!(code(&output), 0, "the tree's config turned the gate off: {}", stderr(&output));
+    assert!(stderr(&output).contains("1 policy loosening (gate threshold raised: 1)"), "{}", stderr(&output));
+
+    let output = sfaudit(&["scan", &project, "--as-of", DEMO_AS_OF, "--no-project-config"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(!stderr(&output).contains("policy loosening"), "{}", stderr(&output));
+
+    let pinned = folder.path().join("pinned.toml");
+    std::fs::write(&pinned, "fail_on = \"critical\"\n").expect("pinned");
+    let pinned = pinned.display().to_string();
+    let output = sfaudit(&["scan", &project, "--as-of", DEMO_AS_OF, "--no-project-config", "--config", &pinned]);
+    assert_eq!(code(&output), 1, "the pinned policy applies: {}", stderr(&output));
+    assert!(stderr(&output).contains("gate on critical and above"), "{}", stderr(&output));
+
+    let inside = format!("{project}/sfaudit.toml");
+    let output = sfaudit(&["scan", &project, "--as-of", DEMO_AS_OF, "--no-project-config", "--config", &inside]);
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("is inside the scanned folder"), "{}", stderr(&output));
 }

@@ -187,13 +187,32 @@ fn every_bad_file_is_reported_in_one_run() {
 
 #[test]
 fn files_sfaudit_does_not_understand_are_ignored() {
+    let xml = connected_app("");
     let (code, stdout, stderr) = scan_files(&[
+        (CONNECTED_APP, &xml),
         ("classes/Thing.cls", b"public class Thing {}"),
         ("settings/Security.settings-meta.xml", b"not even xml"),
         ("README.md", &[0xff, 0x00]),
     ]);
-    assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("0 apps"), "{stdout}");
+    assert_ne!(code, 2, "{stderr}");
+    assert!(stdout.contains("1 metadata files, 1 apps"), "{stdout}");
+}
+
+#[test]
+fn a_scan_that_finds_nothing_says_so_and_exits_2() {
+    let (code, stdout, stderr) = scan_files(&[
+        ("classes/Thing.cls", b"public class Thing {}"),
+        ("settings/Security.settings-meta.xml", b"not even xml"),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "no report that could pass for a clean one: {stdout}");
+    assert!(
+        stderr.contains("error: no OAuth app and no OAuth settings metadata found: project ")
+            && stderr.contains("(0 metadata files read)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: point sfaudit at the folder holding the metadata"), "{stderr}");
+    assert!(stderr.contains("NOTHING FOUND"), "the summary line says it too: {stderr}");
 }
 
 #[test]
@@ -220,7 +239,7 @@ fn eca_files_are_joined_by_their_element_not_their_file_name() {
 #[test]
 fn missing_policy_file_gives_unknown_naming_what_is_missing() {
     let header = b"<ExternalClientApplication xmlns=\"http://soap.sforce.com/2006/04/metadata\"><label>Solo</label></ExternalClientApplication>";
-    let settings = b"<ExtlClntAppOauthSettings xmlns=\"http://soap.sforce.com/2006/04/metadata\"><commaSeparatedOauthScopes>Api</commaSeparatedOauthScopes><externalClientApplication>Solo</externalClientApplication></ExtlClntAppOauthSettings>";
+    let settings = b"<ExtlClntAppOauthSettings xmlns=\"http://soap.sforce.com/2006/04/metadata\"><commaSeparatedOauthScopes>Api,RefreshToken</commaSeparatedOauthScopes><externalClientApplication>Solo</externalClientApplication></ExtlClntAppOauthSettings>";
     let folder = tempfile::tempdir().expect("temp dir");
     for (path, content) in [
         ("externalClientApps/Solo.eca-meta.xml", &header[..]),
@@ -238,6 +257,7 @@ fn missing_policy_file_gives_unknown_naming_what_is_missing() {
         .find(|result| result["rule_id"] == "refresh-token-never-expires")
         .expect("policy rule evaluated");
     assert_eq!(result["status"], "unknown");
+    assert!(result["reason"].as_str().expect("reason").starts_with("policy is not available"), "{result}");
     assert!(result["reason"].as_str().expect("reason").contains(".ecaOauthPlcy"), "{result}");
     assert!(
         !document["results"].as_array().expect("results").iter().any(|r| r["status"] == "pass"

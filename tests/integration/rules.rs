@@ -154,3 +154,33 @@ fn rules_list_and_explain_describe_the_pack() {
     let output = sfaudit(&["rules", "explain", "no-such-rule"]);
     assert_eq!(code(&output), 2);
 }
+
+#[test]
+fn rules_list_explain_and_the_json_show_each_rules_confidence() {
+    let computed = VALID_RULE.replace(
+        "expected = \"no web scope\"",
+        "confidence = \"app.integration.kind == 'certain' ? 'high' : 'low'\"\nexpected = \"no web scope\"",
+    );
+    let folder = write_rules(&[("custom.toml", &computed)]);
+    let dir = folder.path().display().to_string();
+    let list = stdout(&sfaudit(&["rules", "list", "--rules-dir", &dir]));
+    assert!(list.lines().next().is_some_and(|_| list.contains("┆ Confidence ┆")), "{list}");
+    let row = list.lines().find(|line| line.contains("custom-no-web-scope")).expect("row");
+    assert!(row.contains("┆ computed "), "{row}");
+    let builtin = list.lines().find(|line| line.contains("full-scope-granted")).expect("row");
+    assert!(builtin.contains("┆ high "), "{builtin}");
+    let explain = stdout(&sfaudit(&["rules", "explain", "custom-no-web-scope", "--rules-dir", &dir]));
+    assert!(explain.contains("Confidence:  computed: app.integration.kind == 'certain' ? 'high' : 'low'"), "{explain}");
+    let output =
+        sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--rules-dir", &dir, "--format", "json", "--fail-on", "none"]);
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let rule = document["rules"].as_array().expect("rules").iter().find(|rule| rule["id"] == "custom-no-web-scope");
+    assert_eq!(rule.expect("rule")["confidence"], "computed");
+    let result = document["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|result| result["rule_id"] == "custom-no-web-scope" && result["resource"]["name"] == "CI_Deploy_Pipeline")
+        .expect("result");
+    assert!(result["confidence"] == "high" || result["confidence"] == "low", "{result}");
+}

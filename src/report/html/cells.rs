@@ -32,7 +32,7 @@ pub(super) fn gauge(score: Option<u8>, band: &str) -> String {
         let _ = write!(
             svg,
             "<path d=\"{ARC}\" fill=\"none\" stroke=\"{}\" stroke-width=\"22\" pathLength=\"100\" stroke-dasharray=\"{score} 100\"/>",
-            band_color(Some(score))
+            band_color(Some(band_score(band).unwrap_or(score)))
         );
     }
     // The band scale, drawn thin outside the arc.
@@ -68,8 +68,20 @@ pub(super) fn band_color(score: Option<u8>) -> &'static str {
     }
 }
 
-pub(super) fn band_class(score: Option<u8>) -> &'static str {
-    match score {
+/// A score inside `band`, so colours follow the band a cap may have lowered, not the score.
+fn band_score(band: &str) -> Option<u8> {
+    match band {
+        "Excellent" => Some(95),
+        "Very Good" => Some(85),
+        "Good" => Some(75),
+        "Poor" => Some(60),
+        "Very Poor" => Some(0),
+        _ => None,
+    }
+}
+
+pub(super) fn band_class(band: &str) -> &'static str {
+    match band_score(band) {
         None => "none",
         Some(90..) => "excellent",
         Some(80..=89) => "very-good",

@@ -93,7 +93,7 @@ fn orgs(out: &mut String, fleet: &Fleet<'_>) {
                     out,
                     "<tr id=\"org-{name}\"><th scope=\"row\">{name}</th><td class=\"num\" id=\"score-{name}\">{score}</td>\
                      <td><span class=\"band-{}\">{}</span></td>{failed}<td class=\"num\">{}</td><td>{outcome}</td><td>{link}</td></tr>",
-                    band_class(summary.score),
+                    band_class(&summary.band),
                     escape(&summary.band),
                     summary.count(Status::Unknown)
                 );

@@ -10,13 +10,15 @@
 //!
 //! Layout: [`view`] holds the report with its lookups; [`frame`] the page around the sections
 //! (head, masthead, footer) and `style.css`, inlined; [`sections`] the overview, apps, controls
-//! and coverage sections; [`health`] Salesforce's own Health Check; [`writeup`] the control
-//! write-ups; [`calendar`] the certificate calendar; [`trend`] the score trend chart and "since the
-//! previous scan" (runs with history); [`cells`] the small pieces of markup and the date helpers
-//! the others share.
+//! and coverage sections; [`extras`] the notices, input problems, policy loosenings and coverage
+//! tables; [`health`] Salesforce's own Health Check; [`writeup`] the control write-ups;
+//! [`calendar`] the certificate calendar; [`trend`] the score trend chart and "since the previous
+//! scan" (runs with history); [`cells`] the small pieces of markup and the date helpers the others
+//! share.
 
 mod calendar;
 mod cells;
+mod extras;
 mod fleet;
 mod frame;
 mod health;
@@ -39,7 +41,9 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     out.push_str("<body>\n");
     view.masthead(&mut out);
     out.push_str("<main>\n");
+    view.notices(&mut out);
     view.overview(&mut out);
+    view.run_tables(&mut out);
     view.salesforce_health_check(&mut out);
     view.history(&mut out);
     view.apps(&mut out);

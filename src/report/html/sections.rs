@@ -13,7 +13,7 @@ use super::writeup::{cvss_text, write_up};
 use crate::document::health_status;
 use crate::engine::RuleResult;
 use crate::escape::html as escape;
-use crate::model::{ResourceKind, Severity, Status};
+use crate::model::{Confidence, ResourceKind, Severity, Status};
 
 const RISK_GROUPS: [&str; 4] = ["High Risk", "Medium Risk", "Low Risk", "Informational"];
 
@@ -27,9 +27,12 @@ impl View<'_, '_> {
         let _ = writeln!(
             out,
             "<p class=\"band band-{}\" id=\"band\">{}</p>",
-            band_class(summary.score),
+            band_class(&summary.band),
             escape(&summary.band)
         );
+        if let Some(cap) = &summary.band_cap {
+            let _ = writeln!(out, "<p class=\"note cap\" id=\"band-cap\">Band {}</p>", escape(&cap.describe()));
+        }
         let _ = writeln!(
             out,
             "<p class=\"note\">{} results for {} apps and the org settings</p>\n</div>",
@@ -88,13 +91,17 @@ impl View<'_, '_> {
         out.push_str(
             "<p class=\"note\">Score = 100 × weight of compliant results ÷ weight of compliant, failed and unknown results \
              (critical 10, high 5, medium 3, low 1, informational 0). Unknown results count as not compliant; \
-             not-applicable results are left out.</p>\n",
+             not-applicable results are left out. While a high-risk control (critical or high) fails, the band is at \
+             best Poor, whatever the score.</p>\n",
         );
         out.push_str("</div>\n</div>\n");
+        out.push_str("<nav class=\"toc\" aria-label=\"Sections\">");
+        for table in crate::report::tables::run_tables(self.report) {
+            let _ = write!(out, "<a href=\"#{}\">{}</a>", table.id, table.title);
+        }
         out.push_str(
-            "<nav class=\"toc\" aria-label=\"Sections\"><a href=\"#apps\">Apps at a glance</a>\
-             <a href=\"#controls\">Controls by risk</a><a href=\"#certificates\">Certificate calendar</a>\
-             <a href=\"#coverage\">Coverage</a></nav>\n",
+            "<a href=\"#apps\">Apps at a glance</a><a href=\"#controls\">Controls by risk</a>\
+             <a href=\"#certificates\">Certificate calendar</a><a href=\"#coverage\">Coverage</a></nav>\n",
         );
         out.push_str("</section>\n");
     }
@@ -112,6 +119,7 @@ impl View<'_, '_> {
         let mut headers = vec![
             "App",
             "Status",
+            "Score",
             "Findings",
             "JWT bearer",
             "Certificate expiry",
@@ -135,6 +143,7 @@ impl View<'_, '_> {
             let _ = write!(out, "<tr id=\"app-{index}\"><th scope=\"row\">{}</th>", app_cell(app));
             let worst = worst_status(&results);
             let _ = write!(out, "<td>{}</td>", pill(worst));
+            let _ = write!(out, "<td>{}</td>", self.app_score_cell(app.kind, &app.name));
             let _ = write!(out, "<td class=\"findings\">{}</td>", findings(&results));
             let _ = write!(out, "<td>{}</td>", jwt_bearer(app));
             let _ = write!(out, "<td>{}</td>", self.certificate_cell(app));
@@ -168,7 +177,8 @@ impl View<'_, '_> {
         out.push_str(
             "<p class=\"note\">Status is the app's worst result: <b>Critical</b> for a failed high-risk control, \
              <b>Warning</b> for a failed medium- or low-risk control, <b>Unknown</b> when data was missing, \
-             otherwise <b>Compliant</b>. Suppressed findings do not raise it.</p>\n",
+             otherwise <b>Compliant</b>. Suppressed findings do not raise it. Score is the app's own, with the \
+             org score's formula and cap.</p>\n",
         );
         out.push_str("</section>\n");
     }
@@ -249,6 +259,9 @@ impl View<'_, '_> {
             classes.push_str(" suppressed");
         }
         let actual = match (&result.actual, result.status) {
+            (Some(actual), _) if result.assumed => {
+                format!("<span class=\"val\">{}</span> <span class=\"small default\">(default)</span>", escape(actual))
+            }
             (Some(actual), _) => format!("<span class=\"val\">{}</span>", escape(actual)),
             (None, Status::NotApplicable) => "<span class=\"muted\">—</span>".to_string(),
             (None, _) => "<span class=\"muted\">unknown</span>".to_string(),
@@ -262,7 +275,11 @@ impl View<'_, '_> {
         if let Some(suppression) = &result.suppression {
             let _ = write!(title, "<span class=\"small supp\">Suppressed: {}</span>", escape(&suppression.reason));
         }
-        let suppressed_badge = if suppressed { " <span class=\"pill s-suppressed\">Suppressed</span>" } else { "" };
+        let mut suppressed_badge =
+            if suppressed { " <span class=\"pill s-suppressed\">Suppressed</span>" } else { "" }.to_string();
+        if result.confidence != Confidence::High {
+            let _ = write!(suppressed_badge, " <span class=\"small conf\">{} confidence</span>", result.confidence);
+        }
         let _ = writeln!(
             out,
             "<details class=\"{classes}\" id=\"r-{}\" data-rule=\"{}\"><summary>\
@@ -297,6 +314,23 @@ impl View<'_, '_> {
             None => out.push_str("<p class=\"note\">The rule's write-up is not part of this report.</p>\n"),
         }
         out.push_str("</div>\n</details>\n");
+    }
+
+    /// An app's own score and band, with the cap when one applied.
+    fn app_score_cell(&self, kind: ResourceKind, name: &str) -> String {
+        let scores = &self.report.summary.app_scores;
+        let Some(app) = scores.iter().find(|app| app.kind == kind && &*app.name == name) else {
+            return "<span class=\"muted\">—</span>".to_string();
+        };
+        let cap = app.band_cap.map_or_else(String::new, |cap| {
+            format!("<span class=\"small\" title=\"{}\">capped</span>", escape(&cap.describe()))
+        });
+        format!(
+            "<span class=\"num\">{}</span><span class=\"small band-{}\">{}</span>{cap}",
+            escape(&app.score_text()),
+            band_class(app.band),
+            escape(app.band)
+        )
     }
 
     fn resource_cell(&self, result: &RuleResult) -> String {
@@ -343,6 +377,10 @@ impl View<'_, '_> {
             None => format!("{} · {}", result.severity.risk_group(), result.severity),
         };
         item("Risk", escape(&risk));
+        item("Confidence", escape(result.confidence.as_str()));
+        if result.assumed {
+            item("Your value", "assumed: no file sets it, so Salesforce's documented default applies".to_string());
+        }
         item("Rule", format!("<code>{}</code> · {}", escape(&result.rule_id), escape(&result.category)));
         let location = &result.location;
         let place = match (&location.path, location.line) {
@@ -364,9 +402,9 @@ impl View<'_, '_> {
             unknown.len()
         );
         if unknown.is_empty() {
-            out.push_str(
-                "<p class=\"empty\">Every control could be evaluated with the data scanned.</p>\n</section>\n",
-            );
+            out.push_str("<p class=\"empty\">Every control could be evaluated with the data scanned.</p>\n");
+            self.coverage_tables(out);
+            out.push_str("</section>\n");
             return;
         }
         out.push_str(
@@ -412,6 +450,7 @@ impl View<'_, '_> {
             }
             out.push_str("</div>\n");
         }
+        self.coverage_tables(out);
         out.push_str("</section>\n");
     }
 }

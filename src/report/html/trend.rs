@@ -82,7 +82,7 @@ fn chart(trend: &Trend) -> String {
         let _ = write!(
             out,
             "<circle class=\"run band-{}{}\" cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4.5\"><title>{}</title></circle>",
-            band_class(point.score),
+            band_class(&point.band),
             if index + 1 == count { " current" } else { "" },
             x_of(index, count),
             escape(&tooltip)

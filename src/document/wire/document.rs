@@ -1,0 +1,303 @@
+//! The document as a whole: its run and summary shapes, written from a [`Report`] and read back
+//! into a [`Loaded`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::result::{ResultIn, results_out};
+use super::rule::{RuleShape, rules_out};
+use crate::document::notices::notices;
+use crate::document::run::{Loaded, Report, RulePackInfo, RunInfo, ToolInfo};
+use crate::document::summary::{AppScore, BandCap, CAPPED_BAND, summarize};
+use crate::engine::{Results, RuleMeta, RuleResult};
+use crate::gate::FailOn;
+use crate::gate::baseline::BaselineSummary;
+use crate::gate::confidence::Hidden;
+use crate::gate::incomplete::found_nothing;
+use crate::gate::loosening::{Loosening, LooseningKind};
+use crate::model::{Confidence, EvaluationDate, Inventory, ResourceKind, ScanSource, Severity, Status};
+
+/// Version of the JSON results document; bumped on any incompatible change.
+pub(crate) const RESULTS_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub(in crate::document) struct DocumentOut<'a> {
+    schema_version: u32,
+    run: RunOut<'a>,
+    summary: SummaryOut<'a>,
+    #[serde(serialize_with = "results_out")]
+    results: &'a [RuleResult],
+    #[serde(serialize_with = "rules_out")]
+    rules: &'a [RuleMeta],
+    params: &'a BTreeMap<String, Value>,
+    inventory: &'a Inventory,
+}
+
+impl<'a> DocumentOut<'a> {
+    pub(in crate::document) fn new(report: &Report<'a>) -> Self {
+        let run = report.run;
+        let summary = report.summary;
+        Self {
+            schema_version: RESULTS_SCHEMA_VERSION,
+            run: RunOut {
+                tool: ToolShape { name: &run.tool.name, version: &run.tool.version },
+                rule_pack: RulePackShape { version: &run.rule_pack.version, rules: run.rule_pack.rules },
+                source: &run.source,
+                evaluated_at: run.evaluated_at.to_string(),
+                fail_on: report.gate.fail_on().to_string(),
+                warnings: &run.warnings,
+                baseline: run.baseline.as_ref().map(|baseline| BaselineShape {
+                    file: baseline.file.as_str(),
+                    new: baseline.new,
+                    unchanged: baseline.unchanged,
+                    fixed: baseline.fixed,
+                }),
+                hidden: run.hidden.map(|hidden| HiddenShape { below: hidden.below, count: hidden.count }),
+                policy_loosenings: run
+                    .loosenings
+                    .iter()
+                    .map(|loosening| LooseningShape {
+                        kind: loosening.kind.as_str(),
+                        subject: &loosening.subject,
+                        detail: &loosening.detail,
+                        source: &loosening.source,
+                    })
+                    .collect(),
+                incomplete: report.inventory.problems.iter().any(|problem| problem.fatal),
+                no_metadata_found: found_nothing(report.inventory),
+                notices: notices(report)
+                    .into_iter()
+                    .map(|notice| NoticeOut { level: notice.level.as_str(), id: notice.id, text: notice.text })
+                    .collect(),
+            },
+            summary: SummaryOut {
+                score: summary.score,
+                band: &summary.band,
+                band_cap: summary.band_cap.as_ref().map(BandCapOut::from),
+                app_scores: summary.app_scores.iter().map(AppScoreOut::from).collect(),
+                total: summary.total,
+                by_status: &summary.by_status,
+                failed_by_severity: &summary.failed_by_severity,
+                apps: summary.apps,
+                suppressed: summary.suppressed,
+            },
+            results: &report.results.results,
+            rules: &report.results.rules,
+            params: &report.results.params,
+            inventory: report.inventory,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct ToolShape<S> {
+    name: S,
+    version: S,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RulePackShape<S> {
+    version: S,
+    rules: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BaselineShape<S> {
+    file: S,
+    new: usize,
+    unchanged: usize,
+    fixed: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct HiddenShape {
+    below: Confidence,
+    count: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LooseningShape<S> {
+    kind: S,
+    subject: S,
+    detail: S,
+    source: S,
+}
+
+#[derive(Serialize)]
+struct RunOut<'a> {
+    tool: ToolShape<&'a str>,
+    rule_pack: RulePackShape<&'a str>,
+    source: &'a ScanSource,
+    evaluated_at: String,
+    fail_on: String,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineShape<&'a str>>,
+    /// `--min-confidence`: the level and how many results were left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hidden: Option<HiddenShape>,
+    policy_loosenings: Vec<LooseningShape<&'a str>>,
+    /// A file could not be read at all (not well-formed XML): the report does not cover it.
+    incomplete: bool,
+    /// No OAuth app and no OAuth settings metadata was found where the scan looked.
+    no_metadata_found: bool,
+    /// What every format says before the results, as text (derived; not read back).
+    notices: Vec<NoticeOut>,
+}
+
+#[derive(Serialize)]
+struct NoticeOut {
+    level: &'static str,
+    id: &'static str,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct BandCapOut {
+    band: &'static str,
+    uncapped_band: &'static str,
+    failed_critical: usize,
+    failed_high: usize,
+}
+
+impl From<&BandCap> for BandCapOut {
+    fn from(cap: &BandCap) -> Self {
+        Self {
+            band: CAPPED_BAND,
+            uncapped_band: cap.uncapped,
+            failed_critical: cap.failed_critical,
+            failed_high: cap.failed_high,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AppScoreOut<'a> {
+    kind: ResourceKind,
+    name: &'a str,
+    score: Option<u8>,
+    band: &'a str,
+    band_cap: Option<BandCapOut>,
+}
+
+impl<'a> From<&'a AppScore> for AppScoreOut<'a> {
+    fn from(app: &'a AppScore) -> Self {
+        Self {
+            kind: app.kind,
+            name: &app.name,
+            score: app.score,
+            band: app.band,
+            band_cap: app.band_cap.as_ref().map(BandCapOut::from),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SummaryOut<'a> {
+    score: Option<u8>,
+    band: &'a str,
+    /// Set when failed high-risk controls capped the band below what the score gives.
+    band_cap: Option<BandCapOut>,
+    total: usize,
+    by_status: &'a BTreeMap<Status, usize>,
+    failed_by_severity: &'a BTreeMap<Severity, usize>,
+    apps: usize,
+    suppressed: usize,
+    app_scores: Vec<AppScoreOut<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(in crate::document) struct DocumentIn {
+    run: RunIn,
+    summary: SummaryIn,
+    results: Vec<ResultIn>,
+    rules: Vec<RuleShape<String>>,
+    #[serde(default)]
+    params: BTreeMap<String, Value>,
+    inventory: Inventory,
+}
+
+#[derive(Deserialize)]
+struct RunIn {
+    tool: ToolShape<String>,
+    rule_pack: RulePackShape<String>,
+    source: ScanSource,
+    evaluated_at: String,
+    fail_on: String,
+    #[serde(default)]
+    warnings: Vec<String>,
+    #[serde(default)]
+    baseline: Option<BaselineShape<String>>,
+    #[serde(default)]
+    hidden: Option<HiddenShape>,
+    #[serde(default)]
+    policy_loosenings: Vec<LooseningShape<String>>,
+}
+
+#[derive(Deserialize)]
+struct SummaryIn {
+    score: Option<u8>,
+    apps: usize,
+}
+
+impl DocumentIn {
+    pub(in crate::document) fn into_loaded(self) -> Result<Loaded, String> {
+        let run = self.run;
+        let evaluated_at = EvaluationDate::parse_timestamp(&run.evaluated_at)
+            .map_err(|_| format!("run.evaluated_at '{}' is not an RFC 3339 time", run.evaluated_at))?;
+        let fail_on: FailOn = run.fail_on.parse().map_err(|message| format!("run.fail_on: {message}"))?;
+        let results = self
+            .results
+            .into_iter()
+            .enumerate()
+            .map(|(index, result)| result.into_result(index))
+            .collect::<Result<Vec<_>, _>>()?;
+        // The counts are recomputed from the results; the score and app count are kept as written,
+        // so a re-rendered report says what the run said.
+        let mut summary = summarize(&results, self.summary.apps);
+        summary.set_score(self.summary.score);
+        Ok(Loaded {
+            run: RunInfo {
+                tool: ToolInfo { name: run.tool.name, version: run.tool.version },
+                rule_pack: RulePackInfo { version: run.rule_pack.version, rules: run.rule_pack.rules },
+                source: run.source,
+                evaluated_at,
+                warnings: run.warnings,
+                baseline: run.baseline.map(|baseline| BaselineSummary {
+                    file: baseline.file,
+                    new: baseline.new,
+                    unchanged: baseline.unchanged,
+                    fixed: baseline.fixed,
+                }),
+                hidden: run.hidden.map(|hidden| Hidden { below: hidden.below, count: hidden.count }),
+                loosenings: run
+                    .policy_loosenings
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, loosening)| {
+                        let kind = LooseningKind::parse(&loosening.kind).ok_or_else(|| {
+                            format!("run.policy_loosenings[{index}].kind '{}' is not a known kind", loosening.kind)
+                        })?;
+                        Ok(Loosening {
+                            kind,
+                            subject: loosening.subject,
+                            detail: loosening.detail,
+                            source: loosening.source,
+                        })
+                    })
+                    .collect::<Result<_, String>>()?,
+            },
+            fail_on,
+            summary,
+            results: Results {
+                results,
+                rules: self.rules.into_iter().map(RuleShape::into_rule_meta).collect::<Result<_, _>>()?,
+                params: self.params,
+            },
+            inventory: self.inventory,
+        })
+    }
+}
