@@ -113,3 +113,33 @@ fn ocsf_can_be_written_with_the_other_formats() {
     let again = sfaudit(&["report", "--from", &saved, "--format", "ocsf"]);
     assert_eq!(stdout(&again), text, "re-rendering a saved result gives the same events");
 }
+
+/// A run with notices (here: results hidden by `--min-confidence`) starts with one valid
+/// Compliance Finding for the scan itself, so a SIEM fed only OCSF sees what the results omit.
+#[test]
+fn a_run_with_notices_leads_with_a_valid_finding_for_the_scan() {
+    let schema = schema();
+    let validator = jsonschema::draft202012::new(&schema).expect("the OCSF class schema compiles");
+    let output = sfaudit(&[
+        "scan",
+        DEMO,
+        "--as-of",
+        DEMO_AS_OF,
+        "--format",
+        "ocsf",
+        "--fail-on",
+        "none",
+        "--min-confidence",
+        "high",
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = stdout(&output);
+    let first: Value = serde_json::from_str(text.lines().next().expect("events")).expect("JSON");
+    assert_eq!(first["compliance"]["control"], "sfaudit-run");
+    assert!(errors(&validator, &first).is_empty(), "{:?}", errors(&validator, &first));
+    let message = first["message"].as_str().expect("message");
+    assert!(message.contains("below high confidence hidden"), "{message}");
+    assert_eq!(text.lines().filter(|line| line.contains("\"sfaudit-run\"")).count(), 1);
+    let plain = stdout(&sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "ocsf", "--fail-on", "none"]));
+    assert!(!plain.contains("\"sfaudit-run\""), "a run without notices has no run event");
+}
