@@ -13,7 +13,7 @@ use crate::model::{Inventory, ResourceKind, Severity, Status};
 
 /// One side of a comparison: a JSON result (findings and inventory) or a snapshot (inventory).
 #[derive(Debug, Clone)]
-pub(crate) struct Side {
+pub struct Side {
     pub path: String,
     pub inventory: Inventory,
     pub results: Option<Vec<RuleResult>>,
@@ -22,19 +22,26 @@ pub(crate) struct Side {
 impl Side {
     pub(crate) fn load(path: &Path) -> Result<Self, Diagnostic> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            Diagnostic::new(&shown, None, format!("cannot read: {error}")).with_hint("check the path")
-        })?;
-        if let Ok(loaded) = crate::document::parse(&shown, &text) {
-            return Ok(Self { path: shown, inventory: loaded.inventory, results: Some(loaded.results.results) });
+        let text = crate::input::read_text(path, crate::limits::MAX_SAVED_RESULT_BYTES)
+            .map_err(|error| Diagnostic::new(&shown, None, error.to_string()).with_hint("check the path"))?;
+        Self::parse(&shown, &text)
+    }
+
+    /// A saved result or a snapshot from its text; `shown` names it in problems.
+    pub fn parse(shown: &str, text: &str) -> Result<Self, Diagnostic> {
+        if let Ok(loaded) = crate::document::parse(shown, text) {
+            return Ok(Self { path: shown.to_string(), inventory: loaded.inventory, results: Some(loaded.results.results) });
         }
-        let value: Value = serde_json::from_str(&text).map_err(|error| {
-            Diagnostic::new(&shown, u32::try_from(error.line()).ok(), format!("not valid JSON: {error}"))
+        crate::input::check_json_depth(text.as_bytes(), crate::limits::MAX_JSON_DEPTH).map_err(|line| {
+            Diagnostic::new(shown, Some(line), format!("nests more than {} levels deep (sfaudit's limit)", crate::limits::MAX_JSON_DEPTH))
+        })?;
+        let value: Value = serde_json::from_str(text).map_err(|error| {
+            Diagnostic::new(shown, u32::try_from(error.line()).ok(), format!("not valid JSON: {error}"))
                 .with_hint("pass a file written by `sfaudit collect` or `sfaudit scan --format json`")
         })?;
         let inventory = Inventory::from_json(value)
-            .map_err(|error| Diagnostic::new(&shown, None, error.message()).with_hint(error.hint()))?;
-        Ok(Self { path: shown, inventory, results: None })
+            .map_err(|error| Diagnostic::new(shown, None, error.message()).with_hint(error.hint()))?;
+        Ok(Self { path: shown.to_string(), inventory, results: None })
     }
 }
 

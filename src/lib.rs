@@ -16,6 +16,8 @@ pub mod engine;
 pub mod error;
 pub mod escape;
 pub mod gate;
+pub mod input;
+pub mod limits;
 pub mod logging;
 pub mod model;
 pub mod report;

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use super::normalize::{self, EcaParts, MetadataType};
 use crate::diag::Diagnostic;
+use crate::input::{self, ReadError};
+use crate::limits::{MAX_JSON_DEPTH, MAX_METADATA_FILE_BYTES, MAX_PROJECT_FILE_BYTES};
 use crate::model::{EvaluationDate, Inventory, OrgRecord, Origin, ScanSource, SourceKind};
 use crate::xml::{MetadataDocument, parse_metadata};
 
@@ -42,8 +44,15 @@ fn search_roots(root: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
         return Ok(vec![root.to_path_buf()]);
     }
     let shown = manifest.display().to_string();
-    let text = std::fs::read_to_string(&manifest).map_err(|error| {
-        Diagnostic::at(&shown, None, format!("cannot read: {error}"), "check the file's permissions")
+    let text = input::read_text(&manifest, MAX_PROJECT_FILE_BYTES)
+        .map_err(|error| Diagnostic::at(&shown, None, error.to_string(), "check the file and its permissions"))?;
+    input::check_json_depth(text.as_bytes(), MAX_JSON_DEPTH).map_err(|line| {
+        Diagnostic::at(
+            &shown,
+            Some(line),
+            format!("nests more than {MAX_JSON_DEPTH} levels deep (sfaudit's limit)"),
+            "fix sfdx-project.json; `sf project generate` writes a valid one",
+        )
     })?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
         Diagnostic::at(
@@ -61,6 +70,7 @@ fn search_roots(root: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
             "add \"packageDirectories\": [{\"path\": \"force-app\", \"default\": true}]",
         )
     })?;
+    let inside = canonical_root(root)?;
     let mut roots = Vec::new();
     for directory in directories {
         let Some(path) = directory.get("path").and_then(serde_json::Value::as_str) else {
@@ -80,22 +90,41 @@ fn search_roots(root: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
                 "create the folder or remove it from packageDirectories",
             ));
         }
+        if !std::fs::canonicalize(&full).is_ok_and(|resolved| resolved.starts_with(&inside)) {
+            return Err(Diagnostic::at(
+                &shown,
+                None,
+                format!("package directory '{path}' is outside the project"),
+                "package directories are folders inside the project; scan the other project on its own",
+            ));
+        }
         roots.push(full);
     }
     Ok(roots)
 }
 
+/// The project folder with symlinks resolved: what a file must be inside to be read.
+fn canonical_root(root: &Path) -> Result<PathBuf, Diagnostic> {
+    std::fs::canonicalize(root).map_err(|error| {
+        Diagnostic::at(&root.display().to_string(), None, format!("cannot read: {error}"), "check the folder")
+    })
+}
+
 fn metadata_files(root: &Path) -> Result<Vec<(PathBuf, MetadataType, String)>, Diagnostic> {
     let mut files = Vec::new();
+    let inside = canonical_root(root)?;
     for search_root in search_roots(root)? {
-        walk(&search_root, &mut files)?;
+        walk(&search_root, &inside, &mut files)?;
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
     Ok(files)
 }
 
-fn walk(directory: &Path, files: &mut Vec<(PathBuf, MetadataType, String)>) -> Result<(), Diagnostic> {
+/// Collects the metadata files under `directory`. Folder symlinks are not followed; a file
+/// symlink is read only when it resolves to a file inside the project (`inside`), and is an
+/// error otherwise, so a link cannot make sfaudit read what the project does not hold.
+fn walk(directory: &Path, inside: &Path, files: &mut Vec<(PathBuf, MetadataType, String)>) -> Result<(), Diagnostic> {
     let entries = std::fs::read_dir(directory).map_err(|error| {
         Diagnostic::at(
             &directory.display().to_string(),
@@ -111,9 +140,18 @@ fn walk(directory: &Path, files: &mut Vec<(PathBuf, MetadataType, String)>) -> R
         let Ok(file_type) = entry.file_type() else { continue };
         if file_type.is_dir() {
             if !name.starts_with('.') && !SKIPPED_DIRECTORIES.contains(&name.as_str()) {
-                walk(&entry.path(), files)?;
+                walk(&entry.path(), inside, files)?;
             }
         } else if let Some((kind, stem)) = MetadataType::classify(&name) {
+            if file_type.is_symlink() && !std::fs::canonicalize(entry.path()).is_ok_and(|target| target.starts_with(inside)) {
+                return Err(Diagnostic::at(
+                    &entry.path().display().to_string(),
+                    None,
+                    "is a symbolic link that leads outside the project (or nowhere); sfaudit does not follow it"
+                        .to_string(),
+                    "copy the file into the project, or scan the folder it points to",
+                ));
+            }
             files.push((entry.path(), kind, stem));
         }
     }
@@ -130,10 +168,11 @@ struct ParsedFile {
 fn parse_all(root: &Path, files: Vec<(PathBuf, MetadataType, String)>) -> (Vec<ParsedFile>, Vec<Diagnostic>) {
     let mut documents = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
-    for result in super::parallel_map(&files, |file| parse_one(root, file)) {
+    for (file, result) in files.iter().zip(super::parallel_map(&files, |file| parse_one(root, file))) {
         match result {
-            Ok(parsed) => documents.push(parsed),
-            Err(error) => errors.push(error),
+            Ok(Ok(parsed)) => documents.push(parsed),
+            Ok(Err(error)) => errors.push(error),
+            Err(panic) => errors.push(panic.diagnostic(&relative_path(root, &file.0))),
         }
     }
     (documents, errors)
@@ -141,23 +180,15 @@ fn parse_all(root: &Path, files: Vec<(PathBuf, MetadataType, String)>) -> (Vec<P
 
 fn parse_one(root: &Path, (path, kind, stem): &(PathBuf, MetadataType, String)) -> Result<ParsedFile, Diagnostic> {
     let relative = relative_path(root, path);
-    let metadata = std::fs::metadata(path).map_err(|error| {
-        Diagnostic::at(&relative, None, format!("cannot read: {error}"), "check the file's permissions")
-    })?;
-    let limit = u64::try_from(crate::xml::MAX_METADATA_FILE_BYTES).unwrap_or(u64::MAX);
-    if metadata.len() > limit {
-        return Err(Diagnostic::at(
-            &relative,
-            None,
-            format!(
-                "the file is {} bytes, over sfaudit's limit of {limit} bytes for one metadata file",
-                metadata.len()
-            ),
-            "Salesforce metadata files are a few kilobytes; check that this is the file you meant to commit",
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|error| {
-        Diagnostic::at(&relative, None, format!("cannot read: {error}"), "check the file's permissions")
+    let bytes = input::read_bytes(path, MAX_METADATA_FILE_BYTES).map_err(|error| {
+        let hint = match error {
+            ReadError::Io(_) => "check the file's permissions",
+            ReadError::NotRegular(_) => "metadata files are regular files; remove or rename this one",
+            ReadError::TooLarge { .. } => {
+                "Salesforce metadata files are a few kilobytes; check that this is the file you meant to commit"
+            }
+        };
+        Diagnostic::at(&relative, None, error.to_string(), hint)
     })?;
     let document = parse_metadata(&relative, &bytes)?;
     if document.root.name != kind.type_name() {
@@ -239,14 +270,18 @@ fn assemble(
     let connected = super::parallel_map(&connected_apps, |parsed| {
         normalize::connected_app(&parsed.document, &parsed.stem, SourceKind::Project, as_of)
     });
+    let connected_paths = connected_apps.iter().map(|parsed| parsed.document.path.to_string());
     let eca_list: Vec<(&String, &EcaParts<'_>)> = eca_parts.iter().collect();
     let external = super::parallel_map(&eca_list, |(name, parts)| {
         normalize::external_client_app(name, parts, SourceKind::Project, as_of)
     });
-    for outcome in connected.into_iter().chain(external) {
+    let external_paths =
+        eca_list.iter().map(|(name, parts)| parts.documents().next().map_or_else(|| (*name).clone(), |d| d.path.to_string()));
+    for (path, outcome) in connected_paths.chain(external_paths).zip(connected.into_iter().chain(external)) {
         match outcome {
-            Ok(record) => apps.push(record),
-            Err(error) => errors.push(error),
+            Ok(Ok(record)) => apps.push(record),
+            Ok(Err(error)) => errors.push(error),
+            Err(panic) => errors.push(panic.diagnostic(&path)),
         }
     }
     if org.oauth_oidc.is_none() {

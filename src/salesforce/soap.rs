@@ -60,8 +60,7 @@ pub(crate) struct FileProperties {
 }
 
 fn parse(text: &str) -> Result<roxmltree::Document<'_>, String> {
-    let options = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: 50_000_000, ..Default::default() };
-    roxmltree::Document::parse_with_options(text, options).map_err(|error| format!("malformed XML: {error}"))
+    xml::parse_document(text, 50_000_000).map_err(|(line, message)| format!("line {line}: {message}"))
 }
 
 fn body_child<'a, 'input>(document: &'a roxmltree::Document<'input>) -> Option<roxmltree::Node<'a, 'input>> {
@@ -161,7 +160,8 @@ pub(crate) fn parse_read(text: &str) -> Result<Vec<Element>, String> {
             if node.attribute((XSI_NAMESPACE, "nil")) == Some("true") {
                 continue;
             }
-            let mut element = xml::element_from_node(&document, node);
+            let mut element =
+                xml::element_from_node(&document, node).map_err(|(line, message)| format!("line {line}: {message}"))?;
             xml::remove_secrets(&mut element);
             if element.text_of("fullName").is_some() {
                 records.push(element);

@@ -42,7 +42,7 @@ pub(crate) fn connected_app(
     let Some(config) = root.child("oauthConfig") else {
         return Ok(record);
     };
-    note_secret(&mut record, &reader, config);
+    note_secret(&mut record, &reader);
     record.certificate = reader.certificate(config, "certificate", as_of)?;
     let client_credentials = reader.bool_or(config, "isClientCredentialEnabled", false)?;
     let token_exchange = reader.bool_or(config, "isTokenExchangeEnabled", false)?;
@@ -154,5 +154,5 @@ fn connected_app_refresh_token(reader: &Reader<'_>, element: &Element) -> Result
     if specific != period.is_some() {
         return Err(invalid());
     }
-    Ok(refresh_token(policy, period, unit))
+    refresh_token(reader, element, policy, period, unit)
 }

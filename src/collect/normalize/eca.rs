@@ -144,7 +144,7 @@ fn fill_global_oauth(
         record.source_control.get_or_insert_with(empty_source_control).global_oauth_settings_file =
             Some(document.path.to_string());
     }
-    note_secret(record, &reader, root);
+    note_secret(record, &reader);
     record.certificate = reader.certificate(root, "certificate", as_of)?;
     oauth.consumer_key = root.text_of("consumerKey").map(str::to_string);
     oauth.callback_urls = Some(callback_urls(root.text_of("callbackUrl")));
@@ -198,7 +198,7 @@ fn eca_policy(document: &MetadataDocument) -> Result<Policy, Diagnostic> {
         ip_relaxation: reader
             .enum_opt(root, "ipRelaxationPolicyType", ECA_IP_RELAXATION)?
             .unwrap_or(IpRelaxation::Enforce),
-        refresh_token: refresh_token(refresh_policy, period, unit),
+        refresh_token: refresh_token(&reader, root.child("refreshTokenValidityPeriod").unwrap_or(root), refresh_policy, period, unit)?,
         session_level: reader.enum_opt(root, "requiredSessionLevel", SESSION_LEVELS)?.map(str::to_string),
         session_timeout_minutes: reader.int_opt(root, "sessionTimeoutInMinutes")?,
         policy_action: reader.enum_opt(root, "policyAction", POLICY_ACTIONS)?.map(str::to_string),

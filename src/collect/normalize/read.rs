@@ -40,15 +40,22 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A count, period or timeout: a whole number of zero or more.
     pub(crate) fn int_opt(&self, parent: &Element, name: &str) -> Result<Option<i64>, Diagnostic> {
         let Some(element) = parent.child(name) else { return Ok(None) };
         let text = element.text.trim();
         if text.is_empty() {
             return Ok(None);
         }
-        text.parse()
-            .map(Some)
-            .map_err(|_| self.error(element, format!("<{name}> is '{text}', not a whole number"), "use an integer"))
+        match text.parse::<i64>() {
+            Ok(number) if number >= 0 => Ok(Some(number)),
+            Ok(_) => Err(self.error(element, format!("<{name}> is '{text}'; it must be zero or more"), "use 0 or a positive number")),
+            Err(_) => Err(self.error(
+                element,
+                format!("<{name}> is '{text}', not a whole number within range"),
+                "use an integer",
+            )),
+        }
     }
 
     /// An enum element compared case-insensitively against its documented values.
@@ -215,8 +222,11 @@ pub(crate) fn new_app(kind: ResourceKind, name: &str, origin: Origin) -> AppReco
     }
 }
 
-pub(super) fn note_secret(record: &mut AppRecord, reader: &Reader<'_>, parent: &Element) {
-    if parent.text_of("consumerSecret").is_some() {
+/// Notes a consumer secret with a value anywhere in the document, however deep or wrapped
+/// (`<consumerSecret><value>…</value></consumerSecret>`): a secret the rule cannot see is one it
+/// passes.
+pub(super) fn note_secret(record: &mut AppRecord, reader: &Reader<'_>) {
+    if reader.document.root.contains_filled("consumerSecret") {
         record.source_control.get_or_insert_with(empty_source_control).consumer_secret_file =
             Some(reader.document.path.to_string());
     }
@@ -226,15 +236,30 @@ pub(super) fn empty_source_control() -> SourceControl {
     SourceControl { global_oauth_settings_file: None, consumer_secret_file: None }
 }
 
-pub(super) fn refresh_token(policy: RefreshTokenPolicy, period: Option<i64>, unit: Option<TimeUnit>) -> RefreshToken {
+/// The refresh-token policy with its period in days. A negative period, or one whose day count
+/// does not fit, is an error at `element` (a wrapped count would make a lifetime look short).
+pub(super) fn refresh_token(
+    reader: &Reader<'_>,
+    element: &Element,
+    policy: RefreshTokenPolicy,
+    period: Option<i64>,
+    unit: Option<TimeUnit>,
+) -> Result<RefreshToken, Diagnostic> {
     let max_days = match (policy, period, unit) {
         (RefreshTokenPolicy::Zero, _, _) => Some(0),
         (RefreshTokenPolicy::SpecificLifetime | RefreshTokenPolicy::SpecificInactivity, Some(period), Some(unit)) => {
-            Some(unit.to_days(period))
+            let days = (period >= 0).then(|| unit.to_days(period)).flatten().ok_or_else(|| {
+                reader.error(
+                    element,
+                    format!("the refresh token period {period} is out of range"),
+                    "use a period of zero or more, as Setup offers",
+                )
+            })?;
+            Some(days)
         }
         _ => None,
     };
-    RefreshToken { policy, period, unit, max_days }
+    Ok(RefreshToken { policy, period, unit, max_days })
 }
 
 #[cfg(test)]
