@@ -97,6 +97,24 @@ pub(crate) fn sf_error(error: SfError, api_calls: Option<u64>) -> Error {
             message: format!("the scan stopped: {call} was refused: {code}: {message}{used}"),
             hint: "check --api-version and the integration user's permissions; run with -vv to see every call".into(),
         },
+        SfError::SessionRefused { call, jwt_token } => Error::Incomplete {
+            message: format!(
+                "the scan stopped: Salesforce refused every session right after a successful login (INVALID_SESSION_ID \
+                 on {call}, with a fresh token, before any call worked){used}"
+            ),
+            hint: if jwt_token {
+                "the access token is a JWT: the app issues JWT-based access tokens, which the Metadata API refuses. \
+                 Turn off \"Issue JSON Web Token (JWT)-based access tokens for named users\" in the app's OAuth \
+                 settings (External Client App Manager → the app → Settings → OAuth Settings)"
+                    .into()
+            } else {
+                "the most likely cause is JWT-based access tokens, which the Metadata API refuses: turn off \"Issue \
+                 JSON Web Token (JWT)-based access tokens for named users\" in the app's OAuth settings. Next, check \
+                 the org's session settings (\"Lock sessions to the IP address from which they originated\") and the \
+                 integration user's Login IP Ranges"
+                    .into()
+            },
+        },
         SfError::Failed { call, message } => Error::Incomplete {
             message: format!("the scan stopped: {call}: {message}{used}"),
             hint: "Salesforce or the network failed repeatedly; try again later, or with --concurrency lower, and \
@@ -147,10 +165,13 @@ pub(crate) fn login_command(args: &LoginArgs) -> Result<u8, Error> {
         let token = auth::login(&http, &connection).await.map_err(auth_error)?;
         Ok::<_, Error>((connection.username.clone(), token.instance_url, token.org_id, token.user_id, token.audience))
     })?;
+    // Each value came from the command line or the token endpoint: one line each, escaped.
+    let [org_id, username, user_id, instance_url, audience] =
+        [org_id, username, user_id, instance_url, audience].map(|value| crate::escape::terminal_line(&value));
     let text = format!(
         "Logged in with the JWT bearer flow.\n  org id:   {org_id}\n  user:     {username} ({user_id})\n  instance: {instance_url}\n  audience: {audience}\n"
     );
-    print_stdout(&crate::escape::terminal(&text))?;
+    print_stdout(&text)?;
     Ok(exit::OK)
 }
 

@@ -11,9 +11,11 @@
 mod chars;
 pub(crate) mod markdown;
 mod markup;
+mod server;
 
 pub(crate) use chars::is_hidden;
 pub(crate) use markup::{html, xml_attribute, xml_markup, xml_text};
+pub(crate) use server::{clip, looks_like_jwt, redact_secrets, server_text};
 
 use std::fmt::Write as _;
 
@@ -31,6 +33,28 @@ pub fn terminal(text: &str) -> String {
         }
     }
     out
+}
+
+/// One line for the terminal or a CI log: like [`terminal`], and a line break inside is shown
+/// as `\n` too, so a name or message cannot start a line of its own (a forged log line, a CI
+/// workflow command).
+pub fn terminal_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '\n' => out.push_str("\\n"),
+            _ if is_hidden(character) => push_visible(&mut out, character),
+            _ => out.push(character),
+        }
+    }
+    out
+}
+
+/// A string from an org, a file or a saved result as a report shows it: at most
+/// [`crate::limits::MAX_RENDERED_FIELD_CHARS`] characters, with a visible mark where it was cut,
+/// so one huge value cannot multiply into gigabytes of reports. Escape the result for its format.
+pub(crate) fn field(text: &str) -> std::borrow::Cow<'_, str> {
+    clip(text, crate::limits::MAX_RENDERED_FIELD_CHARS)
 }
 
 /// One CSV text field: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` so a spreadsheet shows
@@ -109,6 +133,11 @@ mod tests {
         assert_eq!(terminal("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
         assert_eq!(terminal("two\nlines"), "two\nlines");
         assert_eq!(terminal("bell\u{7}csi\u{9b}rlo\u{202e}alm\u{61c}"), "bell\\u{7}csi\\u{9b}rlo\\u{202e}alm\\u{61c}");
+    }
+
+    #[test]
+    fn terminal_lines_cannot_start_a_line_of_their_own() {
+        assert_eq!(terminal_line("app\n::error::forged\r\u{1b}]8;;x\u{7}"), "app\\n::error::forged\\u{d}\\u{1b}]8;;x\\u{7}");
     }
 
     #[test]

@@ -10,8 +10,10 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::settings::{self, AuthError, LOGIN_HOST, NEW_KEY_HINT, OrgConnection, TEST_HOST};
+use crate::escape::server_text;
+use crate::limits::MAX_TOKEN_BODY_BYTES;
 use crate::logging;
-use crate::salesforce::http::transport_text;
+use crate::salesforce::http::{BodyError, read_body, transport_text};
 
 pub(crate) const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// The assertion's lifetime: Salesforce asks for an expiry within 3 minutes.
@@ -168,19 +170,19 @@ async fn exchange(
         let response = match sent {
             Ok(response) => response,
             Err(error) => {
-                logging::log(1, format_args!("login: POST {endpoint} failed: {}", transport_text(&error)));
+                logging::log(1, format_args!("login: POST {endpoint} failed: {}", server_text(&transport_text(&error))));
                 if attempt < ATTEMPTS {
                     tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
                     continue;
                 }
                 return Err(Refusal::Final(AuthError::refused(
-                    format!("cannot reach the login host {login_url}: {}", transport_text(&error)),
+                    format!("cannot reach the login host {login_url}: {}", server_text(&transport_text(&error))),
                     "check the network and proxy settings (HTTPS_PROXY) and --instance-url",
                 )));
             }
         };
         let status = response.status();
-        let body = response.bytes().await;
+        let body = read_body(response, MAX_TOKEN_BODY_BYTES).await;
         logging::log(
             1,
             format_args!(
@@ -192,13 +194,23 @@ async fn exchange(
         );
         let body = match body {
             Ok(body) => body,
-            Err(error) => {
+            Err(BodyError::TooLarge) => {
+                return Err(Refusal::Final(AuthError::refused(
+                    format!(
+                        "the login host {login_url} answered with more than {}; a token endpoint answers with \
+                         about 1 KB",
+                        crate::input::bytes_text(MAX_TOKEN_BODY_BYTES)
+                    ),
+                    "check --instance-url: it must be a Salesforce login host",
+                )));
+            }
+            Err(BodyError::Transport(reason)) => {
                 if attempt < ATTEMPTS {
                     tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
                     continue;
                 }
                 return Err(Refusal::Final(AuthError::refused(
-                    format!("the login host {login_url} broke off its answer: {}", transport_text(&error)),
+                    format!("the login host {login_url} broke off its answer: {}", server_text(&reason)),
                     "try again; if it persists check the network and proxy settings",
                 )));
             }
@@ -246,7 +258,7 @@ fn parse_success(body: &[u8], login_url: &str, audience: &str) -> Result<Token, 
     // The instance gets the token on every call: the same https rule as the login host.
     let instance_url = settings::login_url(&instance_url).map_err(|error| {
         AuthError::refused(
-            format!("the token endpoint returned an unusable instance_url: {}", error.message),
+            format!("the token endpoint returned an unusable instance_url: {}", server_text(&error.message)),
             "sfaudit only sends tokens over https",
         )
     })?;
@@ -260,18 +272,14 @@ fn parse_success(body: &[u8], login_url: &str, audience: &str) -> Result<Token, 
     Ok(Token { access_token, instance_url, org_id, user_id, audience: audience.to_string() })
 }
 
-fn short(text: &str) -> String {
-    let text = text.trim();
-    if text.chars().count() > 200 {
-        format!("{}…", text.chars().take(200).collect::<String>())
-    } else {
-        text.to_string()
-    }
-}
-
+/// The token endpoint's `error` and `error_description` are server text: both are shown only
+/// sanitised (no assertion or token a server echoed, one bounded line), and classified by
+/// their words.
 fn classify(error: &str, description: &str, connection: &OrgConnection, login_url: &str) -> Refusal {
     let lower = description.to_ascii_lowercase();
-    let said = if description.is_empty() { error.to_string() } else { format!("{error}: {}", short(description)) };
+    let short = server_text;
+    let said =
+        if description.is_empty() { server_text(error) } else { format!("{}: {}", server_text(error), short(description)) };
     let username = &connection.username;
     let refused = |message: String, hint: &str| Refusal::Final(AuthError::refused(message, hint));
     match error {
