@@ -58,11 +58,21 @@ struct Session {
     in_flight: AtomicU64,
     /// This login replaced a session that was refused before any call worked.
     after_refusal: bool,
+    /// A call was refused `INVALID_SESSION_ID` on this session: new calls wait for the next one
+    /// instead of being sent to be refused too.
+    refused: std::sync::atomic::AtomicBool,
 }
 
 impl Session {
     fn new(token: Token, generation: u64, after_refusal: bool) -> Self {
-        Self { token, generation, accepted: AtomicU64::new(0), in_flight: AtomicU64::new(0), after_refusal }
+        Self {
+            token,
+            generation,
+            accepted: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            after_refusal,
+            refused: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 }
 
@@ -249,12 +259,19 @@ impl Client {
             attempt += 1;
             let started;
             let (session, in_flight, result) = {
-                let _permit = match priority {
+                let permit = match priority {
                     Priority::Held => None,
                     queued => Some(self.permits.acquire(queued).await),
                 };
-                // The session is taken once the call may go: a re-login while it queued is used.
+                // The session is taken once the call may go: a re-login while it queued is used,
+                // and a session already refused is not sent another call.
                 let session = self.session();
+                if session.refused.load(Ordering::SeqCst) {
+                    drop(permit);
+                    self.relogin(call, &session).await?;
+                    attempt -= 1;
+                    continue;
+                }
                 let in_flight = InFlight::start(&session, &self.settled);
                 self.stats.api_calls.fetch_add(1, Ordering::Relaxed);
                 match api {
@@ -313,6 +330,7 @@ impl Client {
                             });
                         }
                         Verdict::SessionInvalid => {
+                            session.refused.store(true, Ordering::SeqCst);
                             self.relogin(call, &session).await?;
                             attempt -= 1;
                             continue;
