@@ -50,6 +50,24 @@ pub fn terminal_line(text: &str) -> String {
     out
 }
 
+/// A string inside a JSON report that tools decode and show (SARIF): JSON escapes only C0
+/// controls, and a viewer decodes them again, so every hidden character other than a line break
+/// or tab is written as a visible `\u{…}` escape instead.
+pub(crate) fn decoded_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|character| is_hidden(character) && !matches!(character, '\n' | '\t')) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        if is_hidden(character) && !matches!(character, '\n' | '\t') {
+            push_visible(&mut out, character);
+        } else {
+            out.push(character);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A string from an org, a file or a saved result as a report shows it: at most
 /// [`crate::limits::MAX_RENDERED_FIELD_CHARS`] characters, with a visible mark where it was cut,
 /// so one huge value cannot multiply into gigabytes of reports. Escape the result for its format.

@@ -7,6 +7,8 @@ mod config;
 mod csv;
 mod diff;
 mod flaky;
+mod hostile_input;
+mod hostile_output;
 mod html;
 mod json;
 mod junit;
