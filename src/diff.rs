@@ -85,17 +85,17 @@ pub(crate) struct SettingChange {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct Drift {
-    pub old: String,
-    pub new: String,
+pub struct Drift {
+    pub(crate) old: String,
+    pub(crate) new: String,
     /// False when either side is a snapshot (no findings to compare).
-    pub compared_findings: bool,
-    pub new_findings: Vec<Finding>,
-    pub fixed_findings: Vec<Finding>,
-    pub severity_changes: Vec<SeverityChange>,
-    pub apps_added: Vec<ResourceName>,
-    pub apps_removed: Vec<ResourceName>,
-    pub setting_changes: Vec<SettingChange>,
+    pub(crate) compared_findings: bool,
+    pub(crate) new_findings: Vec<Finding>,
+    pub(crate) fixed_findings: Vec<Finding>,
+    pub(crate) severity_changes: Vec<SeverityChange>,
+    pub(crate) apps_added: Vec<ResourceName>,
+    pub(crate) apps_removed: Vec<ResourceName>,
+    pub(crate) setting_changes: Vec<SettingChange>,
 }
 
 impl Drift {
@@ -117,7 +117,7 @@ fn finding(result: &RuleResult) -> Finding {
     }
 }
 
-pub(crate) fn compare(old: &Side, new: &Side) -> Drift {
+pub fn compare(old: &Side, new: &Side) -> Drift {
     let mut drift = Drift {
         old: old.path.clone(),
         new: new.path.clone(),

@@ -45,6 +45,11 @@ pub(crate) fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
     Ok(config)
 }
 
+/// Validates config text as [`load`] does, without the size limit of a file; for the fuzz targets.
+pub fn check(path: &str, text: &str) -> Result<(), Vec<Diagnostic>> {
+    validate::parse_config(path, text).map(|_| ())
+}
+
 /// The commented starter config `sfaudit init` writes.
 pub(crate) const STARTER: &str = r#"# sfaudit configuration. Every key is optional; command-line flags win over this file.
 # Paths are relative to this file. Never put secrets here: name where they are instead.

@@ -6,6 +6,7 @@ mod common;
 mod config;
 mod csv;
 mod diff;
+mod fuzz;
 mod flaky;
 mod hostile_input;
 mod hostile_output;

@@ -21,7 +21,7 @@ const CONNECTED_APP_IP_RELAXATION: &[(&str, IpRelaxation)] = &[
 ];
 
 /// A Connected App file becomes one record: OAuth settings, certificate and policy all live in it.
-pub(crate) fn connected_app(
+pub fn connected_app(
     document: &MetadataDocument,
     name: &str,
     source: SourceKind,

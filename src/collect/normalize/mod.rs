@@ -9,7 +9,7 @@ mod files;
 mod read;
 mod settings;
 
-pub(crate) use connected_app::connected_app;
+pub use connected_app::connected_app;
 pub(crate) use eca::external_client_app;
 pub use files::MetadataType;
 pub(crate) use files::{EcaParts, duplicate};
