@@ -8,12 +8,16 @@
 //! - character references to code points that are not XML characters: surrogates, U+0000 and
 //!   most controls, U+FFFE, U+FFFF, anything past U+10FFFF (`roxmltree` turns the first and last
 //!   into U+FFFD);
-//! - an attribute written twice in one start tag, `xmlns` included.
+//! - a processing instruction whose target is not followed by white space or `?>`
+//!   (`<?xml0"…?>`, `<?a?b?>`), or whose target has a colon (`<?xm:…?>`, refused by XML
+//!   namespaces);
+//! - an attribute written twice in one start tag, `xmlns` included;
+//! - an element or attribute name that XML namespaces refuse (`:mlns`, `a:`, `a:b:c`).
 
 /// Checks on the text before it is parsed. `Err` is the 1-based line and what is wrong.
 pub(super) fn check_before(text: &str) -> Result<(), (u32, String)> {
     check_declaration(text)?;
-    check_character_references(text)
+    check_references_and_instructions(text)
 }
 
 /// Checks on the parsed document.
@@ -32,8 +36,8 @@ pub(super) fn check_after(document: &roxmltree::Document<'_>) -> Result<(), (u32
             }
         }
         if node.is_element() {
-            if let Some(name) = duplicate_attribute(&text[node.range().start..]) {
-                return Err((line(), format!("malformed XML: the attribute '{name}' appears twice in one tag")));
+            if let Some(problem) = start_tag_problem(&text[node.range().start..]) {
+                return Err((line(), format!("malformed XML: {problem}")));
             }
         }
     }
@@ -121,8 +125,8 @@ fn is_xml_char(code: u32) -> bool {
 }
 
 /// Every `&#…;` outside comments, CDATA sections and processing instructions must name an XML
-/// character.
-fn check_character_references(text: &str) -> Result<(), (u32, String)> {
+/// character, and every processing instruction's name must end in white space or `?>`.
+fn check_references_and_instructions(text: &str) -> Result<(), (u32, String)> {
     let bytes = text.as_bytes();
     let mut index = 0;
     while let Some(found) = bytes[index..].iter().position(|byte| *byte == b'<' || *byte == b'&') {
@@ -134,6 +138,23 @@ fn check_character_references(text: &str) -> Result<(), (u32, String)> {
         } else if rest.starts_with(b"<![CDATA[") {
             index += skip_to(b"]]>").unwrap_or(rest.len());
         } else if rest.starts_with(b"<?") {
+            let target = rest[2..]
+                .iter()
+                .take_while(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b':') || **byte >= 0x80)
+                .count();
+            let after = &rest[2 + target..];
+            if rest[2..2 + target].contains(&b':') {
+                return Err((
+                    crate::diag::line_of(bytes, index),
+                    "malformed XML: a processing instruction's name may not contain ':' (XML namespaces)".to_string(),
+                ));
+            }
+            if target > 0 && !after.starts_with(b"?>") && !after.first().copied().is_some_and(is_space) {
+                return Err((
+                    crate::diag::line_of(bytes, index),
+                    "malformed XML: a processing instruction's name must be followed by white space or `?>`".to_string(),
+                ));
+            }
             index += skip_to(b"?>").unwrap_or(rest.len());
         } else if let Some(reference) = rest.strip_prefix(b"&#") {
             let (digits, radix) = match reference.strip_prefix(b"x") {
@@ -157,10 +178,25 @@ fn check_character_references(text: &str) -> Result<(), (u32, String)> {
     Ok(())
 }
 
-/// The first attribute name written twice in the start tag at the beginning of `tag`.
-fn duplicate_attribute(tag: &str) -> Option<String> {
+/// A name XML namespaces accept: a local name, or a prefix and a local name joined by one colon.
+fn is_qualified_name(name: &str) -> bool {
+    let mut parts = name.split(':');
+    let first = parts.next().unwrap_or_default();
+    let second = parts.next();
+    !first.is_empty() && parts.next().is_none() && second.is_none_or(|local| !local.is_empty())
+}
+
+/// What is wrong with the start tag at the beginning of `tag`: a name that is not a qualified
+/// name, or an attribute written twice.
+fn start_tag_problem(tag: &str) -> Option<String> {
     let bytes = tag.as_bytes();
-    let mut index = 1 + bytes[1..].iter().take_while(|byte| !is_space(**byte) && **byte != b'>' && **byte != b'/').count();
+    let element_length =
+        bytes[1..].iter().take_while(|byte| !is_space(**byte) && **byte != b'>' && **byte != b'/').count();
+    let element = tag.get(1..1 + element_length)?;
+    if !is_qualified_name(element) {
+        return Some(format!("the element name '{element}' is not a valid qualified name (XML namespaces)"));
+    }
+    let mut index = 1 + element_length;
     let mut names: Vec<&str> = Vec::new();
     loop {
         index += bytes.get(index..)?.iter().take_while(|byte| is_space(**byte)).count();
@@ -170,8 +206,11 @@ fn duplicate_attribute(tag: &str) -> Option<String> {
         }
         let length = bytes[index..].iter().take_while(|byte| !is_space(**byte) && **byte != b'=').count();
         let name = tag.get(index..index + length)?;
+        if !is_qualified_name(name) {
+            return Some(format!("the attribute name '{name}' is not a valid qualified name (XML namespaces)"));
+        }
         if names.contains(&name) {
-            return Some(name.to_string());
+            return Some(format!("the attribute '{name}' appears twice in one tag"));
         }
         names.push(name);
         index += length;
@@ -203,7 +242,11 @@ mod tests {
         ] {
             assert!(parse_document(good, 1000).is_ok(), "{good}");
         }
-        assert!(refused("<?xml\"UTF-8\"?><a/>").contains("named 'xml'"));
+        assert!(refused("<?xml\"UTF-8\"?><a/>").contains("white space or"));
+        assert!(refused("<?xml0\" encoding=\"UTF-8\"?><a/>").contains("white space or"));
+        assert!(refused("<a/><?pi?x?>").contains("white space or"));
+        assert!(refused("<?xm: version=\"1.0\"?><a/>").contains("may not contain ':'"));
+        assert!(parse_document("<a/><?pi?><?pi x?>", 1000).is_ok());
         assert!(refused("<?xml?><a/>").contains("named 'xml'"));
         assert!(refused("<a/><?XmL x?>").contains("named 'xml'"));
         assert!(refused("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>").contains("not UTF-8"));
@@ -230,5 +273,7 @@ mod tests {
         assert!(parse_document("<a xmlns=\"u\" b='>' c=\"'\"><d xmlns=\"u\"/></a>", 1000).is_ok());
         assert!(refused("<a xmlns=\"u\" xmlns=\"v\"/>").contains("'xmlns' appears twice"));
         assert!(refused("<a><b xmlns = 'u' x='1' xmlns='u'></b></a>").contains("'xmlns' appears twice"));
+        assert!(refused("<a :mlns=\"u\"/>").contains("qualified name"));
+        assert!(parse_document("<a><b c:d:e=\"1\" xmlns:c=\"u\"/></a>", 1000).is_err());
     }
 }
