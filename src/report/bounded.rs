@@ -28,9 +28,9 @@ impl Bounded {
     }
 }
 
-/// `None` when every string fits; else a copy with the long ones cut.
-pub(crate) fn bounded(report: &Report<'_>) -> Option<Bounded> {
-    if !has_long_string(report) {
+/// `None` when every string `format` shows fits; else a copy with the long ones cut.
+pub(crate) fn bounded(report: &Report<'_>, format: crate::report::Format) -> Option<Bounded> {
+    if !has_long_string(report, format == crate::report::Format::Html) {
         return None;
     }
     let inventory = match serde_json::to_value(report.inventory) {
@@ -119,10 +119,11 @@ fn clip_value(value: &mut Value) {
     }
 }
 
-/// Whether any string of the report is longer than the limit, found without copying: the
-/// inventory is serialised into a sink that only measures its string tokens (in bytes, which are
-/// never fewer than characters).
-fn has_long_string(report: &Report<'_>) -> bool {
+/// Whether any string the report shows is longer than the limit, found without copying: records
+/// are serialised into a sink that only measures string tokens (in bytes, never fewer than
+/// characters). Only the HTML report shows the inventory, and no report shows `raw`, so the
+/// metadata trees are not measured.
+fn has_long_string(report: &Report<'_>, shows_inventory: bool) -> bool {
     let long = |text: &str| text.len() > MAX_RENDERED_FIELD_CHARS;
     let run = report.run;
     if [&run.tool.name, &run.tool.version, &run.rule_pack.version].into_iter().chain(&run.warnings).any(|text| long(text))
@@ -146,9 +147,20 @@ fn has_long_string(report: &Report<'_>) -> bool {
         return true;
     }
     let mut probe = Probe::default();
-    let serialised = serde_json::to_writer(&mut probe, report.inventory)
-        .and_then(|()| serde_json::to_writer(&mut probe, &run.source))
+    let mut serialised = serde_json::to_writer(&mut probe, &run.source)
         .and_then(|()| serde_json::to_writer(&mut probe, &report.results.params));
+    if shows_inventory {
+        let inventory = report.inventory;
+        serialised = serialised.and_then(|()| serde_json::to_writer(&mut probe, &inventory.org));
+        for app in &inventory.apps {
+            let shown = (
+                (&app.name, &app.label, &app.namespace, &app.origin, &app.files, &app.integration),
+                (&app.oauth, &app.certificate, &app.saml, &app.policy, &app.source_control, &app.usage),
+                (&app.missing, &app.defaults),
+            );
+            serialised = serialised.and_then(|()| serde_json::to_writer(&mut probe, &shown));
+        }
+    }
     serialised.is_err() || probe.longest > MAX_RENDERED_FIELD_CHARS
 }
 

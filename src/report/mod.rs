@@ -73,7 +73,7 @@ pub fn render(format: Format, report: &Report<'_>, width: Option<u16>) -> String
     if format == Format::Json {
         return render_as_is(format, report, width);
     }
-    match bounded::bounded(report) {
+    match bounded::bounded(report, format) {
         Some(bounded) => render_as_is(format, &bounded.report(report), width),
         None => render_as_is(format, report, width),
     }
