@@ -30,10 +30,18 @@ impl Side {
     /// A saved result or a snapshot from its text; `shown` names it in problems.
     pub fn parse(shown: &str, text: &str) -> Result<Self, Diagnostic> {
         if let Ok(loaded) = crate::document::parse(shown, text) {
-            return Ok(Self { path: shown.to_string(), inventory: loaded.inventory, results: Some(loaded.results.results) });
+            return Ok(Self {
+                path: shown.to_string(),
+                inventory: loaded.inventory,
+                results: Some(loaded.results.results),
+            });
         }
         crate::input::check_json_depth(text.as_bytes(), crate::limits::MAX_JSON_DEPTH).map_err(|line| {
-            Diagnostic::new(shown, Some(line), format!("nests more than {} levels deep (sfaudit's limit)", crate::limits::MAX_JSON_DEPTH))
+            Diagnostic::new(
+                shown,
+                Some(line),
+                format!("nests more than {} levels deep (sfaudit's limit)", crate::limits::MAX_JSON_DEPTH),
+            )
         })?;
         let value: Value = serde_json::from_str(text).map_err(|error| {
             Diagnostic::new(shown, u32::try_from(error.line()).ok(), format!("not valid JSON: {error}"))

@@ -16,7 +16,9 @@ pub(crate) enum ReadError {
     Io(std::io::Error),
     /// Not a regular file: a folder, FIFO, socket or device.
     NotRegular(&'static str),
-    TooLarge { limit: u64 },
+    TooLarge {
+        limit: u64,
+    },
 }
 
 impl fmt::Display for ReadError {

@@ -28,10 +28,7 @@ impl WorkerPanic {
 /// Maps `items` on every core, keeping their order: parsing and normalizing thousands of files
 /// is CPU work that scales with cores. A panic while mapping one item becomes that item's
 /// `Err`, so no item is ever silently dropped.
-pub(crate) fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    map: impl Fn(&T) -> R + Sync,
-) -> Vec<Result<R, WorkerPanic>> {
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], map: impl Fn(&T) -> R + Sync) -> Vec<Result<R, WorkerPanic>> {
     let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
     let chunk_size = items.len().div_ceil(workers).max(1);
     let map = &map;

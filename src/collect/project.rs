@@ -143,7 +143,9 @@ fn walk(directory: &Path, inside: &Path, files: &mut Vec<(PathBuf, MetadataType,
                 walk(&entry.path(), inside, files)?;
             }
         } else if let Some((kind, stem)) = MetadataType::classify(&name) {
-            if file_type.is_symlink() && !std::fs::canonicalize(entry.path()).is_ok_and(|target| target.starts_with(inside)) {
+            if file_type.is_symlink()
+                && !std::fs::canonicalize(entry.path()).is_ok_and(|target| target.starts_with(inside))
+            {
                 return Err(Diagnostic::at(
                     &entry.path().display().to_string(),
                     None,
@@ -275,8 +277,9 @@ fn assemble(
     let external = super::parallel_map(&eca_list, |(name, parts)| {
         normalize::external_client_app(name, parts, SourceKind::Project, as_of)
     });
-    let external_paths =
-        eca_list.iter().map(|(name, parts)| parts.documents().next().map_or_else(|| (*name).clone(), |d| d.path.to_string()));
+    let external_paths = eca_list
+        .iter()
+        .map(|(name, parts)| parts.documents().next().map_or_else(|| (*name).clone(), |d| d.path.to_string()));
     for (path, outcome) in connected_paths.chain(external_paths).zip(connected.into_iter().chain(external)) {
         match outcome {
             Ok(Ok(record)) => apps.push(record),

@@ -32,8 +32,9 @@ pub fn parse(path: &str, text: &str) -> Result<Loaded, Diagnostic> {
         Diagnostic::new(path, line, message)
             .with_hint("pass a JSON result written by `sfaudit scan --format json` or `sfaudit baseline update`")
     };
-    crate::input::check_json_depth(text.as_bytes(), MAX_JSON_DEPTH)
-        .map_err(|line| problem(Some(line), format!("nests more than {MAX_JSON_DEPTH} levels deep (sfaudit's limit)")))?;
+    crate::input::check_json_depth(text.as_bytes(), MAX_JSON_DEPTH).map_err(|line| {
+        problem(Some(line), format!("nests more than {MAX_JSON_DEPTH} levels deep (sfaudit's limit)"))
+    })?;
     let value: Value = serde_json::from_str(text).map_err(|error| {
         problem(u32::try_from(error.line()).ok(), format!("not valid JSON (line {}): {error}", error.line()))
     })?;

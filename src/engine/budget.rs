@@ -202,7 +202,9 @@ fn exceed(usage: &mut Usage, limit: String) -> ExecutionError {
 }
 
 type Guard = Box<
-    dyn for<'context, 'call> Fn(&mut FunctionContext<'context, 'call>) -> Result<CowVal<'context, 'call>, ExecutionError>
+    dyn for<'context, 'call> Fn(
+            &mut FunctionContext<'context, 'call>,
+        ) -> Result<CowVal<'context, 'call>, ExecutionError>
         + Send
         + Sync,
 >;
@@ -246,10 +248,7 @@ fn size_of(value: &dyn Val) -> u64 {
     if let Some(bytes) = value.downcast_ref::<CelBytes>() {
         return u64::try_from(bytes.inner().len()).unwrap_or(u64::MAX);
     }
-    value
-        .as_sizer()
-        .map(|sizer| u64::try_from(*sizer.size().inner()).unwrap_or(0).saturating_mul(16))
-        .unwrap_or(0)
+    value.as_sizer().map(|sizer| u64::try_from(*sizer.size().inner()).unwrap_or(0).saturating_mul(16)).unwrap_or(0)
 }
 
 /// The size guard: adds a value's size to what the evaluation has built.

@@ -295,12 +295,13 @@ mod tests {
     fn evaluates_against_json_bindings() {
         let app = serde_json::json!({"policy": {"permitted_users": "admin_approved"}, "oauth": null});
         let bindings = Bindings::new(new_env(), &app, &serde_json::json!({}), &serde_json::json!({"days": 30}));
-        let expression =
-            Expression::compile_test("app.policy.permitted_users == 'admin_approved' && params.days > 7").expect("compiles");
+        let expression = Expression::compile_test("app.policy.permitted_users == 'admin_approved' && params.days > 7")
+            .expect("compiles");
         assert_eq!(expression.evaluate(&bindings), Ok(Value::Bool(true)));
         let null_member = Expression::compile_test("app.oauth.scopes == []").expect("compiles");
         assert!(null_member.evaluate(&bindings).is_err());
-        let short_circuit = Expression::compile_test("app.oauth != null && app.oauth.flows.jwt_bearer").expect("compiles");
+        let short_circuit =
+            Expression::compile_test("app.oauth != null && app.oauth.flows.jwt_bearer").expect("compiles");
         assert_eq!(short_circuit.evaluate(&bindings), Ok(Value::Bool(false)));
         for (source, expected) in [
             ("app.policy.permitted_users.matches('^admin_')", true),

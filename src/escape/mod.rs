@@ -155,7 +155,10 @@ mod tests {
 
     #[test]
     fn terminal_lines_cannot_start_a_line_of_their_own() {
-        assert_eq!(terminal_line("app\n::error::forged\r\u{1b}]8;;x\u{7}"), "app\\n::error::forged\\u{d}\\u{1b}]8;;x\\u{7}");
+        assert_eq!(
+            terminal_line("app\n::error::forged\r\u{1b}]8;;x\u{7}"),
+            "app\\n::error::forged\\u{d}\\u{1b}]8;;x\\u{7}"
+        );
     }
 
     #[test]

@@ -62,7 +62,9 @@ pub(crate) fn looks_like_jwt(text: &str) -> bool {
     let parts: Vec<&str> = text.trim().split('.').collect();
     parts.len() == 3
         && parts[0].starts_with("eyJ")
-        && parts.iter().all(|part| part.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'))
+        && parts
+            .iter()
+            .all(|part| part.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_'))
 }
 
 /// At most `max_chars` characters of `text`, with a visible mark saying how much was cut.
@@ -95,7 +97,10 @@ mod tests {
         let shown = server_text(&echoed);
         assert!(!shown.contains("eyJ") && !shown.contains("c2lnbmF0dXJl"), "{shown}");
         assert!(shown.contains("assertion=[redacted]"), "{shown}");
-        assert_eq!(server_text("header was Authorization: Bearer 00Dxx0000001gPL!AQ4AQH0dMHZfz972Szmpk"), "header was Authorization: Bearer [redacted]");
+        assert_eq!(
+            server_text("header was Authorization: Bearer 00Dxx0000001gPL!AQ4AQH0dMHZfz972Szmpk"),
+            "header was Authorization: Bearer [redacted]"
+        );
         assert_eq!(server_text("session 00DFAKE0000000001!AQabc123.def expired"), "session [redacted] expired");
         let key = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKjMzEfYyjiWA4R4";
         assert_eq!(server_text(&format!("key {key} end")), "key [redacted] end");

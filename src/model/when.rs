@@ -41,7 +41,9 @@ impl EvaluationDate {
                     .checked_mul(86_400)
                     .and_then(|seconds| now.checked_add(Duration::seconds(seconds)))
                     .map(Self)
-                    .ok_or_else(|| format!("'{text}' is out of range: sfaudit evaluates dates within the years -9999 to 9999"));
+                    .ok_or_else(|| {
+                        format!("'{text}' is out of range: sfaudit evaluates dates within the years -9999 to 9999")
+                    });
             }
         }
         if let Ok(date) = Date::parse(text, format_description!("[year]-[month]-[day]")) {

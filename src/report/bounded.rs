@@ -47,7 +47,8 @@ pub(crate) fn bounded(report: &Report<'_>, format: crate::report::Format) -> Opt
             run.source = clipped;
         }
     }
-    for text in [&mut run.tool.name, &mut run.tool.version, &mut run.rule_pack.version].into_iter().chain(&mut run.warnings)
+    for text in
+        [&mut run.tool.name, &mut run.tool.version, &mut run.rule_pack.version].into_iter().chain(&mut run.warnings)
     {
         *text = field(text).into_owned();
     }
@@ -126,7 +127,10 @@ fn clip_value(value: &mut Value) {
 fn has_long_string(report: &Report<'_>, shows_inventory: bool) -> bool {
     let long = |text: &str| text.len() > MAX_RENDERED_FIELD_CHARS;
     let run = report.run;
-    if [&run.tool.name, &run.tool.version, &run.rule_pack.version].into_iter().chain(&run.warnings).any(|text| long(text))
+    if [&run.tool.name, &run.tool.version, &run.rule_pack.version]
+        .into_iter()
+        .chain(&run.warnings)
+        .any(|text| long(text))
     {
         return true;
     }

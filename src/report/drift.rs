@@ -46,7 +46,8 @@ fn findings_table(findings: &[Finding]) -> Table {
 }
 
 pub(crate) fn table(drift: &Drift) -> String {
-    let mut out = format!("Drift from {} to {}: {}\n\n", terminal_line(&drift.old), terminal_line(&drift.new), verdict(drift));
+    let mut out =
+        format!("Drift from {} to {}: {}\n\n", terminal_line(&drift.old), terminal_line(&drift.new), verdict(drift));
     if drift.compared_findings {
         let _ = writeln!(
             out,

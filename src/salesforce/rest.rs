@@ -167,7 +167,9 @@ mod tests {
     #[test]
     fn answers_nested_too_deep_are_refused_before_parsing() {
         let deep = format!("{}1{}", "[".repeat(MAX_JSON_DEPTH + 1), "]".repeat(MAX_JSON_DEPTH + 1));
-        assert!(matches!(classify(StatusCode::OK, deep.as_bytes()), Verdict::Refused { code, .. } if code == "ANSWER_TOO_DEEP"));
+        assert!(
+            matches!(classify(StatusCode::OK, deep.as_bytes()), Verdict::Refused { code, .. } if code == "ANSWER_TOO_DEEP")
+        );
         let fits = format!("{}1{}", "[".repeat(MAX_JSON_DEPTH), "]".repeat(MAX_JSON_DEPTH));
         assert!(matches!(classify(StatusCode::OK, fits.as_bytes()), Verdict::Done(_)));
     }

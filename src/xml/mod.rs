@@ -12,7 +12,7 @@ mod tree;
 
 pub use parse::parse_metadata;
 pub(crate) use parse::{METADATA_NAMESPACE, element_from_node, parse_document};
-pub use tree::{Element, MetadataDocument};
-pub(crate) use tree::remove_secrets;
 #[cfg(test)]
 pub(crate) use tree::REDACTED;
+pub(crate) use tree::remove_secrets;
+pub use tree::{Element, MetadataDocument};

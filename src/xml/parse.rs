@@ -51,8 +51,8 @@ pub fn parse_metadata(path: &str, bytes: &[u8]) -> Result<MetadataDocument, Diag
             "metadata files are UTF-8 XML; retrieve the component again",
         )
     })?;
-    let document =
-        parse_document(text, 1_000_000).map_err(|(line, message)| Diagnostic::at(path, Some(line), message, FIX_XML))?;
+    let document = parse_document(text, 1_000_000)
+        .map_err(|(line, message)| Diagnostic::at(path, Some(line), message, FIX_XML))?;
     let root_node = document.root_element();
     if let Some(namespace) = root_node.tag_name().namespace() {
         if namespace != METADATA_NAMESPACE {

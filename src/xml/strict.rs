@@ -101,9 +101,9 @@ fn check_declaration(text: &str) -> Result<(), (u32, String)> {
     }
     for (name, value) in fields {
         let valid = match name {
-            b"version" => value.strip_prefix(b"1.").is_some_and(|minor| {
-                !minor.is_empty() && minor.iter().all(u8::is_ascii_digit)
-            }),
+            b"version" => {
+                value.strip_prefix(b"1.").is_some_and(|minor| !minor.is_empty() && minor.iter().all(u8::is_ascii_digit))
+            }
             b"encoding" => value.eq_ignore_ascii_case(b"UTF-8"),
             _ => value == b"yes" || value == b"no",
         };
@@ -140,7 +140,9 @@ fn check_references_and_instructions(text: &str) -> Result<(), (u32, String)> {
         } else if rest.starts_with(b"<?") {
             let target = rest[2..]
                 .iter()
-                .take_while(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b':') || **byte >= 0x80)
+                .take_while(|byte| {
+                    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b':') || **byte >= 0x80
+                })
                 .count();
             let after = &rest[2 + target..];
             if rest[2..2 + target].contains(&b':') {
@@ -152,7 +154,8 @@ fn check_references_and_instructions(text: &str) -> Result<(), (u32, String)> {
             if target > 0 && !after.starts_with(b"?>") && !after.first().copied().is_some_and(is_space) {
                 return Err((
                     crate::diag::line_of(bytes, index),
-                    "malformed XML: a processing instruction's name must be followed by white space or `?>`".to_string(),
+                    "malformed XML: a processing instruction's name must be followed by white space or `?>`"
+                        .to_string(),
                 ));
             }
             index += skip_to(b"?>").unwrap_or(rest.len());
@@ -162,7 +165,8 @@ fn check_references_and_instructions(text: &str) -> Result<(), (u32, String)> {
                 None => (reference, 10),
             };
             let length = digits.iter().take_while(|byte| byte.is_ascii_hexdigit()).count();
-            let code = std::str::from_utf8(&digits[..length]).ok().and_then(|text| u32::from_str_radix(text, radix).ok());
+            let code =
+                std::str::from_utf8(&digits[..length]).ok().and_then(|text| u32::from_str_radix(text, radix).ok());
             if !code.is_some_and(is_xml_char) {
                 let shown = String::from_utf8_lossy(&rest[..(2 + usize::from(radix == 16) + length).min(rest.len())]);
                 return Err((
@@ -262,7 +266,17 @@ mod tests {
     fn character_references_must_name_xml_characters() {
         assert!(parse_document("<a b=\"&#x41;\">&#65;&#x10FFFF;&#xE000;&#9;</a>", 1000).is_ok());
         assert!(parse_document("<a><!-- &#xD800; --><![CDATA[&#0;]]><?pi &#1;?></a>", 1000).is_ok());
-        for bad in ["&#xD800;", "&#xDFFF;", "&#x110000;", "&#1114112;", "&#0;", "&#x1F;", "&#xFFFE;", "&#xFFFF;", "&#99999999999;"] {
+        for bad in [
+            "&#xD800;",
+            "&#xDFFF;",
+            "&#x110000;",
+            "&#1114112;",
+            "&#0;",
+            "&#x1F;",
+            "&#xFFFE;",
+            "&#xFFFF;",
+            "&#99999999999;",
+        ] {
             assert!(refused(&format!("<a>{bad}</a>")).contains("character reference"), "{bad}");
             assert!(refused(&format!("<a b=\"{bad}\"/>")).contains("character reference"), "{bad} in an attribute");
         }

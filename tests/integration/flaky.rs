@@ -75,10 +75,8 @@ fn a_fresh_token_refused_at_once_ends_the_scan_naming_jwt_based_tokens() {
     assert!(stdout(&output).is_empty());
 
     // The token itself is a JWT: said at login, before the first call fails.
-    let fake = FakeOrg::start(
-        demo_org(),
-        Config { refuse_every_session: true, jwt_access_tokens: true, ..Config::default() },
-    );
+    let fake =
+        FakeOrg::start(demo_org(), Config { refuse_every_session: true, jwt_access_tokens: true, ..Config::default() });
     let output = live_scan(&fake, &keys.scanner, &[]);
     assert_eq!(code(&output), 3, "{}", stderr(&output));
     let error = stderr(&output);
@@ -92,7 +90,8 @@ fn a_fresh_token_refused_at_once_ends_the_scan_naming_jwt_based_tokens() {
 #[test]
 fn a_token_endpoint_that_echoes_the_request_never_gets_the_assertion_printed() {
     let keys = keys();
-    let fake = FakeOrg::start(demo_org(), Config { token_endpoint_reply: Some(TokenReply::EchoRequest), ..Config::default() });
+    let fake =
+        FakeOrg::start(demo_org(), Config { token_endpoint_reply: Some(TokenReply::EchoRequest), ..Config::default() });
     let login = login_args(&fake, &keys.scanner);
     let output = run(&args(&["login", "-vv"], &login), &[]);
     assert_eq!(code(&output), 3, "{}", stderr(&output));
@@ -128,10 +127,7 @@ fn no_fault_mode_shows_a_token_key_or_assertion_at_vv() {
         ("session expiry", Config { session_expires_after: Some(3), ..Config::default() }),
         ("short sessions", Config { session_lifetime_calls: Some(2), ..Config::default() }),
         ("sessions refused", Config { refuse_every_session: true, ..Config::default() }),
-        (
-            "JWT tokens refused",
-            Config { refuse_every_session: true, jwt_access_tokens: true, ..Config::default() },
-        ),
+        ("JWT tokens refused", Config { refuse_every_session: true, jwt_access_tokens: true, ..Config::default() }),
         ("API limit", Config { api_limit: (999, 1_000), ..Config::default() }),
         ("token endpoint 503", Config { token_endpoint_status: Some(503), ..Config::default() }),
         ("token endpoint echoes", Config { token_endpoint_reply: Some(TokenReply::EchoRequest), ..Config::default() }),

@@ -57,7 +57,11 @@ fn special_files_and_links_out_of_the_project_are_refused_promptly() {
     let started = Instant::now();
     let output = scan(folder.path(), &[]);
     assert_eq!(code(&output), 2, "{}", stderr(&output));
-    assert!(stderr(&output).contains("Pipe.connectedApp-meta.xml") && stderr(&output).contains("FIFO"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Pipe.connectedApp-meta.xml") && stderr(&output).contains("FIFO"),
+        "{}",
+        stderr(&output)
+    );
     assert!(started.elapsed() < Duration::from_secs(60));
 
     // A link to /dev/zero (size 0, endless) and a link to a file outside the project.
@@ -87,7 +91,17 @@ fn special_files_and_links_out_of_the_project_are_refused_promptly() {
         let started = Instant::now();
         let output = sfaudit_within(
             60,
-            &["login", "--client-id", "x", "--username", "u", "--jwt-key-file", key, "--instance-url", "https://127.0.0.1:1"],
+            &[
+                "login",
+                "--client-id",
+                "x",
+                "--username",
+                "u",
+                "--jwt-key-file",
+                key,
+                "--instance-url",
+                "https://127.0.0.1:1",
+            ],
         );
         assert_eq!(code(&output), 2, "{key}: {}", stderr(&output));
         assert!(stderr(&output).contains("not a regular file"), "{key}: {}", stderr(&output));
@@ -154,7 +168,11 @@ fn nesting_is_bounded_and_the_deepest_accepted_input_reads_back_everywhere() {
     std::fs::write(apps.join("Deep.connectedApp-meta.xml"), connected_app("Deep", &deeper)).expect("write");
     let output = scan(folder.path(), &[]);
     assert_eq!(code(&output), 2, "{}", stderr(&output));
-    assert!(stderr(&output).contains("Deep.connectedApp-meta.xml:6: elements are nested more than 32"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Deep.connectedApp-meta.xml:6: elements are nested more than 32"),
+        "{}",
+        stderr(&output)
+    );
 
     // What crashed the process before: thousands of levels in a few dozen kilobytes.
     let bomb = format!("{}{}", "<a>".repeat(20_000), "</a>".repeat(20_000));
@@ -166,7 +184,8 @@ fn nesting_is_bounded_and_the_deepest_accepted_input_reads_back_everywhere() {
     // A snapshot nested past the JSON limit is refused with its line; the deepest accepted one
     // reads back after sfaudit wrote it into a results document.
     let snapshot = folder.path().join("snapshot.json");
-    let mut document: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&results).expect("read")).expect("json");
+    let mut document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&results).expect("read")).expect("json");
     let mut deep_value = serde_json::json!("leaf");
     // The document is depth 1, the inventory 2, apps 3, an app 4, raw 5: arrays fill 6 to 100.
     for _ in 0..(sfaudit::limits::MAX_JSON_DEPTH - 5) {
@@ -174,7 +193,10 @@ fn nesting_is_bounded_and_the_deepest_accepted_input_reads_back_everywhere() {
     }
     document["inventory"]["apps"][0]["raw"]["Extra"] = deep_value.clone();
     std::fs::write(&snapshot, serde_json::to_string(&document).expect("json")).expect("write");
-    let output = sfaudit_within(120, &["scan", "--snapshot", &snapshot.display().to_string(), "--format", "json", "--fail-on", "none"]);
+    let output = sfaudit_within(
+        120,
+        &["scan", "--snapshot", &snapshot.display().to_string(), "--format", "json", "--fail-on", "none"],
+    );
     assert_eq!(code(&output), 0, "the deepest accepted snapshot: {}", stderr(&output));
     let written = folder.path().join("written.json");
     std::fs::write(&written, &output.stdout).expect("write");
@@ -200,7 +222,11 @@ fn numbers_out_of_range_are_input_errors_never_a_pass_or_a_panic() {
         std::fs::write(apps.join("Big.connectedApp-meta.xml"), connected_app("Big", &inner)).expect("write");
         let output = scan(folder.path(), &[]);
         assert_eq!(code(&output), 2, "{policy}: {}", stderr(&output));
-        assert!(stderr(&output).contains("Big.connectedApp-meta.xml") && stderr(&output).contains(expected), "{policy}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("Big.connectedApp-meta.xml") && stderr(&output).contains(expected),
+            "{policy}: {}",
+            stderr(&output)
+        );
         assert!(!stderr(&output).contains("panicked"), "{policy}");
     }
     let (folder, apps) = project();
@@ -213,7 +239,11 @@ fn numbers_out_of_range_are_input_errors_never_a_pass_or_a_panic() {
     for as_of in ["+106751991167301d", "-106751991167301d", "+9223372036854775807d"] {
         let output = sfaudit(&["scan", crate::common::DEMO, &format!("--as-of={as_of}")]);
         assert_eq!(code(&output), 2, "{as_of}: {}", stderr(&output));
-        assert!(stderr(&output).contains("out of range") && !stderr(&output).contains("panicked"), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("out of range") && !stderr(&output).contains("panicked"),
+            "{}",
+            stderr(&output)
+        );
     }
 }
 
@@ -266,7 +296,16 @@ remediation = "m"
     let started = Instant::now();
     let output = sfaudit_within(
         300,
-        &["scan", crate::common::DEMO, "--rules-dir", &rules.display().to_string(), "--format", "json", "--fail-on", "none"],
+        &[
+            "scan",
+            crate::common::DEMO,
+            "--rules-dir",
+            &rules.display().to_string(),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ],
     );
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
@@ -276,15 +315,15 @@ remediation = "m"
     for result in results {
         assert_eq!(result["status"], "unknown", "{result}");
         let reason = result["reason"].as_str().unwrap_or_default();
-        assert!(reason.contains("rule error in") && reason.contains("cubic.toml") && reason.contains("budget"), "{reason}");
+        assert!(
+            reason.contains("rule error in") && reason.contains("cubic.toml") && reason.contains("budget"),
+            "{reason}"
+        );
     }
     assert!(started.elapsed() < Duration::from_secs(240));
 
     // Comprehensions nested four deep are refused when the rules load.
-    let nested = rule.replace(
-        "a + b + c > 0",
-        "[1].all(d, a + b + c + d > 0)",
-    );
+    let nested = rule.replace("a + b + c > 0", "[1].all(d, a + b + c + d > 0)");
     std::fs::write(rules.join("cubic.toml"), nested).expect("write");
     let output = sfaudit_within(60, &["scan", crate::common::DEMO, "--rules-dir", &rules.display().to_string()]);
     assert_eq!(code(&output), 2, "{}", stderr(&output));
@@ -294,8 +333,10 @@ remediation = "m"
 #[test]
 fn a_consumer_secret_wrapped_at_any_depth_is_found_and_redacted() {
     let (folder, apps) = project();
-    let app = connected_app("Wrapped", "")
-        .replace("<consumerKey>k</consumerKey>", "<consumerKey>k</consumerKey><consumerSecret><value>S3cr3tValue</value></consumerSecret>");
+    let app = connected_app("Wrapped", "").replace(
+        "<consumerKey>k</consumerKey>",
+        "<consumerKey>k</consumerKey><consumerSecret><value>S3cr3tValue</value></consumerSecret>",
+    );
     std::fs::write(apps.join("Wrapped.connectedApp-meta.xml"), app).expect("write");
     let output = scan(folder.path(), &["--format", "json"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));

@@ -104,7 +104,9 @@ fn control_bidi_and_line_breaking_characters_never_reach_any_output_raw() {
     for live in ["@octocat", "#12", "GH-3", "ops@example.com"] {
         assert!(!markdown.contains(live), "Markdown leaves {live} live");
     }
-    assert!(markdown.contains("@&#8203;octocat") && markdown.contains("#&#8203;12") && markdown.contains("GH-&#8203;3"));
+    assert!(
+        markdown.contains("@&#8203;octocat") && markdown.contains("#&#8203;12") && markdown.contains("GH-&#8203;3")
+    );
 
     // Error messages and warnings: a broken file with the same name.
     let broken = format!("<?xml version=\"1.0\"?>\n<ConnectedApp xmlns=\"{NS}\"><label>\u{9b}x</label>");
@@ -140,11 +142,25 @@ fn huge_values_are_cut_when_rendered_and_kept_whole_in_json() {
 #[test]
 fn the_markdown_report_of_150_apps_fits_a_github_comment_as_it_claims() {
     let apps: Vec<(String, String)> = (0..150)
-        .map(|index| (format!("Vendor_App_{index:03}"), app(&format!("Vendor App {index:03} with a long label"), "http://x.example.com/cb")))
+        .map(|index| {
+            (
+                format!("Vendor_App_{index:03}"),
+                app(&format!("Vendor App {index:03} with a long label"), "http://x.example.com/cb"),
+            )
+        })
         .collect();
     let borrowed: Vec<(&str, String)> = apps.iter().map(|(stem, body)| (stem.as_str(), body.clone())).collect();
     let (_folder, root) = project(&borrowed);
-    let output = sfaudit(&["scan", &root.display().to_string(), "--as-of", "2026-12-01", "--fail-on", "none", "--format", "markdown"]);
+    let output = sfaudit(&[
+        "scan",
+        &root.display().to_string(),
+        "--as-of",
+        "2026-12-01",
+        "--fail-on",
+        "none",
+        "--format",
+        "markdown",
+    ]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let markdown = stdout(&output);
     let length = markdown.chars().count();

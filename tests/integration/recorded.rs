@@ -44,7 +44,9 @@ fn recorded_soap_answers_parse_and_faults_classify_by_code() {
     for file in ["fault_invalid_session.xml", "fault_invalid_session_api.xml", "fault_invalid_session_partner.xml"] {
         assert!(matches!(soap::classify(status, &fixture(&format!("soap/{file}"))), Verdict::SessionInvalid), "{file}");
     }
-    for (file, expected) in [("fault_insufficient_access.xml", "INSUFFICIENT_ACCESS"), ("fault_invalid_type.xml", "INVALID_TYPE")] {
+    for (file, expected) in
+        [("fault_insufficient_access.xml", "INSUFFICIENT_ACCESS"), ("fault_invalid_type.xml", "INVALID_TYPE")]
+    {
         match soap::classify(status, &fixture(&format!("soap/{file}"))) {
             Verdict::Refused { code, message } => {
                 assert_eq!(code, expected, "{file}");
@@ -82,14 +84,20 @@ fn recorded_rest_errors_classify_by_code_with_their_reason_on_one_line() {
         }
     }
     for file in ["error_invalid_session.json", "error_invalid_session_api.json"] {
-        assert!(matches!(rest::classify(StatusCode::UNAUTHORIZED, &fixture(&format!("rest/{file}"))), Verdict::SessionInvalid));
+        assert!(matches!(
+            rest::classify(StatusCode::UNAUTHORIZED, &fixture(&format!("rest/{file}"))),
+            Verdict::SessionInvalid
+        ));
     }
     assert!(matches!(
         rest::classify(StatusCode::FORBIDDEN, &fixture("rest/error_request_limit.json")),
         Verdict::LimitExceeded(message) if message == "TotalRequests Limit exceeded."
     ));
     for file in ["query_page1.json", "query_page2.json", "query_empty.json", "tooling_query.json"] {
-        assert!(matches!(rest::classify(StatusCode::OK, &fixture(&format!("rest/{file}"))), Verdict::Done(_)), "{file}");
+        assert!(
+            matches!(rest::classify(StatusCode::OK, &fixture(&format!("rest/{file}"))), Verdict::Done(_)),
+            "{file}"
+        );
     }
 }
 
@@ -128,7 +136,9 @@ fn recorded_token_endpoint_answers_give_their_documented_message() {
     let login = login_args(&fake, &keys.scanner);
     let output = run(&args(&["login"], &login), &[]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
-    assert!(stdout(&output).contains("00Dxx0000001gPLEAY") && stdout(&output).contains("https://example.my.salesforce.com"));
+    assert!(
+        stdout(&output).contains("00Dxx0000001gPLEAY") && stdout(&output).contains("https://example.my.salesforce.com")
+    );
     assert!(!stdout(&output).contains("REPLAYTOKEN") && !stderr(&output).contains("REPLAYTOKEN"));
 }
 

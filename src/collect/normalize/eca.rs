@@ -198,7 +198,13 @@ fn eca_policy(document: &MetadataDocument) -> Result<Policy, Diagnostic> {
         ip_relaxation: reader
             .enum_opt(root, "ipRelaxationPolicyType", ECA_IP_RELAXATION)?
             .unwrap_or(IpRelaxation::Enforce),
-        refresh_token: refresh_token(&reader, root.child("refreshTokenValidityPeriod").unwrap_or(root), refresh_policy, period, unit)?,
+        refresh_token: refresh_token(
+            &reader,
+            root.child("refreshTokenValidityPeriod").unwrap_or(root),
+            refresh_policy,
+            period,
+            unit,
+        )?,
         session_level: reader.enum_opt(root, "requiredSessionLevel", SESSION_LEVELS)?.map(str::to_string),
         session_timeout_minutes: reader.int_opt(root, "sessionTimeoutInMinutes")?,
         policy_action: reader.enum_opt(root, "policyAction", POLICY_ACTIONS)?.map(str::to_string),

@@ -49,7 +49,11 @@ impl<'a> Reader<'a> {
         }
         match text.parse::<i64>() {
             Ok(number) if number >= 0 => Ok(Some(number)),
-            Ok(_) => Err(self.error(element, format!("<{name}> is '{text}'; it must be zero or more"), "use 0 or a positive number")),
+            Ok(_) => Err(self.error(
+                element,
+                format!("<{name}> is '{text}'; it must be zero or more"),
+                "use 0 or a positive number",
+            )),
             Err(_) => Err(self.error(
                 element,
                 format!("<{name}> is '{text}', not a whole number within range"),

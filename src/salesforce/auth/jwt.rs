@@ -170,7 +170,10 @@ async fn exchange(
         let response = match sent {
             Ok(response) => response,
             Err(error) => {
-                logging::log(1, format_args!("login: POST {endpoint} failed: {}", server_text(&transport_text(&error))));
+                logging::log(
+                    1,
+                    format_args!("login: POST {endpoint} failed: {}", server_text(&transport_text(&error))),
+                );
                 if attempt < ATTEMPTS {
                     tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
                     continue;
@@ -278,8 +281,11 @@ fn parse_success(body: &[u8], login_url: &str, audience: &str) -> Result<Token, 
 fn classify(error: &str, description: &str, connection: &OrgConnection, login_url: &str) -> Refusal {
     let lower = description.to_ascii_lowercase();
     let short = server_text;
-    let said =
-        if description.is_empty() { server_text(error) } else { format!("{}: {}", server_text(error), short(description)) };
+    let said = if description.is_empty() {
+        server_text(error)
+    } else {
+        format!("{}: {}", server_text(error), short(description))
+    };
     let username = &connection.username;
     let refused = |message: String, hint: &str| Refusal::Final(AuthError::refused(message, hint));
     match error {

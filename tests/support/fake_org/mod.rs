@@ -458,7 +458,10 @@ fn token_endpoint(state: &mut State, url: &str, request: &Request) -> Response {
     }
     state.stats.successful_logins += 1;
     let token = if state.config.jwt_access_tokens {
-        format!("eyJ0bmsiOiJjb3JlL3Byb2QiLCJ2ZXIiOiIxLjAiLCJraWQiOiJDT1JFIiwidHlwIjoiSldUIiwiYWxnIjoiUlMyNTYifQ.eyJzY3AiOiJhcGkifQ.{}", random_hex(state.stats.logins))
+        format!(
+            "eyJ0bmsiOiJjb3JlL3Byb2QiLCJ2ZXIiOiIxLjAiLCJraWQiOiJDT1JFIiwidHlwIjoiSldUIiwiYWxnIjoiUlMyNTYifQ.eyJzY3AiOiJhcGkifQ.{}",
+            random_hex(state.stats.logins)
+        )
     } else {
         format!("{}!AQ{}", state.data.org_id, random_hex(state.stats.logins))
     };
@@ -536,10 +539,7 @@ fn soap(state: &mut State, request: &Request, over_limit: bool) -> Response {
         .and_then(|node| node.text())
         .unwrap_or_default();
     if !session_ok(state, session) {
-        return soap_fault(
-            "INVALID_SESSION_ID",
-            "Invalid Session ID found in SessionHeader: Illegal Session",
-        );
+        return soap_fault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session");
     }
     if over_limit {
         return soap_fault("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");
@@ -603,7 +603,8 @@ fn soap(state: &mut State, request: &Request, over_limit: bool) -> Response {
             }
             let mut out = String::from("<readMetadataResponse><result>");
             for name in &names {
-                let found = state.index.get(&(kind.clone(), name.clone())).map(|position| &state.data.components[*position]);
+                let found =
+                    state.index.get(&(kind.clone(), name.clone())).map(|position| &state.data.components[*position]);
                 match found.filter(|_| !state.config.nil_records.contains(name)) {
                     Some(component) => out.push_str(&format!(
                         "<records xsi:type=\"{kind}\"><fullName>{}</fullName>{}</records>",
