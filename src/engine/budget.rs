@@ -25,11 +25,45 @@ use cel::common::value::{CowVal, Val};
 use cel::{ExecutionError, FunctionContext, IdedExpr};
 
 use crate::limits::{
-    MAX_COMPREHENSION_NESTING, MAX_EVALUATION_BYTES, MAX_EVALUATION_MILLIS, MAX_EVALUATION_STEPS, MAX_EXPRESSION_NODES,
+    MAX_COMPREHENSION_NESTING, MAX_EVALUATION_BYTES, MAX_EVALUATION_MILLIS, MAX_EVALUATION_STEPS,
+    MAX_EXPRESSION_NESTING, MAX_EXPRESSION_NODES,
 };
 
 const STEP: &str = "@sfaudit_step";
 const SIZE: &str = "@sfaudit_size";
+
+/// Checks an expression's text before it is parsed: brackets nested more than
+/// [`MAX_EXPRESSION_NESTING`] deep would overflow the parser's stack.
+pub(crate) fn check_source(source: &str) -> Result<(), String> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for character in source.chars() {
+        if let Some(open) = quote {
+            match (escaped, character) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, close) if close == open => quote = None,
+                _ => {}
+            }
+            continue;
+        }
+        match character {
+            '\'' | '"' => quote = Some(character),
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_EXPRESSION_NESTING {
+                    return Err(format!(
+                        "brackets are nested more than {MAX_EXPRESSION_NESTING} deep (sfaudit's limit); rules need a few"
+                    ));
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
 
 /// Checks an expression's size and comprehension nesting.
 pub(crate) fn check_shape(expression: &IdedExpr) -> Result<(), String> {
@@ -290,6 +324,18 @@ mod tests {
         assert_eq!(nesting(&parse("[1].map(a, [1].map(b, [1].map(c, [1].map(d, d))))")), 4);
         assert!(check_shape(&parse("[1].map(a, [1].map(b, [1].map(c, [1].map(d, d))))")).is_err());
         assert!(check_shape(&parse("[1].map(a, [1].map(b, [1].map(c, c)))")).is_ok());
+    }
+
+    #[test]
+    fn deep_brackets_are_refused_before_the_parser_recurses_into_them() {
+        let nested = |depth: usize| format!("{}true{}", "(".repeat(depth), ")".repeat(depth));
+        // The deepest accepted expression compiles even on a test thread's 2 MiB stack.
+        assert!(check_source(&nested(MAX_EXPRESSION_NESTING)).is_ok());
+        assert!(cel::Program::compile(&nested(MAX_EXPRESSION_NESTING)).is_ok());
+        assert!(check_source(&nested(MAX_EXPRESSION_NESTING + 1)).expect_err("too deep").contains("nested more than"));
+        assert!(check_source(&nested(100_000)).is_err());
+        assert!(check_source("app.name == '((((((((((((((((((((' && [[1]] == [[1]]").is_ok());
+        assert!(check_source("'it\\'s' + \"[[[[[[[[[[[[[[[[\" == ''").is_ok());
     }
 
     #[test]

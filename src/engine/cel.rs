@@ -24,6 +24,7 @@ impl Expression {
     /// Compiles `source`; `origin` (the rule file and field) is named when an evaluation goes
     /// over its budget.
     pub(crate) fn compile(source: &str, origin: &str) -> Result<Self, String> {
+        budget::check_source(source)?;
         let program = Program::compile(source).map_err(|errors| {
             errors
                 .errors

@@ -328,6 +328,14 @@ remediation = "m"
     let output = sfaudit_within(60, &["scan", crate::common::DEMO, "--rules-dir", &rules.display().to_string()]);
     assert_eq!(code(&output), 2, "{}", stderr(&output));
     assert!(stderr(&output).contains("cubic.toml") && stderr(&output).contains("nested 4 deep"), "{}", stderr(&output));
+
+    // Brackets nested a hundred deep overflowed the CEL parser's stack: refused before it runs.
+    let parens = format!("fail_if = \"{}true{}\"", "(".repeat(100), ")".repeat(100));
+    let deep = rule.lines().map(|line| if line.starts_with("fail_if") { parens.as_str() } else { line }).collect::<Vec<_>>();
+    std::fs::write(rules.join("cubic.toml"), deep.join("\n")).expect("write");
+    let output = sfaudit_within(60, &["rules", "list", "--rules-dir", &rules.display().to_string()]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(stderr(&output).contains("cubic.toml") && stderr(&output).contains("nested more than 8 deep"), "{}", stderr(&output));
 }
 
 #[test]
