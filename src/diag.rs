@@ -35,14 +35,25 @@ impl Diagnostic {
     }
 }
 
+/// One line of a diagnostic: a path or message holding a line break (a file name, a value from
+/// the file) cannot start a line of its own in a terminal or CI log.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['\n', '\r']) {
+        std::borrow::Cow::Owned(text.replace('\r', "\\r").replace('\n', "\\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (path, message) = (one_line(&self.location.path), one_line(&self.message));
         match self.location.line {
-            Some(line) => write!(formatter, "{}:{line}: {}", self.location.path, self.message)?,
-            None => write!(formatter, "{}: {}", self.location.path, self.message)?,
+            Some(line) => write!(formatter, "{path}:{line}: {message}")?,
+            None => write!(formatter, "{path}: {message}")?,
         }
         match &self.hint {
-            Some(hint) => write!(formatter, "\n  hint: {hint}"),
+            Some(hint) => write!(formatter, "\n  hint: {}", one_line(hint)),
             None => Ok(()),
         }
     }
@@ -92,5 +103,7 @@ mod tests {
         let plain = Diagnostic::new("a.toml", Some(3), "bad");
         assert_eq!(plain.to_string(), "a.toml:3: bad");
         assert_eq!(Diagnostic::new("x", None, "gone").with_hint("look").to_string(), "x: gone\n  hint: look");
+        let forged = Diagnostic::new("a\n::error::x.xml", Some(1), "value 'v\r\nw'");
+        assert_eq!(forged.to_string(), "a\\n::error::x.xml:1: value 'v\\r\\nw'");
     }
 }

@@ -13,7 +13,7 @@ use crate::model::{Inventory, ResourceKind, Severity, Status};
 
 /// One side of a comparison: a JSON result (findings and inventory) or a snapshot (inventory).
 #[derive(Debug, Clone)]
-pub(crate) struct Side {
+pub struct Side {
     pub path: String,
     pub inventory: Inventory,
     pub results: Option<Vec<RuleResult>>,
@@ -22,22 +22,37 @@ pub(crate) struct Side {
 impl Side {
     pub(crate) fn load(path: &Path) -> Result<Self, Diagnostic> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            Diagnostic::new(&shown, None, format!("cannot read: {error}")).with_hint("check the path")
+        let text = crate::input::read_text(path, crate::limits::MAX_SAVED_RESULT_BYTES)
+            .map_err(|error| Diagnostic::new(&shown, None, error.to_string()).with_hint("check the path"))?;
+        Self::parse(&shown, &text)
+    }
+
+    /// A saved result or a snapshot from its text; `shown` names it in problems.
+    pub fn parse(shown: &str, text: &str) -> Result<Self, Diagnostic> {
+        crate::input::check_json_depth(text.as_bytes(), crate::limits::MAX_JSON_DEPTH).map_err(|line| {
+            Diagnostic::new(
+                shown,
+                Some(line),
+                format!("nests more than {} levels deep (sfaudit's limit)", crate::limits::MAX_JSON_DEPTH),
+            )
         })?;
-        let value: Value = serde_json::from_str(&text).map_err(|error| {
-            Diagnostic::new(&shown, u32::try_from(error.line()).ok(), format!("not valid JSON: {error}"))
+        let value: Value = serde_json::from_str(text).map_err(|error| {
+            Diagnostic::new(shown, u32::try_from(error.line()).ok(), format!("not valid JSON: {error}"))
                 .with_hint("pass a file written by `sfaudit collect` or `sfaudit scan --format json`")
         })?;
         // A results document is read as one or refused: reading a damaged one (or one of another
         // schema version) as a bare snapshot would drop its findings and report no regression.
         if is_results_document(&value) {
-            let loaded = crate::document::parse(&shown, &text)?;
-            return Ok(Self { path: shown, inventory: loaded.inventory, results: Some(loaded.results.results) });
+            let loaded = crate::document::parse(shown, text)?;
+            return Ok(Self {
+                path: shown.to_string(),
+                inventory: loaded.inventory,
+                results: Some(loaded.results.results),
+            });
         }
         let inventory = Inventory::from_json(value)
-            .map_err(|error| Diagnostic::new(&shown, None, error.message()).with_hint(error.hint()))?;
-        Ok(Self { path: shown, inventory, results: None })
+            .map_err(|error| Diagnostic::new(shown, None, error.message()).with_hint(error.hint()))?;
+        Ok(Self { path: shown.to_string(), inventory, results: None })
     }
 }
 
@@ -97,17 +112,17 @@ pub(crate) struct SettingChange {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct Drift {
-    pub old: String,
-    pub new: String,
+pub struct Drift {
+    pub(crate) old: String,
+    pub(crate) new: String,
     /// False when either side is a snapshot (no findings to compare).
-    pub compared_findings: bool,
-    pub new_findings: Vec<Finding>,
-    pub fixed_findings: Vec<Finding>,
-    pub severity_changes: Vec<SeverityChange>,
-    pub apps_added: Vec<ResourceName>,
-    pub apps_removed: Vec<ResourceName>,
-    pub setting_changes: Vec<SettingChange>,
+    pub(crate) compared_findings: bool,
+    pub(crate) new_findings: Vec<Finding>,
+    pub(crate) fixed_findings: Vec<Finding>,
+    pub(crate) severity_changes: Vec<SeverityChange>,
+    pub(crate) apps_added: Vec<ResourceName>,
+    pub(crate) apps_removed: Vec<ResourceName>,
+    pub(crate) setting_changes: Vec<SettingChange>,
 }
 
 impl Drift {
@@ -129,7 +144,7 @@ fn finding(result: &RuleResult) -> Finding {
     }
 }
 
-pub(crate) fn compare(old: &Side, new: &Side) -> Drift {
+pub fn compare(old: &Side, new: &Side) -> Drift {
     let mut drift = Drift {
         old: old.path.clone(),
         new: new.path.clone(),

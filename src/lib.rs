@@ -16,8 +16,12 @@ pub mod engine;
 pub mod error;
 pub mod escape;
 pub mod fleet;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gate;
 pub mod history;
+pub mod input;
+pub mod limits;
 pub mod logging;
 pub mod model;
 pub mod notify;

@@ -13,12 +13,19 @@ pub(super) fn print_stdout(text: &str) -> Result<(), Error> {
     }
 }
 
-/// Writes lines to standard error, escaped for the terminal.
+/// Writes lines to standard error, escaped for the terminal; a line break inside one entry is
+/// shown as `\n`, so each entry stays one line.
 pub(super) fn print_stderr<S: AsRef<str>>(lines: &[S]) {
     let mut stderr = std::io::stderr().lock();
     for line in lines {
-        let _ = writeln!(stderr, "{}", crate::escape::terminal(line.as_ref()));
+        let _ = writeln!(stderr, "{}", crate::escape::terminal_line(line.as_ref()));
     }
+}
+
+/// Writes a message of ours (which may hold values from files or servers) to standard output,
+/// escaped for the terminal.
+pub(super) fn print_message(text: &str) -> Result<(), Error> {
+    print_stdout(&crate::escape::terminal(text))
 }
 
 /// Writes `text` to `path`, or to standard output without one.

@@ -1,6 +1,6 @@
 //! `sfaudit init`: the commented starter config.
 
-use super::console::print_stdout;
+use super::console::print_message;
 use crate::cli::InitArgs;
 use crate::error::{Error, exit};
 
@@ -13,6 +13,6 @@ pub(super) fn init(args: &InitArgs) -> Result<u8, Error> {
     }
     std::fs::write(&args.path, crate::config::STARTER)
         .map_err(|source| Error::Output { path: args.path.display().to_string(), source })?;
-    print_stdout(&format!("wrote {}; every key is commented, uncomment what you need\n", args.path.display()))?;
+    print_message(&format!("wrote {}; every key is commented, uncomment what you need\n", args.path.display()))?;
     Ok(exit::OK)
 }

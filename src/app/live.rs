@@ -109,6 +109,24 @@ pub(crate) fn sf_error(error: SfError, api_calls: Option<u64>) -> Error {
             message: format!("the scan stopped: {call} was refused: {code}: {message}{used}"),
             hint: "check --api-version and the integration user's permissions; run with -vv to see every call".into(),
         },
+        SfError::SessionRefused { call, jwt_token } => Error::Incomplete {
+            message: format!(
+                "the scan stopped: Salesforce refused every session right after a successful login (INVALID_SESSION_ID \
+                 on {call}, with a fresh token, before any call worked){used}"
+            ),
+            hint: if jwt_token {
+                "the access token is a JWT: the app issues JWT-based access tokens, which the Metadata API refuses. \
+                 Turn off \"Issue JSON Web Token (JWT)-based access tokens for named users\" in the app's OAuth \
+                 settings (External Client App Manager → the app → Settings → OAuth Settings)"
+                    .into()
+            } else {
+                "the most likely cause is JWT-based access tokens, which the Metadata API refuses: turn off \"Issue \
+                 JSON Web Token (JWT)-based access tokens for named users\" in the app's OAuth settings. Next, check \
+                 the org's session settings (\"Lock sessions to the IP address from which they originated\") and the \
+                 integration user's Login IP Ranges"
+                    .into()
+            },
+        },
         SfError::Failed { call, message } => Error::Incomplete {
             message: format!("the scan stopped: {call}: {message}{used}"),
             hint: "Salesforce or the network failed repeatedly; try again later, or with --concurrency lower, and \
@@ -167,25 +185,27 @@ pub(crate) fn login_command(args: &LoginArgs) -> Result<u8, Error> {
         let token = auth::login(&http, &connection).await.map_err(auth_error)?;
         Ok::<_, Error>((connection.method, token))
     })?;
+    // Each value came from the command line or the token endpoint: one line each, escaped.
+    let line = crate::escape::terminal_line;
     let user = match (token.username.as_str(), token.user_id.as_str()) {
         ("", "") => "(not named by this login method)".to_string(),
-        (username, "") => username.to_string(),
-        ("", user_id) => format!("{user_id} (the refresh-token flow names only the user id)"),
-        (username, user_id) => format!("{username} ({user_id})"),
+        (username, "") => line(username),
+        ("", user_id) => format!("{} (the refresh-token flow names only the user id)", line(user_id)),
+        (username, user_id) => format!("{} ({})", line(username), line(user_id)),
     };
     let mut text = format!(
         "Logged in with {}.\n  org id:   {}\n  user:     {user}\n  instance: {}\n",
         method.describe(),
-        token.org_id,
-        token.instance_url
+        line(&token.org_id),
+        line(&token.instance_url)
     );
     if !token.audience.is_empty() {
-        text.push_str(&format!("  audience: {}\n", token.audience));
+        text.push_str(&format!("  audience: {}\n", line(&token.audience)));
     }
     if !matches!(method, auth::LoginMethod::Jwt(_)) {
         text.push_str("  for scheduled scans use the JWT bearer flow: a key does not expire with a person's session\n");
     }
-    print_stdout(&crate::escape::terminal(&text))?;
+    print_stdout(&text)?;
     Ok(exit::OK)
 }
 

@@ -9,10 +9,8 @@ use crate::error::Error;
 /// A JSON result written by an earlier run: a baseline, or the input of `report --from`.
 pub(super) fn read_saved_result(path: &Path) -> Result<Loaded, Error> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        Error::SavedResult(vec![
-            Diagnostic::new(&shown, None, format!("cannot read: {error}")).with_hint("check the path"),
-        ])
+    let text = crate::input::read_text(path, crate::limits::MAX_SAVED_RESULT_BYTES).map_err(|error| {
+        Error::SavedResult(vec![Diagnostic::new(&shown, None, error.to_string()).with_hint("check the path")])
     })?;
     document::parse(&shown, &text).map_err(|problem| Error::SavedResult(vec![problem]))
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::console::{print_stderr, print_stdout};
+use super::console::{print_message, print_stderr};
 use super::output::{check_output_options, write_file, write_reports};
 use super::{live, policy};
 use crate::cli::{RuleOptions, ScanArgs};
@@ -316,6 +316,6 @@ pub(super) fn baseline_update(args: &ScanArgs) -> Result<u8, Error> {
         || "new baseline".to_string(),
         |comparison| format!("since the previous baseline: {} new, {} fixed", comparison.new, comparison.fixed),
     );
-    print_stdout(&format!("wrote {} with {failing} failing finding(s); {change}\n", target.display()))?;
+    print_message(&format!("wrote {} with {failing} failing finding(s); {change}\n", target.display()))?;
     Ok(exit::OK)
 }

@@ -53,8 +53,8 @@ impl ForceIgnore {
         if !path.is_file() {
             return Ok(Self::default());
         }
-        let text = std::fs::read_to_string(&path).map_err(|error| {
-            Diagnostic::at(FILE_NAME, None, format!("cannot read: {error}"), "check the file's permissions")
+        let text = crate::input::read_text(&path, crate::limits::MAX_PROJECT_FILE_BYTES).map_err(|error| {
+            Diagnostic::at(FILE_NAME, None, error.to_string(), "check the file and its permissions")
         })?;
         Ok(Self::parse(&text))
     }

@@ -10,17 +10,76 @@ pub mod org;
 pub mod project;
 pub mod snapshot;
 
+/// A worker panicked on one item: a bug in sfaudit, reported against the item it was reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WorkerPanic(pub String);
+
+impl WorkerPanic {
+    /// The problem for the file the worker was reading: sfaudit stops rather than leave it out.
+    pub(crate) fn diagnostic(&self, path: &str) -> crate::diag::Diagnostic {
+        crate::diag::Diagnostic::at(
+            path,
+            None,
+            format!("sfaudit failed while reading this file (internal error: {})", self.0),
+            "please report this as a bug with the file attached; the scan does not cover this file and is incomplete",
+        )
+    }
+}
+
 /// Maps `items` on every core, keeping their order: parsing and normalizing thousands of files
-/// is CPU work that scales with cores.
-pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], map: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// is CPU work that scales with cores. A panic while mapping one item becomes that item's
+/// `Err`, so no item is ever silently dropped.
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], map: impl Fn(&T) -> R + Sync) -> Vec<Result<R, WorkerPanic>> {
     let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
     let chunk_size = items.len().div_ceil(workers).max(1);
     let map = &map;
+    let map_one = move |item: &T| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| map(item))).map_err(|payload| {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_string());
+            WorkerPanic(message)
+        })
+    };
     std::thread::scope(|scope| {
         let handles: Vec<_> = items
             .chunks(chunk_size)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(map).collect::<Vec<R>>()))
+            .map(|chunk| (chunk.len(), scope.spawn(move || chunk.iter().map(map_one).collect::<Vec<_>>())))
             .collect();
-        handles.into_iter().flat_map(|handle| handle.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|(length, handle)| {
+                handle.join().unwrap_or_else(|_| {
+                    std::iter::repeat_with(|| Err(WorkerPanic("a worker thread failed".into()))).take(length).collect()
+                })
+            })
+            .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_item_is_an_error_in_its_place_never_dropped() {
+        let items: Vec<u32> = (0..100).collect();
+        let results = parallel_map(&items, |item| {
+            assert!(*item != 37 && *item != 80, "item {item} is broken");
+            item * 2
+        });
+        assert_eq!(results.len(), 100);
+        for (item, result) in items.iter().zip(&results) {
+            match result {
+                Ok(doubled) => assert_eq!(*doubled, item * 2),
+                Err(panic) => {
+                    assert!(*item == 37 || *item == 80, "{item}");
+                    assert!(panic.0.contains(&format!("item {item} is broken")), "{panic:?}");
+                }
+            }
+        }
+        assert_eq!(results.iter().filter(|result| result.is_err()).count(), 2);
+    }
 }

@@ -4,19 +4,29 @@
 use std::path::Path;
 
 use crate::diag::Diagnostic;
+use crate::input;
+use crate::limits::{MAX_JSON_DEPTH, MAX_SAVED_RESULT_BYTES};
 use crate::model::{Inventory, SourceKind};
 
 pub(crate) fn read_snapshot(path: &Path) -> Result<Inventory, Diagnostic> {
     let shown = path.display().to_string();
-    let hint = "pass a file written by `sfaudit collect` or `sfaudit scan --format json`";
-    let bytes = std::fs::read(path).map_err(|error| {
-        Diagnostic::new(&shown, None, format!("cannot read the snapshot: {error}")).with_hint("check the path")
-    })?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|error| {
-        Diagnostic::new(&shown, u32::try_from(error.line()).ok(), format!("not valid JSON: {error}")).with_hint(hint)
-    })?;
-    let mut inventory = Inventory::from_json(value)
-        .map_err(|error| Diagnostic::new(&shown, None, error.message()).with_hint(error.hint()))?;
+    let bytes = input::read_bytes(path, MAX_SAVED_RESULT_BYTES)
+        .map_err(|error| Diagnostic::new(&shown, None, format!("the snapshot {error}")).with_hint("check the path"))?;
+    let mut inventory = parse_snapshot(&shown, &bytes)?;
     inventory.source.kind = SourceKind::Snapshot;
     Ok(inventory)
+}
+
+/// A snapshot's or a saved result's inventory from its bytes; `shown` names it in problems.
+/// Nesting deeper than [`MAX_JSON_DEPTH`] is refused before parsing.
+pub fn parse_snapshot(shown: &str, bytes: &[u8]) -> Result<Inventory, Diagnostic> {
+    let hint = "pass a file written by `sfaudit collect` or `sfaudit scan --format json`";
+    input::check_json_depth(bytes, MAX_JSON_DEPTH).map_err(|line| {
+        Diagnostic::new(shown, Some(line), format!("nests more than {MAX_JSON_DEPTH} levels deep (sfaudit's limit)"))
+            .with_hint(hint)
+    })?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
+        Diagnostic::new(shown, u32::try_from(error.line()).ok(), format!("not valid JSON: {error}")).with_hint(hint)
+    })?;
+    Inventory::from_json(value).map_err(|error| Diagnostic::new(shown, None, error.message()).with_hint(error.hint()))
 }

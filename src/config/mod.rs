@@ -42,8 +42,8 @@ pub(crate) fn discover(
 /// Reads and validates a config file (and the suppression files it names).
 pub(crate) fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| vec![Diagnostic::new(&shown, None, format!("cannot read the config: {error}"))])?;
+    let text = crate::input::read_text(path, crate::limits::MAX_CONFIG_BYTES)
+        .map_err(|error| vec![Diagnostic::new(&shown, None, format!("the config {error}"))])?;
     let mut config = validate::parse_config(&shown, &text)?;
     config.path = Some(path.to_path_buf());
     let base = config.base_dir();
@@ -55,6 +55,11 @@ pub(crate) fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
         profile.jwt_key_file = profile.jwt_key_file.take().map(|file| base.join(file));
     }
     Ok(config)
+}
+
+/// Validates config text as [`load`] does, without the size limit of a file; for the fuzz targets.
+pub fn check(path: &str, text: &str) -> Result<(), Vec<Diagnostic>> {
+    validate::parse_config(path, text).map(|_| ())
 }
 
 /// The commented starter config `sfaudit init` writes.

@@ -220,8 +220,8 @@ fn parse_profile(checker: &mut Checker<'_>, name: &str, value: &Spanned<DeValue<
 /// Reads a separate suppressions file (`--suppressions FILE`): `[[suppressions]]` entries only.
 pub(crate) fn load_suppressions(path: &Path) -> Result<Vec<SuppressionRule>, Vec<Diagnostic>> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| vec![Diagnostic::new(&shown, None, format!("cannot read the suppressions: {error}"))])?;
+    let text = crate::input::read_text(path, crate::limits::MAX_CONFIG_BYTES)
+        .map_err(|error| vec![Diagnostic::new(&shown, None, format!("the suppressions file {error}"))])?;
     parse_suppressions_file(&shown, &text)
 }
 

@@ -18,6 +18,7 @@ pub use trend::{ChangedFinding, ChangedSetting, SincePrevious, Trend, TrendPoint
 pub(crate) use wire::RESULTS_SCHEMA_VERSION;
 
 use crate::diag::Diagnostic;
+use crate::limits::MAX_JSON_DEPTH;
 
 /// Streams the document, so a result of hundreds of thousands of rows never sits in memory as text.
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
@@ -28,11 +29,15 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::i
 }
 
 /// Reads a document written by [`write`]; `path` names the file in the problem it reports.
-pub(crate) fn parse(path: &str, text: &str) -> Result<Loaded, Diagnostic> {
+/// Nesting deeper than [`MAX_JSON_DEPTH`] is refused before parsing, with its line.
+pub fn parse(path: &str, text: &str) -> Result<Loaded, Diagnostic> {
     let problem = |line: Option<u32>, message: String| {
         Diagnostic::new(path, line, message)
             .with_hint("pass a JSON result written by `sfaudit scan --format json` or `sfaudit baseline update`")
     };
+    crate::input::check_json_depth(text.as_bytes(), MAX_JSON_DEPTH).map_err(|line| {
+        problem(Some(line), format!("nests more than {MAX_JSON_DEPTH} levels deep (sfaudit's limit)"))
+    })?;
     let value: Value = serde_json::from_str(text).map_err(|error| {
         problem(u32::try_from(error.line()).ok(), format!("not valid JSON (line {}): {error}", error.line()))
     })?;

@@ -5,22 +5,29 @@ use std::sync::Arc;
 use cel::common::types::{CelBool, CelString};
 use cel::{Context, Env, Program, Value};
 
+use super::budget;
 use super::kleene::{Evaluated, Missing, Plan};
 
-/// A compiled expression, split for three-valued evaluation ([`super::kleene`]), with the record
-/// paths it names (`app.policy.permitted_users`, …) for the load-time schema check.
+/// A compiled expression, split for three-valued evaluation ([`super::kleene`]) over a tree with
+/// the cost guards of [`super::budget`], with the record paths it names
+/// (`app.policy.permitted_users`, …) for the load-time schema check and the rule file and field
+/// it came from.
 #[derive(Debug)]
 pub(crate) struct Expression {
     pub source: String,
     plan: Plan,
     pub paths: Vec<String>,
+    origin: String,
 }
 
 /// Roots rules may read; anything else is an undeclared variable.
 pub(crate) const ROOTS: [&str; 3] = ["app", "org", "params"];
 
 impl Expression {
-    pub(crate) fn compile(source: &str) -> Result<Self, String> {
+    /// Compiles `source`; `origin` (the rule file and field) is named when an evaluation goes
+    /// over its budget.
+    pub(crate) fn compile(source: &str, origin: &str) -> Result<Self, String> {
+        budget::check_source(source)?;
         let program = Program::compile(source).map_err(|errors| {
             errors
                 .errors
@@ -38,12 +45,23 @@ impl Expression {
                 return Err(format!("unknown variable '{variable}'; rules read app, org and params"));
             }
         }
-        Ok(Self { source: source.to_string(), plan: Plan::new(program.expression()), paths })
+        budget::check_shape(program.expression())?;
+        let guarded = budget::guarded(program.expression());
+        Ok(Self { source: source.to_string(), plan: Plan::new(&guarded), paths, origin: origin.to_string() })
     }
 
-    /// Evaluates with the paths in `missing` unknown: see [`super::kleene`].
+    /// Evaluates with the paths in `missing` unknown (see [`super::kleene`]), under one budget
+    /// for the whole expression: going over it fails the evaluation, whatever an `||` around the
+    /// costly part would have said.
     pub(crate) fn evaluate(&self, bindings: &Bindings, missing: Missing<'_>) -> Evaluated {
-        self.plan.evaluate(&bindings.context, missing)
+        match budget::within_budget(|| self.plan.evaluate(&bindings.context, missing)) {
+            Ok(evaluated) => evaluated,
+            Err(limit) => Evaluated::Failed(format!(
+                "rule error in {}: the evaluation went over sfaudit's budget ({limit}); simplify the expression \
+                 (fewer nested exists/all/map/filter over large lists)",
+                self.origin
+            )),
+        }
     }
 }
 
@@ -79,6 +97,10 @@ impl Bindings {
     /// For callers that convert the shared `org` and `params` values once and clone them (cheap).
     pub(crate) fn from_values(env: Arc<Env>, app: Value, org: Value, params: Value) -> Self {
         let mut context = Context::with_env(env);
+        for (name, guard) in [budget::step_guard(), budget::size_guard()] {
+            let added = context.add_function(name, guard);
+            debug_assert!(added.is_ok(), "the guard names cannot clash with the standard library");
+        }
         context.add_variable_from_value("app", app);
         context.add_variable_from_value("org", org);
         context.add_variable_from_value("params", params);
@@ -231,6 +253,40 @@ fn skip_string(characters: &[char], start: usize) -> usize {
 mod tests {
     use super::*;
 
+    impl Expression {
+        fn compile_test(source: &str) -> Result<Self, String> {
+            Self::compile(source, "rules/x.toml: fail_if")
+        }
+    }
+
+    #[test]
+    fn evaluation_is_bounded_and_over_the_budget_is_a_rule_error_naming_the_file() {
+        let app = serde_json::json!({"list": (0..200).collect::<Vec<i64>>(), "name": "n".repeat(1 << 20)});
+        let bindings = Bindings::new(new_env(), &app, &serde_json::json!({}), &serde_json::json!({}));
+        // 200³ = 8,000,000 steps: past the step budget, and an `||` that swallows the error still
+        // cannot give a result.
+        let cubic = Expression::compile_test(
+            "app.list.exists(a, app.list.exists(b, app.list.exists(c, a + b + c < 0))) || true",
+        )
+        .expect("compiles");
+        let error = known(&cubic, &bindings).expect_err("over budget");
+        // The step count is the limit in a release build; a slow debug build can reach the clock first.
+        assert!(error.contains("rule error in rules/x.toml: fail_if") && error.contains("budget"), "{error}");
+        // Strings that double: 200 × 2 MiB is past the memory budget long before memory runs out.
+        let doubling = Expression::compile_test("app.list.map(a, app.name + app.name).size() > 0").expect("compiles");
+        assert!(known(&doubling, &bindings).expect_err("over budget").contains("strings and lists"));
+        // Deeper nesting is refused when the rule is loaded.
+        let nested = Expression::compile_test("[1].all(a, [1].all(b, [1].all(c, [1].all(d, true))))");
+        assert!(nested.expect_err("too nested").contains("nested 4 deep"));
+        // A normal rule is unaffected, and the budget starts fresh on every evaluation.
+        let normal = Expression::compile_test("app.list.exists(a, a == 199) && size(app.name) > 0").expect("compiles");
+        for _ in 0..3 {
+            assert_eq!(known(&normal, &bindings), Ok(Value::Bool(true)));
+        }
+        let map = Expression::compile_test("app.list.map(a, a * 2).filter(b, b > 390).size() == 4").expect("compiles");
+        assert_eq!(known(&map, &bindings), Ok(Value::Bool(true)));
+    }
+
     #[test]
     fn finds_paths_but_not_strings_or_methods() {
         assert_eq!(
@@ -255,30 +311,31 @@ mod tests {
     fn evaluates_against_json_bindings() {
         let app = serde_json::json!({"policy": {"permitted_users": "admin_approved"}, "oauth": null});
         let bindings = Bindings::new(new_env(), &app, &serde_json::json!({}), &serde_json::json!({"days": 30}));
-        let expression =
-            Expression::compile("app.policy.permitted_users == 'admin_approved' && params.days > 7").expect("compiles");
+        let expression = Expression::compile_test("app.policy.permitted_users == 'admin_approved' && params.days > 7")
+            .expect("compiles");
         assert_eq!(known(&expression, &bindings), Ok(Value::Bool(true)));
-        let null_member = Expression::compile("app.oauth.scopes == []").expect("compiles");
+        let null_member = Expression::compile_test("app.oauth.scopes == []").expect("compiles");
         assert!(known(&null_member, &bindings).is_err());
-        let short_circuit = Expression::compile("app.oauth != null && app.oauth.flows.jwt_bearer").expect("compiles");
+        let short_circuit =
+            Expression::compile_test("app.oauth != null && app.oauth.flows.jwt_bearer").expect("compiles");
         assert_eq!(known(&short_circuit, &bindings), Ok(Value::Bool(false)));
         for (source, expected) in [
             ("app.policy.permitted_users.matches('^admin_')", true),
             ("matches(app.policy.permitted_users, '(?i)^ADMIN')", true),
             ("app.policy.permitted_users.matches('self')", false),
         ] {
-            let expression = Expression::compile(source).expect("compiles");
+            let expression = Expression::compile_test(source).expect("compiles");
             assert_eq!(known(&expression, &bindings), Ok(Value::Bool(expected)), "{source}");
             assert_eq!(known(&expression, &bindings), Ok(Value::Bool(expected)), "{source} (cached)");
         }
-        let invalid = Expression::compile("app.policy.permitted_users.matches('(')").expect("compiles");
+        let invalid = Expression::compile_test("app.policy.permitted_users.matches('(')").expect("compiles");
         assert!(known(&invalid, &bindings).expect_err("bad regex").contains("not a valid regex"));
     }
 
     #[test]
     fn rejects_syntax_errors_and_unknown_roots() {
-        assert!(Expression::compile("app.policy ==").expect_err("syntax").contains("syntax error"));
-        assert!(Expression::compile("application.name == 'x'").expect_err("root").contains("unknown variable"));
-        assert!(Expression::compile("app.oauth.scopes.exists(s, s == 'full')").is_ok());
+        assert!(Expression::compile_test("app.policy ==").expect_err("syntax").contains("syntax error"));
+        assert!(Expression::compile_test("application.name == 'x'").expect_err("root").contains("unknown variable"));
+        assert!(Expression::compile_test("app.oauth.scopes.exists(s, s == 'full')").is_ok());
     }
 }

@@ -220,7 +220,7 @@ pub(crate) fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<Diagnostic>> {
         file.params.iter().map(|(key, value)| (key.clone(), toml_to_json(value))).collect();
     let mut compile = |field: &str, expression: &Spanned<String>| -> Option<Expression> {
         let offset = Some(expression.span().start);
-        match Expression::compile(expression.get_ref()) {
+        match Expression::compile(expression.get_ref(), &format!("{}: {field}", source.path)) {
             Ok(compiled) => {
                 for path in &compiled.paths {
                     if let Err(message) = schema::check_path(path, targets_org, &params) {
@@ -379,9 +379,9 @@ pub(crate) fn directory_sources(directory: &Path) -> Result<Vec<RuleSource>, Dia
         .into_iter()
         .map(|path| {
             let shown = path.display().to_string();
-            std::fs::read_to_string(&path)
+            crate::input::read_text(&path, crate::limits::MAX_RULE_FILE_BYTES)
                 .map(|text| RuleSource { path: shown.clone(), text })
-                .map_err(|error| Diagnostic::new(shown, None, format!("cannot read: {error}")))
+                .map_err(|error| Diagnostic::new(shown, None, error.to_string()))
         })
         .collect()
 }

@@ -2,13 +2,20 @@
 
 use std::fmt::Write as _;
 
-/// Invisible formatting characters: the Arabic letter mark, zero-width characters and the
-/// left-to-right / right-to-left marks, bidirectional embeddings, overrides and isolates, the
-/// word joiner and invisible operators, and the byte-order mark.
+/// Invisible formatting characters: the soft hyphen, the Arabic letter mark, the Mongolian vowel
+/// separator, zero-width characters and the left-to-right / right-to-left marks, the line and
+/// paragraph separators, bidirectional embeddings, overrides and isolates, the word joiner and
+/// invisible operators, and the byte-order mark.
 pub(crate) fn is_invisible(character: char) -> bool {
     matches!(
         character,
-        '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'
+        '\u{00ad}'
+            | '\u{061c}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{feff}'
     )
 }
 

@@ -7,6 +7,11 @@
 //!   `#` `+` `-` `=` or `1.` is escaped so it cannot start a heading or a list; `://` and `www.`
 //!   are broken with a character reference so an org-supplied URL (a callback URL, say) shows as
 //!   text and is not a clickable link.
+//! - GitHub's references are defused: `@user`, `@org/team` and e-mail addresses, `#123` and
+//!   `GH-123` get a zero-width space (written `&#8203;`) after the `@`, the `#` or the `-`, so
+//!   they render as the same text but mention, notify and link nobody. A backslash does not stop
+//!   them (GitHub finds them after the Markdown is rendered); the zero-width space is what
+//!   Dependabot and Renovate insert for the same reason.
 //! - Hidden characters (see [`super::is_hidden`]) are shown as `\u{…}`.
 //! - Inside `<details>`/`<summary>` HTML ([`html_text`]): `&` `<` `>` `"` `'` become entities and
 //!   line breaks become spaces (GitHub does not read Markdown there).
@@ -51,6 +56,12 @@ fn escape_text(out: &mut String, chars: &[char], line_start: bool) {
                 }
             }
             '\n' => out.push_str("<br>"),
+            '#' if next.is_some_and(char::is_alphanumeric) => {
+                if line_start && index == 0 {
+                    out.push('\\');
+                }
+                out.push_str("#&#8203;");
+            }
             _ if line_start && index == 0 && "#+-=".contains(character) => {
                 out.push('\\');
                 out.push(character);
@@ -67,6 +78,8 @@ fn escape_text(out: &mut String, chars: &[char], line_start: bool) {
             }
             // Org data is not turned into links: GitHub links `scheme://…` and `www.…` in text.
             ':' if chars.get(index + 1..index + 3) == Some(&['/', '/']) => out.push_str("&#58;"),
+            '@' => out.push_str(ZERO_WIDTH_AFTER_AT),
+            '-' if is_gh_reference(chars, index) => out.push_str("-&#8203;"),
             '.' if index >= 3
                 && chars[index - 3..index].iter().all(|before| before.eq_ignore_ascii_case(&'w'))
                 && (index == 3 || !chars[index - 4].is_alphanumeric()) =>
@@ -77,6 +90,35 @@ fn escape_text(out: &mut String, chars: &[char], line_start: bool) {
         }
         index += 1;
     }
+}
+
+const ZERO_WIDTH_AFTER_AT: &str = "@&#8203;";
+
+/// `GH-` (any case, not inside a word) followed by a digit: GitHub links it to an issue.
+fn is_gh_reference(chars: &[char], dash: usize) -> bool {
+    dash >= 2
+        && chars[dash - 2].eq_ignore_ascii_case(&'g')
+        && chars[dash - 1].eq_ignore_ascii_case(&'h')
+        && (dash == 2 || !chars[dash - 3].is_alphanumeric())
+        && chars.get(dash + 1).is_some_and(char::is_ascii_digit)
+}
+
+/// GitHub's references defused in text that is already escaped for HTML (see the module docs):
+/// a `#` right after `&` begins a character reference and is left alone.
+fn defuse_references(escaped: &str) -> String {
+    let chars: Vec<char> = escaped.chars().collect();
+    let mut out = String::with_capacity(escaped.len() + 8);
+    for (index, character) in chars.iter().enumerate() {
+        let previous = index.checked_sub(1).map(|before| chars[before]);
+        let next = chars.get(index + 1).copied();
+        match character {
+            '@' => out.push_str(ZERO_WIDTH_AFTER_AT),
+            '#' if previous != Some('&') && next.is_some_and(char::is_alphanumeric) => out.push_str("#&#8203;"),
+            '-' if is_gh_reference(&chars, index) => out.push_str("-&#8203;"),
+            _ => out.push(*character),
+        }
+    }
+    out
 }
 
 /// One character of Markdown text, escaped where it could be markup.
@@ -117,7 +159,7 @@ fn push_reference(out: &mut String, character: char) {
 
 /// Text inside raw HTML (`<summary>`), where GitHub reads entities but no Markdown.
 pub(crate) fn html_text(text: &str) -> String {
-    super::html(&text.replace(['\r', '\n'], " "))
+    defuse_references(&super::html(&text.replace(['\r', '\n'], " ")))
 }
 
 /// A rule write-up: paragraphs, `1.` and `-` list items and single-line `code spans` are kept;
@@ -205,6 +247,19 @@ mod tests {
         assert_eq!(inline("0.1.0"), "0.1.0");
         assert_eq!(inline("http://evil.example.com/ www.evil.com"), "http&#58;//evil.example.com/ www&#46;evil.com");
         assert_eq!(inline("awww.x"), "awww.x");
+    }
+
+    #[test]
+    fn mentions_references_and_addresses_are_defused() {
+        assert_eq!(inline("@octocat"), "@&#8203;octocat");
+        assert_eq!(inline("cc @acme/security-team"), "cc @&#8203;acme/security\\-team".replace("\\-", "-"));
+        assert_eq!(inline("owner@example.com"), "owner@&#8203;example.com");
+        assert_eq!(inline("see #123 and GH-45, gh-6"), "see #&#8203;123 and GH-&#8203;45, gh-&#8203;6");
+        assert_eq!(inline("#1"), "\\#&#8203;1");
+        assert_eq!(inline("a# b #"), "a# b #");
+        assert_eq!(inline("HIGH-1 sigh-2"), "HIGH-1 sigh-2");
+        assert_eq!(html_text("@dev <#9> 'GH-1'"), "@&#8203;dev &lt;#&#8203;9&gt; &#39;GH-&#8203;1&#39;");
+        assert_eq!(prose("Ask @security in #42."), "Ask @&#8203;security in #&#8203;42.");
     }
 
     #[test]

@@ -13,10 +13,12 @@ mod chars;
 pub(crate) mod chat;
 pub(crate) mod markdown;
 mod markup;
+mod server;
 mod shell;
 
 pub(crate) use chars::is_hidden;
 pub(crate) use markup::{html, xml_attribute, xml_markup, xml_text};
+pub(crate) use server::{clip, looks_like_jwt, redact_secrets, server_text};
 pub(crate) use shell::{path_segment, shell_comment, shell_word};
 
 use std::fmt::Write as _;
@@ -35,6 +37,46 @@ pub fn terminal(text: &str) -> String {
         }
     }
     out
+}
+
+/// One line for the terminal or a CI log: like [`terminal`], and a line break inside is shown
+/// as `\n` too, so a name or message cannot start a line of its own (a forged log line, a CI
+/// workflow command).
+pub fn terminal_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '\n' => out.push_str("\\n"),
+            _ if is_hidden(character) => push_visible(&mut out, character),
+            _ => out.push(character),
+        }
+    }
+    out
+}
+
+/// A string inside a JSON report that tools decode and show (SARIF): JSON escapes only C0
+/// controls, and a viewer decodes them again, so every hidden character other than a line break
+/// or tab is written as a visible `\u{…}` escape instead.
+pub(crate) fn decoded_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|character| is_hidden(character) && !matches!(character, '\n' | '\t')) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        if is_hidden(character) && !matches!(character, '\n' | '\t') {
+            push_visible(&mut out, character);
+        } else {
+            out.push(character);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A string from an org, a file or a saved result as a report shows it: at most
+/// [`crate::limits::MAX_RENDERED_FIELD_CHARS`] characters, with a visible mark where it was cut,
+/// so one huge value cannot multiply into gigabytes of reports. Escape the result for its format.
+pub(crate) fn field(text: &str) -> std::borrow::Cow<'_, str> {
+    clip(text, crate::limits::MAX_RENDERED_FIELD_CHARS)
 }
 
 /// One CSV text field: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` so a spreadsheet shows
@@ -113,6 +155,14 @@ mod tests {
         assert_eq!(terminal("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
         assert_eq!(terminal("two\nlines"), "two\nlines");
         assert_eq!(terminal("bell\u{7}csi\u{9b}rlo\u{202e}alm\u{61c}"), "bell\\u{7}csi\\u{9b}rlo\\u{202e}alm\\u{61c}");
+    }
+
+    #[test]
+    fn terminal_lines_cannot_start_a_line_of_their_own() {
+        assert_eq!(
+            terminal_line("app\n::error::forged\r\u{1b}]8;;x\u{7}"),
+            "app\\n::error::forged\\u{d}\\u{1b}]8;;x\\u{7}"
+        );
     }
 
     #[test]

@@ -26,7 +26,9 @@ pub(crate) fn judge(collection: Option<&Collection>, allow_incomplete: bool, cod
         return IncompleteVerdict { code, lines };
     }
     lines.push(
-        "  hint: grant the permissions named above, or pass --allow-incomplete to accept (exit 3 otherwise)".into(),
+        "  hint: each line says what to check; pass --allow-incomplete to accept an incomplete scan (exit 3 \
+         otherwise)"
+            .into(),
     );
     IncompleteVerdict { code: exit::INCOMPLETE, lines }
 }

@@ -114,7 +114,7 @@ impl Decision {
 
 /// Judges the results: failing, not suppressed, new when there is a baseline, and at or above the
 /// threshold (or any new finding with `fail_on_new`).
-pub(crate) fn decide(results: &[RuleResult], policy: Policy, baseline: bool) -> Decision {
+pub fn decide(results: &[RuleResult], policy: Policy, baseline: bool) -> Decision {
     let judged = |result: &&RuleResult| {
         result.status == Status::Fail
             && result.suppression.is_none()

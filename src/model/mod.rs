@@ -250,11 +250,12 @@ pub enum TimeUnit {
 }
 
 impl TimeUnit {
-    pub fn to_days(self, period: i64) -> i64 {
+    /// The period in whole days, rounded up; `None` when the arithmetic would overflow.
+    pub fn to_days(self, period: i64) -> Option<i64> {
         match self {
-            Self::Hours => (period + 23) / 24,
-            Self::Days => period,
-            Self::Months => period.saturating_mul(365).saturating_add(11) / 12,
+            Self::Hours => Some(period.checked_add(23)? / 24),
+            Self::Days => Some(period),
+            Self::Months => Some(period.checked_mul(365)?.checked_add(11)? / 12),
         }
     }
 }

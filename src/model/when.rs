@@ -36,10 +36,14 @@ impl EvaluationDate {
             if offset.starts_with('+') || offset.starts_with('-') {
                 let days: i64 =
                     offset.parse().map_err(|_| format!("'{text}' is not a day offset such as +30d or -7d"))?;
-                return now
-                    .checked_add(Duration::days(days))
+                // `Duration::days` panics when the seconds overflow: multiply checked first.
+                return days
+                    .checked_mul(86_400)
+                    .and_then(|seconds| now.checked_add(Duration::seconds(seconds)))
                     .map(Self)
-                    .ok_or_else(|| format!("'{text}' is out of range"));
+                    .ok_or_else(|| {
+                        format!("'{text}' is out of range: sfaudit evaluates dates within the years -9999 to 9999")
+                    });
             }
         }
         if let Ok(date) = Date::parse(text, format_description!("[year]-[month]-[day]")) {
@@ -92,5 +96,9 @@ mod tests {
         );
         assert!(EvaluationDate::parse_relative_to("tomorrow", now).is_err());
         assert!(EvaluationDate::parse_relative_to("+xd", now).is_err());
+        for huge in ["+106751991167301d", "-106751991167301d", "+9223372036854775807d", "+3000000d", "-9000000d"] {
+            let error = EvaluationDate::parse_relative_to(huge, now).expect_err("out of range");
+            assert!(error.contains("out of range"), "{huge}: {error}");
+        }
     }
 }

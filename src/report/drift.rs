@@ -7,7 +7,7 @@ use comfy_table::{ContentArrangement, Table};
 
 use crate::diff::{Direction, Drift, Finding, ResourceName};
 use crate::escape::markdown::inline;
-use crate::escape::terminal;
+use crate::escape::{terminal, terminal_line};
 
 fn resource(name: &ResourceName) -> String {
     format!("{} ({})", name.name, name.kind.as_str())
@@ -46,7 +46,8 @@ fn findings_table(findings: &[Finding]) -> Table {
 }
 
 pub(crate) fn table(drift: &Drift) -> String {
-    let mut out = format!("Drift from {} to {}: {}\n\n", terminal(&drift.old), terminal(&drift.new), verdict(drift));
+    let mut out =
+        format!("Drift from {} to {}: {}\n\n", terminal_line(&drift.old), terminal_line(&drift.new), verdict(drift));
     if drift.compared_findings {
         let _ = writeln!(
             out,
@@ -77,7 +78,7 @@ pub(crate) fn table(drift: &Drift) -> String {
         let _ = writeln!(out, "Findings: not compared (a snapshot has no results; compare two JSON results for that)");
     }
     let names =
-        |list: &[ResourceName]| list.iter().map(|name| terminal(&resource(name))).collect::<Vec<_>>().join(", ");
+        |list: &[ResourceName]| list.iter().map(|name| terminal_line(&resource(name))).collect::<Vec<_>>().join(", ");
     let _ = writeln!(
         out,
         "\nApps added: {}",

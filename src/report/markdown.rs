@@ -34,19 +34,22 @@ enum WriteUps {
     Remediation,
     /// No "What to fix" blocks at all.
     Omitted,
+    /// Only the title, score and counts: even the lists of results do not fit.
+    SummaryOnly,
 }
 
-/// The report, with write-ups shortened (and at last left out) when the full text would not fit
-/// in one GitHub pull-request comment; the report then says so and where the full text is.
+/// The report, with write-ups shortened (and then left out) when the full text would not fit in
+/// one GitHub pull-request comment, and only the summary when even the lists do not fit; the
+/// report then says so and where the rest is. What it says is true: the text returned always
+/// fits (the summary is a few hundred characters, and every string in it is bounded).
 pub(crate) fn render(report: &Report<'_>) -> String {
-    let mut text = String::new();
     for level in [WriteUps::Full, WriteUps::Remediation, WriteUps::Omitted] {
-        text = render_with(report, level);
+        let text = render_with(report, level);
         if text.chars().count() <= GITHUB_COMMENT_LIMIT {
-            break;
+            return text;
         }
     }
-    text
+    render_with(report, WriteUps::SummaryOnly)
 }
 
 fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
@@ -85,6 +88,21 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
     }
 
     let results = &report.results.results;
+    if write_ups == WriteUps::SummaryOnly {
+        let count = |wanted: Status| {
+            results.iter().filter(|result| result.status == wanted && result.suppression.is_none()).count()
+        };
+        let suppressed = results.iter().filter(|result| result.suppression.is_some()).count();
+        let _ = writeln!(
+            out,
+            "_The lists of results are left out: even without the write-ups this report is longer than a GitHub \
+             comment can be ({GITHUB_COMMENT_LIMIT} characters). Its {} failed, {} unknown and {suppressed} \
+             suppressed results are in the other formats (`--format html,json,sarif`)._",
+            count(Status::Fail),
+            count(Status::Unknown)
+        );
+        return out;
+    }
     let mut failed: Vec<&RuleResult> =
         results.iter().filter(|result| result.status == Status::Fail && result.suppression.is_none()).collect();
     failed.sort_by(|a, b| (b.severity, &a.rule_id, &a.resource.name).cmp(&(a.severity, &b.rule_id, &b.resource.name)));

@@ -4,6 +4,7 @@
 //! Nothing here knows where the data came from. Every string from an org, a file or a rule goes
 //! through [`crate::escape`] for the format it is written in.
 
+mod bounded;
 pub(crate) mod csv;
 pub(crate) mod drift;
 pub(crate) mod fleet;
@@ -77,8 +78,19 @@ impl Format {
     }
 }
 
-/// Renders one format. `width` only affects the terminal table.
+/// Renders one format. `width` only affects the terminal table. Every format but JSON shows
+/// long strings cut (see [`bounded`]); the JSON document keeps them whole.
 pub fn render(format: Format, report: &Report<'_>, width: Option<u16>) -> String {
+    if format == Format::Json {
+        return render_as_is(format, report, width);
+    }
+    match bounded::bounded(report, format) {
+        Some(bounded) => render_as_is(format, &bounded.report(report), width),
+        None => render_as_is(format, report, width),
+    }
+}
+
+fn render_as_is(format: Format, report: &Report<'_>, width: Option<u16>) -> String {
     match format {
         Format::Table => table::render(report, width),
         Format::Json => json::render(report),

@@ -10,7 +10,7 @@ use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Tab
 use crate::document::Report;
 use crate::document::health_status;
 use crate::engine::{BaselineState, RuleResult};
-use crate::escape::terminal;
+use crate::escape::{terminal, terminal_line};
 use crate::model::{Severity, Status};
 use crate::report::labels::your_value;
 use crate::report::tables;
@@ -24,9 +24,9 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     let _ = writeln!(
         out,
         "{} {} · rule pack {} ({} rules)",
-        terminal(&run.tool.name),
-        terminal(&run.tool.version),
-        terminal(&run.rule_pack.version),
+        terminal_line(&run.tool.name),
+        terminal_line(&run.tool.version),
+        terminal_line(&run.rule_pack.version),
         run.rule_pack.rules
     );
     let source = &run.source;
@@ -34,7 +34,7 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
         out,
         "Source:  {} {} ({} metadata files, {} apps)",
         source.kind.as_str(),
-        terminal(&source.location),
+        terminal_line(&source.location),
         source.files_read,
         summary.apps
     );
@@ -151,14 +151,14 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
         let _ = writeln!(
             out,
             "Baseline {}: {} new, {} unchanged, {} fixed; only new findings count for the gate.",
-            terminal(&baseline.file),
+            terminal_line(&baseline.file),
             baseline.new,
             baseline.unchanged,
             baseline.fixed
         );
     }
     for warning in &run.warnings {
-        let _ = writeln!(out, "Warning: {}", terminal(warning));
+        let _ = writeln!(out, "Warning: {}", terminal_line(warning));
     }
     let _ = writeln!(out, "Gate: fail on {} and above.", report.gate.fail_on());
     out

@@ -1,6 +1,13 @@
 //! The one HTTP client: session, retries with back-off and jitter (honouring `Retry-After`),
-//! one re-login on `INVALID_SESSION_ID`, a stop on `REQUEST_LIMIT_EXCEEDED`, the concurrency
-//! bound, and the count of every API call.
+//! re-login on `INVALID_SESSION_ID`, a stop on `REQUEST_LIMIT_EXCEEDED`, the concurrency bound,
+//! a cap on every answer's size, and the count of every API call.
+//!
+//! Sessions: a session refused with `INVALID_SESSION_ID` is replaced by a fresh login, as often
+//! as it happens, as long as the refused session was good for at least one call; calls that
+//! failed on it are sent again on the new one. Before judging a session, the calls still in
+//! flight on it are awaited (one of them may prove it worked), so the outcome does not depend on
+//! the order answers arrive in. Only a token from a re-login that is refused before any call
+//! worked ends the scan: the org refuses this kind of session ([`SfError::SessionRefused`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -12,8 +19,9 @@ use secrecy::ExposeSecret as _;
 
 use super::auth::{self, OrgConnection, Token};
 use super::error::SfError;
-use super::http::{http_client, retry_after, transport_text};
+use super::http::{BodyError, http_client, read_body, retry_after, transport_text};
 use super::permits::{Permit, Permits, Priority};
+use crate::limits::MAX_API_BODY_BYTES;
 use crate::logging;
 use crate::model::ApiUsage;
 
@@ -22,9 +30,6 @@ pub(crate) const MAX_ATTEMPTS: u32 = 5;
 /// First back-off wait; doubled on every retry, with jitter, up to [`MAX_BACKOFF`].
 pub(crate) const BASE_BACKOFF: Duration = Duration::from_millis(200);
 pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(10);
-/// Re-logins in one run: each `INVALID_SESSION_ID` gets one, and a scan whose sessions keep
-/// dying stops rather than loop.
-const MAX_RELOGINS: u64 = 3;
 
 /// Counters of one run.
 #[derive(Debug, Default)]
@@ -47,11 +52,53 @@ pub(crate) enum Api {
 struct Session {
     token: Token,
     generation: u64,
+    /// Calls this session was accepted for.
+    accepted: AtomicU64,
+    /// Calls sent with this session whose answer is not in yet.
+    in_flight: AtomicU64,
+    /// This login replaced a session that was refused before any call worked.
+    after_refusal: bool,
+    /// A call was refused `INVALID_SESSION_ID` on this session: new calls wait for the next one
+    /// instead of being sent to be refused too.
+    refused: std::sync::atomic::AtomicBool,
+}
+
+impl Session {
+    fn new(token: Token, generation: u64, after_refusal: bool) -> Self {
+        Self {
+            token,
+            generation,
+            accepted: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            after_refusal,
+            refused: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
+/// A call in flight on a session; dropping it (answer in, or the call abandoned) says so.
+struct InFlight<'a> {
+    session: Arc<Session>,
+    settled: &'a tokio::sync::Notify,
+}
+
+impl<'a> InFlight<'a> {
+    fn start(session: &Arc<Session>, settled: &'a tokio::sync::Notify) -> Self {
+        session.in_flight.fetch_add(1, Ordering::SeqCst);
+        Self { session: Arc::clone(session), settled }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.session.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.settled.notify_waiters();
+    }
 }
 
 /// What a response means, decided per API.
 #[derive(Debug)]
-pub(crate) enum Verdict<T> {
+pub enum Verdict<T> {
     Done(T),
     SessionInvalid,
     LimitExceeded(String),
@@ -65,7 +112,8 @@ pub struct Client {
     connection: OrgConnection,
     session: RwLock<Arc<Session>>,
     login_lock: tokio::sync::Mutex<()>,
-    relogins: AtomicU64,
+    /// Woken whenever a call's answer is in: a re-login waits on it for the calls in flight.
+    settled: tokio::sync::Notify,
     permits: Arc<Permits>,
     pub stats: Stats,
     usage: Mutex<Option<ApiUsage>>,
@@ -84,13 +132,14 @@ impl Client {
     pub(crate) async fn connect_sharing(connection: OrgConnection, permits: Arc<Permits>) -> Result<Self, SfError> {
         let http = http_client(connection.timeout, connection.concurrency)?;
         let token = auth::login(&http, &connection).await?;
+        warn_if_jwt(&token);
         let client = Self {
             http,
             permits,
             connection,
-            session: RwLock::new(Arc::new(Session { token, generation: 0 })),
+            session: RwLock::new(Arc::new(Session::new(token, 0, false))),
             login_lock: tokio::sync::Mutex::new(()),
-            relogins: AtomicU64::new(0),
+            settled: tokio::sync::Notify::new(),
             stats: Stats::default(),
             usage: Mutex::new(None),
             jitter: AtomicU64::new(seed()),
@@ -134,29 +183,53 @@ impl Client {
         *self.usage.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Replaces the session's token in `text` (server messages can echo what they were sent).
+    /// Server text as sfaudit shows it: the session's token removed (a server can echo what it
+    /// was sent), every other credential-shaped part too, on one bounded line.
     pub(crate) fn scrub(&self, text: &str) -> String {
         let session = self.session();
         let token = session.token.access_token.expose_secret();
-        if token.len() >= 8 { text.replace(token, "[redacted]") } else { text.to_string() }
+        let text = if token.len() >= 8 { text.replace(token, "[redacted]") } else { text.to_string() };
+        crate::escape::server_text(&text)
     }
 
-    async fn relogin(&self, seen_generation: u64) -> Result<(), SfError> {
+    /// Replaces `refused` after `INVALID_SESSION_ID` (unless another call already did), once the
+    /// calls in flight on it have answered. A session from a re-login that was refused before
+    /// any call worked ends the scan.
+    async fn relogin(&self, call: &str, refused: &Session) -> Result<(), SfError> {
         let _guard = self.login_lock.lock().await;
-        if self.session().generation != seen_generation {
+        if self.session().generation != refused.generation {
             return Ok(()); // another call already logged in again
         }
-        if self.relogins.fetch_add(1, Ordering::SeqCst) >= MAX_RELOGINS {
-            return Err(SfError::Failed {
-                call: "session".into(),
-                message: format!("the session expired more than {MAX_RELOGINS} times during one scan"),
+        // Every call sent on the session, this one included, has answered, or the call timeout
+        // passed: only then does "no call worked" mean the org refused the session itself.
+        let settled = async {
+            loop {
+                let notified = self.settled.notified();
+                if refused.accepted.load(Ordering::SeqCst) > 0 || refused.in_flight.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        let _ = tokio::time::timeout(self.connection.timeout, settled).await;
+        let refused_at_once = refused.accepted.load(Ordering::SeqCst) == 0;
+        if refused_at_once && refused.after_refusal {
+            return Err(SfError::SessionRefused {
+                call: call.to_string(),
+                jwt_token: crate::escape::looks_like_jwt(refused.token.access_token.expose_secret()),
             });
         }
-        logging::log(1, format_args!("session expired (INVALID_SESSION_ID): logging in again"));
+        logging::log(
+            1,
+            format_args!(
+                "session refused (INVALID_SESSION_ID) after {} accepted calls: logging in again",
+                refused.accepted.load(Ordering::SeqCst)
+            ),
+        );
         let token = auth::login(&self.http, &self.connection).await?;
         self.stats.logins.fetch_add(1, Ordering::Relaxed);
         let mut session = self.session.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        *session = Arc::new(Session { token, generation: seen_generation + 1 });
+        *session = Arc::new(Session::new(token, refused.generation + 1, refused_at_once));
         Ok(())
     }
 
@@ -196,44 +269,69 @@ impl Client {
         classify: impl Fn(StatusCode, &[u8]) -> Verdict<T>,
     ) -> Result<T, SfError> {
         let mut attempt = 0;
-        let mut relogged = false;
         loop {
             attempt += 1;
-            let session = self.session();
             let started;
-            let result = {
-                let _permit = match priority {
+            let (session, in_flight, result) = {
+                let permit = match priority {
                     Priority::Held => None,
                     queued => Some(self.permits.acquire(queued).await),
                 };
+                // The session is taken once the call may go: a re-login while it queued is used,
+                // and a session already refused is not sent another call.
+                let session = self.session();
+                if session.refused.load(Ordering::SeqCst) {
+                    drop(permit);
+                    self.relogin(call, &session).await?;
+                    attempt -= 1;
+                    continue;
+                }
+                let in_flight = InFlight::start(&session, &self.settled);
                 self.stats.api_calls.fetch_add(1, Ordering::Relaxed);
                 match api {
                     Api::Soap => self.stats.soap_calls.fetch_add(1, Ordering::Relaxed),
                     Api::Rest => self.stats.rest_calls.fetch_add(1, Ordering::Relaxed),
                 };
                 started = Instant::now();
-                match build(&self.http, &session.token).send().await {
+                let result = match build(&self.http, &session.token).send().await {
                     Ok(response) => {
                         let status = response.status();
                         let headers = response.headers().clone();
-                        match response.bytes().await {
+                        match read_body(response, MAX_API_BODY_BYTES).await {
                             Ok(body) => Ok((status, headers, body)),
-                            Err(error) => Err(transport_text(&error)),
+                            Err(BodyError::Transport(reason)) => Err(reason),
+                            Err(BodyError::TooLarge) => {
+                                return Err(SfError::Failed {
+                                    call: call.to_string(),
+                                    message: format!(
+                                        "the answer is larger than sfaudit's limit of {}",
+                                        crate::input::bytes_text(MAX_API_BODY_BYTES)
+                                    ),
+                                });
+                            }
                         }
                     }
                     Err(error) => Err(transport_text(&error)),
-                }
+                };
+                (session, in_flight, result)
             };
             let elapsed = started.elapsed().as_millis();
             let (reason, retry_after) = match result {
                 Err(reason) => {
-                    logging::log(1, format_args!("{call} → failed after {elapsed} ms: {reason}"));
+                    drop(in_flight);
+                    logging::log(1, format_args!("{call} → failed after {elapsed} ms: {}", self.scrub(&reason)));
                     (reason, None)
                 }
                 Ok((status, headers, body)) => {
                     logging::log(1, format_args!("{call} → {} in {elapsed} ms", status.as_u16()));
                     self.note_usage(&headers);
-                    match classify(status, &body) {
+                    let verdict = classify(status, &body);
+                    if matches!(verdict, Verdict::Done(_) | Verdict::LimitExceeded(_) | Verdict::Refused { .. }) {
+                        // The server read the session to answer this: it was good for a call.
+                        session.accepted.fetch_add(1, Ordering::SeqCst);
+                    }
+                    drop(in_flight);
+                    match verdict {
                         Verdict::Done(value) => return Ok(value),
                         Verdict::LimitExceeded(message) => {
                             return Err(SfError::LimitExceeded { message: self.scrub(&message) });
@@ -241,21 +339,13 @@ impl Client {
                         Verdict::Refused { code, message } => {
                             return Err(SfError::Refused {
                                 call: call.to_string(),
-                                code,
+                                code: crate::escape::server_text(&code),
                                 message: self.scrub(&message),
                             });
                         }
-                        Verdict::SessionInvalid if relogged => {
-                            return Err(SfError::Failed {
-                                call: call.to_string(),
-                                message: "the session was refused (INVALID_SESSION_ID) right after a fresh login; \
-                                          the org may restrict API sessions (IP ranges, session settings)"
-                                    .into(),
-                            });
-                        }
                         Verdict::SessionInvalid => {
-                            self.relogin(session.generation).await?;
-                            relogged = true;
+                            session.refused.store(true, Ordering::SeqCst);
+                            self.relogin(call, &session).await?;
                             attempt -= 1;
                             continue;
                         }
@@ -283,6 +373,19 @@ impl Client {
             );
             tokio::time::sleep(wait).await;
         }
+    }
+}
+
+/// JWT-based access tokens are accepted by REST but refused by the Metadata API's SOAP calls:
+/// say so at login, before the first refusal.
+fn warn_if_jwt(token: &Token) {
+    if crate::escape::looks_like_jwt(token.access_token.expose_secret()) {
+        logging::warn(format_args!(
+            "the access token is a JWT (the app issues JWT-based access tokens); the Metadata API refuses \
+             them, so every SOAP call will fail with INVALID_SESSION_ID. Turn off \"Issue JSON Web Token \
+             (JWT)-based access tokens for named users\" in the app's OAuth settings, or log in with an app \
+             that issues opaque tokens"
+        ));
     }
 }
 

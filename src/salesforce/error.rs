@@ -16,6 +16,10 @@ pub enum SfError {
     Refused { call: String, code: String, message: String },
     /// Retries exhausted, or an answer that cannot be read.
     Failed { call: String, message: String },
+    /// A token from a fresh login was refused (`INVALID_SESSION_ID`) before any call worked,
+    /// after the session before it was refused the same way: the org refuses this kind of
+    /// session. `jwt_token`: the access token is a JWT, which the Metadata API refuses.
+    SessionRefused { call: String, jwt_token: bool },
 }
 
 /// Error codes meaning "this user may not read this": the data becomes `unknown`.
@@ -45,6 +49,10 @@ impl fmt::Display for SfError {
             }
             Self::Refused { call, code, message } => write!(formatter, "{call}: {code}: {message}"),
             Self::Failed { call, message } => write!(formatter, "{call}: {message}"),
+            Self::SessionRefused { call, .. } => write!(
+                formatter,
+                "{call}: Salesforce refused a freshly issued session (INVALID_SESSION_ID) before any call worked"
+            ),
         }
     }
 }

@@ -53,6 +53,32 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(wait.min(MAX_RETRY_AFTER))
 }
 
+/// Why an answer's body could not be read.
+pub(crate) enum BodyError {
+    Transport(String),
+    TooLarge,
+}
+
+/// The body of `response`, refused past `limit` bytes whatever `Content-Length` says.
+pub(crate) async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|length| length > limit) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if u64::try_from(body.len() + chunk.len()).unwrap_or(u64::MAX) > limit {
+                    return Err(BodyError::TooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(error) => return Err(BodyError::Transport(transport_text(&error))),
+        }
+    }
+}
+
 pub(crate) fn transport_text(error: &reqwest::Error) -> String {
     use std::error::Error as _;
     let mut text = if error.is_timeout() { "timed out".to_string() } else { error.to_string() };

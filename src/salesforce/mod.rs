@@ -8,7 +8,7 @@ pub mod client;
 mod error;
 pub(crate) mod http;
 pub(crate) mod permits;
-pub(crate) mod rest;
+pub mod rest;
 pub mod soap;
 
 pub use client::{Client, Stats};

@@ -8,10 +8,21 @@ use secrecy::ExposeSecret as _;
 use super::client::{Api, Client, Verdict};
 use super::error::SfError;
 use super::permits::Priority;
+use crate::escape::redact_secrets;
 pub(crate) use crate::escape::soql_string;
+use crate::limits::MAX_JSON_DEPTH;
+use crate::logging;
 
-/// What a REST answer means. Errors are a JSON array of `{errorCode, message}`.
-pub(crate) fn classify(status: StatusCode, body: &[u8]) -> Verdict<Value> {
+/// What a REST answer means. Errors are a JSON array of `{errorCode, message}`. An answer nested
+/// deeper than [`MAX_JSON_DEPTH`] is refused before parsing: what sfaudit keeps of it must be
+/// readable again from the documents it writes.
+pub fn classify(status: StatusCode, body: &[u8]) -> Verdict<Value> {
+    if let Err(line) = crate::input::check_json_depth(body, MAX_JSON_DEPTH) {
+        return Verdict::Refused {
+            code: "ANSWER_TOO_DEEP".into(),
+            message: format!("the answer nests more than {MAX_JSON_DEPTH} levels deep (line {line})"),
+        };
+    }
     if status.is_success() {
         return match serde_json::from_slice(body) {
             Ok(value) => Verdict::Done(value),
@@ -19,6 +30,7 @@ pub(crate) fn classify(status: StatusCode, body: &[u8]) -> Verdict<Value> {
         };
     }
     let (code, message) = error_of(body).unwrap_or_else(|| (format!("HTTP_{}", status.as_u16()), String::new()));
+    let message = reason_of(&code, &message);
     match status.as_u16() {
         401 => Verdict::SessionInvalid,
         403 if code == "REQUEST_LIMIT_EXCEEDED" => Verdict::LimitExceeded(message),
@@ -33,6 +45,22 @@ fn error_of(body: &[u8]) -> Option<(String, String)> {
     let code = first.get("errorCode").and_then(Value::as_str)?.to_string();
     let message = first.get("message").and_then(Value::as_str).unwrap_or_default().to_string();
     Some((code, message))
+}
+
+/// The reason in an error message. SOQL errors span lines: an empty line, a slice of the query,
+/// a caret, `ERROR at Row:1:Column:35`, then the reason (in the user's language). The reason is
+/// what the user needs; the whole text is logged at `-vv`.
+fn reason_of(code: &str, message: &str) -> String {
+    if !message.contains('\n') {
+        return message.to_string();
+    }
+    logging::log(2, format_args!("{code}: the whole message: {}", redact_secrets(message)));
+    let lines: Vec<&str> = message.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+    let after_position = lines.iter().position(|line| line.starts_with("ERROR at Row")).map(|at| &lines[at + 1..]);
+    match after_position {
+        Some(reason) if !reason.is_empty() => reason.join(" "),
+        _ => lines.join(" "),
+    }
 }
 
 /// Every record of a query, and what the server said about its size.
@@ -145,5 +173,24 @@ mod tests {
         );
         assert!(matches!(classify(StatusCode::SERVICE_UNAVAILABLE, b""), Verdict::Retry(_)));
         assert!(matches!(classify(StatusCode::OK, b"{\"totalSize\""), Verdict::Retry(_)));
+    }
+
+    #[test]
+    fn multi_line_soql_errors_give_their_reason_on_one_line() {
+        let body = br#"[{"message":"\nselect Id, Company, SF_date__c from\n                   ^\nERROR at Row:1:Column:20\nNo such column 'SF_date__c' on entity 'Lead'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.","errorCode":"INVALID_FIELD"}]"#;
+        let Verdict::Refused { code, message } = classify(StatusCode::BAD_REQUEST, body) else { panic!("refused") };
+        assert_eq!(code, "INVALID_FIELD");
+        assert!(message.starts_with("No such column 'SF_date__c' on entity 'Lead'."), "{message}");
+        assert!(!message.contains('\n') && !message.contains("ERROR at Row") && !message.contains('^'), "{message}");
+    }
+
+    #[test]
+    fn answers_nested_too_deep_are_refused_before_parsing() {
+        let deep = format!("{}1{}", "[".repeat(MAX_JSON_DEPTH + 1), "]".repeat(MAX_JSON_DEPTH + 1));
+        assert!(
+            matches!(classify(StatusCode::OK, deep.as_bytes()), Verdict::Refused { code, .. } if code == "ANSWER_TOO_DEEP")
+        );
+        let fits = format!("{}1{}", "[".repeat(MAX_JSON_DEPTH), "]".repeat(MAX_JSON_DEPTH));
+        assert!(matches!(classify(StatusCode::OK, fits.as_bytes()), Verdict::Done(_)));
     }
 }

@@ -50,7 +50,7 @@ pub(crate) fn read_body(type_name: &str, names: &[String]) -> String {
 
 /// One `FileProperties` of a `listMetadata` answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FileProperties {
+pub struct FileProperties {
     pub full_name: String,
     pub type_name: String,
     pub file_name: String,
@@ -60,8 +60,7 @@ pub(crate) struct FileProperties {
 }
 
 fn parse(text: &str) -> Result<roxmltree::Document<'_>, String> {
-    let options = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: 50_000_000, ..Default::default() };
-    roxmltree::Document::parse_with_options(text, options).map_err(|error| format!("malformed XML: {error}"))
+    xml::parse_document(text, 50_000_000).map_err(|(line, message)| format!("line {line}: {message}"))
 }
 
 fn body_child<'a, 'input>(document: &'a roxmltree::Document<'input>) -> Option<roxmltree::Node<'a, 'input>> {
@@ -90,7 +89,7 @@ pub(crate) fn fault(document: &roxmltree::Document<'_>) -> Option<(String, Strin
 }
 
 /// What a SOAP answer means: faults by code, 5xx without a fault and unreadable answers retried.
-pub(crate) fn classify(status: StatusCode, body: &[u8]) -> Verdict<String> {
+pub fn classify(status: StatusCode, body: &[u8]) -> Verdict<String> {
     let Ok(text) = std::str::from_utf8(body) else {
         return Verdict::Retry(format!("HTTP {}: the answer is not UTF-8 text", status.as_u16()));
     };
@@ -126,7 +125,7 @@ pub(crate) fn classify(status: StatusCode, body: &[u8]) -> Verdict<String> {
     Verdict::Refused { code: format!("HTTP_{}", status.as_u16()), message: "unexpected answer".into() }
 }
 
-pub(crate) fn parse_list(text: &str) -> Result<Vec<FileProperties>, String> {
+pub fn parse_list(text: &str) -> Result<Vec<FileProperties>, String> {
     let document = parse(text)?;
     let response = body_child(&document).ok_or("no SOAP body")?;
     if !response.has_tag_name((METADATA_NAMESPACE, "listMetadataResponse")) {
@@ -149,7 +148,7 @@ pub(crate) fn parse_list(text: &str) -> Result<Vec<FileProperties>, String> {
 
 /// The `records` of a `readMetadata` answer as element trees, secrets removed, `fullName` kept
 /// as a child. Nil records (names that do not exist) are skipped.
-pub(crate) fn parse_read(text: &str) -> Result<Vec<Element>, String> {
+pub fn parse_read(text: &str) -> Result<Vec<Element>, String> {
     let document = parse(text)?;
     let response = body_child(&document).ok_or("no SOAP body")?;
     if !response.has_tag_name((METADATA_NAMESPACE, "readMetadataResponse")) {
@@ -161,7 +160,8 @@ pub(crate) fn parse_read(text: &str) -> Result<Vec<Element>, String> {
             if node.attribute((XSI_NAMESPACE, "nil")) == Some("true") {
                 continue;
             }
-            let mut element = xml::element_from_node(&document, node);
+            let mut element =
+                xml::element_from_node(&document, node).map_err(|(line, message)| format!("line {line}: {message}"))?;
             xml::remove_secrets(&mut element);
             if element.text_of("fullName").is_some() {
                 records.push(element);

@@ -11,7 +11,7 @@ use crate::common::{DEMO, DEMO_AS_OF, code, repo_root, scan_json, stderr, stdout
 use crate::fake_org::{self, Config, FakeOrg, Fault, OrgData, TestKeys};
 
 /// Runs sfaudit with a scrubbed environment plus `envs`.
-fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
+pub(crate) fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut command = assert_cmd::Command::cargo_bin("sfaudit").expect("sfaudit binary");
     command.current_dir(repo_root()).env_clear();
     for (name, value) in envs {
@@ -20,13 +20,13 @@ fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
     command.args(args).timeout(Duration::from_secs(120)).output().expect("sfaudit runs")
 }
 
-struct Keys {
+pub(crate) struct Keys {
     _folder: tempfile::TempDir,
-    scanner: PathBuf,
-    other: PathBuf,
+    pub(crate) scanner: PathBuf,
+    pub(crate) other: PathBuf,
 }
 
-fn keys() -> Keys {
+pub(crate) fn keys() -> Keys {
     let folder = tempfile::tempdir().expect("temp dir");
     let scanner = folder.path().join("server.key");
     let other = folder.path().join("other.key");
@@ -35,7 +35,7 @@ fn keys() -> Keys {
     Keys { _folder: folder, scanner, other }
 }
 
-fn login_args(fake: &FakeOrg, key: &Path) -> Vec<String> {
+pub(crate) fn login_args(fake: &FakeOrg, key: &Path) -> Vec<String> {
     [
         "--client-id",
         fake_org::CONSUMER_KEY,
@@ -51,13 +51,13 @@ fn login_args(fake: &FakeOrg, key: &Path) -> Vec<String> {
     .collect()
 }
 
-fn args<'a>(fixed: &[&'a str], extra: &'a [String]) -> Vec<&'a str> {
+pub(crate) fn args<'a>(fixed: &[&'a str], extra: &'a [String]) -> Vec<&'a str> {
     fixed.iter().copied().chain(extra.iter().map(String::as_str)).collect()
 }
 
 /// The demo project as an org, with OAuth tokens: a recently used app, a dormant one, an
 /// External Client App, and tokens of an app nobody installed.
-fn demo_org() -> OrgData {
+pub(crate) fn demo_org() -> OrgData {
     let mut data = OrgData::from_project(&repo_root().join(DEMO));
     data.add_tokens("Field Service Mobile", 6, 3, 1, Some("2026-11-25T10:00:00.000+0000"));
     data.add_tokens("Data Loader Bulk", 4, 2, 10, Some("2026-03-01T08:30:00.000+0000"));
@@ -66,14 +66,14 @@ fn demo_org() -> OrgData {
     data
 }
 
-fn live_scan(fake: &FakeOrg, key: &Path, extra: &[&str]) -> Output {
+pub(crate) fn live_scan(fake: &FakeOrg, key: &Path, extra: &[&str]) -> Output {
     let login = login_args(fake, key);
     let mut all = args(&["scan", "--org", "--as-of", DEMO_AS_OF, "--format", "json", "--fail-on", "none"], &login);
     all.extend_from_slice(extra);
     run(&all, &[])
 }
 
-fn json_of(output: &Output) -> serde_json::Value {
+pub(crate) fn json_of(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|error| panic!("JSON on stdout ({error}); stderr: {}", stderr(output)))
 }
@@ -285,12 +285,12 @@ fn faults_are_retried_and_the_results_stay_complete() {
     }
 }
 
-fn with_faults(faults: &[(u64, Fault)]) -> Config {
+pub(crate) fn with_faults(faults: &[(u64, Fault)]) -> Config {
     Config { faults: faults.iter().cloned().collect(), ..Config::default() }
 }
 
 /// Every result (usage included), keyed for comparison.
-fn comparable_all(document: &serde_json::Value) -> BTreeMap<(String, String), (String, Option<String>)> {
+pub(crate) fn comparable_all(document: &serde_json::Value) -> BTreeMap<(String, String), (String, Option<String>)> {
     document["results"]
         .as_array()
         .expect("results")
@@ -469,7 +469,7 @@ fn an_extra_eca_type_the_org_does_not_know_or_hides_is_a_note_not_an_incomplete_
     assert_eq!(notes.len(), 1, "{collection}");
     let note = notes[0].as_str().unwrap_or_default();
     assert!(
-        note.starts_with("ExtlClntAppOauthSecuritySettings was not collected (INVALID_TYPE: Unknown type name")
+        note.starts_with("ExtlClntAppOauthSecuritySettings was not collected (INVALID_TYPE: Unknown type:")
             && note.contains("does not know this type")
             && note.contains("the scan is complete without it"),
         "{note}"

@@ -166,7 +166,7 @@ fn empty_binary_and_oversized_files_are_refused() {
     );
     let mut huge = connected_app("");
     huge.resize(5 * 1024 * 1024, b' ');
-    assert_input_error(scan_files(&[(CONNECTED_APP, &huge)]), &[CONNECTED_APP, "limit of 4194304 bytes"]);
+    assert_input_error(scan_files(&[(CONNECTED_APP, &huge)]), &[CONNECTED_APP, "limit of 4 MiB"]);
 }
 
 #[test]

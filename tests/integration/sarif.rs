@@ -276,8 +276,8 @@ fn a_hostile_app_name_yields_valid_sarif() {
     assert!(!results.is_empty(), "the hostile app has findings");
     let hostile = results
         .iter()
-        .find(|result| result["locations"][0]["logicalLocations"][0]["name"] == "Evil<&\u{1b}[2J\"")
-        .expect("a result names the hostile app exactly");
+        .find(|result| result["locations"][0]["logicalLocations"][0]["name"] == "Evil<&\\u{1b}[2J\"")
+        .expect("a result names the hostile app, its escape character shown escaped");
     assert!(
         hostile["message"]["text"].as_str().expect("message").contains("Evil<&\\u{1b}[2J\""),
         "the message shows the escape character escaped: {}",

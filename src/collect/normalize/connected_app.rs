@@ -61,7 +61,7 @@ pub(crate) fn connected_app(
         record.integration = classify(&record);
         return Ok(Normalized { record, problems });
     };
-    note_secret(&mut record, &reader, config)?;
+    note_secret(&mut record, &reader, config);
     let certificate = reader.certificate(config, "certificate", as_of)?;
     let has_certificate = !matches!(certificate, CertificateField::Absent);
     take_certificate(certificate, "certificate", &mut record, &mut problems, |record, certificate| {
@@ -304,5 +304,5 @@ fn connected_app_refresh_token(reader: &Reader<'_>, element: &Element) -> Result
     if specific != period.is_some() {
         return Err(invalid());
     }
-    Ok(refresh_token(policy, period, unit))
+    refresh_token(reader, element, policy, period, unit)
 }

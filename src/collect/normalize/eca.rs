@@ -182,7 +182,7 @@ fn fill_global_oauth(
         record.source_control.get_or_insert_with(empty_source_control).global_oauth_settings_file =
             Some(document.path.to_string());
     }
-    note_secret(record, &reader, root)?;
+    note_secret(record, &reader, root);
     let certificate = reader.certificate(root, "certificate", as_of)?;
     let has_certificate = !matches!(certificate, CertificateField::Absent);
     take_certificate(certificate, "certificate", record, problems, |record, certificate| {
@@ -286,7 +286,13 @@ fn eca_policy(reader: &Reader<'_>) -> Result<Policy, Diagnostic> {
             IpRelaxation::Enforce,
             "policy.ip_relaxation",
         )?,
-        refresh_token: refresh_token(refresh_policy, period, unit),
+        refresh_token: refresh_token(
+            reader,
+            root.child("refreshTokenValidityPeriod").unwrap_or(root),
+            refresh_policy,
+            period,
+            unit,
+        )?,
         session_level: reader.enum_opt(root, "requiredSessionLevel", SESSION_LEVELS)?.map(str::to_string),
         session_timeout_minutes: reader.int_opt(root, "sessionTimeoutInMinutes")?,
         policy_action: reader.enum_opt(root, "policyAction", POLICY_ACTIONS)?.map(str::to_string),

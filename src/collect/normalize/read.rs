@@ -102,15 +102,26 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A count, period or timeout: a whole number of zero or more.
     pub(crate) fn int_opt(&self, parent: &Element, name: &str) -> Result<Option<i64>, Diagnostic> {
         let Some(element) = self.single(parent, name)? else { return Ok(None) };
         let text = element.text.trim();
         if text.is_empty() {
             return Ok(None);
         }
-        text.parse()
-            .map(Some)
-            .map_err(|_| self.error(element, format!("<{name}> is '{text}', not a whole number"), "use an integer"))
+        match text.parse::<i64>() {
+            Ok(number) if number >= 0 => Ok(Some(number)),
+            Ok(_) => Err(self.error(
+                element,
+                format!("<{name}> is '{text}'; it must be zero or more"),
+                "use 0 or a positive number",
+            )),
+            Err(_) => Err(self.error(
+                element,
+                format!("<{name}> is '{text}', not a whole number within range"),
+                "use an integer",
+            )),
+        }
     }
 
     /// An enum element compared case-insensitively against its documented values.
@@ -235,8 +246,6 @@ pub(crate) fn new_app(kind: ResourceKind, name: &str, origin: Origin) -> AppReco
     }
 }
 
-/// Notes a committed consumer secret; a placeholder there is not one (it is listed with the
-/// record's placeholders instead).
 /// A record for an app whose files could not be read or interpreted: everything rules read is
 /// declared missing with `reason`, so they give `unknown`, never `pass`, and the app stays in the
 /// report.
@@ -248,17 +257,36 @@ pub(crate) fn unreadable_app(kind: ResourceKind, name: &str, origin: Origin, rea
     app
 }
 
-pub(super) fn note_secret(record: &mut AppRecord, reader: &Reader<'_>, parent: &Element) -> Result<(), Diagnostic> {
-    let secret = reader.text(parent, "consumerSecret")?;
-    if secret.is_some_and(|secret| !is_placeholder(secret)) {
-        let client_credentials = ["isClientCredentialEnabled", "isClientCredentialsFlowEnabled"]
-            .into_iter()
-            .any(|name| parent.text_of(name).is_some_and(|value| value.eq_ignore_ascii_case("true")));
-        let source_control = record.source_control.get_or_insert_with(empty_source_control);
-        source_control.consumer_secret_file = Some(reader.document.path.to_string());
-        source_control.consumer_secret_client_credentials |= client_credentials;
+/// Notes a committed consumer secret anywhere in the document, however deep or wrapped
+/// (`<consumerSecret><value>…</value></consumerSecret>`): a secret the rule cannot see is one it
+/// passes. A placeholder is not one (it is listed with the record's placeholders instead).
+/// `parent` holds the flow flags that make the secret enough to get a token on its own.
+pub(super) fn note_secret(record: &mut AppRecord, reader: &Reader<'_>, parent: &Element) {
+    if !has_committed_secret(&reader.document.root) {
+        return;
     }
-    Ok(())
+    let client_credentials = ["isClientCredentialEnabled", "isClientCredentialsFlowEnabled"]
+        .into_iter()
+        .any(|name| parent.text_of(name).is_some_and(|value| value.eq_ignore_ascii_case("true")));
+    let source_control = record.source_control.get_or_insert_with(empty_source_control);
+    source_control.consumer_secret_file = Some(reader.document.path.to_string());
+    source_control.consumer_secret_client_credentials |= client_credentials;
+}
+
+/// Whether any `consumerSecret` element holds something other than a placeholder; walked with a
+/// stack so that depth costs memory, never the call stack.
+fn has_committed_secret(root: &Element) -> bool {
+    let mut pending = vec![root];
+    while let Some(element) = pending.pop() {
+        if element.name == "consumerSecret" && element.has_content() {
+            let placeholder = element.children.is_empty() && is_placeholder(element.text.trim());
+            if !placeholder {
+                return true;
+            }
+        }
+        pending.extend(&element.children);
+    }
+    false
 }
 
 pub(super) fn empty_source_control() -> SourceControl {
@@ -270,15 +298,30 @@ pub(super) fn empty_source_control() -> SourceControl {
     }
 }
 
-pub(super) fn refresh_token(policy: RefreshTokenPolicy, period: Option<i64>, unit: Option<TimeUnit>) -> RefreshToken {
+/// The refresh-token policy with its period in days. A negative period, or one whose day count
+/// does not fit, is an error at `element` (a wrapped count would make a lifetime look short).
+pub(super) fn refresh_token(
+    reader: &Reader<'_>,
+    element: &Element,
+    policy: RefreshTokenPolicy,
+    period: Option<i64>,
+    unit: Option<TimeUnit>,
+) -> Result<RefreshToken, Diagnostic> {
     let max_days = match (policy, period, unit) {
         (RefreshTokenPolicy::Zero, _, _) => Some(0),
         (RefreshTokenPolicy::SpecificLifetime | RefreshTokenPolicy::SpecificInactivity, Some(period), Some(unit)) => {
-            Some(unit.to_days(period))
+            let days = (period >= 0).then(|| unit.to_days(period)).flatten().ok_or_else(|| {
+                reader.error(
+                    element,
+                    format!("the refresh token period {period} is out of range"),
+                    "use a period of zero or more, as Setup offers",
+                )
+            })?;
+            Some(days)
         }
         _ => None,
     };
-    RefreshToken { policy, period, unit, max_days }
+    Ok(RefreshToken { policy, period, unit, max_days })
 }
 
 #[cfg(test)]

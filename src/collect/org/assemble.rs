@@ -58,6 +58,7 @@ pub(super) fn assemble(
     assembly.note_metadata_gaps();
     assembly.connected_apps();
     assembly.external_client_apps();
+    assembly.apps_not_returned();
     assembly.components_read += attach_extra_records(&metadata, &mut assembly.apps, &mut assembly.notes);
     let installed = assembly.installed_applications(applications);
     assembly.connected_apps_not_read(&installed);
@@ -95,11 +96,14 @@ pub(super) fn assemble(
 }
 
 impl Assembly<'_> {
-    /// Types the user may not read, components the org listed but did not return.
+    /// Types the user may not read, components the org listed but did not return. Settings are
+    /// read by name, not listed: [`Self::org_settings`] says what is missing of them, once.
     fn note_metadata_gaps(&mut self) {
         self.incomplete.extend(self.metadata.unreadable.values().cloned());
-        for name in &self.metadata.not_returned {
-            self.incomplete.push(format!("{name} was listed by the org but readMetadata returned nothing for it"));
+        for (kind, name) in &self.metadata.not_returned {
+            if !SETTINGS.iter().any(|(settings, _, _)| settings == kind) {
+                self.incomplete.push(not_returned_reason(*kind, name));
+            }
         }
         for name in &self.metadata.extra_not_returned {
             self.notes.push(format!(
@@ -196,6 +200,22 @@ impl Assembly<'_> {
             self.incomplete.push(format!("the org's {} {}: {}", record.kind.label(), record.name, problem.message));
         }
         record
+    }
+
+    /// A Connected App or External Client App the org listed but whose `readMetadata` record
+    /// came back empty (`xsi:nil`) still exists: it becomes a record with everything rules read
+    /// missing, so each rule reports it `unknown` instead of the app vanishing.
+    fn apps_not_returned(&mut self) {
+        for (kind, name) in &self.metadata.not_returned {
+            let resource = match kind {
+                MetadataType::ConnectedApp => ResourceKind::ConnectedApp,
+                MetadataType::ExternalClientApplication => ResourceKind::ExternalClientApp,
+                _ => continue,
+            };
+            if !self.apps.iter().any(|app| app.kind == resource && app.name == *name) {
+                self.apps.push(unreadable_app(resource, name, None, &not_returned_reason(*kind, name)));
+            }
+        }
     }
 
     /// Rewords an ECA's `missing` reasons for an org: a type the user may not read says so.
@@ -429,8 +449,14 @@ impl Assembly<'_> {
         let found = self.metadata.records_of(kind).iter().find(|(properties, _)| properties.full_name == name);
         let Some((properties, record)) = found else {
             let unreadable = self.metadata.unreadable.get(&kind);
-            let reason =
-                unreadable.cloned().unwrap_or_else(|| format!("the org returned no {} ({name})", kind.type_name()));
+            let reason = unreadable.cloned().unwrap_or_else(|| {
+                format!(
+                    "{} ({name}) was read by name and the org returned no record; check that the integration user \
+                     has \"View Setup and Configuration\" and Metadata API read access, and that --api-version is \
+                     one where the org has these settings",
+                    kind.type_name()
+                )
+            });
             if unreadable.is_none() {
                 self.incomplete.push(reason.clone());
             }
@@ -508,6 +534,16 @@ fn unreadable_app(kind: ResourceKind, name: &str, path: Option<String>, reason: 
         app.missing.insert(field.to_string(), reason.to_string());
     }
     app
+}
+
+/// The reason for a listed component whose `readMetadata` record came back empty.
+fn not_returned_reason(kind: MetadataType, name: &str) -> String {
+    format!(
+        "{} {name} was listed by the org but readMetadata returned no record for it (xsi:nil); the integration \
+         user may see the name but not the component (check its Metadata API read access), or it was deleted \
+         during the scan",
+        kind.type_name()
+    )
 }
 
 /// Which ECA type a record path comes from, to reword `missing` reasons for an org.

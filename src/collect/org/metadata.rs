@@ -67,8 +67,8 @@ pub(super) struct MetadataResult {
     pub(super) records: BTreeMap<MetadataType, Vec<(FileProperties, Element)>>,
     /// Types the user may not list or read, with the reason.
     pub(super) unreadable: BTreeMap<MetadataType, String>,
-    /// Components listed whose read returned nothing.
-    pub(super) not_returned: Vec<String>,
+    /// Components listed (or, for settings, asked for by name) whose read returned no record.
+    pub(super) not_returned: Vec<(MetadataType, String)>,
     /// Records of [`EXTRA_ECA_TYPES`], by type.
     pub(super) extra: BTreeMap<&'static str, Vec<(FileProperties, Element)>>,
     /// Extra types that could not be listed or read, with the note saying why.
@@ -184,14 +184,19 @@ pub(super) async fn collect_metadata(client: Arc<Client>) -> Result<MetadataResu
                     .into_iter()
                     .filter_map(|record| Some((record.text_of("fullName")?.to_string(), record)))
                     .collect();
-                let (read, not_returned) = match kind {
-                    Kind::Rule(kind) => (result.records.entry(kind).or_default(), &mut result.not_returned),
-                    Kind::Extra(name) => (result.extra.entry(name).or_default(), &mut result.extra_not_returned),
-                };
                 for properties in batch {
-                    match by_name.remove(&properties.full_name) {
-                        Some(record) => read.push((properties, record)),
-                        None => not_returned.push(format!("{} {}", kind.type_name(), properties.full_name)),
+                    let record = by_name.remove(&properties.full_name);
+                    match (kind, record) {
+                        (Kind::Rule(kind), Some(record)) => {
+                            result.records.entry(kind).or_default().push((properties, record));
+                        }
+                        (Kind::Rule(kind), None) => result.not_returned.push((kind, properties.full_name)),
+                        (Kind::Extra(name), Some(record)) => {
+                            result.extra.entry(name).or_default().push((properties, record));
+                        }
+                        (Kind::Extra(name), None) => {
+                            result.extra_not_returned.push(format!("{name} {}", properties.full_name));
+                        }
                     }
                 }
             }

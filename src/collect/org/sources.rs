@@ -70,8 +70,16 @@ pub(super) fn said(error: &SfError) -> String {
 }
 
 /// The reason text put into `missing` and `collection.incomplete` for an unreadable source.
+/// `INVALID_FIELD` and `INVALID_TYPE` can also mean that the API version lacks the field or
+/// object, so those name `--api-version` too.
 pub(super) fn unreadable(source: &str, error: &SfError) -> String {
-    format!("{source} could not be read from the org ({}); {}", said(error), permission_for(source))
+    let version = match error {
+        SfError::Refused { code, .. } if code == "INVALID_FIELD" || code == "INVALID_TYPE" => {
+            "; or this API version does not have the field or object: try a later --api-version"
+        }
+        _ => "",
+    };
+    format!("{source} could not be read from the org ({}); {}{version}", said(error), permission_for(source))
 }
 
 /// App names are matched without case or surrounding space: the org writes labels and names

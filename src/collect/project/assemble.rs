@@ -156,16 +156,27 @@ pub(super) fn assemble(
     }
 
     let connected: Vec<&ParsedFile> = connected_apps.values().copied().collect();
+    let connected_names = connected.iter().map(|parsed| {
+        (ResourceName { kind: ResourceKind::ConnectedApp, name: parsed.stem.clone() }, parsed.document.path.to_string())
+    });
     let normalized = super::super::parallel_map(&connected, |parsed| {
-        let name = ResourceName { kind: ResourceKind::ConnectedApp, name: parsed.stem.clone() };
-        (name, normalize::connected_app(&parsed.document, &parsed.stem, SourceKind::Project, as_of))
+        normalize::connected_app(&parsed.document, &parsed.stem, SourceKind::Project, as_of)
     });
     let eca_list: Vec<(&String, &EcaParts<'_>)> = eca_parts.iter().collect();
-    let external = super::super::parallel_map(&eca_list, |(name, parts)| {
-        let resource = ResourceName { kind: ResourceKind::ExternalClientApp, name: (*name).clone() };
-        (resource, normalize::external_client_app(name, parts, SourceKind::Project, as_of))
+    let external_names = eca_list.iter().map(|(name, parts)| {
+        let path = parts.documents().next().map_or_else(|| (*name).clone(), |document| document.path.to_string());
+        (ResourceName { kind: ResourceKind::ExternalClientApp, name: (*name).clone() }, path)
     });
-    for (resource, outcome) in normalized.into_iter().chain(external) {
+    let external = super::super::parallel_map(&eca_list, |(name, parts)| {
+        normalize::external_client_app(name, parts, SourceKind::Project, as_of)
+    });
+    for ((resource, path), outcome) in connected_names.chain(external_names).zip(normalized.into_iter().chain(external))
+    {
+        // A worker that panicked leaves the app unread: a fatal problem, never an app left out.
+        let (outcome, fatal) = match outcome {
+            Ok(outcome) => (outcome, false),
+            Err(panic) => (Err(panic.diagnostic(&path)), true),
+        };
         match outcome {
             Ok(Normalized { mut record, problems: local }) => {
                 if let Some(reason) = doubted_apps.get(&resource) {
@@ -184,7 +195,7 @@ pub(super) fn assemble(
             Err(diagnostic) => {
                 let path = diagnostic.location.path.clone();
                 apps.push(unreadable(&resource, &path, &diagnostic.message));
-                problems.push(problem(diagnostic, Some(resource), false));
+                problems.push(problem(diagnostic, Some(resource), fatal));
             }
         }
     }

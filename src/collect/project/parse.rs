@@ -2,6 +2,8 @@
 
 use super::walk::FoundFile;
 use crate::diag::Diagnostic;
+use crate::input::{self, ReadError};
+use crate::limits::MAX_METADATA_FILE_BYTES;
 use crate::xml::{MetadataDocument, parse_metadata};
 
 pub(super) struct ParsedFile {
@@ -19,30 +21,30 @@ pub(super) enum ParseProblem {
     WrongRoot(Diagnostic),
 }
 
-/// Parses `files` on every core; results keep their order.
+/// Parses `files` on every core; results keep their order, and a file whose worker panicked is
+/// an unparsable file naming it, never a file left out.
 pub(super) fn parse_all(files: &[FoundFile]) -> Vec<Result<ParsedFile, ParseProblem>> {
     super::super::parallel_map(files, parse_one)
+        .into_iter()
+        .zip(files)
+        .map(|(outcome, file)| {
+            outcome.unwrap_or_else(|panic| Err(ParseProblem::Unparsable(panic.diagnostic(&file.relative))))
+        })
+        .collect()
 }
 
 fn parse_one(file: &FoundFile) -> Result<ParsedFile, ParseProblem> {
     let relative = file.relative.as_str();
-    let unreadable = |error: std::io::Error| {
-        Diagnostic::at(relative, None, format!("cannot read: {error}"), "check the file's permissions")
-    };
-    let metadata = std::fs::metadata(&file.path).map_err(|error| ParseProblem::Unparsable(unreadable(error)))?;
-    let limit = u64::try_from(crate::xml::MAX_METADATA_FILE_BYTES).unwrap_or(u64::MAX);
-    if metadata.len() > limit {
-        return Err(ParseProblem::Unparsable(Diagnostic::at(
-            relative,
-            None,
-            format!(
-                "the file is {} bytes, over sfaudit's limit of {limit} bytes for one metadata file",
-                metadata.len()
-            ),
-            "Salesforce metadata files are a few kilobytes; check that this is the file you meant to commit",
-        )));
-    }
-    let bytes = std::fs::read(&file.path).map_err(|error| ParseProblem::Unparsable(unreadable(error)))?;
+    let bytes = input::read_bytes(&file.path, MAX_METADATA_FILE_BYTES).map_err(|error| {
+        let hint = match error {
+            ReadError::Io(_) => "check the file's permissions",
+            ReadError::NotRegular(_) => "metadata files are regular files; remove or rename this one",
+            ReadError::TooLarge { .. } => {
+                "Salesforce metadata files are a few kilobytes; check that this is the file you meant to commit"
+            }
+        };
+        ParseProblem::Unparsable(Diagnostic::at(relative, None, error.to_string(), hint))
+    })?;
     let document = parse_metadata(relative, &bytes).map_err(ParseProblem::Unparsable)?;
     if document.root.name != file.kind.type_name() {
         return Err(ParseProblem::WrongRoot(Diagnostic::at(

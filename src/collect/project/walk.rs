@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use super::super::forceignore::ForceIgnore;
 use super::super::normalize::{MetadataType, unused_type};
 use crate::diag::Diagnostic;
+use crate::input;
+use crate::limits::{MAX_JSON_DEPTH, MAX_PROJECT_FILE_BYTES};
 use crate::model::{SkippedPath, UnusedFile};
 
 /// A metadata file sfaudit reads.
@@ -43,7 +45,7 @@ pub(super) struct Layout {
 
 const OUTSIDE_PACKAGES: &str = "outside the packageDirectories of sfdx-project.json: not deployed by `sf project \
                                 deploy start`; read only for committed secrets and placeholders";
-const SYMLINK: &str = "a symbolic link; not followed";
+const SYMLINK: &str = "a symbolic link to a folder, or to a file that is not metadata; not followed";
 
 /// Reads `sfdx-project.json`: the package directories and the namespace, or the whole folder.
 pub(super) fn layout(root: &Path) -> Result<Layout, Diagnostic> {
@@ -52,8 +54,15 @@ pub(super) fn layout(root: &Path) -> Result<Layout, Diagnostic> {
         return Ok(Layout { packages: vec![String::new()], namespace: None });
     }
     let shown = manifest.display().to_string();
-    let text = std::fs::read_to_string(&manifest).map_err(|error| {
-        Diagnostic::at(&shown, None, format!("cannot read: {error}"), "check the file's permissions")
+    let text = input::read_text(&manifest, MAX_PROJECT_FILE_BYTES)
+        .map_err(|error| Diagnostic::at(&shown, None, error.to_string(), "check the file and its permissions"))?;
+    input::check_json_depth(text.as_bytes(), MAX_JSON_DEPTH).map_err(|line| {
+        Diagnostic::at(
+            &shown,
+            Some(line),
+            format!("nests more than {MAX_JSON_DEPTH} levels deep (sfaudit's limit)"),
+            "fix sfdx-project.json; `sf project generate` writes a valid one",
+        )
     })?;
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
         Diagnostic::at(
@@ -71,6 +80,9 @@ pub(super) fn layout(root: &Path) -> Result<Layout, Diagnostic> {
             "add \"packageDirectories\": [{\"path\": \"force-app\", \"default\": true}]",
         )
     })?;
+    let inside = std::fs::canonicalize(root).map_err(|error| {
+        Diagnostic::at(&root.display().to_string(), None, format!("cannot read: {error}"), "check the folder")
+    })?;
     let mut packages = Vec::new();
     for directory in directories {
         let Some(path) = directory.get("path").and_then(serde_json::Value::as_str) else {
@@ -87,6 +99,15 @@ pub(super) fn layout(root: &Path) -> Result<Layout, Diagnostic> {
                 None,
                 format!("package directory '{path}' does not exist"),
                 "create the folder or remove it from packageDirectories",
+            ));
+        }
+        // Symlinks resolved: a package directory must not lead sfaudit out of the project.
+        if !std::fs::canonicalize(root.join(path)).is_ok_and(|resolved| resolved.starts_with(&inside)) {
+            return Err(Diagnostic::at(
+                &shown,
+                None,
+                format!("package directory '{path}' is outside the project"),
+                "package directories are folders inside the project; scan the other project on its own",
             ));
         }
         packages.push(normalize(path));
@@ -108,12 +129,11 @@ fn normalize(path: &str) -> String {
 /// Walks the whole tree under `root` once.
 pub(super) fn walk(root: &Path, layout: &Layout, ignore: &ForceIgnore) -> Result<Walk, Diagnostic> {
     let mut walk = Walk::default();
-    let mut walker = Walker { layout, ignore, walk: &mut walk };
+    let inside = std::fs::canonicalize(root).map_err(|error| {
+        Diagnostic::at(&root.display().to_string(), None, format!("cannot read: {error}"), "check the folder")
+    })?;
+    let mut walker = Walker { layout, ignore, inside, walk: &mut walk };
     walker.folder(root, "", None)?;
-    // A package directory outside the root (`../shared`) is not under the tree walked above.
-    for package in layout.packages.iter().filter(|package| package.split('/').any(|part| part == "..")) {
-        walker.folder(&root.join(package), package, None)?;
-    }
     walk.deployed.sort_by(|a, b| a.relative.cmp(&b.relative));
     walk.not_deployed.sort_by(|a, b| a.relative.cmp(&b.relative));
     walk.skipped.sort();
@@ -125,6 +145,8 @@ pub(super) fn walk(root: &Path, layout: &Layout, ignore: &ForceIgnore) -> Result
 struct Walker<'a> {
     layout: &'a Layout,
     ignore: &'a ForceIgnore,
+    /// The project folder with symlinks resolved: what a linked file must be inside to be read.
+    inside: PathBuf,
     walk: &'a mut Walk,
 }
 
@@ -155,7 +177,12 @@ impl Walker<'_> {
             let path = if relative.is_empty() { name.clone() } else { format!("{relative}/{name}") };
             let in_package = self.in_package(&path);
             if file_type.is_symlink() {
-                if in_package {
+                // The CLI deploys what a linked metadata file points to, so sfaudit reads it too,
+                // unless it leads out of the project; a linked folder is not followed.
+                if MetadataType::classify(&name).is_some() {
+                    self.linked_file(&entry.path(), &path)?;
+                    self.file(entry.path(), &name, path, in_package, ignored_by);
+                } else if in_package {
                     self.skip(&path, SYMLINK);
                 }
             } else if file_type.is_dir() {
@@ -200,6 +227,21 @@ impl Walker<'_> {
                 self.walk.unused.push(UnusedFile { path: relative, type_name: type_name.to_string() });
             }
         }
+    }
+
+    /// A symbolic link named like a metadata file is read only when it resolves to something
+    /// inside the project; anything else is an error naming it, so a link can neither make
+    /// sfaudit read what the project does not hold nor hide an app the CLI would deploy.
+    fn linked_file(&self, full: &Path, relative: &str) -> Result<(), Diagnostic> {
+        if std::fs::canonicalize(full).is_ok_and(|target| target.starts_with(&self.inside)) {
+            return Ok(());
+        }
+        Err(Diagnostic::at(
+            relative,
+            None,
+            "is a symbolic link that leads outside the project (or nowhere); sfaudit does not follow it".to_string(),
+            "copy the file into the project, or scan the folder it points to",
+        ))
     }
 
     fn skip(&mut self, path: &str, reason: &str) {

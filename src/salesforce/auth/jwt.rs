@@ -15,8 +15,10 @@ use super::method::JwtLogin;
 use super::settings::OrgConnection;
 use super::token::{Token, parse_success, short};
 use super::url::{LOGIN_HOST, TEST_HOST};
+use crate::escape::server_text;
+use crate::limits::MAX_TOKEN_BODY_BYTES;
 use crate::logging;
-use crate::salesforce::http::transport_text;
+use crate::salesforce::http::{BodyError, read_body, transport_text};
 
 pub(crate) const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// The assertion's lifetime: Salesforce asks for an expiry within 3 minutes.
@@ -146,19 +148,22 @@ async fn exchange(http: &reqwest::Client, jwt: &JwtLogin, login_url: &str, audie
         let response = match sent {
             Ok(response) => response,
             Err(error) => {
-                logging::log(1, format_args!("login: POST {endpoint} failed: {}", transport_text(&error)));
+                logging::log(
+                    1,
+                    format_args!("login: POST {endpoint} failed: {}", server_text(&transport_text(&error))),
+                );
                 if attempt < ATTEMPTS {
                     tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
                     continue;
                 }
                 return Err(Refusal::Final(AuthError::refused(
-                    format!("cannot reach the login host {login_url}: {}", transport_text(&error)),
+                    format!("cannot reach the login host {login_url}: {}", server_text(&transport_text(&error))),
                     "check the network and proxy settings (HTTPS_PROXY) and --instance-url",
                 )));
             }
         };
         let status = response.status();
-        let body = response.bytes().await;
+        let body = read_body(response, MAX_TOKEN_BODY_BYTES).await;
         logging::log(
             1,
             format_args!(
@@ -170,13 +175,23 @@ async fn exchange(http: &reqwest::Client, jwt: &JwtLogin, login_url: &str, audie
         );
         let body = match body {
             Ok(body) => body,
-            Err(error) => {
+            Err(BodyError::TooLarge) => {
+                return Err(Refusal::Final(AuthError::refused(
+                    format!(
+                        "the login host {login_url} answered with more than {}; a token endpoint answers with \
+                         about 1 KB",
+                        crate::input::bytes_text(MAX_TOKEN_BODY_BYTES)
+                    ),
+                    "check --instance-url: it must be a Salesforce login host",
+                )));
+            }
+            Err(BodyError::Transport(reason)) => {
                 if attempt < ATTEMPTS {
                     tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
                     continue;
                 }
                 return Err(Refusal::Final(AuthError::refused(
-                    format!("the login host {login_url} broke off its answer: {}", transport_text(&error)),
+                    format!("the login host {login_url} broke off its answer: {}", server_text(&reason)),
                     "try again; if it persists check the network and proxy settings",
                 )));
             }
@@ -209,9 +224,16 @@ async fn exchange(http: &reqwest::Client, jwt: &JwtLogin, login_url: &str, audie
     }
 }
 
+/// The token endpoint's `error` and `error_description` are server text: both are shown only
+/// sanitised (no assertion or token a server echoed, one bounded line), and classified by
+/// their words.
 fn classify(error: &str, description: &str, jwt: &JwtLogin, login_url: &str) -> Refusal {
     let lower = description.to_ascii_lowercase();
-    let said = if description.is_empty() { error.to_string() } else { format!("{error}: {}", short(description)) };
+    let said = if description.is_empty() {
+        server_text(error)
+    } else {
+        format!("{}: {}", server_text(error), short(description))
+    };
     let username = &jwt.username;
     let refused = |message: String, hint: &str| Refusal::Final(AuthError::refused(message, hint));
     match error {

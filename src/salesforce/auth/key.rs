@@ -60,7 +60,8 @@ impl SigningKey {
             other => {
                 return refuse(
                     format!(
-                        "{source} holds a '{other}', not an RSA private key; Salesforce's JWT bearer flow only accepts RS256"
+                        "{source} holds a '{}', not an RSA private key; Salesforce's JWT bearer flow only accepts RS256",
+                        crate::escape::clip(other, 60)
                     ),
                     NEW_KEY_HINT,
                 );

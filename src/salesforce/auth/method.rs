@@ -92,8 +92,8 @@ impl SfdxUrl {
     /// (or `sf org auth show-sfdx-auth-url --json`), where it is `sfdxAuthUrl`.
     pub(crate) fn from_file(path: &Path) -> Result<Self, AuthError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| AuthError::config(format!("cannot read --sfdx-url-file {shown}: {error}"), URL_HINT))?;
+        let text = crate::input::read_text(path, crate::limits::MAX_KEY_FILE_BYTES)
+            .map_err(|error| AuthError::config(format!("--sfdx-url-file {shown} {error}"), URL_HINT))?;
         let text = SecretString::from(text);
         let trimmed = text.expose_secret().trim_start();
         if trimmed.starts_with('{') {

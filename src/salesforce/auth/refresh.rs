@@ -15,8 +15,10 @@ use super::error::AuthError;
 use super::method::SfdxUrl;
 use super::settings::OrgConnection;
 use super::token::{Token, parse_success, short};
+use crate::escape::server_text;
+use crate::limits::MAX_TOKEN_BODY_BYTES;
 use crate::logging;
-use crate::salesforce::http::transport_text;
+use crate::salesforce::http::{BodyError, read_body, transport_text};
 
 const ATTEMPTS: u32 = 3;
 
@@ -56,20 +58,23 @@ pub(crate) async fn login(
         let response = match sent {
             Ok(response) => response,
             Err(error) => {
-                logging::log(1, format_args!("login: POST {endpoint} failed: {}", transport_text(&error)));
+                logging::log(
+                    1,
+                    format_args!("login: POST {endpoint} failed: {}", server_text(&transport_text(&error))),
+                );
                 if retry(attempt) {
                     tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
                     continue;
                 }
                 return Err(AuthError::refused(
-                    format!("cannot reach the login host {login_url}: {}", transport_text(&error)),
+                    format!("cannot reach the login host {login_url}: {}", server_text(&transport_text(&error))),
                     "check the network and proxy settings (HTTPS_PROXY); the host comes from the SFDX auth URL \
                      (or --instance-url)",
                 ));
             }
         };
         let status = response.status();
-        let body = response.bytes().await;
+        let body = read_body(response, MAX_TOKEN_BODY_BYTES).await;
         logging::log(
             1,
             format_args!(
@@ -82,13 +87,24 @@ pub(crate) async fn login(
         );
         let body = match body {
             Ok(body) => body,
-            Err(_) if retry(attempt) => {
+            Err(BodyError::TooLarge) => {
+                return Err(AuthError::refused(
+                    format!(
+                        "the login host {login_url} answered with more than {}; a token endpoint answers with \
+                         about 1 KB",
+                        crate::input::bytes_text(MAX_TOKEN_BODY_BYTES)
+                    ),
+                    "check the host: it comes from the SFDX auth URL (or --instance-url) and must be a Salesforce \
+                     login host",
+                ));
+            }
+            Err(BodyError::Transport(_)) if retry(attempt) => {
                 tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
                 continue;
             }
-            Err(error) => {
+            Err(BodyError::Transport(reason)) => {
                 return Err(AuthError::refused(
-                    format!("the login host {login_url} broke off its answer: {}", transport_text(&error)),
+                    format!("the login host {login_url} broke off its answer: {}", server_text(&reason)),
                     "try again; if it persists check the network and proxy settings",
                 ));
             }

@@ -111,9 +111,9 @@ impl OrgSettings {
         let key = match (self.jwt_key_file, self.jwt_key) {
             (Some(path), _) => {
                 let shown = path.display().to_string();
-                let text = std::fs::read_to_string(&path).map_err(|error| {
+                let text = crate::input::read_text(&path, crate::limits::MAX_KEY_FILE_BYTES).map_err(|error| {
                     AuthError::config(
-                        format!("cannot read --jwt-key-file {shown}: {error}"),
+                        format!("--jwt-key-file {shown} {error}"),
                         "pass the path of the PEM private key whose certificate is uploaded to the app",
                     )
                 })?;

@@ -66,7 +66,7 @@ pub(crate) fn parse_success(body: &[u8], login_url: &str, audience: &str) -> Res
 pub(crate) fn instance(url: &str) -> Result<String, AuthError> {
     login_url(url).map_err(|error| {
         AuthError::refused(
-            format!("the login returned an unusable instance URL: {}", error.message),
+            format!("the login returned an unusable instance URL: {}", crate::escape::server_text(&error.message)),
             "sfaudit only sends tokens over https",
         )
     })
@@ -74,10 +74,5 @@ pub(crate) fn instance(url: &str) -> Result<String, AuthError> {
 
 /// A server's description cut for a message line.
 pub(crate) fn short(text: &str) -> String {
-    let text = text.trim();
-    if text.chars().count() > 200 {
-        format!("{}…", text.chars().take(200).collect::<String>())
-    } else {
-        text.to_string()
-    }
+    crate::escape::server_text(text)
 }

@@ -224,19 +224,19 @@ fn assignments(state: &mut State, soql: &str, version: &str) -> Response {
         })
         .map(|assignment| {
             let mut set = json!({
-                "attributes": attributes("PermissionSet"),
+                "attributes": attributes("PermissionSet", "000FAKE0000000001"),
                 "Name": if assignment.by_profile { format!("X00e{}", assignment.name.len()) } else { assignment.name.clone() },
                 "Label": assignment.name,
                 "IsOwnedByProfile": assignment.by_profile,
-                "Profile": if assignment.by_profile { json!({"attributes": attributes("Profile"), "Name": assignment.name}) } else { Value::Null },
+                "Profile": if assignment.by_profile { json!({"attributes": attributes("Profile", "000FAKE0000000001"), "Name": assignment.name}) } else { Value::Null },
             });
             for column in &columns {
                 set[column] = json!(assignment.permissions.contains(column));
             }
             json!({
-                "attributes": attributes("PermissionSetAssignment"),
+                "attributes": attributes("PermissionSetAssignment", "000FAKE0000000001"),
                 "AssigneeId": assignment.user_id,
-                "Assignee": {"attributes": attributes("User"), "Username": assignment.username, "IsActive": assignment.active},
+                "Assignee": {"attributes": attributes("User", "000FAKE0000000001"), "Username": assignment.username, "IsActive": assignment.active},
                 "PermissionSetGroupId": Value::Null,
                 "PermissionSet": set,
             })
@@ -279,7 +279,7 @@ fn login_history(state: &mut State, soql: &str, version: &str) -> Response {
         .logins
         .iter()
         .map(|login| {
-            json!({"attributes": attributes("LoginHistory"), "Application": login.application,
+            json!({"attributes": attributes("LoginHistory", "000FAKE0000000001"), "Application": login.application,
                    "LoginSubType": login.login_subtype, "Status": login.status, "UserId": login.user_id,
                    "LoginTime": login.login_time})
         })
@@ -298,7 +298,7 @@ fn health_check(state: &mut State, object: &str, version: &str) -> Response {
     }
     let config = &state.config.access;
     let rows = if object == "SecurityHealthCheck" {
-        vec![json!({"attributes": attributes("SecurityHealthCheck"), "Score": config.health_score,
+        vec![json!({"attributes": attributes("SecurityHealthCheck", "000FAKE0000000001"), "Score": config.health_score,
                     "CustomBaselineId": Value::Null, "DurableId": "0Hc000000000001"})]
     } else {
         config
@@ -306,7 +306,7 @@ fn health_check(state: &mut State, object: &str, version: &str) -> Response {
             .iter()
             .enumerate()
             .map(|(index, risk)| {
-                json!({"attributes": attributes("SecurityHealthCheckRisks"), "DurableId": format!("risk{index}"),
+                json!({"attributes": attributes("SecurityHealthCheckRisks", "000FAKE0000000001"), "DurableId": format!("risk{index}"),
                        "RiskType": risk.risk_type, "Setting": risk.setting, "SettingGroup": risk.group,
                        "SettingRiskCategory": risk.risk_type, "OrgValue": risk.org_value,
                        "StandardValue": risk.standard_value})

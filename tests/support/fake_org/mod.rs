@@ -77,6 +77,17 @@ pub enum Fault {
     Truncated,
 }
 
+/// A token endpoint that answers what a test needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenReply {
+    /// This status and JSON body (a recorded answer, tests/fixtures/salesforce/oauth).
+    Fixed { status: u16, body: String },
+    /// HTTP 400 whose `error` and `error_description` echo the whole request, assertion included.
+    EchoRequest,
+    /// HTTP 200 with a body of this many bytes.
+    Oversized(usize),
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub consumer_key: String,
@@ -99,8 +110,18 @@ pub struct Config {
     pub always: Option<Fault>,
     /// Every answer of the token endpoint is this HTTP status with an HTML body.
     pub token_endpoint_status: Option<u16>,
+    /// Every answer of the token endpoint is this one instead.
+    pub token_endpoint_reply: Option<TokenReply>,
     /// All sessions issued so far expire when this many API calls have been served.
     pub session_expires_after: Option<u64>,
+    /// Every session expires after this many API calls made with it (Salesforce answers the
+    /// next one `INVALID_SESSION_ID`): an org whose sessions keep dying.
+    pub session_lifetime_calls: Option<u64>,
+    /// Every token this org issues is refused by the API at once (as the Metadata API refuses
+    /// JWT-based access tokens).
+    pub refuse_every_session: bool,
+    /// Issue access tokens shaped like JWTs (an app with JWT-based access tokens on).
+    pub jwt_access_tokens: bool,
     /// API usage at the start and the daily maximum; past it calls get REQUEST_LIMIT_EXCEEDED.
     pub api_limit: (u64, u64),
     /// Metadata types and sObjects the integration user may not read.
@@ -109,6 +130,9 @@ pub struct Config {
     /// the `INVALID_TYPE` fault (as an org older than the type would; the exact fault text of a
     /// real org is UNCONFIRMED).
     pub unknown_types: HashSet<String>,
+    /// Components (by full name) listed as usual whose `readMetadata` record comes back
+    /// `xsi:nil`, as for a component the user may see but not read.
+    pub nil_records: HashSet<String>,
     pub oauth_token_batch: usize,
     pub oauth_token_cap: usize,
     pub query_batch: usize,
@@ -132,10 +156,15 @@ impl Default for Config {
             faults: BTreeMap::new(),
             always: None,
             token_endpoint_status: None,
+            token_endpoint_reply: None,
             session_expires_after: None,
+            session_lifetime_calls: None,
+            refuse_every_session: false,
+            jwt_access_tokens: false,
             api_limit: (1_000, 1_000_000),
             unreadable: HashSet::new(),
             unknown_types: HashSet::new(),
+            nil_records: HashSet::new(),
             oauth_token_batch: 500,
             oauth_token_cap: 2_500,
             query_batch: 2_000,
@@ -190,6 +219,10 @@ struct State {
     sorted: HashMap<(String, String), Vec<usize>>,
     config: Config,
     valid_tokens: HashSet<String>,
+    /// API calls served per token, for `session_lifetime_calls`.
+    token_uses: HashMap<String, u64>,
+    /// Every token issued, expired or not.
+    issued: Vec<String>,
     sessions_expired: bool,
     stats: Stats,
     cursors: HashMap<String, Cursor>,
@@ -242,6 +275,8 @@ impl FakeOrg {
             sorted: HashMap::new(),
             config,
             valid_tokens: HashSet::new(),
+            token_uses: HashMap::new(),
+            issued: Vec::new(),
             sessions_expired: false,
             stats: Stats::default(),
             cursors: HashMap::new(),
@@ -291,9 +326,9 @@ impl FakeOrg {
         self.state.lock().expect("state").data.components.len()
     }
 
-    /// Access tokens issued so far (for secret-hygiene assertions).
+    /// Access tokens issued so far, expired ones included (for secret-hygiene assertions).
     pub fn issued_tokens(&self) -> Vec<String> {
-        self.state.lock().expect("state").valid_tokens.iter().cloned().collect()
+        self.state.lock().expect("state").issued.clone()
     }
 }
 
@@ -382,6 +417,17 @@ fn token_endpoint(state: &mut State, url: &str, request: &Request) -> Response {
     if let Some(status) = state.config.token_endpoint_status {
         return Response::new(status, "text/html", "<html><body>Error</body></html>");
     }
+    match &state.config.token_endpoint_reply {
+        Some(TokenReply::Fixed { status, body }) => return Response::new(*status, "application/json", body.clone()),
+        Some(TokenReply::EchoRequest) => {
+            let echoed = String::from_utf8_lossy(&request.body).into_owned();
+            return oauth_error(400, &format!("invalid_request {echoed}"), &format!("could not parse: {echoed}"));
+        }
+        Some(TokenReply::Oversized(bytes)) => {
+            return Response::new(200, "application/json", format!("{{\"pad\":\"{}\"}}", "x".repeat(*bytes)));
+        }
+        None => {}
+    }
     let form = http::parse_form(&String::from_utf8_lossy(&request.body));
     if form.get("grant_type").map(String::as_str) == Some("refresh_token") {
         return refresh::grant(state, url, &form);
@@ -433,8 +479,16 @@ fn token_endpoint(state: &mut State, url: &str, request: &Request) -> Response {
         return oauth_error(400, "invalid_app_access", "user is not admin approved to access this app");
     }
     state.stats.successful_logins += 1;
-    let token = format!("{}!AQ{}", state.data.org_id, random_hex(state.stats.logins));
+    let token = if state.config.jwt_access_tokens {
+        format!(
+            "eyJ0bmsiOiJjb3JlL3Byb2QiLCJ2ZXIiOiIxLjAiLCJraWQiOiJDT1JFIiwidHlwIjoiSldUIiwiYWxnIjoiUlMyNTYifQ.eyJzY3AiOiJhcGkifQ.{}",
+            random_hex(state.stats.logins)
+        )
+    } else {
+        format!("{}!AQ{}", state.data.org_id, random_hex(state.stats.logins))
+    };
     state.valid_tokens.insert(token.clone());
+    state.issued.push(token.clone());
     Response::json(
         200,
         &json!({
@@ -453,6 +507,21 @@ fn random_hex(salt: u64) -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let digest = sha2::Sha256::digest(format!("{nanos}-{salt}-{}", std::process::id()).as_bytes());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Whether an API call with `token` is accepted, counting it against the session's lifetime.
+fn session_ok(state: &mut State, token: &str) -> bool {
+    if !state.valid_tokens.contains(token) || state.config.refuse_every_session {
+        return false;
+    }
+    let Some(lifetime) = state.config.session_lifetime_calls else { return true };
+    let uses = state.token_uses.entry(token.to_string()).or_insert(0);
+    *uses += 1;
+    if *uses > lifetime {
+        state.valid_tokens.remove(token);
+        return false;
+    }
+    true
 }
 
 // ---------------------------------------------------------------- SOAP
@@ -491,11 +560,8 @@ fn soap(state: &mut State, request: &Request, over_limit: bool) -> Response {
         .find(|node| node.has_tag_name((META_NS, "sessionId")))
         .and_then(|node| node.text())
         .unwrap_or_default();
-    if !state.valid_tokens.contains(session) {
-        return soap_fault(
-            "INVALID_SESSION_ID",
-            "Invalid Session ID found in SessionHeader: Illegal Session. Session not found, missing session hash",
-        );
+    if !session_ok(state, session) {
+        return soap_fault("INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session");
     }
     if over_limit {
         return soap_fault("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");
@@ -522,7 +588,7 @@ fn soap(state: &mut State, request: &Request, over_limit: bool) -> Response {
                 return soap_fault("LIMIT_EXCEEDED", "Too many queries in listMetadata: the limit is 3");
             }
             if let Some(unknown) = types.iter().find(|kind| state.config.unknown_types.contains(*kind)) {
-                return soap_fault("INVALID_TYPE", &format!("Unknown type name '{unknown}' specified"));
+                return soap_fault("INVALID_TYPE", &format!("Unknown type:{unknown}"));
             }
             if let Some(denied) = types.iter().find(|kind| state.config.unreadable.contains(*kind)) {
                 return soap_fault("INSUFFICIENT_ACCESS", &format!("insufficient access rights on {denied}"));
@@ -552,14 +618,16 @@ fn soap(state: &mut State, request: &Request, over_limit: bool) -> Response {
                 return soap_fault("LIMIT_EXCEEDED", "Too many fullNames in readMetadata: the limit is 10");
             }
             if state.config.unknown_types.contains(&kind) {
-                return soap_fault("INVALID_TYPE", &format!("Unknown type name '{kind}' specified"));
+                return soap_fault("INVALID_TYPE", &format!("Unknown type:{kind}"));
             }
             if state.config.unreadable.contains(&kind) {
                 return soap_fault("INSUFFICIENT_ACCESS", &format!("insufficient access rights on {kind}"));
             }
             let mut out = String::from("<readMetadataResponse><result>");
             for name in &names {
-                match state.index.get(&(kind.clone(), name.clone())).map(|position| &state.data.components[*position]) {
+                let found =
+                    state.index.get(&(kind.clone(), name.clone())).map(|position| &state.data.components[*position]);
+                match found.filter(|_| !state.config.nil_records.contains(name)) {
                     Some(component) => out.push_str(&format!(
                         "<records xsi:type=\"{kind}\"><fullName>{}</fullName>{}</records>",
                         data::escape(name),
@@ -581,8 +649,9 @@ fn rest_error(status: u16, code: &str, message: &str) -> Response {
     Response::json(status, &json!([{"message": message, "errorCode": code}]))
 }
 
-fn attributes(object: &str) -> Value {
-    json!({"type": object, "url": format!("/services/data/v65.0/sobjects/{object}")})
+/// `attributes` of a REST record: its type and URL, with the record id as real answers have it.
+fn attributes(object: &str, id: &str) -> Value {
+    json!({"type": object, "url": format!("/services/data/v65.0/sobjects/{object}/{id}")})
 }
 
 /// A condition of the tiny SOQL subset the scanner uses: `Field op 'value'`.
@@ -614,7 +683,7 @@ fn matches(row: &Value, condition: &Condition) -> bool {
 fn rest(state: &mut State, request: &Request, over_limit: bool) -> Response {
     let token =
         request.headers.get("authorization").and_then(|value| value.strip_prefix("Bearer ")).unwrap_or_default();
-    if !state.valid_tokens.contains(token) {
+    if !session_ok(state, token) {
         return rest_error(401, "INVALID_SESSION_ID", "Session expired or invalid");
     }
     if over_limit {
@@ -640,11 +709,16 @@ fn rest(state: &mut State, request: &Request, over_limit: bool) -> Response {
     let after_from = upper.find(" FROM ").map(|index| &soql[index + 6..]).unwrap_or_default();
     let object = after_from.split_whitespace().next().unwrap_or_default().to_string();
     if state.config.unreadable.contains(&object) {
+        // The data API's shape (tests/fixtures/salesforce/rest/error_invalid_type_caret.json): a
+        // leading line break, a slice of the query, a caret under the object, the position, the reason.
+        let column = soql.find(object.as_str()).unwrap_or(0);
         return rest_error(
             400,
             "INVALID_TYPE",
             &format!(
-                "sObject type '{object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name."
+                "\n{soql}\n{}^\nERROR at Row:1:Column:{}\nsObject type '{object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.",
+                " ".repeat(column),
+                column + 1
             ),
         );
     }
@@ -702,7 +776,7 @@ fn object_rows(data: &OrgData) -> HashMap<&'static str, Vec<Value>> {
     rows.insert(
         "Organization",
         vec![json!({
-            "attributes": attributes("Organization"), "Id": data.org_id, "Name": data.org_name,
+            "attributes": attributes("Organization", &data.org_id), "Id": data.org_id, "Name": data.org_name,
             "IsSandbox": data.sandbox, "OrganizationType": "Enterprise Edition"
         })],
     );
@@ -712,7 +786,7 @@ fn object_rows(data: &OrgData) -> HashMap<&'static str, Vec<Value>> {
             .iter()
             .map(|(id, name)| {
                 let (named_user, guest) = data.jwt_timeouts.get(id).cloned().unwrap_or_default();
-                json!({"attributes": attributes("ConnectedApplication"), "Id": id, "Name": name,
+                json!({"attributes": attributes("ConnectedApplication", id), "Id": id, "Name": name,
                        "NamedUserUvidTimeout": named_user, "UvidTimeout": guest})
             })
             .collect(),
@@ -723,11 +797,11 @@ fn object_rows(data: &OrgData) -> HashMap<&'static str, Vec<Value>> {
             .iter()
             .map(|assignment| {
                 let parent = if assignment.by_profile {
-                    json!({"attributes": attributes("PermissionSet"), "Name": format!("X00e{}", assignment.name.len()), "IsOwnedByProfile": true, "Profile": {"attributes": attributes("Profile"), "Name": assignment.name}})
+                    json!({"attributes": attributes("PermissionSet", "0PSFAKE0000000001"), "Name": format!("X00e{}", assignment.name.len()), "IsOwnedByProfile": true, "Profile": {"attributes": attributes("Profile", "00eFAKE0000000001"), "Name": assignment.name}})
                 } else {
-                    json!({"attributes": attributes("PermissionSet"), "Name": assignment.name, "IsOwnedByProfile": false, "Profile": null})
+                    json!({"attributes": attributes("PermissionSet", "0PSFAKE0000000002"), "Name": assignment.name, "IsOwnedByProfile": false, "Profile": null})
                 };
-                json!({"attributes": attributes("SetupEntityAccess"), "SetupEntityId": assignment.entity_id, "SetupEntityType": "ConnectedApplication", "Parent": parent})
+                json!({"attributes": attributes("SetupEntityAccess", "0J0FAKE0000000001"), "SetupEntityId": assignment.entity_id, "SetupEntityType": "ConnectedApplication", "Parent": parent})
             })
             .collect(),
     );
@@ -736,7 +810,7 @@ fn object_rows(data: &OrgData) -> HashMap<&'static str, Vec<Value>> {
         data.tokens
             .iter()
             .map(|token| {
-                json!({"attributes": attributes("OauthToken"), "UserId": token.user_id, "AppName": token.app_name,
+                json!({"attributes": attributes("OauthToken", "0CRFAKE0000000001"), "UserId": token.user_id, "AppName": token.app_name,
                        "LastUsedDate": token.last_used, "UseCount": token.use_count, "CreatedDate": token.created})
             })
             .collect(),

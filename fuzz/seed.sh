@@ -1,0 +1,27 @@
+#!/bin/sh
+# Fills fuzz/corpus/<target>/ with seed inputs from examples/ and tests/fixtures/ (the same seeds
+# tests/integration/fuzz.rs mutates). Run from the repository root before `cargo +nightly fuzz run`.
+set -eu
+seed() {
+    target=$1
+    shift
+    mkdir -p "fuzz/corpus/$target"
+    for file in "$@"; do
+        cp "$file" "fuzz/corpus/$target/$(printf '%s' "$file" | tr '/' '_')"
+    done
+}
+seed metadata_xml $(find examples tests/fixtures/salesforce/soap -name '*.xml' | sort)
+seed certificate examples/demo-org/certs/*.crt
+seed soap_response tests/fixtures/salesforce/soap/*.xml
+seed rest_json tests/fixtures/salesforce/rest/*.json tests/fixtures/salesforce/oauth/*.json
+seed config $(find examples -name '*.toml' | sort)
+# The demo's results document cut down to a few results and apps, and its inventory as a snapshot.
+python3 - <<'PY'
+import json
+full = json.load(open("sample-reports/demo.json"))
+small = dict(full)
+small["results"] = full["results"][:6]
+small["inventory"] = dict(full["inventory"], apps=full["inventory"]["apps"][:2])
+json.dump(small, open("fuzz/corpus/results_document/demo-small.json", "w"), indent=2)
+json.dump(small["inventory"], open("fuzz/corpus/results_document/snapshot-small.json", "w"))
+PY

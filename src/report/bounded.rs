@@ -1,0 +1,208 @@
+//! Strings from an org, a metadata file or a saved result shortened for rendering: every format
+//! but the JSON document shows at most [`MAX_RENDERED_FIELD_CHARS`] characters of one value,
+//! with a visible mark where it was cut. One 4 MB app name repeated in every result row of every
+//! format would otherwise make gigabytes of reports. The JSON document keeps every value whole.
+//!
+//! Reports whose strings all fit (nearly all) are rendered as they are; only a report holding a
+//! longer string is copied, with its long strings cut.
+
+use serde_json::Value;
+
+use crate::document::{Report, RunInfo};
+use crate::engine::{Results, RuleResult};
+use crate::escape::field;
+use crate::limits::MAX_RENDERED_FIELD_CHARS;
+use crate::model::{Inventory, Text};
+
+/// A report's data with long strings cut; borrow it with [`Bounded::report`].
+#[derive(Debug)]
+pub(crate) struct Bounded {
+    run: RunInfo,
+    inventory: Inventory,
+    results: Results,
+}
+
+impl Bounded {
+    pub(crate) fn report<'a>(&'a self, original: &Report<'a>) -> Report<'a> {
+        Report { run: &self.run, inventory: &self.inventory, results: &self.results, ..*original }
+    }
+}
+
+/// `None` when every string `format` shows fits; else a copy with the long ones cut.
+pub(crate) fn bounded(report: &Report<'_>, format: crate::report::Format) -> Option<Bounded> {
+    if !has_long_string(report, format == crate::report::Format::Html) {
+        return None;
+    }
+    let inventory = match serde_json::to_value(report.inventory) {
+        Ok(mut value) => {
+            clip_value(&mut value);
+            Inventory::from_json(value).ok()?
+        }
+        Err(_) => return None,
+    };
+    let mut run = report.run.clone();
+    if let Ok(mut source) = serde_json::to_value(&run.source) {
+        clip_value(&mut source);
+        if let Ok(clipped) = serde_json::from_value(source) {
+            run.source = clipped;
+        }
+    }
+    for text in
+        [&mut run.tool.name, &mut run.tool.version, &mut run.rule_pack.version].into_iter().chain(&mut run.warnings)
+    {
+        *text = field(text).into_owned();
+    }
+    let mut results = report.results.clone();
+    for result in &mut results.results {
+        clip_result(result);
+    }
+    for rule in &mut results.rules {
+        for text in [&mut rule.id, &mut rule.control, &mut rule.title, &mut rule.category, &mut rule.expected] {
+            *text = field(text).into_owned();
+        }
+    }
+    for value in results.params.values_mut() {
+        clip_value(value);
+    }
+    Some(Bounded { run, inventory, results })
+}
+
+fn clip_text(text: &mut Text) {
+    if text.chars().nth(MAX_RENDERED_FIELD_CHARS).is_some() {
+        *text = field(text).as_ref().into();
+    }
+}
+
+fn clip_result(result: &mut RuleResult) {
+    for text in [
+        &mut result.rule_id,
+        &mut result.control,
+        &mut result.title,
+        &mut result.category,
+        &mut result.expected,
+        &mut result.resource.name,
+        &mut result.resource.label,
+    ] {
+        clip_text(text);
+    }
+    if let Some(reason) = result.reason.as_mut() {
+        clip_text(reason);
+    }
+    if let Some(path) = result.location.path.as_mut() {
+        clip_text(path);
+    }
+    if let Some(actual) = result.actual.as_mut() {
+        *actual = field(actual).into_owned();
+    }
+    if let Some(suppression) = result.suppression.as_mut() {
+        for text in [&mut suppression.reason, &mut suppression.source] {
+            *text = field(text).into_owned();
+        }
+    }
+}
+
+fn clip_value(value: &mut Value) {
+    match value {
+        Value::String(text) => {
+            if text.chars().nth(MAX_RENDERED_FIELD_CHARS).is_some() {
+                *text = field(text).into_owned();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(clip_value),
+        Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut item) in entries {
+                clip_value(&mut item);
+                map.insert(field(&key).into_owned(), item);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// Whether any string the report shows is longer than the limit, found without copying: records
+/// are serialised into a sink that only measures string tokens (in bytes, never fewer than
+/// characters). Only the HTML report shows the inventory, and no report shows `raw`, so the
+/// metadata trees are not measured.
+fn has_long_string(report: &Report<'_>, shows_inventory: bool) -> bool {
+    let long = |text: &str| text.len() > MAX_RENDERED_FIELD_CHARS;
+    let run = report.run;
+    if [&run.tool.name, &run.tool.version, &run.rule_pack.version]
+        .into_iter()
+        .chain(&run.warnings)
+        .any(|text| long(text))
+    {
+        return true;
+    }
+    let results = report.results.results.iter().any(|result| {
+        [&result.rule_id, &result.control, &result.title, &result.category, &result.expected]
+            .into_iter()
+            .chain([&result.resource.name, &result.resource.label])
+            .chain(result.reason.as_ref())
+            .chain(result.location.path.as_ref())
+            .any(|text| long(text))
+            || result.actual.as_deref().is_some_and(long)
+            || result.suppression.as_ref().is_some_and(|suppression| long(&suppression.reason))
+    });
+    let rules = report.results.rules.iter().any(|rule| {
+        [&rule.id, &rule.control, &rule.title, &rule.category, &rule.expected].into_iter().any(|text| long(text))
+    });
+    if results || rules {
+        return true;
+    }
+    let mut probe = Probe::default();
+    let mut serialised = serde_json::to_writer(&mut probe, &run.source)
+        .and_then(|()| serde_json::to_writer(&mut probe, &report.results.params));
+    if shows_inventory {
+        let inventory = report.inventory;
+        serialised = serialised.and_then(|()| serde_json::to_writer(&mut probe, &inventory.org));
+        for app in &inventory.apps {
+            let shown = (
+                (&app.name, &app.label, &app.namespace, &app.origin, &app.files, &app.integration),
+                (&app.oauth, &app.certificate, &app.saml, &app.policy, &app.source_control, &app.usage),
+                (&app.missing, &app.defaults),
+            );
+            serialised = serialised.and_then(|()| serde_json::to_writer(&mut probe, &shown));
+        }
+    }
+    serialised.is_err() || probe.longest > MAX_RENDERED_FIELD_CHARS
+}
+
+/// Measures the longest string token of JSON written into it.
+#[derive(Debug, Default)]
+struct Probe {
+    in_string: bool,
+    escaped: bool,
+    length: usize,
+    longest: usize,
+}
+
+impl std::io::Write for Probe {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for byte in bytes {
+            if !self.in_string {
+                if *byte == b'"' {
+                    self.in_string = true;
+                    self.length = 0;
+                }
+                continue;
+            }
+            match (self.escaped, *byte) {
+                (true, _) => self.escaped = false,
+                (false, b'\\') => self.escaped = true,
+                (false, b'"') => {
+                    self.in_string = false;
+                    self.longest = self.longest.max(self.length);
+                    continue;
+                }
+                _ => {}
+            }
+            self.length += 1;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

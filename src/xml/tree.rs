@@ -1,0 +1,123 @@
+//! The element tree sfaudit reads metadata into, its JSON form, and the secret elements kept out
+//! of both.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// Elements whose content is a secret: kept out of every record, report and snapshot, at any
+/// depth and whatever they contain (`<consumerSecret><value>S</value></consumerSecret>` too).
+const SECRET_ELEMENTS: &[&str] = &["consumerSecret", "privateKey", "password"];
+
+pub(crate) const REDACTED: &str = "[redacted]";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    pub name: String,
+    pub text: String,
+    pub line: u32,
+    pub children: Vec<Element>,
+}
+
+/// A parsed metadata file: its path relative to the scan root, and its root element.
+#[derive(Debug, Clone)]
+pub struct MetadataDocument {
+    pub path: crate::model::Text,
+    pub root: Element,
+}
+
+impl Element {
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|child| child.name == name)
+    }
+
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children.iter().filter(move |child| child.name == name)
+    }
+
+    /// Trimmed text of a child element; `None` when absent or empty (Salesforce treats both alike).
+    pub fn text_of(&self, name: &str) -> Option<&str> {
+        self.child(name).map(|child| child.text.trim()).filter(|text| !text.is_empty())
+    }
+
+    /// Whether the element or anything inside it has text other than whitespace.
+    pub fn has_content(&self) -> bool {
+        !self.text.trim().is_empty() || self.children.iter().any(Element::has_content)
+    }
+
+    /// Whether an element named `name` with content sits anywhere in this tree (this element
+    /// included), however deep and however it wraps its value.
+    pub fn contains_filled(&self, name: &str) -> bool {
+        (self.name == name && self.has_content()) || self.children.iter().any(|child| child.contains_filled(name))
+    }
+
+    /// The element as JSON: leaves become strings, repeated children become arrays, and a secret
+    /// element with any content becomes `[redacted]` whatever it holds.
+    pub fn to_json(&self) -> Value {
+        if SECRET_ELEMENTS.contains(&self.name.as_str()) {
+            return Value::String(if self.has_content() { REDACTED.to_string() } else { String::new() });
+        }
+        if self.children.is_empty() {
+            return Value::String(self.text.trim().to_string());
+        }
+        let mut map: BTreeMap<&str, Value> = BTreeMap::new();
+        for child in &self.children {
+            let value = child.to_json();
+            match map.get_mut(child.name.as_str()) {
+                Some(Value::Array(items)) if self.children_named(&child.name).count() > 1 => items.push(value),
+                Some(existing) => {
+                    let first = existing.take();
+                    *existing = Value::Array(vec![first, value]);
+                }
+                None => {
+                    let repeated = self.children_named(&child.name).count() > 1;
+                    map.insert(&child.name, if repeated { Value::Array(vec![value]) } else { value });
+                }
+            }
+        }
+        Value::Object(map.into_iter().map(|(key, value)| (key.to_string(), value)).collect())
+    }
+}
+
+/// Drops every secret-bearing element (consumer secret, private key, password) from the tree, at
+/// any depth, so a secret read from an org is gone before anything else sees the record.
+pub(crate) fn remove_secrets(element: &mut Element) {
+    element.children.retain(|child| !SECRET_ELEMENTS.contains(&child.name.as_str()));
+    for child in &mut element.children {
+        remove_secrets(child);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn element(name: &str, text: &str, children: Vec<Element>) -> Element {
+        Element { name: name.into(), text: text.into(), line: 1, children }
+    }
+
+    #[test]
+    fn secrets_are_redacted_whatever_wraps_them() {
+        for secret in SECRET_ELEMENTS {
+            let wrapped = element(
+                "X",
+                "",
+                vec![element(
+                    "oauthConfig",
+                    "",
+                    vec![element(secret, "", vec![element("value", "", vec![element("inner", "S3cr3t", vec![])])])],
+                )],
+            );
+            let json = wrapped.to_json().to_string();
+            assert!(!json.contains("S3cr3t"), "{secret}: {json}");
+            assert!(json.contains(REDACTED), "{secret}: {json}");
+            assert!(wrapped.contains_filled(secret));
+            let mut removed = wrapped.clone();
+            remove_secrets(&mut removed);
+            assert!(!removed.contains_filled(secret) && !format!("{removed:?}").contains("S3cr3t"));
+        }
+        let empty = element("X", "", vec![element("consumerSecret", " ", vec![element("value", "", vec![])])]);
+        assert!(!empty.contains_filled("consumerSecret"));
+        assert_eq!(empty.to_json(), serde_json::json!({"consumerSecret": ""}));
+    }
+}
