@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 use time::OffsetDateTime;
 
-use super::record::RunRecord;
+use super::record::{ResultRow, RunRecord};
 use crate::diff::ResourceName;
 use crate::model::{ResourceKind, Severity, Status};
 
@@ -60,19 +60,6 @@ pub(crate) struct StoredRun {
     pub unknown: usize,
     pub gate_failed: bool,
     pub incomplete: bool,
-}
-
-/// A failing or unknown result of a stored run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct StoredResult {
-    pub rule_id: String,
-    pub kind: ResourceKind,
-    pub name: String,
-    pub title: String,
-    pub status: Status,
-    pub severity: Severity,
-    pub actual: Option<String>,
-    pub suppressed: bool,
 }
 
 #[derive(Debug)]
@@ -273,7 +260,7 @@ impl Store {
     }
 
     /// The failing and unknown results of a run, by fingerprint.
-    pub(crate) fn results(&self, run_id: i64) -> Result<BTreeMap<String, StoredResult>, HistoryError> {
+    pub(crate) fn results(&self, run_id: i64) -> Result<BTreeMap<String, ResultRow>, HistoryError> {
         let mut statement = self
             .connection
             .prepare_cached(
@@ -286,9 +273,11 @@ impl Store {
                 let kind: String = row.get(2)?;
                 let status: String = row.get(5)?;
                 let severity: String = row.get(6)?;
+                let fingerprint: String = row.get(0)?;
                 Ok((
-                    row.get::<_, String>(0)?,
-                    StoredResult {
+                    fingerprint.clone(),
+                    ResultRow {
+                        fingerprint,
                         rule_id: row.get(1)?,
                         kind: ResourceKind::parse(&kind).unwrap_or(ResourceKind::Org),
                         name: row.get(3)?,

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
 
-use super::store::{HistoryError, Store, StoredResult, StoredRun};
+use super::record::ResultRow;
+use super::store::{HistoryError, Store, StoredRun};
 use crate::document::{ChangedFinding, ChangedSetting, SincePrevious, Trend, TrendPoint};
 use crate::model::Status;
 
@@ -67,7 +68,7 @@ pub struct OpenFinding {
     pub age_days: i64,
 }
 
-fn changed(result: &StoredResult) -> ChangedFinding {
+fn changed(result: &ResultRow) -> ChangedFinding {
     ChangedFinding {
         rule_id: result.rule_id.clone(),
         severity: result.severity,
@@ -77,7 +78,7 @@ fn changed(result: &StoredResult) -> ChangedFinding {
     }
 }
 
-fn failing(results: &BTreeMap<String, StoredResult>) -> BTreeMap<&str, &StoredResult> {
+fn failing(results: &BTreeMap<String, ResultRow>) -> BTreeMap<&str, &ResultRow> {
     results
         .iter()
         .filter(|(_, result)| result.status == Status::Fail)
@@ -86,7 +87,7 @@ fn failing(results: &BTreeMap<String, StoredResult>) -> BTreeMap<&str, &StoredRe
 }
 
 /// Findings failing in `after` and not in `before`, worst first.
-fn difference(after: &BTreeMap<&str, &StoredResult>, before: &BTreeMap<&str, &StoredResult>) -> Vec<ChangedFinding> {
+fn difference(after: &BTreeMap<&str, &ResultRow>, before: &BTreeMap<&str, &ResultRow>) -> Vec<ChangedFinding> {
     let mut list: Vec<ChangedFinding> = after
         .iter()
         .filter(|(fingerprint, _)| !before.contains_key(*fingerprint))
@@ -190,7 +191,7 @@ pub fn timeline(store: &Store, filter: &Filter) -> Result<HistoryView, HistoryEr
         let Some(latest) = runs.last() else { continue };
         let mut first_seen: BTreeMap<String, OffsetDateTime> = BTreeMap::new();
         let mut shown = Vec::new();
-        let mut previous: Option<BTreeMap<String, StoredResult>> = None;
+        let mut previous: Option<BTreeMap<String, ResultRow>> = None;
         let mut latest_results = BTreeMap::new();
         for run in &runs {
             let results = store.results(run.id)?;

@@ -121,30 +121,12 @@ fn event(context: &Context<'_>, result: &RuleResult) -> Value {
         ]));
     }
     resources.push(context.org_resource.clone());
-    let mut metadata = Map::new();
-    metadata.insert("version".into(), json!(OCSF_VERSION));
-    metadata.insert("product".into(), context.product.clone());
-    put(&mut metadata, "log_name", json!("sfaudit"));
-    put(&mut metadata, "tenant_uid", json!(context.org_id));
-    // Unique per event: the finding in this run.
-    put(&mut metadata, "uid", json!(format!("{}-{}", result.fingerprint, context.time)));
-    let mut event = Map::new();
+    let mut event = header(context, &result.fingerprint, (severity_id, severity_name));
     for (key, value) in [
-        ("activity_id", json!(ACTIVITY_CREATE)),
-        ("activity_name", json!("Create")),
-        ("category_uid", json!(CATEGORY_UID)),
-        ("category_name", json!("Findings")),
-        ("class_uid", json!(CLASS_UID)),
-        ("class_name", json!("Compliance Finding")),
-        ("type_uid", json!(CLASS_UID * 100 + ACTIVITY_CREATE)),
-        ("type_name", json!("Compliance Finding: Create")),
-        ("severity_id", json!(severity_id)),
-        ("severity", json!(severity_name)),
         ("confidence_id", json!(confidence_id)),
         ("confidence", json!(confidence_name)),
         ("status_id", json!(status_id)),
         ("status", json!(status_name)),
-        ("time", json!(context.time)),
         (
             "message",
             json!(format!(
@@ -152,7 +134,6 @@ fn event(context: &Context<'_>, result: &RuleResult) -> Value {
                 result.title, result.resource.name, result.expected
             )),
         ),
-        ("metadata", Value::Object(metadata)),
         (
             "finding_info",
             object(&[
@@ -214,6 +195,35 @@ fn event(context: &Context<'_>, result: &RuleResult) -> Value {
     Value::Object(event)
 }
 
+/// What every event of a run shares: the class, the time, the severity and the metadata, whose
+/// `uid` is `finding_uid` in this run (unique per event).
+fn header(context: &Context<'_>, finding_uid: &str, (severity_id, severity_name): (u64, &str)) -> Map<String, Value> {
+    let mut metadata = Map::new();
+    metadata.insert("version".into(), json!(OCSF_VERSION));
+    metadata.insert("product".into(), context.product.clone());
+    put(&mut metadata, "log_name", json!("sfaudit"));
+    put(&mut metadata, "tenant_uid", json!(context.org_id));
+    put(&mut metadata, "uid", json!(format!("{finding_uid}-{}", context.time)));
+    let mut event = Map::new();
+    for (key, value) in [
+        ("activity_id", json!(ACTIVITY_CREATE)),
+        ("activity_name", json!("Create")),
+        ("category_uid", json!(CATEGORY_UID)),
+        ("category_name", json!("Findings")),
+        ("class_uid", json!(CLASS_UID)),
+        ("class_name", json!("Compliance Finding")),
+        ("type_uid", json!(CLASS_UID * 100 + ACTIVITY_CREATE)),
+        ("type_name", json!("Compliance Finding: Create")),
+        ("severity_id", json!(severity_id)),
+        ("severity", json!(severity_name)),
+        ("time", json!(context.time)),
+        ("metadata", Value::Object(metadata)),
+    ] {
+        put(&mut event, key, value);
+    }
+    event
+}
+
 /// One line per failing or unknown result, in the results' order.
 pub(crate) fn render(report: &Report<'_>) -> String {
     let org = &report.inventory.org;
@@ -267,29 +277,11 @@ fn run_event(context: &Context<'_>, report: &Report<'_>) -> Option<Value> {
     };
     let text: Vec<&str> = notices.iter().map(|notice| notice.text.as_str()).collect();
     let uid = format!("sfaudit-run/{}", report.run.source.location);
-    let mut metadata = Map::new();
-    metadata.insert("version".into(), json!(OCSF_VERSION));
-    metadata.insert("product".into(), context.product.clone());
-    put(&mut metadata, "log_name", json!("sfaudit"));
-    put(&mut metadata, "tenant_uid", json!(context.org_id));
-    put(&mut metadata, "uid", json!(format!("{uid}-{}", context.time)));
-    let mut event = Map::new();
+    let mut event = header(context, &uid, (severity_id, severity_name));
     for (key, value) in [
-        ("activity_id", json!(ACTIVITY_CREATE)),
-        ("activity_name", json!("Create")),
-        ("category_uid", json!(CATEGORY_UID)),
-        ("category_name", json!("Findings")),
-        ("class_uid", json!(CLASS_UID)),
-        ("class_name", json!("Compliance Finding")),
-        ("type_uid", json!(CLASS_UID * 100 + ACTIVITY_CREATE)),
-        ("type_name", json!("Compliance Finding: Create")),
-        ("severity_id", json!(severity_id)),
-        ("severity", json!(severity_name)),
         ("status_id", json!(1)),
         ("status", json!("New")),
-        ("time", json!(context.time)),
         ("message", json!(text.join(" "))),
-        ("metadata", Value::Object(metadata)),
         (
             "finding_info",
             object(&[
