@@ -4,24 +4,17 @@
 
 use std::fmt::Write as _;
 
-use super::CONTENT_SECURITY_POLICY;
 use super::cells::band_class;
-use super::frame::STYLE;
+use super::frame::document_head;
 use crate::escape::html as escape;
 use crate::fleet::{Fleet, Outcome};
 use crate::model::{Severity, Status};
 
 pub(crate) fn render(fleet: &Fleet<'_>) -> String {
     let mut out = String::with_capacity(64 * 1024);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"{CONTENT_SECURITY_POLICY}\">\n\
-         <meta name=\"referrer\" content=\"no-referrer\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Fleet of {} orgs · OAuth app security health · sfaudit</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
-        fleet.members.len()
-    );
+    let title = format!("Fleet of {} orgs · OAuth app security health · sfaudit", fleet.members.len());
+    document_head(&mut out, &title, None);
+    out.push_str("<body>\n");
     masthead(&mut out, fleet);
     out.push_str("<main>\n");
     orgs(&mut out, fleet);

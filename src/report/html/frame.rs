@@ -7,22 +7,30 @@ use super::view::View;
 use crate::escape::html as escape;
 use crate::gate::FailOn;
 
-pub(super) const STYLE: &str = include_str!("style.css");
+const STYLE: &str = include_str!("style.css");
+
+/// The start of every page sfaudit writes, up to `<body>`: the policy, the style sheet and the
+/// title (plain text, escaped here).
+pub(super) fn document_head(out: &mut String, title: &str, generator: Option<&str>) {
+    let generator = generator
+        .map(|generator| format!("<meta name=\"generator\" content=\"{}\">\n", escape(generator)))
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{CONTENT_SECURITY_POLICY}\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         {generator}<title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n",
+        escape(title)
+    );
+}
 
 impl View<'_, '_> {
     pub(super) fn head(&self, out: &mut String) {
         let title = format!("{} · OAuth app security health · sfaudit", self.org_name());
-        let _ = write!(
-            out,
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-             <meta http-equiv=\"Content-Security-Policy\" content=\"{CONTENT_SECURITY_POLICY}\">\n\
-             <meta name=\"referrer\" content=\"no-referrer\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <meta name=\"generator\" content=\"{} {}\">\n<title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n",
-            escape(&self.report.run.tool.name),
-            escape(&self.report.run.tool.version),
-            escape(&title)
-        );
+        let generator = format!("{} {}", self.report.run.tool.name, self.report.run.tool.version);
+        document_head(out, &title, Some(&generator));
     }
 
     pub(super) fn masthead(&self, out: &mut String) {
