@@ -29,3 +29,16 @@ pub(crate) fn is_hidden(character: char) -> bool {
 pub(super) fn push_visible(out: &mut String, character: char) {
     let _ = write!(out, "\\u{{{:x}}}", u32::from(character));
 }
+
+/// Every byte outside RFC 3986's unreserved set, and outside `keep`, as `%XX`.
+pub(super) fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') || keep.contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}

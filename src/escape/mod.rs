@@ -21,8 +21,6 @@ pub(crate) use markup::{html, xml_attribute, xml_markup, xml_text};
 pub(crate) use server::{clip, looks_like_jwt, redact_secrets, server_text};
 pub(crate) use shell::{path_segment, shell_comment, shell_word};
 
-use std::fmt::Write as _;
-
 use chars::push_visible;
 
 /// Text for the terminal or a CI log: line breaks stay, every other hidden character is shown
@@ -135,15 +133,7 @@ pub(crate) fn soql_string(value: &str) -> String {
 /// A relative path as a URI reference: `/`-separated, every byte outside the unreserved set
 /// percent-encoded (spaces, `%`, `:`, control characters in a hostile file name, non-ASCII).
 pub(crate) fn uri_reference(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for byte in path.replace('\\', "/").bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
+    chars::percent_encode(&path.replace('\\', "/"), b"/")
 }
 
 #[cfg(test)]

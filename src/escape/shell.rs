@@ -2,9 +2,7 @@
 //! URL path segment percent-encoded, so an app name from the org can neither end the word nor
 //! inject a command, however it is spelled.
 
-use std::fmt::Write as _;
-
-use super::chars::{is_hidden, push_visible};
+use super::chars::{is_hidden, percent_encode, push_visible};
 
 /// One shell word: `'…'`, each `'` written as `'\''`. Hidden characters (a newline in an app
 /// name, ESC, bidirectional overrides) are shown as `\u{…}` escapes, so the script reads as it
@@ -39,15 +37,7 @@ pub(crate) fn shell_comment(text: &str) -> String {
 
 /// One URL path segment: every byte outside the unreserved set percent-encoded (`/` included).
 pub(crate) fn path_segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
+    percent_encode(text, b"")
 }
 
 #[cfg(test)]
