@@ -72,8 +72,11 @@ fn value_text(status: Status, actual: Option<&str>) -> String {
 
 /// Plain text for the terminal and CI logs.
 pub(crate) fn table(fleet: &Fleet<'_>) -> String {
+    // Cells may wrap; a free-standing line must stay one line, or a name could start a forged
+    // CI log line.
     let term = escape::terminal;
-    let mut out = format!("{}\n\n", term(&title(fleet)));
+    let line = escape::terminal_line;
+    let mut out = format!("{}\n\n", line(&title(fleet)));
     let mut orgs = text_table(&["Org", "Score", "Band", "Failed c/h/m/l/i", "Unknown", "Gate", "Outcome", "Reports"]);
     for member in &fleet.members {
         let (score, band, unknown, gate, outcome) = columns(member);
@@ -108,12 +111,12 @@ pub(crate) fn table(fleet: &Fleet<'_>) -> String {
     let differences = fleet.differences();
     let _ = writeln!(out, "\nApps configured differently across orgs ({})", differences.len());
     for difference in &differences {
-        let _ = writeln!(out, "- {} {}", difference.kind.label(), term(&difference.name));
+        let _ = writeln!(out, "- {} {}", difference.kind.label(), line(&difference.name));
         if !difference.missing_in.is_empty() {
-            let _ = writeln!(out, "    missing in {}", term(&difference.missing_in.join(", ")));
+            let _ = writeln!(out, "    missing in {}", line(&difference.missing_in.join(", ")));
         }
         if let Some(strict) = strictness(difference) {
-            let _ = writeln!(out, "    {}", term(&strict));
+            let _ = writeln!(out, "    {}", line(&strict));
         }
         for rule in &difference.rules {
             let values: Vec<String> = rule
@@ -121,7 +124,7 @@ pub(crate) fn table(fleet: &Fleet<'_>) -> String {
                 .iter()
                 .map(|value| format!("{}: {}", value.org, value_text(value.status, value.actual.as_deref())))
                 .collect();
-            let _ = writeln!(out, "    {} [{}] {}", term(&rule.rule_id), rule.severity, term(&values.join("; ")));
+            let _ = writeln!(out, "    {} [{}] {}", line(&rule.rule_id), rule.severity, line(&values.join("; ")));
         }
     }
     out

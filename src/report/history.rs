@@ -48,7 +48,8 @@ fn finding_line(finding: &ChangedFinding) -> String {
     format!("{} {} × {} ({})", finding.severity, finding.rule_id, finding.name, finding.title)
 }
 
-/// Plain text for the terminal; every string from the database goes through [`escape::terminal`].
+/// Plain text for the terminal; every string from the database goes through [`escape::terminal`]
+/// in table cells and [`escape::terminal_line`] on lines of its own.
 pub(crate) fn table(view: &HistoryView) -> String {
     let mut out = String::new();
     if view.targets.is_empty() {
@@ -56,7 +57,8 @@ pub(crate) fn table(view: &HistoryView) -> String {
         return out;
     }
     for target in &view.targets {
-        let _ = writeln!(out, "History of {}: {} run(s) shown", escape::terminal(&heading(target)), target.runs.len());
+        let _ =
+            writeln!(out, "History of {}: {} run(s) shown", escape::terminal_line(&heading(target)), target.runs.len());
         let mut runs = new_table();
         runs.set_header(["Run", "Evaluated", "Score", "Band", "Failed", "Unknown", "New", "Fixed", "Gate"]);
         for run in &target.runs {
@@ -76,7 +78,7 @@ pub(crate) fn table(view: &HistoryView) -> String {
         for run in &target.runs {
             for (what, list) in [("new", &run.new), ("fixed", &run.fixed)] {
                 for finding in list.iter().flatten() {
-                    let _ = writeln!(out, "  run {} {what}: {}", run.id, escape::terminal(&finding_line(finding)));
+                    let _ = writeln!(out, "  run {} {what}: {}", run.id, escape::terminal_line(&finding_line(finding)));
                 }
             }
         }

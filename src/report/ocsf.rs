@@ -7,7 +7,9 @@
 //! runs) and the remediation (`remediation.desc` and `references`). The framework mappings of a
 //! rule become `compliance.standards` and `compliance.requirements`. Values OCSF has no attribute
 //! for (your value, the recommended value, the file and line) are under `unmapped`, as the
-//! schema intends. Keys with no value are left out rather than written as `null`.
+//! schema intends. Keys with no value are left out rather than written as `null`. As in SARIF,
+//! hidden characters in any string are written as visible `\u{…}` escapes: a SIEM decodes the
+//! JSON and shows the strings.
 //! Schema: https://schema.ocsf.io/1.3.0/classes/compliance_finding
 //!
 //! A run a reader must not take at face value (a file not read, nothing found, input problems, a
@@ -251,13 +253,16 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         rules: report.results.rules.iter().map(|rule| (rule.id.as_str(), rule)).collect(),
     };
     let mut out = String::new();
-    if let Some(event) = run_event(&context, report) {
+    if let Some(mut event) = run_event(&context, report) {
+        crate::escape::json_strings_visible(&mut event);
         out.push_str(&event.to_string());
         out.push('\n');
     }
     for result in &report.results.results {
         if matches!(result.status, Status::Fail | Status::Unknown) {
-            out.push_str(&event(&context, result).to_string());
+            let mut event = event(&context, result);
+            crate::escape::json_strings_visible(&mut event);
+            out.push_str(&event.to_string());
             out.push('\n');
         }
     }

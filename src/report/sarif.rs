@@ -113,7 +113,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         }],
     });
     let mut document = document;
-    visible_strings(&mut document);
+    crate::escape::json_strings_visible(&mut document);
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|error| {
         json!({"version": "2.1.0", "runs": [], "properties": {"error": error.to_string()}}).to_string()
     });
@@ -164,28 +164,6 @@ pub(crate) fn rank(confidence: Confidence) -> f64 {
         Confidence::High => 90.0,
         Confidence::Medium => 60.0,
         Confidence::Low => 30.0,
-    }
-}
-
-/// Every string of the document, keys included, with hidden characters shown escaped: viewers
-/// decode the JSON, so ESC, BEL, C1 controls and bidirectional overrides in a name, a value or a
-/// location would reach them raw.
-fn visible_strings(value: &mut Value) {
-    match value {
-        Value::String(text) => {
-            if let std::borrow::Cow::Owned(visible) = crate::escape::decoded_text(text) {
-                *text = visible;
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(visible_strings),
-        Value::Object(map) => {
-            let entries = std::mem::take(map);
-            for (key, mut item) in entries {
-                visible_strings(&mut item);
-                map.insert(crate::escape::decoded_text(&key).into_owned(), item);
-            }
-        }
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 

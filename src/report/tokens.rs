@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::escape::{csv_field, csv_record, terminal};
+use crate::escape::{csv_field, csv_record, terminal, terminal_line};
 use crate::model::{AppTokens, ResourceKind, TokenInventory};
 
 /// What the listing is about: the org, the evaluation date and the unused threshold.
@@ -73,8 +73,8 @@ pub fn table(listing: &TokenListing<'_>, details: bool) -> String {
     let _ = writeln!(
         out,
         "OAuth tokens in {} ({}), as of {}: {} apps hold tokens",
-        terminal(listing.org_name),
-        terminal(listing.instance_url),
+        terminal_line(listing.org_name),
+        terminal_line(listing.instance_url),
         listing.as_of,
         listing.inventory.apps.len()
     );
@@ -111,7 +111,7 @@ pub fn table(listing: &TokenListing<'_>, details: bool) -> String {
     let _ = writeln!(out, "{table}");
     if details {
         for app in &listing.inventory.apps {
-            let _ = writeln!(out, "\n{}", terminal(&evidence(app)));
+            let _ = writeln!(out, "\n{}", terminal_line(&evidence(app)));
             let mut users = comfy_table::Table::new();
             users.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
             users.force_no_tty();
@@ -130,7 +130,7 @@ pub fn table(listing: &TokenListing<'_>, details: bool) -> String {
         }
     }
     for note in &listing.inventory.notes {
-        let _ = writeln!(out, "note: {}", terminal(note));
+        let _ = writeln!(out, "note: {}", terminal_line(note));
     }
     out
 }

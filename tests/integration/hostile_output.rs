@@ -38,7 +38,7 @@ fn all_formats(source: &[&str], folder: &Path) -> Vec<(String, String)> {
     let reports = folder.join("reports");
     let mut args = source.to_vec();
     let shown = reports.display().to_string();
-    args.extend_from_slice(&["--format", "table,html,markdown,sarif,junit,csv,json", "--output-dir", &shown]);
+    args.extend_from_slice(&["--format", "table,html,markdown,sarif,junit,csv,json,ocsf", "--output-dir", &shown]);
     let output = sfaudit(&args);
     assert!(matches!(code(&output), 0 | 1), "{}", stderr(&output));
     let mut files: Vec<(String, String)> = std::fs::read_dir(&reports)
@@ -75,6 +75,13 @@ fn assert_nothing_hidden(files: &[(String, String)], what: &str) {
         let shown = if name.ends_with(".sarif") {
             let mut decoded = Vec::new();
             strings(&serde_json::from_str(text).expect("SARIF is JSON"), &mut decoded);
+            decoded.join("\n")
+        } else if name.ends_with(".jsonl") {
+            // OCSF: a SIEM decodes each line's JSON and shows its strings.
+            let mut decoded = Vec::new();
+            for line in text.lines() {
+                strings(&serde_json::from_str(line).expect("OCSF lines are JSON"), &mut decoded);
+            }
             decoded.join("\n")
         } else {
             text.clone()
@@ -217,4 +224,62 @@ fn report_from_treats_a_tampered_result_as_untrusted() {
     assert_nothing_hidden(&files, "report --from");
     let markdown = &files.iter().find(|(name, _)| name.ends_with(".md")).expect("markdown").1;
     assert!(!markdown.contains("@octocat") && !markdown.contains(" #7"), "Markdown leaves references live");
+}
+
+/// The history database and everything that shows what it holds (`sfaudit history` in every
+/// format, the HTML trend and "since the previous scan") treat app names and values from files as
+/// hostile too.
+#[test]
+fn history_shows_hostile_names_escaped() {
+    let stem = "Evil\u{1b}[2J\u{7}\n::error::forged";
+    let label = "Pay\u{9b}31m\u{202e}lapyap\u{2066}x\u{2069}\u{61c}";
+    let (folder, root) = project(&[(stem, app(label, "https://evil.example.com/\u{202e}cb"))]);
+    let path = root.display().to_string();
+    let database = folder.path().join("history.sqlite").display().to_string();
+    let scan = |as_of: &str, reports: &str| {
+        let reports = folder.path().join(reports).display().to_string();
+        let output = sfaudit(&[
+            "scan",
+            &path,
+            "--as-of",
+            as_of,
+            "--fail-on",
+            "none",
+            "--history",
+            &database,
+            "--format",
+            "html,markdown,table",
+            "--output-dir",
+            &reports,
+        ]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        output
+    };
+    scan("2026-12-01", "first");
+    // A new finding for the second run: the callback becomes plain http.
+    let file = root.join("connectedApps").join(format!("{stem}.connectedApp-meta.xml"));
+    std::fs::write(&file, app(label, "http://evil.example.com/\u{202e}cb")).expect("write");
+    let second = scan("2026-12-02", "second");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(folder.path().join("second"))
+        .expect("reports")
+        .filter_map(Result::ok)
+        .map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(entry.path()).expect("UTF-8 report"))
+        })
+        .collect();
+    let html = &files.iter().find(|(name, _)| name.ends_with(".html")).expect("html").1;
+    assert!(
+        html.contains("Since the previous scan") || html.contains("since the previous scan"),
+        "the HTML shows the change"
+    );
+    files.push(("stderr".into(), stderr(&second)));
+    for format in ["table", "markdown"] {
+        let output = sfaudit(&["history", "--history", &database, "--format", format]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        assert!(stdout(&output).contains("Evil"), "the history names the app: {}", stdout(&output));
+        files.push((format!("history.{format}.txt"), stdout(&output)));
+        files.push((format!("history.{format}.stderr"), stderr(&output)));
+    }
+    assert_nothing_hidden(&files, "history");
 }
