@@ -137,24 +137,25 @@ pub(crate) fn uri_reference(path: &str) -> String {
 }
 
 /// Every string of a JSON document meant for viewers (SARIF, OCSF), keys included, with hidden
-/// characters shown escaped: viewers decode the JSON, so ESC, BEL, C1 controls and bidirectional overrides in a name, a value or a
-/// location would reach them raw.
+/// characters shown escaped: viewers decode the JSON, so ESC, BEL, C1 controls and bidirectional
+/// overrides in a name, a value or a location would reach them raw.
 pub(crate) fn json_strings_visible(value: &mut serde_json::Value) {
+    use serde_json::Value;
     match value {
-        serde_json::Value::String(text) => {
+        Value::String(text) => {
             if let std::borrow::Cow::Owned(visible) = decoded_text(text) {
                 *text = visible;
             }
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(json_strings_visible),
-        serde_json::Value::Object(map) => {
+        Value::Array(items) => items.iter_mut().for_each(json_strings_visible),
+        Value::Object(map) => {
             let entries = std::mem::take(map);
             for (key, mut item) in entries {
                 json_strings_visible(&mut item);
                 map.insert(decoded_text(&key).into_owned(), item);
             }
         }
-        serde_json::Value::Null | serde_json::Value::Bool(_) | serde_json::Value::Number(_) => {}
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 
