@@ -17,10 +17,10 @@ use super::url::{LOGIN_HOST, login_url};
 /// Metadata and REST API version used unless `--api-version` says otherwise. 65.0 (Winter '26)
 /// is the first to carry every External Client App policy field the rules read.
 pub(crate) const DEFAULT_API_VERSION: &str = "65.0";
-/// Calls in flight at once unless `--concurrency` says otherwise; chosen with `benches/org.rs`
-/// (see the README): beyond 16 the wall time drops little at realistic latencies (about a second
-/// on the benchmark org, whose External Client App usage pages are many), and the Metadata API's
-/// own concurrency limits make more a risk.
+/// Calls in flight at once when the bound starts adapting (no `--concurrency`). The bound grows
+/// from here to [`MAX_CONCURRENCY`] while the org answers well (see `salesforce::adaptive` and
+/// `benches/org.rs`); starting lower wastes round trips, starting higher risks the Metadata
+/// API's own concurrency limits on the first burst.
 pub(crate) const DEFAULT_CONCURRENCY: usize = 16;
 pub(crate) const MAX_CONCURRENCY: usize = 64;
 /// Per-request time limit unless `--timeout` says otherwise.
