@@ -1,14 +1,22 @@
-//! Live-org collection against the fake org (tests/support/fake_org): 2,000 Connected Apps,
-//! 500 External Client Apps (each with its four settings and policies components), 20,000 OAuth
+//! Live-org collection against the fake org (tests/support/fake_org): 2,500 apps (2,000 Connected
+//! Apps, 500 External Client Apps each with its four settings and policies components), 3,000 OAuth
 //! tokens, 3,000 permission assignments, 5,000 logins, Health Check, 200 External Client Apps with
-//! OAuth usage (150 users each), and 50 ms added to every request. Prints JSON: for each concurrency, the wall time,
-//! the API calls made, and the lower bound (the fewest calls the batch limits allow, the
-//! `OauthToken` 2,500-row cap included, see [`oauth_token_minimum`]; and the round trips those
-//! calls need at that concurrency). Concurrency 1 is the one-call-at-a-time baseline.
+//! OAuth usage (150 users each), and 50 ms added to every request (the round-trip time, RTT).
 //!
-//! Run: `cargo bench --bench org` (optionally `-- --latency-ms 20 --concurrency 8,16`, and `-v` to
-//! log every call). Not a
-//! timed test: it reports, it does not assert.
+//! Prints JSON with, measured in the same run:
+//! - the fewest calls the batch limits allow ([`minimum`]) and the calls each run made;
+//! - sfaudit's default (adaptive) run: login plus collection, against the round-trip bound
+//!   RTT × (1 + max(dependency chain, ⌈calls ÷ 16⌉)) and the ratio of the two. The 1 is the
+//!   login; ⌈calls ÷ 16⌉ is the round trips the minimum calls take 16 at a time (the default
+//!   starting bound); the dependency chain is the longest run of calls that must wait for each
+//!   other's answers, which no concurrency shortens (see [`minimum`]);
+//! - the same at a fixed `--concurrency 16` (and any other given with `-- --concurrency 8,32`);
+//! - a sequential per-app client: one call at a time, one component per `readMetadata` (what a
+//!   script reading app after app does; Metadata API only, so a lower bound for such a client);
+//! - the loopback's own cost: a run with no added latency, one call at a time, per call.
+//!
+//! Run: `cargo bench --bench org` (optionally `-- --latency-ms 20`, `--no-sequential`, and `-v`
+//! to log every call). Not a timed test: it reports, it does not assert.
 
 #[path = "../tests/support/fake_org/mod.rs"]
 mod fake_org;
@@ -26,7 +34,7 @@ use sfaudit::salesforce::auth::OrgSettings;
 
 const CONNECTED_APPS: usize = 2_000;
 const EXTERNAL_CLIENT_APPS: usize = 500;
-const TOKENS: usize = 20_000;
+const TOKENS: usize = 3_000;
 const USERS: usize = 6_000;
 const ASSIGNMENTS: usize = 3_000;
 const LOGINS: usize = 5_000;
@@ -166,7 +174,7 @@ fn org(repo: &Path) -> OrgData {
         None,
         "<enableAdminApprovedAppsOnly>true</enableAdminApprovedAppsOnly>".into(),
     );
-    // 20,000 tokens of 6,000 users over the first 1,000 Connected Apps, 200 External Client
+    // 3,000 tokens of 6,000 users over the first 1,000 Connected Apps, 200 External Client
     // Apps and 5 apps nobody installed; last use spread over a year.
     for index in 0..TOKENS {
         let app = match index % 10 {
@@ -230,6 +238,9 @@ fn minimum(data: &OrgData, access: &AccessConfig) -> (u64, u64, serde_json::Valu
     let organization = 1;
     // 2,000 rows a page; an empty answer is still one call.
     let applications = (data.connected_applications.len() as u64).div_ceil(QUERY_PAGE).max(1);
+    // The JWT-based access token timeouts of Connected Apps: a query of its own, because orgs
+    // before the fields existed refuse it, and that refusal must not lose the installed apps.
+    let jwt_timeouts = applications;
     let assignments = (data.assignments.len() as u64).div_ceil(QUERY_PAGE).max(1);
     let (tokens, windows) = oauth_token_minimum(data.tokens.len() as u64);
     // Permission holders: the assignments of everyone holding a permission of interest (every
@@ -249,6 +260,7 @@ fn minimum(data: &OrgData, access: &AccessConfig) -> (u64, u64, serde_json::Valu
         + settings
         + organization
         + applications
+        + jwt_timeouts
         + assignments
         + tokens
         + permissions
@@ -256,14 +268,22 @@ fn minimum(data: &OrgData, access: &AccessConfig) -> (u64, u64, serde_json::Valu
         + health_check
         + usage_apps
         + usage_users;
-    // Token pages follow each other (each page or window needs the previous one's answer); so do
-    // the usage list and one app's user pages.
+    // The dependency chain: calls that cannot be sent before an earlier call's answer is in.
+    // - `OauthToken`: every page needs the previous page's `nextRecordsUrl`, and every window
+    //   starts at the last user of the window before: all `tokens` pages form one chain.
+    // - Connect REST usage: the list of apps is paged the same way, and an app's users can be
+    //   asked for only once the page naming the app is in: the last list page, then that app's
+    //   user pages.
+    // - `PermissionSetAssignment` pages follow each other.
+    // - Metadata: `readMetadata` needs the names `listMetadata` returned: a chain of 2.
+    // Every other call depends on nothing but the login.
     let longest_usage = access.eca_usage.iter().map(|usage| usage_pages(usage.users.len())).max().unwrap_or(0);
     let chain = tokens.max(usage_apps + longest_usage).max(permissions).max(2);
     let detail = json!({
         "listed_types": types,
         "list_metadata": list, "read_metadata": reads, "read_settings": settings,
         "query_organization": organization, "query_connected_application": applications,
+        "query_connected_application_jwt_timeouts": jwt_timeouts,
         "query_setup_entity_access": assignments,
         "query_oauth_token_pages": tokens,
         "query_permission_set_assignment_pages": permissions,
@@ -284,6 +304,87 @@ fn minimum(data: &OrgData, access: &AccessConfig) -> (u64, u64, serde_json::Valu
     (total, chain, detail)
 }
 
+/// Settings for a JWT login to `fake`; `None` concurrency leaves sfaudit's adaptive default.
+fn settings(fake: &FakeOrg, key: &Path, concurrency: Option<usize>) -> OrgSettings {
+    OrgSettings {
+        client_id: Some(fake_org::CONSUMER_KEY.into()),
+        username: Some(fake_org::USERNAME.into()),
+        jwt_key_file: Some(key.to_path_buf()),
+        instance_url: Some(fake.url.clone()),
+        concurrency,
+        ..OrgSettings::default()
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+}
+
+/// What one collection run measured.
+struct Run {
+    wall: Duration,
+    login: Duration,
+    api_calls: u64,
+    retries: u64,
+    peak_concurrency: u64,
+    inventory: sfaudit::model::Inventory,
+    org: fake_org::Stats,
+}
+
+/// Logs in and collects the whole org, as `sfaudit scan --org` does.
+fn collect(fake: &FakeOrg, key: &Path, concurrency: Option<usize>, as_of: &EvaluationDate) -> Run {
+    let settings = settings(fake, key, concurrency);
+    let started = Instant::now();
+    let (inventory, api_calls, retries, peak_concurrency, login) = runtime().block_on(async {
+        let connection = settings.resolve().expect("settings");
+        let client = Arc::new(sfaudit::salesforce::Client::connect(connection).await.expect("login"));
+        let login = started.elapsed();
+        let inventory = sfaudit::collect::org::collect(Arc::clone(&client), as_of).await.expect("collection");
+        let stats = &client.stats;
+        (
+            inventory,
+            stats.api_calls.load(Ordering::Relaxed),
+            stats.retries.load(Ordering::Relaxed),
+            stats.peak_concurrency.load(Ordering::Relaxed),
+            login,
+        )
+    });
+    Run { wall: started.elapsed(), login, api_calls, retries, peak_concurrency, inventory, org: fake.stats() }
+}
+
+/// A sequential per-app client: one call at a time, each type listed by itself, then every
+/// component read by itself. Returns the wall time (login included) and the calls.
+fn sequential_per_app(fake: &FakeOrg, key: &Path) -> (Duration, u64, usize) {
+    use sfaudit::collect::org::{EXTRA_ECA_TYPES, LISTED_TYPES, SETTINGS};
+    use sfaudit::salesforce::soap;
+    let settings = settings(fake, key, Some(1));
+    let started = Instant::now();
+    let (calls, records) = runtime().block_on(async {
+        let client = sfaudit::salesforce::Client::connect(settings.resolve().expect("settings")).await.expect("login");
+        let types = LISTED_TYPES.iter().map(|kind| kind.type_name()).chain(EXTRA_ECA_TYPES);
+        let mut records = 0;
+        for type_name in types {
+            let listed = soap::list_metadata(&client, &[type_name]).await.expect("listMetadata");
+            for properties in listed {
+                records += soap::read_metadata(&client, type_name, &[properties.full_name]).await.expect("read").len();
+            }
+        }
+        for (kind, name, _) in SETTINGS {
+            records += soap::read_metadata(&client, kind.type_name(), &[name.to_string()]).await.expect("read").len();
+        }
+        (client.stats.api_calls.load(Ordering::Relaxed), records)
+    });
+    (started.elapsed(), calls, records)
+}
+
+fn ms(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 10_000.0).round() / 10.0
+}
+
+fn ratio(value: Duration, bound: Duration) -> f64 {
+    (value.as_secs_f64() / bound.as_secs_f64() * 100.0).round() / 100.0
+}
+
 #[allow(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -294,9 +395,10 @@ fn main() {
     let option =
         |name: &str| arguments.iter().position(|argument| argument == name).and_then(|index| arguments.get(index + 1));
     let latency = Duration::from_millis(option("--latency-ms").and_then(|text| text.parse().ok()).unwrap_or(50));
-    let concurrencies: Vec<usize> = option("--concurrency")
+    let fixed: Vec<usize> = option("--concurrency")
         .map(|text| text.split(',').filter_map(|part| part.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![16, 4, 8, 32, 64, 1]);
+        .unwrap_or_else(|| vec![16]);
+    let sequential = !arguments.iter().any(|argument| argument == "--no-sequential");
     if arguments.iter().any(|argument| argument == "-v") {
         sfaudit::logging::set_verbosity(1);
         sfaudit::logging::set_sink(|line| eprintln!("{line}"));
@@ -310,65 +412,72 @@ fn main() {
     std::fs::write(&key, &TestKeys::scanner().private_key_pem).expect("key");
     let access = access();
     let (minimum_calls, chain, minimum_detail) = minimum(&data, &access);
+    // One round trip for the login, then the calls: never fewer than the dependency chain, and
+    // never fewer than the minimum calls 16 at a time.
+    let round_trips = 1 + chain.max(minimum_calls.div_ceil(16));
+    let bound = latency * u32::try_from(round_trips).unwrap_or(u32::MAX);
     let as_of = EvaluationDate::now();
+    let start = |latency: Duration| {
+        FakeOrg::start(data.clone(), Config { latency, access: access.clone(), ..Config::default() })
+    };
+
+    // What the loopback costs by itself: no added latency, one call at a time.
+    let loopback = {
+        let fake = start(Duration::ZERO);
+        let run = collect(&fake, &key, Some(1), &as_of);
+        let collection = run.wall.saturating_sub(run.login);
+        json!({
+            "api_calls": run.api_calls,
+            "collection_ms": ms(collection),
+            "per_call_ms": ms(collection / u32::try_from(run.api_calls.max(1)).unwrap_or(u32::MAX)),
+            "max_in_flight_seen_by_org": run.org.max_in_flight,
+        })
+    };
+
     let mut runs = Vec::new();
+    let concurrencies = std::iter::once(None).chain(fixed.into_iter().map(Some));
     for concurrency in concurrencies {
-        let fake = FakeOrg::start(data.clone(), Config { latency, access: access.clone(), ..Config::default() });
-        let settings = OrgSettings {
-            client_id: Some(fake_org::CONSUMER_KEY.into()),
-            username: Some(fake_org::USERNAME.into()),
-            jwt_key_file: Some(key.clone()),
-            instance_url: Some(fake.url.clone()),
-            concurrency: Some(concurrency),
-            ..OrgSettings::default()
-        };
-        let runtime =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-        let started = Instant::now();
-        let (inventory, api_calls, retries, login) = runtime.block_on(async {
-            let connection = settings.resolve().expect("settings");
-            let client = Arc::new(sfaudit::salesforce::Client::connect(connection).await.expect("login"));
-            let login = started.elapsed();
-            let inventory = sfaudit::collect::org::collect(Arc::clone(&client), &as_of).await.expect("collection");
-            (
-                inventory,
-                client.stats.api_calls.load(Ordering::Relaxed),
-                client.stats.retries.load(Ordering::Relaxed),
-                login,
-            )
-        });
-        let wall = started.elapsed();
-        let stats = fake.stats();
-        // One round trip for the login, then the calls: never fewer than the longest chain, and
-        // never fewer than the calls spread over the concurrency.
-        let round_trips = 1 + chain.max(minimum_calls.div_ceil(concurrency as u64));
-        let bound = latency * u32::try_from(round_trips).unwrap_or(u32::MAX);
+        let fake = start(latency);
+        let run = collect(&fake, &key, concurrency, &as_of);
+        let inventory = &run.inventory;
         let connected =
             inventory.apps.iter().filter(|app| app.kind == sfaudit::model::ResourceKind::ConnectedApp).count();
-        let uninstalled =
-            inventory.apps.iter().filter(|app| app.usage.as_ref().is_some_and(|usage| !usage.installed)).count();
         let tokens: i64 =
             inventory.apps.iter().filter_map(|app| app.usage.as_ref()).map(|usage| usage.token_count).sum();
         runs.push(json!({
-            "concurrency": concurrency,
-            "wall_ms": wall.as_millis(),
-            "login_ms": login.as_millis(),
-            "api_calls": api_calls,
-            "api_calls_minus_minimum": api_calls as i64 - minimum_calls as i64,
-            "retries": retries,
-            "oauth_token_calls": stats.pages.get("OauthToken").copied().unwrap_or_default(),
-            "connect_usage_calls": stats.connect_calls,
-            "round_trip_lower_bound": round_trips,
-            "lower_bound_ms": bound.as_millis(),
-            "wall_over_lower_bound": (wall.as_secs_f64() / bound.as_secs_f64() * 100.0).round() / 100.0,
-            "max_in_flight_seen_by_org": stats.max_in_flight,
+            "concurrency": concurrency.map_or_else(|| "adaptive (default: 16, up to 64)".to_string(), |fixed| format!("fixed {fixed}")),
+            "wall_ms": ms(run.wall),
+            "login_ms": ms(run.login),
+            "api_calls": run.api_calls,
+            "api_calls_minus_minimum": run.api_calls as i64 - minimum_calls as i64,
+            "retries": run.retries,
+            "round_trip_bound_ms": ms(bound),
+            "wall_over_bound": ratio(run.wall, bound),
+            "peak_concurrency": run.peak_concurrency,
+            "max_in_flight_seen_by_org": run.org.max_in_flight,
+            "query_pages_by_object": run.org.pages,
+            "list_calls": run.org.list_calls,
+            "read_calls": run.org.read_calls,
+            "tooling_calls": run.org.tooling_calls,
+            "connect_calls": run.org.connect_calls,
             "apps": inventory.apps.len(),
             "connected_apps": connected,
-            "uninstalled_apps_with_tokens": uninstalled,
             "tokens_counted": tokens,
             "incomplete": inventory.source.collection.as_ref().map_or(0, |collection| collection.incomplete.len()),
         }));
     }
+
+    let sequential = sequential.then(|| {
+        let fake = start(latency);
+        let (wall, calls, records) = sequential_per_app(&fake, &key);
+        json!({
+            "wall_ms": ms(wall),
+            "api_calls": calls,
+            "records_read": records,
+            "wall_over_bound": ratio(wall, bound),
+        })
+    });
+
     let figures = json!({
         "benchmark": "org collection through the fake org",
         "org": {
@@ -380,11 +489,20 @@ fn main() {
             "logins": LOGINS,
             "external_client_apps_with_usage": ECAS_WITH_USAGE,
             "users_per_usage_app": USAGE_USERS,
-            "latency_ms_per_request": latency.as_millis(),
+            "rtt_ms": latency.as_millis(),
             "generation_ms": generation_ms,
         },
         "minimum": minimum_detail,
+        "round_trip_bound": {
+            "formula": "RTT x (1 + max(dependency chain, ceil(calls / 16)))",
+            "dependency_chain": chain,
+            "calls_over_16": minimum_calls.div_ceil(16),
+            "round_trips": round_trips,
+            "bound_ms": ms(bound),
+        },
+        "loopback_at_0_ms_one_call_at_a_time": loopback,
         "runs": runs,
+        "sequential_per_app_client": sequential,
     });
     println!("{}", serde_json::to_string_pretty(&figures).expect("figures serialize"));
 }

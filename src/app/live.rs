@@ -141,9 +141,31 @@ async fn connect(args: &OrgArgs) -> Result<Client, Error> {
     Client::connect(connection).await.map_err(|error| sf_error(error, None))
 }
 
-/// Logs in and collects the org's inventory.
-pub(crate) fn collect_inventory(args: &OrgArgs, as_of: &EvaluationDate) -> Result<Inventory, Error> {
-    Ok(collect_with_tokens(args, as_of)?.0)
+/// A live collection under way on its own runtime: started before the rest of a scan is set up,
+/// so the login and the first calls overlap loading the rules.
+#[derive(Debug)]
+pub(crate) struct Collecting {
+    runtime: tokio::runtime::Runtime,
+    task: tokio::task::JoinHandle<Result<(Inventory, crate::model::TokenInventory), Error>>,
+}
+
+impl Collecting {
+    /// Logs in and collects `args`'s org on the runtime's threads; dropping the result stops it.
+    pub(crate) fn start(args: &OrgArgs, as_of: EvaluationDate) -> Result<Self, Error> {
+        let runtime = runtime()?;
+        let args = args.clone();
+        let task = runtime.spawn(async move { collect_on(&args, &as_of).await });
+        Ok(Self { runtime, task })
+    }
+
+    /// Waits for the collection.
+    pub(crate) fn finish(self) -> Result<Inventory, Error> {
+        let Self { runtime, task } = self;
+        let joined = runtime.block_on(task).map_err(|error| {
+            Error::usage(format!("the collection stopped unexpectedly: {error}"), "report this as a bug")
+        })?;
+        Ok(joined?.0)
+    }
 }
 
 /// Logs in and collects the org's inventory and its token inventory (`sfaudit tokens`).
@@ -151,29 +173,34 @@ pub(crate) fn collect_with_tokens(
     args: &OrgArgs,
     as_of: &EvaluationDate,
 ) -> Result<(Inventory, crate::model::TokenInventory), Error> {
-    runtime()?.block_on(async {
-        let client = Arc::new(connect(args).await?);
-        let result = crate::collect::org::collect_with_tokens(Arc::clone(&client), as_of).await;
-        let calls = client.stats.api_calls.load(std::sync::atomic::Ordering::Relaxed);
-        let (inventory, tokens) = result.map_err(|error| sf_error(error, Some(calls)))?;
-        if let Some(collection) = &inventory.source.collection {
-            logging::log(
-                1,
-                format_args!(
-                    "collected {} apps with {} API calls ({} retries, {} logins){}",
-                    inventory.apps.len(),
-                    collection.api_calls,
-                    collection.retries,
-                    collection.logins,
-                    collection
-                        .api_usage
-                        .map(|usage| format!("; org API usage {}/{}", usage.used, usage.max))
-                        .unwrap_or_default()
-                ),
-            );
-        }
-        Ok((inventory, tokens))
-    })
+    runtime()?.block_on(collect_on(args, as_of))
+}
+
+async fn collect_on(
+    args: &OrgArgs,
+    as_of: &EvaluationDate,
+) -> Result<(Inventory, crate::model::TokenInventory), Error> {
+    let client = Arc::new(connect(args).await?);
+    let result = crate::collect::org::collect_with_tokens(Arc::clone(&client), as_of).await;
+    let calls = client.stats.api_calls.load(std::sync::atomic::Ordering::Relaxed);
+    let (inventory, tokens) = result.map_err(|error| sf_error(error, Some(calls)))?;
+    if let Some(collection) = &inventory.source.collection {
+        logging::log(
+            1,
+            format_args!(
+                "collected {} apps with {} API calls ({} retries, {} logins){}",
+                inventory.apps.len(),
+                collection.api_calls,
+                collection.retries,
+                collection.logins,
+                collection
+                    .api_usage
+                    .map(|usage| format!("; org API usage {}/{}", usage.used, usage.max))
+                    .unwrap_or_default()
+            ),
+        );
+    }
+    Ok((inventory, tokens))
 }
 
 /// `sfaudit login`: proves the set-up and prints the method, who and where, never the token.
@@ -211,7 +238,7 @@ pub(crate) fn login_command(args: &LoginArgs) -> Result<u8, Error> {
 
 /// `sfaudit collect --org … -o snapshot.json`: the inventory with collection metadata, no rules.
 pub(crate) fn collect_command(args: &CollectArgs) -> Result<u8, Error> {
-    let inventory = collect_inventory(&args.connection, &EvaluationDate::now())?;
+    let inventory = Collecting::start(&args.connection, EvaluationDate::now())?.finish()?;
     let mut text = serde_json::to_string_pretty(&inventory)
         .map_err(|error| Error::usage(format!("cannot write the snapshot: {error}"), "report this as a bug"))?;
     text.push('\n');

@@ -142,6 +142,10 @@ fn project_of(args: &ScanArgs) -> Option<std::path::PathBuf> {
 
 pub(super) fn setup(args: &ScanArgs) -> Result<Setup, Error> {
     let config = policy::load_config(&args.config, project_of(args).as_deref())?;
+    setup_with(args, config, args.as_of.unwrap_or_else(EvaluationDate::now))
+}
+
+fn setup_with(args: &ScanArgs, config: Config, as_of: EvaluationDate) -> Result<Setup, Error> {
     let mut output = args.output.clone();
     output.format = policy::formats(&config, &args.output.format);
     if output.output.is_none() && output.output_dir.is_none() {
@@ -149,7 +153,6 @@ pub(super) fn setup(args: &ScanArgs) -> Result<Setup, Error> {
     }
     check_output_options(&output)?;
     let gate_policy = policy::gate_policy(&config, &args.gate);
-    let as_of = args.as_of.unwrap_or_else(EvaluationDate::now);
     let options = policy::rule_options(&config, &args.rules);
     let (mut rules, rule_pack_version) =
         super::rules::load_rules(&RuleOptions { rules_dirs: options.rules_dirs, params: Vec::new() })?;
@@ -210,8 +213,22 @@ impl Setup {
 }
 
 fn prepare(args: &ScanArgs) -> Result<Prepared, Error> {
-    let setup = setup(args)?;
-    let inventory = collect_inventory(args, &setup.config, &setup.as_of)?;
+    let config = policy::load_config(&args.config, project_of(args).as_deref())?;
+    let as_of = args.as_of.unwrap_or_else(EvaluationDate::now);
+    // A live scan starts the login first (only the config, which may name the org, comes
+    // before it): the rules load and the rest is set up while the login and the first calls
+    // are under way. A set-up error still wins, and stops the collection.
+    let collecting = if is_live(args) {
+        let connection = live::with_profile(&args.connection, &config, args.config.profile.as_deref())?;
+        Some(live::Collecting::start(&connection, as_of)?)
+    } else {
+        None
+    };
+    let setup = setup_with(args, config, as_of)?;
+    let inventory = match collecting {
+        Some(collecting) => collecting.finish()?,
+        None => collect_inventory(args, &setup.as_of)?,
+    };
     let scan = setup.finish(inventory);
     Ok(Prepared { scan, setup })
 }
@@ -262,11 +279,12 @@ pub fn summary_line(scan: &Scan) -> String {
     line
 }
 
-fn collect_inventory(args: &ScanArgs, config: &Config, as_of: &EvaluationDate) -> Result<Inventory, Error> {
-    if args.org || live::names_an_org(&args.connection) || args.config.profile.is_some() {
-        let connection = live::with_profile(&args.connection, config, args.config.profile.as_deref())?;
-        return live::collect_inventory(&connection, as_of);
-    }
+fn is_live(args: &ScanArgs) -> bool {
+    args.org || live::names_an_org(&args.connection) || args.config.profile.is_some()
+}
+
+/// The inventory of a snapshot or a project (a live scan is collected by [`prepare`]).
+fn collect_inventory(args: &ScanArgs, as_of: &EvaluationDate) -> Result<Inventory, Error> {
     if let Some(snapshot) = &args.snapshot {
         let mut inventory =
             collect::snapshot::read_snapshot(snapshot).map_err(|problem| Error::Input(vec![problem]))?;

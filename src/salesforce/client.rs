@@ -1,6 +1,8 @@
 //! The one HTTP client: session, retries with back-off and jitter (honouring `Retry-After`),
-//! re-login on `INVALID_SESSION_ID`, a stop on `REQUEST_LIMIT_EXCEEDED`, the concurrency bound,
-//! a cap on every answer's size, and the count of every API call.
+//! re-login on `INVALID_SESSION_ID`, a stop on `REQUEST_LIMIT_EXCEEDED` (once one call is told
+//! the allowance is used up, no new call is sent), the concurrency bound (fixed, or adapting to
+//! how the org answers: [`super::adaptive`]), a cap on every answer's size, and the count of every
+//! API call.
 //!
 //! Sessions: a session refused with `INVALID_SESSION_ID` is replaced by a fresh login, as often
 //! as it happens, as long as the refused session was good for at least one call; calls that
@@ -17,7 +19,8 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use secrecy::ExposeSecret as _;
 
-use super::auth::{self, OrgConnection, Token};
+use super::adaptive::Adaptive;
+use super::auth::{self, MAX_CONCURRENCY, OrgConnection, Token};
 use super::error::SfError;
 use super::http::{BodyError, http_client, read_body, retry_after, transport_text};
 use super::permits::{Permit, Permits, Priority};
@@ -40,6 +43,8 @@ pub struct Stats {
     pub rest_calls: AtomicU64,
     pub retries: AtomicU64,
     pub logins: AtomicU64,
+    /// The highest bound on calls in flight this run reached (moves only when adaptive).
+    pub peak_concurrency: AtomicU64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +120,10 @@ pub struct Client {
     /// Woken whenever a call's answer is in: a re-login waits on it for the calls in flight.
     settled: tokio::sync::Notify,
     permits: Arc<Permits>,
+    /// Moves the bound when it adapts (no `--concurrency`, not shared by a fleet).
+    adaptive: Option<Adaptive>,
+    /// The org said its daily allowance is used up: the message, and no new call goes out.
+    limit_exceeded: Mutex<Option<String>>,
     pub stats: Stats,
     usage: Mutex<Option<ApiUsage>>,
     jitter: AtomicU64,
@@ -124,23 +133,35 @@ impl Client {
     /// Logs in and returns a client ready for API calls.
     pub async fn connect(connection: OrgConnection) -> Result<Self, SfError> {
         let permits = Arc::new(Permits::new(connection.concurrency));
-        Self::connect_sharing(connection, permits).await
+        let adaptive = connection.adaptive.then(|| Adaptive::new(Arc::clone(&permits), MAX_CONCURRENCY));
+        Self::connect_with(connection, permits, adaptive).await
     }
 
     /// Logs in with a bound on calls in flight shared with other clients: a fleet scan holds
-    /// every org's calls to one global limit.
+    /// every org's calls to one global limit, which does not adapt.
     pub(crate) async fn connect_sharing(connection: OrgConnection, permits: Arc<Permits>) -> Result<Self, SfError> {
-        let http = http_client(connection.timeout, connection.concurrency)?;
+        Self::connect_with(connection, permits, None).await
+    }
+
+    async fn connect_with(
+        connection: OrgConnection,
+        permits: Arc<Permits>,
+        adaptive: Option<Adaptive>,
+    ) -> Result<Self, SfError> {
+        let pool = if adaptive.is_some() { MAX_CONCURRENCY } else { connection.concurrency };
+        let http = http_client(connection.timeout, pool)?;
         let token = auth::login(&http, &connection).await?;
         warn_if_jwt(&token);
         let client = Self {
             http,
+            stats: Stats { peak_concurrency: AtomicU64::new(permits.limit() as u64), ..Stats::default() },
             permits,
+            adaptive,
+            limit_exceeded: Mutex::new(None),
             connection,
             session: RwLock::new(Arc::new(Session::new(token, 0, false))),
             login_lock: tokio::sync::Mutex::new(()),
             settled: tokio::sync::Notify::new(),
-            stats: Stats::default(),
             usage: Mutex::new(None),
             jitter: AtomicU64::new(seed()),
         };
@@ -258,6 +279,34 @@ impl Client {
         logging::log(2, format_args!("API usage {}/{} ({} left today)", usage.used, usage.max, usage.remaining()));
     }
 
+    /// The allowance message once a call was told `REQUEST_LIMIT_EXCEEDED`.
+    fn limit_exceeded(&self) -> Option<String> {
+        self.limit_exceeded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Every call not yet sent fails with the same error instead of being sent to be refused.
+    fn stop_for_limit(&self, message: &str) {
+        let mut stopped = self.limit_exceeded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if stopped.is_none() {
+            logging::log(1, format_args!("REQUEST_LIMIT_EXCEEDED: no further call is sent"));
+            *stopped = Some(message.to_string());
+        }
+    }
+
+    /// Tells the adaptive bound (if any) what an answer says about the org's load.
+    fn adapt<T>(&self, epoch: u64, status: StatusCode, verdict: &Verdict<T>, latency: Duration) {
+        let Some(adaptive) = &self.adaptive else { return };
+        match verdict {
+            Verdict::LimitExceeded(_) => adaptive.overloaded(epoch, "REQUEST_LIMIT_EXCEEDED"),
+            _ if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS => {
+                adaptive.overloaded(epoch, &format!("HTTP {}", status.as_u16()));
+            }
+            Verdict::Done(_) | Verdict::Refused { .. } => adaptive.answered(epoch, latency),
+            Verdict::SessionInvalid | Verdict::Retry(_) => {}
+        }
+        self.stats.peak_concurrency.fetch_max(self.permits.limit() as u64, Ordering::Relaxed);
+    }
+
     /// Sends one call with retries. `build` makes the request from the current session (so a
     /// re-login is picked up); `classify` decides what the answer means.
     pub(crate) async fn execute<T>(
@@ -272,13 +321,17 @@ impl Client {
         loop {
             attempt += 1;
             let started;
-            let (session, in_flight, result) = {
+            let (session, in_flight, result, epoch) = {
                 let permit = match priority {
                     Priority::Held => None,
                     queued => Some(self.permits.acquire(queued).await),
                 };
                 // The session is taken once the call may go: a re-login while it queued is used,
                 // and a session already refused is not sent another call.
+                if let Some(message) = self.limit_exceeded() {
+                    return Err(SfError::LimitExceeded { message });
+                }
+                let epoch = self.adaptive.as_ref().map_or(0, Adaptive::epoch);
                 let session = self.session();
                 if session.refused.load(Ordering::SeqCst) {
                     drop(permit);
@@ -313,7 +366,7 @@ impl Client {
                     }
                     Err(error) => Err(transport_text(&error)),
                 };
-                (session, in_flight, result)
+                (session, in_flight, result, epoch)
             };
             let elapsed = started.elapsed().as_millis();
             let (reason, retry_after) = match result {
@@ -331,10 +384,13 @@ impl Client {
                         session.accepted.fetch_add(1, Ordering::SeqCst);
                     }
                     drop(in_flight);
+                    self.adapt(epoch, status, &verdict, started.elapsed());
                     match verdict {
                         Verdict::Done(value) => return Ok(value),
                         Verdict::LimitExceeded(message) => {
-                            return Err(SfError::LimitExceeded { message: self.scrub(&message) });
+                            let message = self.scrub(&message);
+                            self.stop_for_limit(&message);
+                            return Err(SfError::LimitExceeded { message });
                         }
                         Verdict::Refused { code, message } => {
                             return Err(SfError::Refused {

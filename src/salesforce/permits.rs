@@ -1,6 +1,8 @@
 //! A counting semaphore with two queues: calls on a critical path (query paging, whose next page
 //! depends on this one) are let through before bulk calls (readMetadata batches), so a long
-//! sequential chain is never stuck behind hundreds of independent calls.
+//! sequential chain is never stuck behind hundreds of independent calls. The bound can move
+//! while calls are in flight ([`Permits::set_limit`]): lowering it lets no new call go until
+//! enough in flight have answered; raising it lets waiters go at once.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -19,7 +21,8 @@ pub(crate) enum Priority {
 
 #[derive(Debug)]
 struct State {
-    available: usize,
+    limit: usize,
+    in_use: usize,
     high: VecDeque<oneshot::Sender<()>>,
     low: VecDeque<oneshot::Sender<()>>,
 }
@@ -37,14 +40,28 @@ pub(crate) struct Permit<'a> {
 
 impl Permits {
     pub(crate) fn new(count: usize) -> Self {
-        Self { state: Mutex::new(State { available: count.max(1), high: VecDeque::new(), low: VecDeque::new() }) }
+        Self {
+            state: Mutex::new(State { limit: count.max(1), in_use: 0, high: VecDeque::new(), low: VecDeque::new() }),
+        }
+    }
+
+    /// Calls that may be in flight at once now.
+    pub(crate) fn limit(&self) -> usize {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).limit
+    }
+
+    /// Moves the bound (at least 1); calls in flight beyond a lowered bound finish as usual.
+    pub(crate) fn set_limit(&self, limit: usize) {
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.limit = limit.max(1);
+        hand_out(&mut state);
     }
 
     pub(crate) async fn acquire(&self, priority: Priority) -> Permit<'_> {
         let receiver = {
             let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if state.available > 0 {
-                state.available -= 1;
+            if state.in_use < state.limit {
+                state.in_use += 1;
                 return Permit { permits: self };
             }
             let (sender, receiver) = oneshot::channel();
@@ -61,20 +78,25 @@ impl Permits {
 
     fn release(&self) {
         let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        loop {
-            let next = match state.high.pop_front() {
+        state.in_use = state.in_use.saturating_sub(1);
+        hand_out(&mut state);
+    }
+}
+
+/// Hands free slots to waiters, high priority first.
+fn hand_out(state: &mut State) {
+    while state.in_use < state.limit {
+        let next = match state.high.pop_front() {
+            Some(sender) => sender,
+            None => match state.low.pop_front() {
                 Some(sender) => sender,
-                None => match state.low.pop_front() {
-                    Some(sender) => sender,
-                    None => break,
-                },
-            };
-            // A waiter that gave up (its future was dropped) cannot take the slot: try the next.
-            if next.send(()).is_ok() {
-                return;
-            }
+                None => return,
+            },
+        };
+        // A waiter that gave up (its future was dropped) cannot take the slot: try the next.
+        if next.send(()).is_ok() {
+            state.in_use += 1;
         }
-        state.available += 1;
     }
 }
 
@@ -121,5 +143,39 @@ mod tests {
         assert!(peak.load(Ordering::SeqCst) <= 2);
         let order = order.lock().expect("lock").clone();
         assert_eq!(&order[..2], &[Priority::High, Priority::High], "{order:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_moved_bound_holds_for_the_calls_that_follow() {
+        let permits = Arc::new(Permits::new(2));
+        let first = permits.acquire(Priority::Low).await;
+        let second = permits.acquire(Priority::Low).await;
+        permits.set_limit(1);
+        // Both slots are taken and the bound is now 1: one answer frees no slot.
+        drop(first);
+        let waiting = tokio::spawn({
+            let permits = Arc::clone(&permits);
+            async move {
+                let _permit = permits.acquire(Priority::Low).await;
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished(), "a call went beyond the lowered bound");
+        drop(second);
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiting).await.expect("let through").expect("task");
+        // Raising the bound lets a waiter go at once, without any answer.
+        let held = permits.acquire(Priority::Low).await;
+        let waiting = tokio::spawn({
+            let permits = Arc::clone(&permits);
+            async move {
+                let _permit = permits.acquire(Priority::High).await;
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished(), "the bound of 1 was already taken");
+        permits.set_limit(2);
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiting).await.expect("let through").expect("task");
+        assert_eq!(permits.limit(), 2);
+        drop(held);
     }
 }

@@ -191,14 +191,14 @@ pub(crate) async fn call(client: &Client, call: &str, body: &str, priority: Prio
 }
 
 /// `listMetadata` for up to three types.
-pub(crate) async fn list_metadata(client: &Client, types: &[&str]) -> Result<Vec<FileProperties>, SfError> {
+pub async fn list_metadata(client: &Client, types: &[&str]) -> Result<Vec<FileProperties>, SfError> {
     let call = format!("SOAP listMetadata {}", types.join(","));
     let text = self::call(client, &call, &list_body(types, client.api_version()), Priority::High).await?;
     parse_list(&text).map_err(|message| SfError::Failed { call, message })
 }
 
 /// `readMetadata` for up to ten names of one type.
-pub(crate) async fn read_metadata(client: &Client, type_name: &str, names: &[String]) -> Result<Vec<Element>, SfError> {
+pub async fn read_metadata(client: &Client, type_name: &str, names: &[String]) -> Result<Vec<Element>, SfError> {
     let plural = if names.len() == 1 { "name" } else { "names" };
     let call = format!("SOAP readMetadata {type_name} ({} {plural})", names.len());
     let text = self::call(client, &call, &read_body(type_name, names), Priority::Low).await?;

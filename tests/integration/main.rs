@@ -1,6 +1,7 @@
 //! One integration-test binary (links once); modules mirror the `src/` files they exercise.
 
 mod action;
+mod adaptive;
 mod app;
 mod ci;
 mod common;

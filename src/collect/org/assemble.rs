@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use super::access::{self, AccessData, Sink};
-use super::metadata::{MetadataResult, attach_extra_records, document};
-use super::sources::{LISTED_TYPES, SETTINGS, lower};
+use super::metadata::{MetadataResult, ReadConnectedApp, ReadEcaPart, attach_extra_records, document};
+use super::sources::{SETTINGS, lower};
 use super::token_inventory;
 use super::tokens::{AppTokens, TokenScan};
 use crate::collect::normalize::{self, EcaParts, MetadataType};
@@ -16,7 +16,6 @@ use crate::model::{
     AppRecord, Collection, EvaluationDate, Inventory, JwtTimeout, JwtTimeoutType, OrgIdentity, OrgRecord, Origin,
     ResourceKind, ScanSource, SourceKind, TokenInventory,
 };
-use crate::xml::MetadataDocument;
 
 /// What the calls returned; `Err(reason)` for data the user may not read.
 #[derive(Debug)]
@@ -46,7 +45,9 @@ pub(super) fn assemble(
     mut collection: Collection,
     as_of: &EvaluationDate,
 ) -> (Inventory, TokenInventory) {
-    let OrgData { metadata, tokens, organization, applications, assignments, jwt_timeouts, access } = data;
+    let OrgData { mut metadata, tokens, organization, applications, assignments, jwt_timeouts, access } = data;
+    let connected_apps = std::mem::take(&mut metadata.connected_apps);
+    let eca_parts = std::mem::take(&mut metadata.eca_parts);
     let mut assembly = Assembly {
         metadata: &metadata,
         as_of,
@@ -56,8 +57,8 @@ pub(super) fn assemble(
         components_read: 0,
     };
     assembly.note_metadata_gaps();
-    assembly.connected_apps();
-    assembly.external_client_apps();
+    assembly.connected_apps(connected_apps);
+    assembly.external_client_apps(&eca_parts);
     assembly.apps_not_returned();
     assembly.components_read += attach_extra_records(&metadata, &mut assembly.apps, &mut assembly.notes);
     let installed = assembly.installed_applications(applications);
@@ -112,28 +113,25 @@ impl Assembly<'_> {
         }
     }
 
-    fn connected_apps(&mut self) {
-        let metadata = self.metadata;
-        for (properties, record) in metadata.records_of(MetadataType::ConnectedApp) {
+    /// The Connected Apps, normalized as they arrived.
+    fn connected_apps(&mut self, connected_apps: Vec<ReadConnectedApp>) {
+        for ReadConnectedApp { properties, path, normalized } in connected_apps {
             self.components_read += 1;
-            let document = document(MetadataType::ConnectedApp.type_name(), properties, record);
-            match normalize::connected_app(&document, &properties.full_name, SourceKind::Org, self.as_of) {
+            match normalized {
                 Ok(normalized) => {
                     let mut app = self.with_problems(normalized);
-                    app.namespace = properties.namespace_prefix.clone();
+                    app.namespace = properties.namespace_prefix;
                     org_origins(&mut app);
                     self.apps.push(app);
                 }
-                Err(error) => {
-                    let reason = format!(
-                        "the org's ConnectedApp {} cannot be interpreted: {}",
-                        properties.full_name, error.message
-                    );
+                Err(message) => {
+                    let reason =
+                        format!("the org's ConnectedApp {} cannot be interpreted: {message}", properties.full_name);
                     self.incomplete.push(reason.clone());
                     self.apps.push(unreadable_app(
                         ResourceKind::ConnectedApp,
                         &properties.full_name,
-                        Some(document.path.to_string()),
+                        Some(path),
                         &reason,
                     ));
                 }
@@ -142,34 +140,17 @@ impl Assembly<'_> {
     }
 
     /// Joins the settings records through `externalClientApplication`, then normalizes each app.
-    fn external_client_apps(&mut self) {
-        let metadata = self.metadata;
-        let mut documents: Vec<(MetadataType, MetadataDocument, String)> = Vec::new();
-        for kind in LISTED_TYPES.into_iter().filter(|kind| *kind != MetadataType::ConnectedApp) {
-            for (properties, record) in metadata.records_of(kind) {
-                self.components_read += 1;
-                let document = document(kind.type_name(), properties, record);
-                let app = if kind == MetadataType::ExternalClientApplication {
-                    properties.full_name.clone()
-                } else {
-                    match normalize::Reader::new(&document).linked_app() {
-                        Ok(app) => app,
-                        Err(error) => {
-                            self.incomplete.push(format!(
-                                "{} {}: {}",
-                                kind.type_name(),
-                                properties.full_name,
-                                error.message
-                            ));
-                            continue;
-                        }
-                    }
-                };
-                documents.push((kind, document, app));
-            }
-        }
+    fn external_client_apps(&mut self, eca_parts: &[ReadEcaPart]) {
         let mut parts: BTreeMap<&str, EcaParts<'_>> = BTreeMap::new();
-        for (kind, document, app) in &documents {
+        for ReadEcaPart { kind, full_name, document, app } in eca_parts {
+            self.components_read += 1;
+            let app = match app {
+                Ok(app) => app,
+                Err(message) => {
+                    self.incomplete.push(format!("{} {full_name}: {message}", kind.type_name()));
+                    continue;
+                }
+            };
             if let Err(error) = parts.entry(app.as_str()).or_default().place(*kind, document, app) {
                 self.incomplete.push(format!("the org's {}", error.message));
             }

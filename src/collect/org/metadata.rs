@@ -1,5 +1,8 @@
 //! The Metadata API part of a live collection: list the types, read every listed component in
 //! batches as soon as its type is listed, and keep what could not be read with the reason.
+//! Connected Apps are normalized, and External Client App parts turned into metadata files
+//! joined to their app by name, as each batch arrives (on the task that read it), so that work
+//! overlaps the calls still in flight instead of following the last one.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,7 +10,7 @@ use std::sync::Arc;
 use super::sources::{EXTRA_ECA_TYPES, LISTED_TYPES, SETTINGS, permission_for, said, unreadable};
 use crate::collect::normalize::{self, MetadataType};
 use crate::logging;
-use crate::model::{AppRecord, Origin, ResourceKind, SourceKind};
+use crate::model::{AppRecord, EvaluationDate, Origin, ResourceKind, SourceKind};
 use crate::salesforce::soap::{self, FileProperties, LIST_TYPES_PER_CALL, READ_NAMES_PER_CALL};
 use crate::salesforce::{Client, SfError};
 use crate::xml::{self, Element, MetadataDocument};
@@ -60,10 +63,35 @@ fn tolerated(kinds: &[Kind], error: &SfError) -> bool {
         || (matches!(error, SfError::Refused { .. }) && kinds.iter().all(|kind| matches!(kind, Kind::Extra(_))))
 }
 
+/// A Connected App, normalized as its batch arrived.
+#[derive(Debug)]
+pub(super) struct ReadConnectedApp {
+    pub(super) properties: FileProperties,
+    /// Where the record is shown (its file name).
+    pub(super) path: String,
+    /// The record, or why it cannot be interpreted.
+    pub(super) normalized: Result<normalize::Normalized, String>,
+}
+
+/// An External Client App settings or policies record as a metadata file, with the app it names
+/// (or why it names none).
+#[derive(Debug)]
+pub(super) struct ReadEcaPart {
+    pub(super) kind: MetadataType,
+    pub(super) full_name: String,
+    pub(super) document: MetadataDocument,
+    pub(super) app: Result<String, String>,
+}
+
 /// Everything the Metadata API gave.
 #[derive(Debug, Default)]
 pub(super) struct MetadataResult {
-    /// Records read, by type: (what listMetadata said, the record).
+    /// Connected Apps read, sorted by name.
+    pub(super) connected_apps: Vec<ReadConnectedApp>,
+    /// External Client App records read (the types of [`LISTED_TYPES`] but `ConnectedApp`),
+    /// sorted by type and name.
+    pub(super) eca_parts: Vec<ReadEcaPart>,
+    /// Other records read (the settings), by type: (what listMetadata said, the record).
     pub(super) records: BTreeMap<MetadataType, Vec<(FileProperties, Element)>>,
     /// Types the user may not list or read, with the reason.
     pub(super) unreadable: BTreeMap<MetadataType, String>,
@@ -96,10 +124,52 @@ impl MetadataResult {
 
 enum MetadataTask {
     Listed(Vec<Kind>, Result<Vec<FileProperties>, SfError>),
-    Read(Kind, Vec<FileProperties>, Result<Vec<Element>, SfError>),
+    Read(Kind, Result<Vec<Arrived>, SfError>),
 }
 
-pub(super) async fn collect_metadata(client: Arc<Client>) -> Result<MetadataResult, SfError> {
+/// One listed component of a batch, made ready on the task that read it.
+enum Arrived {
+    ConnectedApp(Box<ReadConnectedApp>),
+    EcaPart(ReadEcaPart),
+    Record(FileProperties, Element),
+    NotReturned(FileProperties),
+}
+
+/// Matches a batch's records to what was asked for, and normalizes what can be on its own.
+fn arrived(kind: Kind, batch: Vec<FileProperties>, records: Vec<Element>, as_of: &EvaluationDate) -> Vec<Arrived> {
+    let mut by_name: BTreeMap<String, Element> =
+        records.into_iter().filter_map(|record| Some((record.text_of("fullName")?.to_string(), record))).collect();
+    batch
+        .into_iter()
+        .map(|properties| {
+            let Some(record) = by_name.remove(&properties.full_name) else { return Arrived::NotReturned(properties) };
+            match kind {
+                Kind::Rule(MetadataType::ConnectedApp) => {
+                    let document = document(MetadataType::ConnectedApp.type_name(), &properties, &record);
+                    let normalized = normalize::connected_app(&document, &properties.full_name, SourceKind::Org, as_of)
+                        .map_err(|error| error.message);
+                    Arrived::ConnectedApp(Box::new(ReadConnectedApp {
+                        path: document.path.to_string(),
+                        properties,
+                        normalized,
+                    }))
+                }
+                Kind::Rule(kind) if LISTED_TYPES.contains(&kind) => {
+                    let document = document(kind.type_name(), &properties, &record);
+                    let app = if kind == MetadataType::ExternalClientApplication {
+                        Ok(properties.full_name.clone())
+                    } else {
+                        normalize::Reader::new(&document).linked_app().map_err(|error| error.message)
+                    };
+                    Arrived::EcaPart(ReadEcaPart { kind, full_name: properties.full_name, document, app })
+                }
+                _ => Arrived::Record(properties, record),
+            }
+        })
+        .collect()
+}
+
+pub(super) async fn collect_metadata(client: Arc<Client>, as_of: EvaluationDate) -> Result<MetadataResult, SfError> {
     let mut result = MetadataResult::default();
     let mut tasks: tokio::task::JoinSet<MetadataTask> = tokio::task::JoinSet::new();
     let spawn_list = |tasks: &mut tokio::task::JoinSet<MetadataTask>, types: Vec<Kind>| {
@@ -115,7 +185,7 @@ pub(super) async fn collect_metadata(client: Arc<Client>) -> Result<MetadataResu
         tasks.spawn(async move {
             let names: Vec<String> = batch.iter().map(|properties| properties.full_name.clone()).collect();
             let read = soap::read_metadata(&client, kind.type_name(), &names).await;
-            MetadataTask::Read(kind, batch, read)
+            MetadataTask::Read(kind, read.map(|records| arrived(kind, batch, records, &as_of)))
         });
     };
     let rule_types: Vec<Kind> = LISTED_TYPES.into_iter().map(Kind::Rule).collect();
@@ -175,26 +245,25 @@ pub(super) async fn collect_metadata(client: Arc<Client>) -> Result<MetadataResu
                     result.record_unreadable(kind, &error);
                 }
             }
-            MetadataTask::Read(kind, _, Err(error)) if tolerated(&[kind], &error) => {
+            MetadataTask::Read(kind, Err(error)) if tolerated(&[kind], &error) => {
                 result.record_unreadable(kind, &error);
             }
-            MetadataTask::Listed(_, Err(error)) | MetadataTask::Read(_, _, Err(error)) => return Err(error),
-            MetadataTask::Read(kind, batch, Ok(records)) => {
-                let mut by_name: BTreeMap<String, Element> = records
-                    .into_iter()
-                    .filter_map(|record| Some((record.text_of("fullName")?.to_string(), record)))
-                    .collect();
-                for properties in batch {
-                    let record = by_name.remove(&properties.full_name);
-                    match (kind, record) {
-                        (Kind::Rule(kind), Some(record)) => {
+            MetadataTask::Listed(_, Err(error)) | MetadataTask::Read(_, Err(error)) => return Err(error),
+            MetadataTask::Read(kind, Ok(batch)) => {
+                for arrived in batch {
+                    match (kind, arrived) {
+                        (_, Arrived::ConnectedApp(app)) => result.connected_apps.push(*app),
+                        (_, Arrived::EcaPart(part)) => result.eca_parts.push(part),
+                        (Kind::Rule(kind), Arrived::Record(properties, record)) => {
                             result.records.entry(kind).or_default().push((properties, record));
                         }
-                        (Kind::Rule(kind), None) => result.not_returned.push((kind, properties.full_name)),
-                        (Kind::Extra(name), Some(record)) => {
+                        (Kind::Rule(kind), Arrived::NotReturned(properties)) => {
+                            result.not_returned.push((kind, properties.full_name));
+                        }
+                        (Kind::Extra(name), Arrived::Record(properties, record)) => {
                             result.extra.entry(name).or_default().push((properties, record));
                         }
-                        (Kind::Extra(name), None) => {
+                        (Kind::Extra(name), Arrived::NotReturned(properties)) => {
                             result.extra_not_returned.push(format!("{name} {}", properties.full_name));
                         }
                     }
@@ -202,6 +271,9 @@ pub(super) async fn collect_metadata(client: Arc<Client>) -> Result<MetadataResu
             }
         }
     }
+    // Batches arrive in any order; what is built from them must not depend on it.
+    result.connected_apps.sort_by(|a, b| a.properties.full_name.cmp(&b.properties.full_name));
+    result.eca_parts.sort_by(|a, b| (a.kind, &a.full_name).cmp(&(b.kind, &b.full_name)));
     for records in result.records.values_mut().chain(result.extra.values_mut()) {
         records.sort_by(|a, b| a.0.full_name.cmp(&b.0.full_name));
     }

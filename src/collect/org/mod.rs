@@ -84,7 +84,7 @@ pub async fn collect_with_tokens(
     client: Arc<Client>,
     as_of: &EvaluationDate,
 ) -> Result<(Inventory, TokenInventory), SfError> {
-    let metadata = tokio::spawn(metadata::collect_metadata(Arc::clone(&client)));
+    let metadata = tokio::spawn(metadata::collect_metadata(Arc::clone(&client), *as_of));
     let tokens = tokio::spawn({
         let client = Arc::clone(&client);
         async move {

@@ -16,5 +16,6 @@ pub use error::AuthError;
 pub use key::SigningKey;
 pub(crate) use login::login;
 pub use method::{CliLogin, JwtLogin, LoginMethod, SfdxUrl};
+pub(crate) use settings::MAX_CONCURRENCY;
 pub use settings::{OrgConnection, OrgSettings};
 pub(crate) use token::Token;

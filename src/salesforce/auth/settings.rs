@@ -17,10 +17,10 @@ use super::url::{LOGIN_HOST, login_url};
 /// Metadata and REST API version used unless `--api-version` says otherwise. 65.0 (Winter '26)
 /// is the first to carry every External Client App policy field the rules read.
 pub(crate) const DEFAULT_API_VERSION: &str = "65.0";
-/// Calls in flight at once unless `--concurrency` says otherwise; chosen with `benches/org.rs`
-/// (see the README): beyond 16 the wall time drops little at realistic latencies (about a second
-/// on the benchmark org, whose External Client App usage pages are many), and the Metadata API's
-/// own concurrency limits make more a risk.
+/// Calls in flight at once when the bound starts adapting (no `--concurrency`). The bound grows
+/// from here to [`MAX_CONCURRENCY`] while the org answers well (see `salesforce::adaptive` and
+/// `benches/org.rs`); starting lower wastes round trips, starting higher risks the Metadata
+/// API's own concurrency limits on the first burst.
 pub(crate) const DEFAULT_CONCURRENCY: usize = 16;
 pub(crate) const MAX_CONCURRENCY: usize = 64;
 /// Per-request time limit unless `--timeout` says otherwise.
@@ -71,6 +71,7 @@ impl OrgSettings {
                 format!("use a version such as {DEFAULT_API_VERSION}; External Client Apps need 59.0 or later"),
             ));
         }
+        let adaptive = self.concurrency.is_none();
         let concurrency = self.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
         if concurrency == 0 || concurrency > MAX_CONCURRENCY {
             return Err(AuthError::config(
@@ -80,7 +81,7 @@ impl OrgSettings {
         }
         let timeout = Duration::from_secs(self.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS).max(1));
         let (method, login_url) = self.login_method()?;
-        Ok(OrgConnection { method, login_url, api_version, concurrency, timeout })
+        Ok(OrgConnection { method, login_url, api_version, concurrency, adaptive, timeout })
     }
 
     fn login_method(self) -> Result<(LoginMethod, String), AuthError> {
@@ -152,7 +153,11 @@ pub struct OrgConnection {
     /// trailing slash. Empty for a Salesforce CLI login, whose instance the CLI names.
     pub login_url: String,
     pub api_version: String,
+    /// Calls in flight at once: the fixed bound, or where an adaptive one starts.
     pub concurrency: usize,
+    /// No `--concurrency` was given: the bound adapts to how the org answers, from
+    /// `concurrency` up to [`MAX_CONCURRENCY`] (see `salesforce::adaptive`).
+    pub adaptive: bool,
     pub timeout: Duration,
 }
 

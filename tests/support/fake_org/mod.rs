@@ -104,6 +104,9 @@ pub struct Config {
     pub clock_skew_seconds: i64,
     /// Every answer (logins included) is delayed by this much.
     pub latency: Duration,
+    /// Every answer is delayed by this much more for each request in flight when it arrives
+    /// (itself included): an org that slows down the more it is sent.
+    pub latency_per_call_in_flight: Duration,
     /// Faults for given API calls, counted from 1 in arrival order (logins not counted).
     pub faults: BTreeMap<u64, Fault>,
     /// A fault for every API call (a Salesforce that never recovers).
@@ -153,6 +156,7 @@ impl Default for Config {
             app_access: true,
             clock_skew_seconds: 0,
             latency: Duration::ZERO,
+            latency_per_call_in_flight: Duration::ZERO,
             faults: BTreeMap::new(),
             always: None,
             token_endpoint_status: None,
@@ -300,6 +304,8 @@ impl FakeOrg {
                         _ = &mut stopped => break,
                         accepted = listener.accept() => {
                             let Ok((stream, _)) = accepted else { continue };
+                            // No Nagle: an answer goes out at once, never waiting for the
+                            // client's delayed ACK (about 40 ms a call otherwise).
                             let _ = stream.set_nodelay(true);
                             let state = Arc::clone(&server_state);
                             let url = server_url.clone();
@@ -339,7 +345,7 @@ async fn serve(mut stream: tokio::net::TcpStream, state: Arc<Mutex<State>>, url:
         let latency = {
             let mut state = state.lock().expect("state");
             state.stats.max_in_flight = state.stats.max_in_flight.max(now);
-            state.config.latency
+            state.config.latency + state.config.latency_per_call_in_flight * u32::try_from(now).unwrap_or(u32::MAX)
         };
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
