@@ -108,6 +108,9 @@ pub struct OutputOptions {
     /// Write one file per format into this folder (sfaudit-report.<ext>)
     #[arg(long, env = "SFAUDIT_OUTPUT_DIR", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+    /// Indent the JSON result for reading (it is written compact otherwise)
+    #[arg(long, env = "SFAUDIT_PRETTY")]
+    pub pretty: bool,
 }
 
 #[derive(Debug, Args)]

@@ -197,6 +197,7 @@ pub(super) fn scan_fleet(args: &ScanArgs) -> Result<u8, Error> {
                             format: setup.output.format.clone(),
                             output: None,
                             output_dir: Some(base.join(&folder)),
+                            pretty: setup.output.pretty,
                         };
                         write_reports(&output, &report)?;
                         Some(folder)

@@ -20,15 +20,25 @@ pub(crate) use wire::RESULTS_SCHEMA_VERSION;
 use crate::diag::Diagnostic;
 use crate::limits::MAX_JSON_DEPTH;
 
+/// How large the writes to the output are: few write calls for a document of hundreds of MB.
+const WRITE_BUFFER: usize = 1 << 20;
+
 /// Streams the document, so a result of hundreds of thousands of rows never sits in memory as text.
-pub(crate) fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let mut buffered = std::io::BufWriter::new(out);
-    serde_json::to_writer_pretty(&mut buffered, &wire::DocumentOut::new(report))?;
+/// `pretty` indents it; by default it is compact.
+pub(crate) fn write(report: &Report<'_>, pretty: bool, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut buffered = std::io::BufWriter::with_capacity(WRITE_BUFFER, out);
+    let document = wire::DocumentOut::new(report);
+    if pretty {
+        serde_json::to_writer_pretty(&mut buffered, &document)?;
+    } else {
+        serde_json::to_writer(&mut buffered, &document)?;
+    }
     std::io::Write::write_all(&mut buffered, b"\n")?;
     std::io::Write::flush(&mut buffered)
 }
 
-/// Reads a document written by [`write`]; `path` names the file in the problem it reports.
+/// Reads a document written by [`write`] (version 2) or by an earlier sfaudit (version 1); `path`
+/// names the file in the problem it reports.
 /// Nesting deeper than [`MAX_JSON_DEPTH`] is refused before parsing, with its line.
 pub fn parse(path: &str, text: &str) -> Result<Loaded, Diagnostic> {
     let problem = |line: Option<u32>, message: String| {
@@ -41,19 +51,22 @@ pub fn parse(path: &str, text: &str) -> Result<Loaded, Diagnostic> {
     let value: Value = serde_json::from_str(text).map_err(|error| {
         problem(u32::try_from(error.line()).ok(), format!("not valid JSON (line {}): {error}", error.line()))
     })?;
-    let version = value.get("schema_version").and_then(Value::as_u64);
-    if version != Some(u64::from(RESULTS_SCHEMA_VERSION)) {
-        return Err(problem(
+    let not_ours = |error: String| problem(None, format!("not an sfaudit JSON result: {error}"));
+    match value.get("schema_version").and_then(Value::as_u64) {
+        Some(1) => serde_json::from_value::<wire::DocumentIn<wire::ResultInV1>>(value)
+            .map_err(|error| not_ours(error.to_string()))?
+            .into_loaded()
+            .map_err(not_ours),
+        Some(2) => serde_json::from_value::<wire::DocumentIn<wire::ResultIn>>(value)
+            .map_err(|error| not_ours(error.to_string()))?
+            .into_loaded()
+            .map_err(not_ours),
+        Some(version) => Err(problem(
             None,
-            match version {
-                Some(version) => format!(
-                    "results schema version {version} is not supported (this sfaudit reads version {RESULTS_SCHEMA_VERSION})"
-                ),
-                None => "not an sfaudit JSON result: no schema_version".to_string(),
-            },
-        ));
+            format!(
+                "results schema version {version} is not supported (this sfaudit reads versions 1 and {RESULTS_SCHEMA_VERSION})"
+            ),
+        )),
+        None => Err(problem(None, "not an sfaudit JSON result: no schema_version".to_string())),
     }
-    let saved: wire::DocumentIn =
-        serde_json::from_value(value).map_err(|error| problem(None, format!("not an sfaudit JSON result: {error}")))?;
-    saved.into_loaded().map_err(|message| problem(None, format!("not an sfaudit JSON result: {message}")))
 }

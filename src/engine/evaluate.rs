@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::cel;
 use super::kleene::{Evaluated, Missing};
+use super::reads::ReadTree;
 use super::result::{Outcome, ResourceRef, Results, RuleResult};
 use super::rule::{Rule, RuleConfidence, RuleSet};
 use crate::model::{Confidence, Inventory, Origin, Resource, ResourceKind, Status, Text};
@@ -226,6 +227,7 @@ pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
                     org: cel::to_cel(org_json),
                     params: cel::to_cel(params),
                     include_raw,
+                    app_reads: ReadTree::of(&rules.rules, "app"),
                     rule_texts: rules.rules.iter().map(RuleTexts::new).collect(),
                 };
                 let mut slots = mine.iter_mut();
@@ -255,6 +257,8 @@ struct SharedValues {
     org: ::cel::Value,
     params: ::cel::Value,
     include_raw: bool,
+    /// The parts of an app record the rules read: the only parts converted for CEL.
+    app_reads: ReadTree,
     rule_texts: Vec<RuleTexts>,
 }
 
@@ -301,7 +305,7 @@ fn evaluate_resource(
         return Vec::new();
     }
     let app = match resource {
-        Resource::App(_) => cel::to_cel(&resource_json(resource, shared.include_raw)),
+        Resource::App(_) => shared.app_reads.to_cel(&resource_json(resource, shared.include_raw)),
         Resource::Org(_) => ::cel::Value::Null,
     };
     let bindings = cel::Bindings::from_values(Arc::clone(&shared.env), app, shared.org.clone(), shared.params.clone());

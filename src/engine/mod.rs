@@ -8,6 +8,7 @@ mod embedded;
 pub(crate) mod evaluate;
 pub(crate) mod fixtures;
 pub(crate) mod kleene;
+mod reads;
 mod result;
 pub mod rule;
 pub(crate) mod schema;

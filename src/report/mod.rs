@@ -103,15 +103,19 @@ fn render_as_is(format: Format, report: &Report<'_>, width: Option<u16>) -> Stri
     }
 }
 
+/// How a report is laid out, apart from what it says.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Layout {
+    /// Wrap the terminal table to this width.
+    pub width: Option<u16>,
+    /// Indent the JSON document (`--pretty`); it is compact otherwise.
+    pub pretty: bool,
+}
+
 /// Writes one format to `out`; JSON is streamed, the other formats are rendered first.
-pub fn write(
-    format: Format,
-    report: &Report<'_>,
-    width: Option<u16>,
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
+pub fn write(format: Format, report: &Report<'_>, layout: Layout, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
-        Format::Json => crate::document::write(report, out),
-        other => out.write_all(render(other, report, width).as_bytes()),
+        Format::Json => json::write(report, layout.pretty, out),
+        other => out.write_all(render(other, report, layout.width).as_bytes()),
     }
 }

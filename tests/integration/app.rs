@@ -74,7 +74,7 @@ fn several_formats_go_to_an_output_folder() {
     assert!(stdout(&output).is_empty());
     let json = std::fs::read_to_string(folder.path().join("sfaudit-report.json")).expect("json written");
     let table = std::fs::read_to_string(folder.path().join("sfaudit-report.txt")).expect("table written");
-    assert!(json.contains("\"schema_version\": 1") && table.contains("Score:"));
+    assert!(json.contains("\"schema_version\":2") && table.contains("Score:"));
     let output = sfaudit(&["scan", DEMO, "--format", "table,json", "--output", "x"]);
     assert_eq!(code(&output), 2);
 }

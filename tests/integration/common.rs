@@ -57,6 +57,25 @@ pub fn status_of(document: &serde_json::Value, rule: &str, resource: &str) -> Op
     })
 }
 
+/// The entry of `rules[]` a result of a JSON document names (its title, control, category, …).
+pub fn rule_of<'a>(document: &'a serde_json::Value, result: &serde_json::Value) -> &'a serde_json::Value {
+    document["rules"]
+        .as_array()
+        .and_then(|rules| rules.iter().find(|rule| rule["id"] == result["rule_id"]))
+        .unwrap_or_else(|| panic!("rule {} is not in rules[]", result["rule_id"]))
+}
+
+/// The inventory record of a result's app in a JSON document (its label, namespace, …).
+pub fn app_of<'a>(document: &'a serde_json::Value, result: &serde_json::Value) -> &'a serde_json::Value {
+    document["inventory"]["apps"]
+        .as_array()
+        .and_then(|apps| {
+            apps.iter()
+                .find(|app| app["kind"] == result["resource"]["kind"] && app["name"] == result["resource"]["name"])
+        })
+        .unwrap_or_else(|| panic!("app {} is not in the inventory", result["resource"]))
+}
+
 /// Checks a rendering of the demo against its accepted snapshot (insta, in
 /// `tests/integration/snapshots/`) and keeps the committed copy in `sample-reports/` byte for byte
 /// equal to it.

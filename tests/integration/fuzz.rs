@@ -282,19 +282,35 @@ fn fuzz_config() {
 
 #[test]
 fn fuzz_results_document() {
-    // The demo's results document, cut down to a few results so one render is fast.
-    let full: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(repo_root().join("sample-reports/demo.json")).expect("demo.json"))
-            .expect("json");
-    let mut small = full.clone();
-    small["results"] = serde_json::Value::Array(full["results"].as_array().expect("results")[..6].to_vec());
-    small["inventory"]["apps"] =
-        serde_json::Value::Array(full["inventory"]["apps"].as_array().expect("apps")[..2].to_vec());
+    // The demo's results document (version 2, and version 1 as an earlier sfaudit wrote it), cut
+    // down to two apps and a few of their results so one render is fast.
+    let read = |path: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(repo_root().join(path)).expect("document")).expect("json")
+    };
+    let cut = |full: serde_json::Value| {
+        let mut small = full.clone();
+        let apps = full["inventory"]["apps"].as_array().expect("apps")[..2].to_vec();
+        let kept = |result: &&serde_json::Value| {
+            apps.iter()
+                .any(|app| app["name"] == result["resource"]["name"] && app["kind"] == result["resource"]["kind"])
+        };
+        small["results"] = full["results"].as_array().expect("results").iter().filter(kept).take(6).cloned().collect();
+        small["inventory"]["apps"] = serde_json::Value::Array(apps);
+        small
+    };
+    let small = cut(read("sample-reports/demo.json"));
+    let small_v1 = cut(read("tests/fixtures/results/demo-v1.json"));
+    for seed in [&small, &small_v1] {
+        assert_eq!(seed["results"].as_array().map(Vec::len), Some(6));
+        let read_back = sfaudit::document::parse("seed.json", &seed.to_string());
+        assert!(read_back.is_ok(), "a seed is not read as a results document: {:?}", read_back.err());
+    }
     let mut snapshot = small["inventory"].clone();
     snapshot["source"]["kind"] = serde_json::json!("snapshot");
     let corpus = vec![
         serde_json::to_vec_pretty(&small).expect("json"),
         serde_json::to_vec(&small).expect("json"),
+        serde_json::to_vec(&small_v1).expect("json"),
         serde_json::to_vec(&snapshot).expect("json"),
     ];
     run("results_document", corpus, &JSON_TOKENS, targets::results_document);

@@ -84,7 +84,7 @@ fn special_files_and_links_out_of_the_project_are_refused_promptly() {
     std::os::unix::fs::symlink(apps.join("Real.txt"), apps.join("Inside.connectedApp-meta.xml")).expect("symlink");
     let output = scan(folder.path(), &["--format", "json"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
-    assert!(stdout(&output).contains("\"label\": \"Inside\""));
+    assert!(stdout(&output).contains("\"label\":\"Inside\""));
 
     // The JWT key file: same rules.
     for key in ["/dev/zero", &fifo.display().to_string()] {

@@ -290,7 +290,7 @@ fn html_renders_in_headless_chromium() {
         let marker = format!("id=\"r-{}\"", result["fingerprint"].as_str().expect("fingerprint"));
         let start = dom.find(&marker).unwrap_or_else(|| panic!("failed result {marker} is not rendered: {result}"));
         let row = &dom[start..start + dom[start..].find("</details>").expect("row end")];
-        for field in [&result["control"], &result["resource"]["name"]] {
+        for field in [&crate::common::rule_of(&document, result)["control"], &result["resource"]["name"]] {
             let text = dom_escape(field.as_str().expect("text"));
             assert!(row.contains(&text), "{text} is missing from the row of {}", result["rule_id"]);
         }

@@ -1,10 +1,13 @@
 //! The JSON report of the demo project (src/report/json.rs).
 
-use crate::common::{DEMO, DEMO_AS_OF, assert_matches_sample, code, scan_json, sfaudit, stdout};
+use crate::common::{DEMO, DEMO_AS_OF, assert_matches_sample, code, repo_root, scan_json, sfaudit, stderr, stdout};
+
+/// The demo's result as sfaudit wrote it before schema version 2 (the sample of that time).
+const DEMO_V1: &str = "tests/fixtures/results/demo-v1.json";
 
 #[test]
 fn demo_json_matches_the_committed_sample() {
-    let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "json"]);
+    let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "json", "--pretty"]);
     assert_eq!(code(&output), 1);
     assert_matches_sample("demo.json", &stdout(&output));
 }
@@ -12,7 +15,7 @@ fn demo_json_matches_the_committed_sample() {
 #[test]
 fn json_keeps_every_outcome_the_run_metadata_and_the_inventory() {
     let document = scan_json(DEMO, DEMO_AS_OF);
-    assert_eq!(document["schema_version"], 1);
+    assert_eq!(document["schema_version"], 2);
     assert_eq!(document["run"]["evaluated_at"], "2026-12-01T00:00:00Z");
     assert_eq!(document["run"]["source"]["kind"], "project");
     let statuses: std::collections::BTreeSet<&str> =
@@ -25,4 +28,102 @@ fn json_keeps_every_outcome_the_run_metadata_and_the_inventory() {
     assert_eq!(total as usize, document["results"].as_array().expect("results").len());
     assert_eq!(document["inventory"]["apps"].as_array().expect("apps").len(), 15);
     assert!(document["rules"].as_array().expect("rules").len() >= 30);
+}
+
+#[test]
+fn json_is_compact_unless_pretty_is_asked_for() {
+    let compact = stdout(&sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "json", "--fail-on", "none"]));
+    let pretty =
+        stdout(&sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "json", "--fail-on", "none", "--pretty"]));
+    assert_eq!(compact.lines().count(), 1, "compact JSON is one line");
+    assert!(pretty.lines().count() > 1000 && pretty.contains("\n  \"run\": {"));
+    let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("json");
+    assert_eq!(parse(&compact), parse(&pretty));
+}
+
+/// Version 2 writes a rule's texts once, in `rules[]`, and a resource's label and namespace once,
+/// in the inventory; every result names its rule and resource.
+#[test]
+fn results_name_their_rule_and_resource_without_repeating_them() {
+    let document = scan_json(DEMO, DEMO_AS_OF);
+    let rules: Vec<&str> =
+        document["rules"].as_array().expect("rules").iter().filter_map(|rule| rule["id"].as_str()).collect();
+    for result in document["results"].as_array().expect("results") {
+        let result = result.as_object().expect("object");
+        for kept in ["rule_id", "status", "severity", "confidence", "resource", "location", "actual", "expected"] {
+            assert!(result.contains_key(kept), "a result without {kept}: {result:?}");
+        }
+        for left_out in ["control", "title", "category"] {
+            assert!(!result.contains_key(left_out), "a result repeats its rule's {left_out}");
+        }
+        assert_eq!(result["resource"].as_object().expect("resource").len(), 2, "only kind and name");
+        assert!(rules.contains(&result["rule_id"].as_str().expect("rule_id")));
+    }
+}
+
+/// A version 1 result (written before schema version 2) is read as it was: rendered again, it
+/// gives the same report a scan gives today.
+#[test]
+fn report_from_a_version_1_result_renders_what_the_scan_renders() {
+    let v1 = repo_root().join(DEMO_V1).display().to_string();
+    let text = std::fs::read_to_string(&v1).expect("fixture");
+    assert!(text.contains("\"schema_version\": 1,"), "the fixture is a version 1 document");
+    for format in ["json", "table", "markdown", "csv"] {
+        let scanned =
+            sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", format, "--fail-on", "high", "--pretty"]);
+        let rendered = sfaudit(&["report", "--from", &v1, "--format", format, "--pretty"]);
+        assert_eq!(code(&rendered), 0, "{}", stderr(&rendered));
+        assert!(stdout(&scanned) == stdout(&rendered), "{format}: the version 1 result renders differently");
+    }
+}
+
+#[test]
+fn diff_baseline_and_snapshot_read_a_version_1_result() {
+    let v1 = repo_root().join(DEMO_V1).display().to_string();
+    let folder = tempfile::tempdir().expect("temp dir");
+    let v2 = folder.path().join("v2.json").display().to_string();
+    let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--format", "json", "--output", &v2]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+
+    let output = sfaudit(&["diff", &v1, &v2, "--format", "json"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let changes: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
+    let drift = &changes["drift"];
+    assert_eq!(drift["compared_findings"], true, "{changes}");
+    let lists = ["new_findings", "fixed_findings", "severity_changes", "apps_added", "apps_removed", "setting_changes"];
+    assert!(lists.iter().all(|key| drift[key].as_array().is_some_and(Vec::is_empty)), "{changes}");
+
+    let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--baseline", &v1]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stderr(&output).contains("baseline: 0 new, 85 unchanged, 0 fixed"), "{}", stderr(&output));
+
+    let output = sfaudit(&["scan", "--snapshot", &v1, "--as-of", DEMO_AS_OF, "--format", "json", "--fail-on", "none"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let document: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
+    assert_eq!(document["inventory"]["apps"].as_array().expect("apps").len(), 15);
+}
+
+/// A version 2 result names rules and resources that the document itself must hold.
+#[test]
+fn a_version_2_result_naming_an_unknown_rule_or_resource_is_refused() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let document = scan_json(DEMO, DEMO_AS_OF);
+    let cases: [(&str, &str, serde_json::Value, &str); 2] = [
+        ("rule.json", "rule_id", serde_json::json!("no-such-rule"), "'no-such-rule' is not one of the rules"),
+        (
+            "app.json",
+            "resource",
+            serde_json::json!({"kind": "connected_app", "name": "Ghost"}),
+            "(connected_app 'Ghost') is not in the document's inventory",
+        ),
+    ];
+    for (file, field, value, message) in cases {
+        let mut damaged = document.clone();
+        damaged["results"][3][field] = value;
+        let path = folder.path().join(file);
+        std::fs::write(&path, damaged.to_string()).expect("write");
+        let output = sfaudit(&["report", "--from", &path.display().to_string(), "--format", "table"]);
+        assert_eq!(code(&output), 2, "{file}");
+        assert!(stderr(&output).contains(message) && stderr(&output).contains("results[3]"), "{}", stderr(&output));
+    }
 }

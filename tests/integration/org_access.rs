@@ -228,6 +228,7 @@ fn the_live_demo_scan_matches_the_committed_sample() {
         "none",
         "--format",
         "json,table,html,markdown",
+        "--pretty",
         "--output-dir",
         &out,
     ]);

@@ -141,7 +141,8 @@ fn results_are_the_fail_and_unknown_outcomes_of_the_json_report() {
         let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
         assert_eq!(descriptors[index]["id"], result["ruleId"], "ruleIndex points at another rule");
         let message = result["message"]["text"].as_str().expect("message");
-        assert!(message.starts_with(source["title"].as_str().expect("title")), "{message}");
+        let title = crate::common::rule_of(&json, source)["title"].as_str().expect("title");
+        assert!(message.starts_with(title), "{message}");
         assert!(message.contains(source["resource"]["name"].as_str().expect("name")), "{message}");
         assert!(message.contains(source["expected"].as_str().expect("expected")), "{message}");
         if result["kind"] == "fail" {

@@ -373,7 +373,7 @@ fn a_namespace_glob_suppresses_the_apps_of_that_namespace_only() {
     assert_eq!(full_scope.len(), 2, "Partner_Portal_SSO and Analytics_Export fail it");
     for result in full_scope {
         let packaged = result["resource"]["name"] == "Partner_Portal_SSO";
-        assert_eq!(result["resource"]["namespace"], if packaged { "acme" } else { "" });
+        assert_eq!(crate::common::app_of(&document, result)["namespace"], if packaged { "acme" } else { "" });
         assert_eq!(result["suppression"].is_object(), packaged, "{result}");
     }
 }

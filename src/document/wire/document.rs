@@ -1,12 +1,13 @@
-//! The document as a whole: its run and summary shapes, written from a [`Report`] and read back
-//! into a [`Loaded`].
+//! The document as a whole: its run and summary shapes, written from a [`Report`] (version 2) and
+//! read back into a [`Loaded`] (version 1 or 2).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::result::{ResultIn, results_out};
+use super::lookup::Lookup;
+use super::result::{IntoResult, results_out};
 use super::rule::{RuleShape, rules_out};
 use crate::document::notices::notices;
 use crate::document::run::{Loaded, Report, RulePackInfo, RunInfo, ToolInfo};
@@ -19,8 +20,8 @@ use crate::gate::incomplete::found_nothing;
 use crate::gate::loosening::{Loosening, LooseningKind};
 use crate::model::{Confidence, EvaluationDate, Inventory, ResourceKind, ScanSource, Severity, Status};
 
-/// Version of the JSON results document; bumped on any incompatible change.
-pub(crate) const RESULTS_SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON results document written; bumped on any incompatible change.
+pub(crate) const RESULTS_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 pub(in crate::document) struct DocumentOut<'a> {
@@ -209,11 +210,12 @@ struct SummaryOut<'a> {
     app_scores: Vec<AppScoreOut<'a>>,
 }
 
+/// A document as read; `R` is the result shape of its schema version.
 #[derive(Deserialize)]
-pub(in crate::document) struct DocumentIn {
+pub(in crate::document) struct DocumentIn<R> {
     run: RunIn,
     summary: SummaryIn,
-    results: Vec<ResultIn>,
+    results: Vec<R>,
     rules: Vec<RuleShape<String>>,
     #[serde(default)]
     params: BTreeMap<String, Value>,
@@ -243,17 +245,19 @@ struct SummaryIn {
     apps: usize,
 }
 
-impl DocumentIn {
+impl<R: IntoResult> DocumentIn<R> {
     pub(in crate::document) fn into_loaded(self) -> Result<Loaded, String> {
         let run = self.run;
         let evaluated_at = EvaluationDate::parse_timestamp(&run.evaluated_at)
             .map_err(|_| format!("run.evaluated_at '{}' is not an RFC 3339 time", run.evaluated_at))?;
         let fail_on: FailOn = run.fail_on.parse().map_err(|message| format!("run.fail_on: {message}"))?;
+        let rules: Vec<RuleMeta> = self.rules.into_iter().map(RuleShape::into_rule_meta).collect::<Result<_, _>>()?;
+        let lookup = Lookup::new(&rules, &self.inventory);
         let results = self
             .results
             .into_iter()
             .enumerate()
-            .map(|(index, result)| result.into_result(index))
+            .map(|(index, result)| result.into_result(index, &lookup))
             .collect::<Result<Vec<_>, _>>()?;
         // The counts are recomputed from the results; the score and app count are kept as written,
         // so a re-rendered report says what the run said.
@@ -292,11 +296,7 @@ impl DocumentIn {
             },
             fail_on,
             summary,
-            results: Results {
-                results,
-                rules: self.rules.into_iter().map(RuleShape::into_rule_meta).collect::<Result<_, _>>()?,
-                params: self.params,
-            },
+            results: Results { results, rules, params: self.params },
             inventory: self.inventory,
         })
     }

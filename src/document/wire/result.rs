@@ -1,9 +1,12 @@
-//! One result as the document spells it: written from a [`RuleResult`] without copying, read back
-//! and checked.
+//! One result as version 2 of the document spells it: written from a [`RuleResult`] without
+//! copying, read back and checked. The rule's texts (control, title, category) and the resource's
+//! label and namespace are not repeated here: they are read from `rules[]` and the inventory
+//! ([`Lookup`]).
 
 use serde::ser::SerializeSeq as _;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::lookup::Lookup;
 use crate::engine::{BaselineState, ResourceRef, RuleResult, Suppression};
 use crate::model::{Confidence, Origin, ResourceKind, Severity, Status, Text};
 
@@ -11,8 +14,6 @@ use crate::model::{Confidence, Origin, ResourceKind, Severity, Status, Text};
 struct ResourceOut<'a> {
     kind: ResourceKind,
     name: &'a str,
-    label: &'a str,
-    namespace: &'a str,
 }
 
 #[derive(Serialize)]
@@ -33,9 +34,6 @@ struct ResultOut<'a> {
     status: Status,
     severity: Severity,
     confidence: Confidence,
-    control: &'a str,
-    title: &'a str,
-    category: &'a str,
     resource: ResourceOut<'a>,
     location: &'a Origin,
     actual: Option<&'a str>,
@@ -56,15 +54,7 @@ impl<'a> From<&'a RuleResult> for ResultOut<'a> {
             status: result.status,
             severity: result.severity,
             confidence: result.confidence,
-            control: &result.control,
-            title: &result.title,
-            category: &result.category,
-            resource: ResourceOut {
-                kind: result.resource.kind,
-                name: &result.resource.name,
-                label: &result.resource.label,
-                namespace: &result.resource.namespace,
-            },
+            resource: ResourceOut { kind: result.resource.kind, name: &result.resource.name },
             location: &result.location,
             actual: result.actual.as_deref(),
             assumed: result.assumed,
@@ -91,22 +81,14 @@ pub(super) fn results_out<S: Serializer>(results: &&[RuleResult], serializer: S)
     sequence.end()
 }
 
-/// A rule as the document spells it; `S` is `&str` when written and `String` when read.
 #[derive(Deserialize)]
 struct ResourceIn {
     kind: ResourceKind,
     name: Text,
-    label: Text,
-    #[serde(default = "no_namespace")]
-    namespace: Text,
-}
-
-fn no_namespace() -> Text {
-    "".into()
 }
 
 #[derive(Deserialize)]
-struct SuppressionIn {
+pub(super) struct SuppressionIn {
     reason: String,
     #[serde(default)]
     owner: Option<String>,
@@ -117,16 +99,18 @@ struct SuppressionIn {
     source: String,
 }
 
+/// A result of either version, read into the internal type; `lookup` holds what version 2 leaves
+/// to `rules[]` and the inventory.
+pub(in crate::document) trait IntoResult {
+    fn into_result(self, index: usize, lookup: &Lookup<'_>) -> Result<RuleResult, String>;
+}
+
 #[derive(Deserialize)]
-pub(super) struct ResultIn {
+pub(in crate::document) struct ResultIn {
     rule_id: Text,
     status: Status,
     severity: Severity,
-    #[serde(default = "certain")]
     confidence: Confidence,
-    control: Text,
-    title: Text,
-    category: Text,
     resource: ResourceIn,
     location: Origin,
     actual: Option<String>,
@@ -141,62 +125,69 @@ pub(super) struct ResultIn {
     baseline: Option<String>,
 }
 
-/// Documents written before results carried a confidence held only high-confidence results.
-fn certain() -> Confidence {
-    Confidence::High
-}
-
-impl ResultIn {
-    pub(super) fn into_result(self, index: usize) -> Result<RuleResult, String> {
-        let place = || format!("results[{index}]");
-        let suppression = match self.suppression {
-            None => None,
-            Some(suppression) => {
-                let expires = match suppression.expires {
-                    None => None,
-                    Some(text) => Some(
-                        time::Date::parse(&text, time::macros::format_description!("[year]-[month]-[day]"))
-                            .map_err(|_| format!("{}.suppression.expires '{text}' is not a date", place()))?,
-                    ),
-                };
-                Some(Box::new(Suppression {
-                    reason: suppression.reason,
-                    owner: suppression.owner,
-                    ticket: suppression.ticket,
-                    expires,
-                    source: suppression.source,
-                }))
-            }
-        };
-        let baseline = match self.baseline.as_deref() {
-            None => None,
-            Some("new") => Some(BaselineState::New),
-            Some("unchanged") => Some(BaselineState::Unchanged),
-            Some(other) => return Err(format!("{}.baseline '{other}' is not new or unchanged", place())),
-        };
+impl IntoResult for ResultIn {
+    fn into_result(self, index: usize, lookup: &Lookup<'_>) -> Result<RuleResult, String> {
+        let place = format!("results[{index}]");
+        let rule = lookup.rule(&self.rule_id).ok_or_else(|| {
+            format!("{place}.rule_id '{}' is not one of the rules in the document's rules[]", self.rule_id)
+        })?;
+        let (label, namespace) = lookup.resource(self.resource.kind, &self.resource.name).ok_or_else(|| {
+            format!(
+                "{place}.resource ({} '{}') is not in the document's inventory",
+                self.resource.kind.as_str(),
+                self.resource.name
+            )
+        })?;
         Ok(RuleResult {
             rule_id: self.rule_id,
             status: self.status,
             severity: self.severity,
             confidence: self.confidence,
-            control: self.control,
-            title: self.title,
-            category: self.category,
-            resource: ResourceRef {
-                kind: self.resource.kind,
-                name: self.resource.name,
-                label: self.resource.label,
-                namespace: self.resource.namespace,
-            },
+            control: rule.control.clone(),
+            title: rule.title.clone(),
+            category: rule.category.clone(),
+            resource: ResourceRef { kind: self.resource.kind, name: self.resource.name, label, namespace },
             location: self.location,
             actual: self.actual,
             assumed: self.assumed,
             expected: self.expected,
             reason: self.reason,
             fingerprint: self.fingerprint,
-            suppression,
-            baseline,
+            suppression: suppression_in(self.suppression, &place)?,
+            baseline: baseline_in(self.baseline.as_deref(), &place)?,
             order: (0, 0),
         })
+    }
+}
+
+/// A result's suppression as written; `place` names the result in the problem it reports.
+pub(super) fn suppression_in(
+    suppression: Option<SuppressionIn>,
+    place: &str,
+) -> Result<Option<Box<Suppression>>, String> {
+    let Some(suppression) = suppression else { return Ok(None) };
+    let expires = match suppression.expires {
+        None => None,
+        Some(text) => Some(
+            time::Date::parse(&text, time::macros::format_description!("[year]-[month]-[day]"))
+                .map_err(|_| format!("{place}.suppression.expires '{text}' is not a date"))?,
+        ),
+    };
+    Ok(Some(Box::new(Suppression {
+        reason: suppression.reason,
+        owner: suppression.owner,
+        ticket: suppression.ticket,
+        expires,
+        source: suppression.source,
+    })))
+}
+
+/// A result's baseline state as written; `place` names the result in the problem it reports.
+pub(super) fn baseline_in(baseline: Option<&str>, place: &str) -> Result<Option<BaselineState>, String> {
+    match baseline {
+        None => Ok(None),
+        Some("new") => Ok(Some(BaselineState::New)),
+        Some("unchanged") => Ok(Some(BaselineState::Unchanged)),
+        Some(other) => Err(format!("{place}.baseline '{other}' is not new or unchanged")),
     }
 }

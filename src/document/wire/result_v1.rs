@@ -1,0 +1,83 @@
+//! One result as version 1 of the document spelt it, every result carrying its rule's texts and
+//! its resource's label and namespace: read back so that results saved by an earlier sfaudit
+//! still work as `report --from`, `diff` and `--baseline` input.
+
+use serde::Deserialize;
+
+use super::lookup::Lookup;
+use super::result::{IntoResult, SuppressionIn, baseline_in, suppression_in};
+use crate::engine::{ResourceRef, RuleResult};
+use crate::model::{Confidence, Origin, ResourceKind, Severity, Status, Text};
+
+#[derive(Deserialize)]
+struct ResourceIn {
+    kind: ResourceKind,
+    name: Text,
+    label: Text,
+    #[serde(default = "no_namespace")]
+    namespace: Text,
+}
+
+fn no_namespace() -> Text {
+    "".into()
+}
+
+#[derive(Deserialize)]
+pub(in crate::document) struct ResultInV1 {
+    rule_id: Text,
+    status: Status,
+    severity: Severity,
+    #[serde(default = "certain")]
+    confidence: Confidence,
+    control: Text,
+    title: Text,
+    category: Text,
+    resource: ResourceIn,
+    location: Origin,
+    actual: Option<String>,
+    #[serde(default)]
+    assumed: bool,
+    expected: Text,
+    reason: Option<Text>,
+    fingerprint: String,
+    #[serde(default)]
+    suppression: Option<SuppressionIn>,
+    #[serde(default)]
+    baseline: Option<String>,
+}
+
+/// Documents written before results carried a confidence held only high-confidence results.
+fn certain() -> Confidence {
+    Confidence::High
+}
+
+impl IntoResult for ResultInV1 {
+    /// A version 1 result carries everything itself; `lookup` is not needed.
+    fn into_result(self, index: usize, _lookup: &Lookup<'_>) -> Result<RuleResult, String> {
+        let place = format!("results[{index}]");
+        Ok(RuleResult {
+            rule_id: self.rule_id,
+            status: self.status,
+            severity: self.severity,
+            confidence: self.confidence,
+            control: self.control,
+            title: self.title,
+            category: self.category,
+            resource: ResourceRef {
+                kind: self.resource.kind,
+                name: self.resource.name,
+                label: self.resource.label,
+                namespace: self.resource.namespace,
+            },
+            location: self.location,
+            actual: self.actual,
+            assumed: self.assumed,
+            expected: self.expected,
+            reason: self.reason,
+            fingerprint: self.fingerprint,
+            suppression: suppression_in(self.suppression, &place)?,
+            baseline: baseline_in(self.baseline.as_deref(), &place)?,
+            order: (0, 0),
+        })
+    }
+}
