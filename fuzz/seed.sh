@@ -15,7 +15,7 @@ seed certificate examples/demo-org/certs/*.crt
 seed soap_response tests/fixtures/salesforce/soap/*.xml
 seed rest_json tests/fixtures/salesforce/rest/*.json tests/fixtures/salesforce/oauth/*.json
 seed config $(find examples -name '*.toml' | sort)
-# The demo's results document cut down to a few results, their rules and two apps, and its
+# The demo's results document cut down to a few results, their rules and their apps, and its
 # inventory as a snapshot.
 mkdir -p fuzz/corpus/results_document
 python3 - <<'PY'
@@ -27,7 +27,10 @@ small["results"] = full["results"][:6]
 # every execution slow, without reaching more code.
 kept = {result["rule_id"] for result in small["results"]}
 small["rules"] = [rule for rule in full["rules"] if rule["id"] in kept]
-small["inventory"] = dict(full["inventory"], apps=full["inventory"]["apps"][:2])
+# Schema version 2 results name their app, which must be in the inventory: keep those apps.
+named = {(result["resource"]["kind"], result["resource"]["name"]) for result in small["results"]}
+apps = [app for app in full["inventory"]["apps"] if (app["kind"], app["name"]) in named]
+small["inventory"] = dict(full["inventory"], apps=apps)
 json.dump(small, open("fuzz/corpus/results_document/demo-small.json", "w"), indent=2)
 json.dump(small["inventory"], open("fuzz/corpus/results_document/snapshot-small.json", "w"))
 PY
