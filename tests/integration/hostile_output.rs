@@ -41,7 +41,14 @@ fn all_formats(source: &[&str], folder: &Path) -> Vec<(String, String)> {
     args.extend_from_slice(&["--format", "table,html,markdown,sarif,junit,csv,json,ocsf", "--output-dir", &shown]);
     let output = sfaudit(&args);
     assert!(matches!(code(&output), 0 | 1), "{}", stderr(&output));
-    let mut files: Vec<(String, String)> = std::fs::read_dir(&reports)
+    let mut files = read_reports(&reports);
+    files.push(("stderr".into(), stderr(&output)));
+    files
+}
+
+/// Every report file in `folder` with its text, by name.
+fn read_reports(folder: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(folder)
         .expect("reports")
         .filter_map(Result::ok)
         .map(|entry| {
@@ -50,7 +57,6 @@ fn all_formats(source: &[&str], folder: &Path) -> Vec<(String, String)> {
         })
         .collect();
     files.sort();
-    files.push(("stderr".into(), stderr(&output)));
     files
 }
 
@@ -260,14 +266,7 @@ fn history_shows_hostile_names_escaped() {
     let file = root.join("connectedApps").join(format!("{stem}.connectedApp-meta.xml"));
     std::fs::write(&file, app(label, "http://evil.example.com/\u{202e}cb")).expect("write");
     let second = scan("2026-12-02", "second");
-    let mut files: Vec<(String, String)> = std::fs::read_dir(folder.path().join("second"))
-        .expect("reports")
-        .filter_map(Result::ok)
-        .map(|entry| {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(entry.path()).expect("UTF-8 report"))
-        })
-        .collect();
+    let mut files = read_reports(&folder.path().join("second"));
     let html = &files.iter().find(|(name, _)| name.ends_with(".html")).expect("html").1;
     assert!(
         html.contains("Since the previous scan") || html.contains("since the previous scan"),
