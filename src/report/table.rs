@@ -160,7 +160,13 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     for warning in &run.warnings {
         let _ = writeln!(out, "Warning: {}", terminal_line(warning));
     }
-    let _ = writeln!(out, "Gate: fail on {} and above.", report.gate.fail_on());
+    // What the gate judged, as the summary line says it: a baseline narrows it to new findings.
+    match report.gate.fail_on() {
+        crate::gate::FailOn::Never => out.push_str("Gate: never fails (fail_on none).\n"),
+        crate::gate::FailOn::Severity(_) => {
+            let _ = writeln!(out, "Gate: fail on {}.", report.gate.scope());
+        }
+    }
     out
 }
 
