@@ -36,18 +36,7 @@ fn org(index: usize) -> OrgData {
         );
         data.add_component_xml("ConnectedApp", &name, Some(&name), body);
     }
-    data.add_component_xml(
-        "OauthOidcSettings",
-        "OauthOidc",
-        None,
-        "<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><isPkceRequired>true</isPkceRequired>".into(),
-    );
-    data.add_component_xml(
-        "ConnectedAppSettings",
-        "ConnectedApp",
-        None,
-        "<enableAdminApprovedAppsOnly>true</enableAdminApprovedAppsOnly>".into(),
-    );
+    data.add_locked_down_oauth_settings();
     data.add_tokens("Connected_0001", TOKENS, 500, 1, Some("2026-11-20T10:00:00.000+0000"));
     data
 }

@@ -162,18 +162,7 @@ fn org(repo: &Path) -> OrgData {
             format!("<externalClientApplication>{name}</externalClientApplication><isEnabled>true</isEnabled><isOauthPluginEnabled>true</isOauthPluginEnabled>"),
         );
     }
-    data.add_component_xml(
-        "OauthOidcSettings",
-        "OauthOidc",
-        None,
-        "<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><isPkceRequired>true</isPkceRequired>".into(),
-    );
-    data.add_component_xml(
-        "ConnectedAppSettings",
-        "ConnectedApp",
-        None,
-        "<enableAdminApprovedAppsOnly>true</enableAdminApprovedAppsOnly>".into(),
-    );
+    data.add_locked_down_oauth_settings();
     // 3,000 tokens of 6,000 users over the first 1,000 Connected Apps, 200 External Client
     // Apps and 5 apps nobody installed; last use spread over a year.
     for index in 0..TOKENS {

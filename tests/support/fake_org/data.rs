@@ -220,6 +220,23 @@ impl OrgData {
         }
     }
 
+    /// Org OAuth settings that pass the org rules (legacy flows blocked, PKCE required, only
+    /// admin-approved apps): generated orgs whose findings should come from their apps alone.
+    pub fn add_locked_down_oauth_settings(&mut self) {
+        self.add_component_xml(
+            "OauthOidcSettings",
+            "OauthOidc",
+            None,
+            "<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><isPkceRequired>true</isPkceRequired>".into(),
+        );
+        self.add_component_xml(
+            "ConnectedAppSettings",
+            "ConnectedApp",
+            None,
+            "<enableAdminApprovedAppsOnly>true</enableAdminApprovedAppsOnly>".into(),
+        );
+    }
+
     /// Adds `count` tokens of `app_name`, spread over `users` users starting at `first_user`.
     pub fn add_tokens(
         &mut self,
