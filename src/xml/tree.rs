@@ -48,7 +48,22 @@ impl Element {
     /// Whether an element named `name` with content sits anywhere in this tree (this element
     /// included), however deep and however it wraps its value.
     pub fn contains_filled(&self, name: &str) -> bool {
-        (self.name == name && self.has_content()) || self.children.iter().any(|child| child.contains_filled(name))
+        self.filled_named(name).next().is_some()
+    }
+
+    /// Every element named `name` with content in this tree (this element included), however
+    /// deep; walked with a stack, so depth costs memory, never the call stack.
+    pub fn filled_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        let mut pending = vec![self];
+        std::iter::from_fn(move || {
+            while let Some(element) = pending.pop() {
+                pending.extend(&element.children);
+                if element.name == name && element.has_content() {
+                    return Some(element);
+                }
+            }
+            None
+        })
     }
 
     /// The element as JSON: leaves become strings, repeated children become arrays, and a secret

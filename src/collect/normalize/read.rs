@@ -273,20 +273,10 @@ pub(super) fn note_secret(record: &mut AppRecord, reader: &Reader<'_>, parent: &
     source_control.consumer_secret_client_credentials |= client_credentials;
 }
 
-/// Whether any `consumerSecret` element holds something other than a placeholder; walked with a
-/// stack so that depth costs memory, never the call stack.
+/// Whether any `consumerSecret` element holds something other than a placeholder.
 fn has_committed_secret(root: &Element) -> bool {
-    let mut pending = vec![root];
-    while let Some(element) = pending.pop() {
-        if element.name == "consumerSecret" && element.has_content() {
-            let placeholder = element.children.is_empty() && is_placeholder(element.text.trim());
-            if !placeholder {
-                return true;
-            }
-        }
-        pending.extend(&element.children);
-    }
-    false
+    root.filled_named("consumerSecret")
+        .any(|secret| !(secret.children.is_empty() && is_placeholder(secret.text.trim())))
 }
 
 pub(super) fn empty_source_control() -> SourceControl {
