@@ -58,6 +58,16 @@ impl Org {
         run(&all)
     }
 
+    /// A live scan of the demo as of its fixed date, gate off, its reports written to a new
+    /// folder; `extra` names the formats and any other options.
+    pub fn reports(&self, extra: &[&str]) -> (tempfile::TempDir, Output) {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let out = folder.path().display().to_string();
+        let mut fixed = vec!["scan", "--org", "--as-of", DEMO_AS_OF, "--fail-on", "none", "--output-dir", &out];
+        fixed.extend_from_slice(extra);
+        (folder, self.run(&fixed))
+    }
+
     fn scan(&self, extra: &[&str]) -> (Output, serde_json::Value) {
         let mut fixed = vec!["scan", "--org", "--as-of", DEMO_AS_OF, "--format", "json", "--fail-on", "none"];
         fixed.extend_from_slice(extra);
@@ -163,20 +173,7 @@ const FINDINGS: &[(&str, &str, &str, &[&str])] = &[
 #[test]
 fn the_demo_org_shows_each_new_finding_with_its_evidence_in_json_table_and_html() {
     let org = start(demo());
-    let folder = tempfile::tempdir().expect("temp dir");
-    let out = folder.path().display().to_string();
-    let output = org.run(&[
-        "scan",
-        "--org",
-        "--as-of",
-        DEMO_AS_OF,
-        "--fail-on",
-        "none",
-        "--format",
-        "json,table,html",
-        "--output-dir",
-        &out,
-    ]);
+    let (folder, output) = org.reports(&["--format", "json,table,html"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let read = |name: &str| std::fs::read_to_string(folder.path().join(name)).expect("report");
     let document: serde_json::Value = serde_json::from_str(&read("sfaudit-report.json")).expect("json");
@@ -217,21 +214,7 @@ fn crate_html(text: &str) -> String {
 #[test]
 fn the_live_demo_scan_matches_the_committed_sample() {
     let org = start(demo());
-    let folder = tempfile::tempdir().expect("temp dir");
-    let out = folder.path().display().to_string();
-    let output = org.run(&[
-        "scan",
-        "--org",
-        "--as-of",
-        DEMO_AS_OF,
-        "--fail-on",
-        "none",
-        "--format",
-        "json,table,html,markdown",
-        "--pretty",
-        "--output-dir",
-        &out,
-    ]);
+    let (folder, output) = org.reports(&["--format", "json,table,html,markdown", "--pretty"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let read = |name: &str| std::fs::read_to_string(folder.path().join(name)).expect("report");
     let json = read("sfaudit-report.json");
