@@ -13,7 +13,7 @@ use super::error::AuthError;
 use super::key::NEW_KEY_HINT;
 use super::method::JwtLogin;
 use super::settings::OrgConnection;
-use super::token::{Token, parse_success, short};
+use super::token::{Token, answer_too_large, parse_success, short};
 use super::url::{LOGIN_HOST, TEST_HOST};
 use crate::escape::server_text;
 use crate::limits::MAX_TOKEN_BODY_BYTES;
@@ -176,12 +176,8 @@ async fn exchange(http: &reqwest::Client, jwt: &JwtLogin, login_url: &str, audie
         let body = match body {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
-                return Err(Refusal::Final(AuthError::refused(
-                    format!(
-                        "the login host {login_url} answered with more than {}; a token endpoint answers with \
-                         about 1 KB",
-                        crate::input::bytes_text(MAX_TOKEN_BODY_BYTES)
-                    ),
+                return Err(Refusal::Final(answer_too_large(
+                    login_url,
                     "check --instance-url: it must be a Salesforce login host",
                 )));
             }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::error::AuthError;
 use super::method::SfdxUrl;
 use super::settings::OrgConnection;
-use super::token::{Token, parse_success, short};
+use super::token::{Token, answer_too_large, parse_success, short};
 use crate::escape::server_text;
 use crate::limits::MAX_TOKEN_BODY_BYTES;
 use crate::logging;
@@ -88,12 +88,8 @@ pub(crate) async fn login(
         let body = match body {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
-                return Err(AuthError::refused(
-                    format!(
-                        "the login host {login_url} answered with more than {}; a token endpoint answers with \
-                         about 1 KB",
-                        crate::input::bytes_text(MAX_TOKEN_BODY_BYTES)
-                    ),
+                return Err(answer_too_large(
+                    login_url,
                     "check the host: it comes from the SFDX auth URL (or --instance-url) and must be a Salesforce \
                      login host",
                 ));

@@ -72,6 +72,18 @@ pub(crate) fn instance(url: &str) -> Result<String, AuthError> {
     })
 }
 
+/// A token endpoint that answered with more than [`crate::limits::MAX_TOKEN_BODY_BYTES`]: not a
+/// Salesforce login host. `hint` says where the host came from.
+pub(crate) fn answer_too_large(login_url: &str, hint: &str) -> AuthError {
+    AuthError::refused(
+        format!(
+            "the login host {login_url} answered with more than {}; a token endpoint answers with about 1 KB",
+            crate::input::bytes_text(crate::limits::MAX_TOKEN_BODY_BYTES)
+        ),
+        hint,
+    )
+}
+
 /// A server's description cut for a message line.
 pub(crate) fn short(text: &str) -> String {
     crate::escape::server_text(text)
