@@ -9,7 +9,8 @@
 //!
 //! Each figure is the median of `--runs` runs (default 3) and is printed next to the floor and
 //! its ratio, as JSON lines. Run: `cargo bench --bench scan` (10,000 and 50,000 apps), or
-//! `-- --apps 20000`. Not a timed test: it reports, it does not assert.
+//! `-- --apps 20000`; `-- --keep DIR` also leaves a copy of each generated project in DIR for
+//! profiling by hand. Not a timed test: it reports, it does not assert.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -232,6 +233,12 @@ fn main() {
         let folder = tempfile::tempdir().expect("temp dir");
         let project = folder.path().join("project");
         let files = generate(&project, apps, &certificates(repo));
+        if let Some(keep) = option("--keep") {
+            // For profiling one scan by hand: the generated project is copied out before measuring.
+            let kept = Path::new(keep).join(format!("apps-{apps}"));
+            let status = Command::new("cp").arg("-r").arg(&project).arg(&kept).status().expect("cp");
+            assert!(status.success(), "copy the project to {}", kept.display());
+        }
         let floor_seconds = median((0..runs).map(|_| floor(&project).as_secs_f64()).collect());
         for format in ["json", "table"] {
             let output = folder.path().join(format!("out.{format}"));

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::diag::Diagnostic;
-use crate::engine::RuleResult;
+use crate::engine::{ResultView, Results};
 use crate::model::{Inventory, ResourceKind, Severity, Status};
 
 /// One side of a comparison: a JSON result (findings and inventory) or a snapshot (inventory).
@@ -16,7 +16,7 @@ use crate::model::{Inventory, ResourceKind, Severity, Status};
 pub struct Side {
     pub path: String,
     pub inventory: Inventory,
-    pub results: Option<Vec<RuleResult>>,
+    pub results: Option<Results>,
 }
 
 impl Side {
@@ -44,11 +44,7 @@ impl Side {
         // schema version) as a bare snapshot would drop its findings and report no regression.
         if is_results_document(&value) {
             let loaded = crate::document::parse(shown, text)?;
-            return Ok(Self {
-                path: shown.to_string(),
-                inventory: loaded.inventory,
-                results: Some(loaded.results.results),
-            });
+            return Ok(Self { path: shown.to_string(), inventory: loaded.inventory, results: Some(loaded.results) });
         }
         let inventory = Inventory::from_json(value)
             .map_err(|error| Diagnostic::new(shown, None, error.message()).with_hint(error.hint()))?;
@@ -134,13 +130,13 @@ impl Drift {
     }
 }
 
-fn finding(result: &RuleResult) -> Finding {
+fn finding(result: ResultView<'_>) -> Finding {
     Finding {
-        rule_id: result.rule_id.to_string(),
+        rule_id: result.rule_id().to_string(),
         severity: result.severity,
         resource: ResourceName { kind: result.resource.kind, name: result.resource.name.to_string() },
-        title: result.title.to_string(),
-        actual: result.actual.clone(),
+        title: result.rule.title.clone(),
+        actual: result.actual.as_deref().map(str::to_string),
     }
 }
 
@@ -158,11 +154,11 @@ pub fn compare(old: &Side, new: &Side) -> Drift {
     };
     if let (Some(old_results), Some(new_results)) = (&old.results, &new.results) {
         drift.compared_findings = true;
-        let failing = |results: &[RuleResult]| -> BTreeMap<String, Finding> {
+        let failing = |results: &Results| -> BTreeMap<String, Finding> {
             results
                 .iter()
                 .filter(|result| result.status == Status::Fail)
-                .map(|result| (result.fingerprint.clone(), finding(result)))
+                .map(|result| (result.fingerprint().to_string(), finding(result)))
                 .collect()
         };
         let (before, after) = (failing(old_results), failing(new_results));

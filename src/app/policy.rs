@@ -234,5 +234,5 @@ pub(crate) fn baseline_path(config: &Config, gate: &GateOptions) -> Option<PathB
 /// A saved JSON result, read as a baseline.
 pub(crate) fn load_baseline(path: &Path) -> Result<Baseline, Error> {
     let loaded = super::saved::read_saved_result(path)?;
-    Ok(Baseline::from_results(path.display().to_string(), &loaded.results.results))
+    Ok(Baseline::from_results(path.display().to_string(), &loaded.results))
 }

@@ -41,7 +41,7 @@ impl Scan {
 
     /// Recomputes what depends on the results after suppressions or a baseline changed them.
     fn settle(&mut self, policy: Policy) {
-        self.summary = summarize(&self.results.results, self.inventory.apps.len());
+        self.summary = summarize(&self.results, self.inventory.apps.len());
         self.gate = gate::decide(&self.results.results, policy, self.run.baseline.is_some());
     }
 }
@@ -55,7 +55,7 @@ pub fn evaluate(
     policy: Policy,
 ) -> Scan {
     let results = engine::evaluate(&inventory, rules);
-    let summary = summarize(&results.results, inventory.apps.len());
+    let summary = summarize(&results, inventory.apps.len());
     let gate = gate::decide(&results.results, policy, false);
     let run = RunInfo {
         tool: ToolInfo { name: crate::TOOL_NAME.to_string(), version: crate::TOOL_VERSION.to_string() },
@@ -193,15 +193,12 @@ impl Setup {
             scan.run.hidden = Some(gate::confidence::hide_below(&mut scan.results.results, minimum));
         }
         if !self.no_ignores {
-            let warnings = gate::suppress::apply(
-                &mut scan.results.results,
-                &self.config.suppressions,
-                self.as_of.instant().date(),
-            );
+            let warnings =
+                gate::suppress::apply(&mut scan.results, &self.config.suppressions, self.as_of.instant().date());
             scan.run.warnings.extend(warnings);
         }
         if let Some(baseline) = &self.baseline {
-            scan.run.baseline = Some(baseline.apply(&mut scan.results.results));
+            scan.run.baseline = Some(baseline.apply(&mut scan.results));
         }
         scan.settle(self.gate_policy);
         scan
@@ -327,7 +324,7 @@ pub(super) fn baseline_update(args: &ScanArgs) -> Result<u8, Error> {
         return Ok(verdict.code);
     }
     let previous = target.is_file().then(|| policy::load_baseline(&target)).transpose()?;
-    let comparison = previous.map(|previous| previous.apply(&mut scan.results.results.clone()));
+    let comparison = previous.map(|previous| previous.apply(&mut scan.results.clone()));
     write_file(&target, Format::Json, &scan.report())?;
     let failing = scan.summary.count(Status::Fail);
     let change = comparison.map_or_else(

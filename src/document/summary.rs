@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::engine::RuleResult;
+use crate::engine::{Results, RuleResult};
 use crate::model::{ResourceKind, Severity, Status, Text};
 
 pub(crate) fn weight(severity: Severity) -> u64 {
@@ -153,13 +153,23 @@ pub(crate) fn capped_band(score: Option<u8>, failed: (usize, usize)) -> (&'stati
 /// Earned and possible weight, and the failed high-risk results, of one scope.
 #[derive(Debug, Default, Clone, Copy)]
 struct Tally {
+    results: usize,
     earned: u64,
     possible: u64,
     failed: (usize, usize),
 }
 
 impl Tally {
+    fn merge(&mut self, other: Self) {
+        self.results += other.results;
+        self.earned += other.earned;
+        self.possible += other.possible;
+        self.failed.0 += other.failed.0;
+        self.failed.1 += other.failed.1;
+    }
+
     fn add(&mut self, result: &RuleResult) {
+        self.results += 1;
         let weight = weight(result.severity);
         match result.status {
             Status::Pass => {
@@ -181,17 +191,25 @@ impl Tally {
     }
 }
 
-pub(crate) fn summarize(results: &[RuleResult], apps: usize) -> Summary {
+pub(crate) fn summarize(results: &Results, apps: usize) -> Summary {
     let mut by_status: BTreeMap<Status, usize> = Status::ALL.into_iter().map(|status| (status, 0)).collect();
     let mut by_severity_and_status: BTreeMap<(Severity, Status), usize> = BTreeMap::new();
     let mut whole = Tally::default();
-    let mut per_app: BTreeMap<(ResourceKind, &Text), Tally> = BTreeMap::new();
-    for result in results {
+    // Tallied by resource index: looking apps up by name for each of a large scan's results cost
+    // more than the rest of the summary.
+    let mut per_resource: Vec<Tally> = results.resources.iter().map(|_| Tally::default()).collect();
+    for result in &results.results {
         *by_status.entry(result.status).or_default() += 1;
         *by_severity_and_status.entry((result.severity, result.status)).or_default() += 1;
         whole.add(result);
-        if result.resource.kind != ResourceKind::Org {
-            per_app.entry((result.resource.kind, &result.resource.name)).or_default().add(result);
+        if let Some(tally) = per_resource.get_mut(result.resource as usize) {
+            tally.add(result);
+        }
+    }
+    let mut per_app: BTreeMap<(ResourceKind, &Text), Tally> = BTreeMap::new();
+    for (resource, tally) in results.resources.iter().zip(per_resource) {
+        if resource.kind != ResourceKind::Org && tally.results > 0 {
+            per_app.entry((resource.kind, &resource.name)).or_default().merge(tally);
         }
     }
     let failed_by_severity = Severity::DESCENDING
@@ -200,7 +218,7 @@ pub(crate) fn summarize(results: &[RuleResult], apps: usize) -> Summary {
         .collect();
     let score = whole.score();
     let (band, band_cap) = capped_band(score, whole.failed);
-    let suppressed = results.iter().filter(|result| result.suppression.is_some()).count();
+    let suppressed = results.results.iter().filter(|result| result.suppression.is_some()).count();
     let app_scores = per_app
         .into_iter()
         .map(|((kind, name), tally)| {
@@ -213,7 +231,7 @@ pub(crate) fn summarize(results: &[RuleResult], apps: usize) -> Summary {
         score,
         band: band.to_string(),
         band_cap,
-        total: results.len(),
+        total: results.results.len(),
         by_status,
         failed_by_severity,
         by_severity_and_status,
@@ -250,41 +268,26 @@ mod tests {
         assert_eq!(band(None), "No data");
     }
 
-    fn result(app: &str, severity: Severity, status: Status) -> RuleResult {
-        RuleResult {
-            rule_id: format!("{severity}-rule").into(),
-            status,
-            severity,
-            confidence: crate::model::Confidence::High,
-            control: "c".into(),
-            title: "t".into(),
-            category: "k".into(),
-            resource: crate::engine::ResourceRef {
-                kind: ResourceKind::ConnectedApp,
-                name: app.into(),
-                label: app.into(),
-                namespace: "".into(),
-            },
-            location: crate::model::Origin { source: crate::model::SourceKind::Project, path: None, line: None },
-            actual: None,
-            assumed: false,
-            expected: "e".into(),
-            reason: None,
-            fingerprint: String::new(),
-            suppression: None,
-            baseline: None,
-            order: (0, 0),
-        }
+    fn push(results: &mut Results, app: &str, severity: Severity, status: Status) {
+        let resource = crate::engine::ResourceRef {
+            kind: ResourceKind::ConnectedApp,
+            name: app.into(),
+            label: app.into(),
+            namespace: "".into(),
+        };
+        results.push_test_result(&format!("{severity}-rule"), severity, resource, status);
     }
 
     #[test]
     fn many_apps_each_failing_one_high_risk_control_are_not_good() {
         // Each app passes eleven medium controls and fails one high one: 33 of 38 weight, 86/100.
-        let mut results = Vec::new();
+        let mut results = Results::default();
         for app in 0..17 {
             let name = format!("App_{app:02}");
-            results.extend((0..11).map(|_| result(&name, Severity::Medium, Status::Pass)));
-            results.push(result(&name, Severity::High, Status::Fail));
+            for _ in 0..11 {
+                push(&mut results, &name, Severity::Medium, Status::Pass);
+            }
+            push(&mut results, &name, Severity::High, Status::Fail);
         }
         let summary = summarize(&results, 17);
         assert_eq!(summary.score, Some(86));
@@ -304,7 +307,9 @@ mod tests {
         assert_eq!(capped_band(Some(40), (0, 1)), ("Very Poor", None));
         assert_eq!(capped_band(Some(95), (0, 0)), ("Excellent", None));
         assert_eq!(capped_band(None, (2, 0)), ("No data", None));
-        let mixed = vec![result("A", Severity::Low, Status::Fail), result("A", Severity::Critical, Status::Pass)];
+        let mut mixed = Results::default();
+        push(&mut mixed, "A", Severity::Low, Status::Fail);
+        push(&mut mixed, "A", Severity::Critical, Status::Pass);
         let summary = summarize(&mixed, 1);
         assert_eq!((summary.score, summary.band.as_str(), summary.band_cap), (Some(90), "Excellent", None));
         let describe =

@@ -17,6 +17,8 @@ pub(crate) struct Expression {
     pub source: String,
     plan: Plan,
     pub paths: Vec<String>,
+    /// Those of `paths` the expression only tests for presence (`app.policy != null`).
+    pub presence_only: Vec<String>,
     origin: String,
 }
 
@@ -46,8 +48,15 @@ impl Expression {
             }
         }
         budget::check_shape(program.expression())?;
+        let presence_only = super::kleene::presence_only_paths(program.expression());
         let guarded = budget::guarded(program.expression());
-        Ok(Self { source: source.to_string(), plan: Plan::new(&guarded), paths, origin: origin.to_string() })
+        Ok(Self {
+            source: source.to_string(),
+            plan: Plan::new(&guarded),
+            paths,
+            presence_only,
+            origin: origin.to_string(),
+        })
     }
 
     /// Evaluates with the paths in `missing` unknown (see [`super::kleene`]), under one budget

@@ -1,104 +1,18 @@
 //! Evaluating every rule against every resource it applies to: each (rule, resource) pair gets
 //! exactly one outcome, in a deterministic order.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::cel;
 use super::kleene::{Evaluated, Missing};
+use super::memo::{Memo, RulePlan, related};
 use super::reads::ReadTree;
+use super::record_json::resource_json;
 use super::result::{Outcome, ResourceRef, Results, RuleResult};
 use super::rule::{Rule, RuleConfidence, RuleSet};
-use crate::model::{Confidence, Inventory, Origin, Resource, ResourceKind, Status, Text};
-
-/// The JSON view of a resource that rules read, with `raw` left out unless a rule needs it.
-pub(crate) fn resource_json(resource: Resource<'_>, include_raw: bool) -> Value {
-    let value = match (resource, include_raw) {
-        (Resource::App(app), true) => serde_json::to_value(app),
-        (Resource::App(app), false) => serde_json::to_value(AppWithoutRaw::from(app)),
-        (Resource::Org(org), _) => serde_json::to_value(org),
-    };
-    value.unwrap_or(Value::Null)
-}
-
-/// An app record serialized with an empty `raw`: the parsed documents are the bulk of a record
-/// and no built-in rule reads them, so they are not converted unless a rule does.
-#[derive(Serialize)]
-struct AppWithoutRaw<'a> {
-    kind: ResourceKind,
-    name: &'a str,
-    label: &'a str,
-    namespace: &'a str,
-    origin: &'a Origin,
-    files: &'a BTreeMap<String, Origin>,
-    enabled: bool,
-    oauth_enabled: bool,
-    integration: &'a crate::model::Integration,
-    oauth: &'a Option<crate::model::OAuth>,
-    certificate: &'a Option<crate::model::Certificate>,
-    saml: &'a Option<crate::model::Saml>,
-    policy: &'a Option<crate::model::Policy>,
-    source_control: &'a Option<crate::model::SourceControl>,
-    usage: &'a Option<crate::model::Usage>,
-    run_as_user: &'a Option<crate::model::RunAsUser>,
-    trusted_ip_ranges: &'a Option<Vec<String>>,
-    missing: &'a BTreeMap<String, String>,
-    defaults: &'a std::collections::BTreeSet<String>,
-    raw: BTreeMap<String, Value>,
-}
-
-impl<'a> From<&'a crate::model::AppRecord> for AppWithoutRaw<'a> {
-    fn from(app: &'a crate::model::AppRecord) -> Self {
-        // Destructured so that a new record field is a compile error here, not a silent omission.
-        let crate::model::AppRecord {
-            kind,
-            name,
-            label,
-            namespace,
-            origin,
-            files,
-            enabled,
-            oauth_enabled,
-            integration,
-            oauth,
-            certificate,
-            saml,
-            policy,
-            source_control,
-            usage,
-            run_as_user,
-            trusted_ip_ranges,
-            missing,
-            defaults,
-            raw: _,
-        } = app;
-        Self {
-            kind: *kind,
-            name,
-            label,
-            namespace,
-            origin,
-            files,
-            enabled: *enabled,
-            oauth_enabled: *oauth_enabled,
-            integration,
-            oauth,
-            certificate,
-            saml,
-            policy,
-            source_control,
-            usage,
-            run_as_user,
-            trusted_ip_ranges,
-            missing,
-            defaults,
-            raw: BTreeMap::new(),
-        }
-    }
-}
+use crate::model::{Confidence, Inventory, Origin, Resource, Status};
 
 /// Evaluates one rule against one resource's bindings, under three-valued logic: a result is
 /// `unknown` only when its outcome depends on data in `missing` ([`super::kleene`]).
@@ -136,6 +50,12 @@ pub(crate) fn evaluate_rule(rule: &Rule, bindings: &cel::Bindings, missing: Miss
     }
 }
 
+/// Expressions may span lines in the rule file; reasons are shown in table cells.
+pub(crate) fn not_applicable_reason(rule: &Rule) -> String {
+    let when = rule.when.as_ref().map_or("", |when| when.source.as_str());
+    format!("does not apply: {}", when.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
 /// Whether "your value" rests on an assumed default: the `actual` expression reads a record path
 /// in `defaults`, a field below one, or a record holding one (`app.policy` when
 /// `policy.ip_relaxation` was assumed).
@@ -151,47 +71,23 @@ fn reads_default(rule: &Rule, resource: Resource<'_>, org: &crate::model::OrgRec
     })
 }
 
-/// `a` and `b` are the same record path, or one is below the other.
-fn related(a: &str, b: &str) -> bool {
-    let below = |child: &str, parent: &str| child.strip_prefix(parent).is_some_and(|tail| tail.starts_with('.'));
-    a == b || below(a, b) || below(b, a)
-}
-
-/// The file a reviewer has to change: the one behind the first record path `fail_if` reads.
-fn result_location<'a>(rule: &Rule, resource: Resource<'a>) -> &'a Origin {
-    let first =
-        rule.fail_if.paths.iter().find_map(|path| path.strip_prefix("app.").or_else(|| path.strip_prefix("org.")));
-    match first {
-        Some(path) => crate::model::location_for(resource.origin(), resource.files(), path),
-        None => resource.origin(),
-    }
-}
-
-/// There is one org per scan, and its name varies with where the project was checked out, so
-/// org findings are fingerprinted without it.
-pub(crate) fn fingerprint(rule_id: &str, kind: ResourceKind, name: &str) -> String {
-    let name = if kind == ResourceKind::Org { "" } else { name };
-    use sha2::{Digest, Sha256};
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::new()
-        .chain_update(rule_id.as_bytes())
-        .chain_update([0])
-        .chain_update(kind.as_str().as_bytes())
-        .chain_update([0])
-        .chain_update(name.as_bytes())
-        .finalize();
-    let mut text = String::with_capacity(16);
-    for byte in digest.iter().take(8) {
-        text.push(char::from(HEX[usize::from(byte >> 4)]));
-        text.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    text
-}
-
 fn rule_reads_raw(rule: &Rule) -> bool {
     [Some(&rule.fail_if), rule.when.as_ref(), rule.actual.as_ref()].into_iter().flatten().any(|expression| {
         expression.paths.iter().any(|path| path.starts_with("app.raw") || path.starts_with("org.raw"))
     })
+}
+
+/// Every file a resource's results can point at, in one table: each resource's origin, then its
+/// files in name order. Returns the table and where each resource's entries start.
+fn location_table(resources: &[Resource<'_>]) -> (Vec<Origin>, Vec<u32>) {
+    let mut locations = Vec::new();
+    let mut first = Vec::with_capacity(resources.len());
+    for resource in resources {
+        first.push(u32::try_from(locations.len()).unwrap_or(u32::MAX));
+        locations.push(resource.origin().clone());
+        locations.extend(resource.files().values().cloned());
+    }
+    (locations, first)
 }
 
 /// Evaluates every rule against every resource it applies to. Results are sorted by rule id,
@@ -202,16 +98,17 @@ pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
     let params = Value::Object(rules.params.clone().into_iter().collect());
     // Resources come sorted by kind and name and rules by id, so sorting results by these two
     // indexes gives the documented order without comparing strings.
-    let resources: Vec<(usize, Resource<'_>)> = inventory.resources().enumerate().collect();
+    let resources: Vec<Resource<'_>> = inventory.resources().collect();
+    let plans: Vec<RulePlan> = rules.rules.iter().map(RulePlan::new).collect();
+    let (locations, first_location) = location_table(&resources);
     // Every result gets its slot up front and workers fill disjoint parts of one list, so a
     // large org's results exist once in memory, not once per worker and again when merged.
-    let per_resource: Vec<usize> = resources
-        .iter()
-        .map(|(_, resource)| rules.rules.iter().filter(|rule| rule.meta.applies_to.contains(&resource.kind())).count())
-        .collect();
+    let per_resource: Vec<usize> =
+        resources.iter().map(|resource| plans.iter().filter(|plan| plan.applies_to(resource.kind())).count()).collect();
     let mut slots: Vec<Option<RuleResult>> = std::iter::repeat_with(|| None).take(per_resource.iter().sum()).collect();
     let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
     let chunk_size = resources.len().div_ceil(workers).max(1);
+    let app_reads = ReadTree::of(&rules.rules, "app");
     std::thread::scope(|scope| {
         let mut remaining: &mut [Option<RuleResult>] = &mut slots;
         for (chunk_index, chunk) in resources.chunks(chunk_size).enumerate() {
@@ -219,26 +116,26 @@ pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
             let count: usize = per_resource[first..first + chunk.len()].iter().sum();
             let (mine, rest) = std::mem::take(&mut remaining).split_at_mut(count);
             remaining = rest;
-            let org_json = &org_json;
-            let params = &params;
+            let shared = Shared {
+                org_json: &org_json,
+                params: &params,
+                include_raw,
+                app_reads: &app_reads,
+                plans: &plans,
+                rules,
+                inventory,
+                first_location: &first_location,
+            };
             scope.spawn(move || {
-                let shared = SharedValues {
-                    env: cel::new_env(),
-                    org: cel::to_cel(org_json),
-                    params: cel::to_cel(params),
-                    include_raw,
-                    app_reads: ReadTree::of(&rules.rules, "app"),
-                    rule_texts: rules.rules.iter().map(RuleTexts::new).collect(),
-                };
+                let mut worker = Worker::new(shared);
                 let mut slots = mine.iter_mut();
-                for (index, resource) in chunk {
-                    let resource_index = u32::try_from(*index).unwrap_or(u32::MAX);
-                    for (rule_index, mut result) in evaluate_resource(*resource, inventory, rules, &shared) {
-                        result.order = (u32::try_from(rule_index).unwrap_or(u32::MAX), resource_index);
+                for (offset, resource) in chunk.iter().enumerate() {
+                    let resource_index = u32::try_from(first + offset).unwrap_or(u32::MAX);
+                    worker.evaluate_resource(*resource, resource_index, &mut |result| {
                         if let Some(slot) = slots.next() {
                             *slot = Some(result);
                         }
-                    }
+                    });
                 }
             });
         }
@@ -247,113 +144,115 @@ pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
     // the standard library reuse the allocation, so the results are never copied.
     #[allow(clippy::filter_map_identity, reason = "flatten would not collect in place")]
     let mut results: Vec<RuleResult> = slots.into_iter().filter_map(|slot| slot).collect();
-    results.sort_unstable_by_key(|result| result.order);
-    Results { results, rules: rules.rules.iter().map(|rule| rule.meta.clone()).collect(), params: rules.params.clone() }
-}
-
-/// What every resource of one worker shares, converted once.
-struct SharedValues {
-    env: Arc<::cel::Env>,
-    org: ::cel::Value,
-    params: ::cel::Value,
-    include_raw: bool,
-    /// The parts of an app record the rules read: the only parts converted for CEL.
-    app_reads: ReadTree,
-    rule_texts: Vec<RuleTexts>,
-}
-
-/// A rule's strings as every one of its results carries them.
-struct RuleTexts {
-    id: Text,
-    control: Text,
-    title: Text,
-    category: Text,
-    expected: Text,
-    not_applicable: Text,
-}
-
-impl RuleTexts {
-    fn new(rule: &Rule) -> Self {
-        let meta = &rule.meta;
-        Self {
-            id: meta.id.as_str().into(),
-            control: meta.control.as_str().into(),
-            title: meta.title.as_str().into(),
-            category: meta.category.as_str().into(),
-            expected: meta.expected.as_str().into(),
-            not_applicable: not_applicable_reason(rule).into(),
-        }
+    results.sort_unstable_by_key(|result| (result.rule, result.resource));
+    Results {
+        results,
+        rules: rules.rules.iter().map(|rule| rule.meta.clone()).collect(),
+        resources: resources.iter().map(|resource| resource_ref(*resource)).collect(),
+        locations,
+        params: rules.params.clone(),
     }
 }
 
-/// Expressions may span lines in the rule file; reasons are shown in table cells.
-fn not_applicable_reason(rule: &Rule) -> String {
-    let when = rule.when.as_ref().map_or("", |when| when.source.as_str());
-    format!("does not apply: {}", when.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-fn evaluate_resource(
-    resource: Resource<'_>,
-    inventory: &Inventory,
-    rules: &RuleSet,
-    shared: &SharedValues,
-) -> Vec<(usize, RuleResult)> {
-    let kind = resource.kind();
-    let applicable: Vec<(usize, &Rule)> =
-        rules.rules.iter().enumerate().filter(|(_, rule)| rule.meta.applies_to.contains(&kind)).collect();
-    if applicable.is_empty() {
-        return Vec::new();
-    }
-    let app = match resource {
-        Resource::App(_) => shared.app_reads.to_cel(&resource_json(resource, shared.include_raw)),
-        Resource::Org(_) => ::cel::Value::Null,
-    };
-    let bindings = cel::Bindings::from_values(Arc::clone(&shared.env), app, shared.org.clone(), shared.params.clone());
-    let missing = Missing { app: resource.missing(), org: &inventory.org.missing };
-    let resource_ref = ResourceRef {
-        kind,
+fn resource_ref(resource: Resource<'_>) -> ResourceRef {
+    ResourceRef {
+        kind: resource.kind(),
         name: resource.name().into(),
         label: resource.label().into(),
         namespace: resource.namespace().into(),
-    };
-    applicable
-        .into_iter()
-        .map(|(rule_index, rule)| {
-            let texts = &shared.rule_texts[rule_index];
-            let outcome = evaluate_rule(rule, &bindings, missing);
-            let reason = match (outcome.status, outcome.reason) {
-                (Status::NotApplicable, _) => Some(texts.not_applicable.clone()),
-                (_, reason) => reason.map(Text::from),
+    }
+}
+
+/// What every worker reads and nobody changes.
+#[derive(Clone, Copy)]
+struct Shared<'a> {
+    org_json: &'a Value,
+    params: &'a Value,
+    include_raw: bool,
+    /// The parts of an app record the rules read: the only parts converted for CEL.
+    app_reads: &'a ReadTree,
+    plans: &'a [RulePlan],
+    rules: &'a RuleSet,
+    inventory: &'a Inventory,
+    first_location: &'a [u32],
+}
+
+/// One worker's state: the CEL values shared by its resources, converted once, and what each
+/// rule gave for the inputs it has seen ([`Memo`]).
+struct Worker<'a> {
+    shared: Shared<'a>,
+    env: Arc<::cel::Env>,
+    org: ::cel::Value,
+    params: ::cel::Value,
+    memos: Vec<Memo>,
+    key: Vec<u8>,
+}
+
+impl<'a> Worker<'a> {
+    fn new(shared: Shared<'a>) -> Self {
+        Self {
+            env: cel::new_env(),
+            org: cel::to_cel(shared.org_json),
+            params: cel::to_cel(shared.params),
+            memos: shared.plans.iter().map(|_| Memo::default()).collect(),
+            key: Vec::new(),
+            shared,
+        }
+    }
+
+    /// Hands `emit` one result per rule that applies to `resource`, in rule order.
+    fn evaluate_resource(&mut self, resource: Resource<'_>, resource_index: u32, emit: &mut dyn FnMut(RuleResult)) {
+        let Shared { rules, plans, inventory, first_location, app_reads, .. } = self.shared;
+        let Self { env, org, params, memos, key, .. } = self;
+        let kind = resource.kind();
+        let missing = Missing { app: resource.missing(), org: &inventory.org.missing };
+        let app_json = match resource {
+            Resource::App(_) => Some(resource_json(resource, self.shared.include_raw)),
+            Resource::Org(_) => None,
+        };
+        let mut bindings: Option<cel::Bindings> = None;
+        let first = first_location[resource_index as usize];
+        for (rule_index, (rule, plan)) in rules.rules.iter().zip(plans).enumerate() {
+            if !plan.applies_to(kind) {
+                continue;
+            }
+            let mut evaluate = || {
+                let bindings = bindings.get_or_insert_with(|| {
+                    let app = app_json.as_ref().map_or(::cel::Value::Null, |json| app_reads.to_cel(json));
+                    cel::Bindings::from_values(Arc::clone(env), app, org.clone(), params.clone())
+                });
+                plan.outcome(rule, bindings, missing)
             };
-            let confidence = result_confidence(rule, &bindings, missing);
-            let result = RuleResult {
-                rule_id: texts.id.clone(),
+            let outcome = match &app_json {
+                Some(json) => {
+                    key.clear();
+                    plan.write_key(json, resource.missing(), key);
+                    memos[rule_index].get_or_insert(key, evaluate)
+                }
+                None => evaluate(),
+            };
+            let location = first + plan.location_slot(resource);
+            emit(RuleResult {
+                rule: u32::try_from(rule_index).unwrap_or(u32::MAX),
+                resource: resource_index,
+                location,
                 status: outcome.status,
                 severity: rule.meta.severity,
-                confidence,
-                control: texts.control.clone(),
-                title: texts.title.clone(),
-                category: texts.category.clone(),
-                resource: resource_ref.clone(),
-                location: result_location(rule, resource).clone(),
+                confidence: outcome.confidence,
                 assumed: outcome.actual.is_some() && reads_default(rule, resource, &inventory.org),
-                actual: outcome.actual,
-                expected: texts.expected.clone(),
-                reason,
-                fingerprint: fingerprint(&rule.meta.id, kind, resource.name()),
-                suppression: None,
                 baseline: None,
-                order: (0, 0),
-            };
-            (rule_index, result)
-        })
-        .collect()
+                actual: outcome.actual,
+                reason: outcome.reason,
+                suppression: None,
+            });
+        }
+    }
 }
 
 /// The rule's confidence for this resource; a computed one that does not give `high`, `medium`
 /// or `low` (an error, or unknown because it reads missing data) counts as `low`, so a broken
 /// expression never makes a result look surer than it is.
-fn result_confidence(rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>) -> Confidence {
+pub(crate) fn result_confidence(rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>) -> Confidence {
     match &rule.confidence {
         RuleConfidence::Fixed(confidence) => *confidence,
         RuleConfidence::Computed(expression) => match expression.evaluate(bindings, missing) {
@@ -365,6 +264,8 @@ fn result_confidence(rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::engine::rule::{RuleSource, parse_rule};
 
@@ -442,7 +343,7 @@ mod tests {
         assert_eq!(outcome.reason.as_deref(), Some("certificate is not available: no .ecaGlblOauth file"));
     }
 
-    fn scan(app_patch: serde_json::Value, rule_texts: &[&str]) -> Vec<RuleResult> {
+    fn scan(app_patch: serde_json::Value, rule_texts: &[&str]) -> Results {
         let mut app = crate::engine::schema::sample_app();
         crate::engine::schema::merge(&mut app, &app_patch);
         let inventory: Inventory = serde_json::from_value(serde_json::json!({
@@ -461,7 +362,7 @@ mod tests {
             })
             .collect();
         let rules = crate::engine::rule::load(&sources).expect("rules load");
-        evaluate(&inventory, &rules).results
+        evaluate(&inventory, &rules)
     }
 
     #[test]
@@ -475,7 +376,7 @@ mod tests {
                 "fail_if = \"true\"\n",
             ],
         );
-        let assumed: Vec<bool> = results.iter().map(|result| result.assumed).collect();
+        let assumed: Vec<bool> = results.results.iter().map(|result| result.assumed).collect();
         assert_eq!(assumed, [true, false, true, false]);
         assert!(results.iter().all(|result| &*result.resource.namespace == "acme"));
     }
@@ -495,5 +396,70 @@ mod tests {
         assert_eq!(result_confidence(&computed, &bindings, missing), Confidence::Medium);
         let broken = rule_with_confidence("app.integration.kind");
         assert_eq!(result_confidence(&broken, &bindings, missing), Confidence::Low);
+    }
+
+    fn inventory_of(apps: Vec<serde_json::Value>) -> Inventory {
+        serde_json::from_value(serde_json::json!({
+            "schema_version": 1,
+            "source": {"kind": "project", "location": "p", "files_read": 1},
+            "apps": apps,
+            "org": crate::engine::schema::sample_org(),
+        }))
+        .expect("inventory")
+    }
+
+    /// What each result says, with the texts looked up, per app.
+    fn outcomes(results: &Results) -> BTreeMap<(String, String), String> {
+        results
+            .iter()
+            .map(|result| {
+                let key = (result.resource.name.to_string(), result.rule_id().to_string());
+                let outcome = format!(
+                    "{:?} {:?} {:?} {:?} {} {:?}",
+                    result.status, result.actual, result.reason, result.confidence, result.assumed, result.location
+                );
+                (key, outcome)
+            })
+            .collect()
+    }
+
+    /// Remembering outcomes by input changes no result: a large varied inventory gives, app by
+    /// app, what each app gives when it is scanned alone.
+    #[test]
+    fn remembered_outcomes_are_the_outcomes_of_a_scan_of_each_app_alone() {
+        let rules = crate::engine::rule::load(&crate::engine::rule::builtin_sources()).expect("built-in rules");
+        let users = ["admin_approved", "all_self_authorized", "admin_approved"];
+        let apps: Vec<serde_json::Value> = (0..300)
+            .map(|index| {
+                let mut app = crate::engine::schema::sample_app();
+                let patch = serde_json::json!({
+                    "name": format!("App_{index:04}"),
+                    "policy": {"permitted_users": users[index % 3], "permission_sets": if index % 4 == 0 { vec![] } else { vec![format!("Set_{index}")] }},
+                    "oauth": {"scopes": if index % 5 == 0 { vec!["full"] } else { vec!["api", "refresh_token"] }, "callback_urls": [if index % 7 == 0 { format!("http://app{index}.example.com") } else { format!("https://app{index}.example.com") }]},
+                });
+                crate::engine::schema::merge(&mut app, &patch);
+                if index % 6 == 0 {
+                    crate::engine::schema::set_null(&mut app, "certificate");
+                }
+                if index % 11 == 0 {
+                    app["missing"] = serde_json::json!({"policy": "no policies file"});
+                }
+                if index % 13 == 0 {
+                    app["defaults"] = serde_json::json!(["policy.ip_relaxation"]);
+                }
+                app
+            })
+            .collect();
+        let together = outcomes(&evaluate(&inventory_of(apps.clone()), &rules));
+        let mut alone = BTreeMap::new();
+        for app in apps {
+            let results = evaluate(&inventory_of(vec![app]), &rules);
+            alone.extend(outcomes(&results).into_iter().filter(|((name, _), _)| name.starts_with("App_")));
+        }
+        let together: BTreeMap<_, _> = together.into_iter().filter(|((name, _), _)| name.starts_with("App_")).collect();
+        assert_eq!(together.len(), alone.len());
+        for (key, outcome) in &together {
+            assert_eq!(Some(outcome), alone.get(key), "{key:?}");
+        }
     }
 }

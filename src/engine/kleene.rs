@@ -219,23 +219,50 @@ fn connective(decides: bool, left: &Node, right: &Node, context: &Context<'_, '_
 /// Every `app.…`/`org.…` path an expression reads, as far as its syntax spells it: field
 /// selections, and indexes with a string literal (`app.raw['ExtlClntAppMobileSettings']`).
 fn record_paths(expression: &IdedExpr, out: &mut Vec<RecordPath>) {
+    visit_paths(expression, &mut |path, _| out.push(path));
+}
+
+/// The record paths (`app.policy`, `org.oauth_oidc`) that an expression reads only to test whether
+/// they are there: compared with `null`, or tested with `has()`. Its outcome depends on nothing
+/// else of them, whatever they hold.
+pub(crate) fn presence_only_paths(expression: &IdedExpr) -> Vec<String> {
+    let mut presence = std::collections::BTreeSet::new();
+    let mut value = std::collections::BTreeSet::new();
+    visit_paths(expression, &mut |path, only_presence| {
+        let root = if path.org { "org" } else { "app" };
+        let spelled = if path.path.is_empty() { root.to_string() } else { format!("{root}.{}", path.path) };
+        if only_presence {
+            presence.insert(spelled)
+        } else {
+            value.insert(spelled)
+        };
+    });
+    presence.difference(&value).cloned().collect()
+}
+
+/// Calls `on_path` for each record path read, with whether that read only tests presence.
+fn visit_paths(expression: &IdedExpr, on_path: &mut dyn FnMut(RecordPath, bool)) {
+    if let Some((path, only_presence)) = presence_test(expression) {
+        on_path(path, only_presence);
+        return;
+    }
     if let Some(path) = spelled_path(expression) {
-        out.push(path);
+        on_path(path, false);
         return;
     }
     match &expression.expr {
         Expr::Call(call) => {
             if let Some(target) = &call.target {
-                record_paths(target, out);
+                visit_paths(target, on_path);
             }
             for argument in &call.args {
-                record_paths(argument, out);
+                visit_paths(argument, on_path);
             }
         }
-        Expr::Select(select) => record_paths(&select.operand, out),
-        Expr::List(list) => list.elements.iter().for_each(|element| record_paths(element, out)),
-        Expr::Map(map) => map.entries.iter().for_each(|entry| entry_paths(&entry.expr, out)),
-        Expr::Struct(structure) => structure.entries.iter().for_each(|entry| entry_paths(&entry.expr, out)),
+        Expr::Select(select) => visit_paths(&select.operand, on_path),
+        Expr::List(list) => list.elements.iter().for_each(|element| visit_paths(element, on_path)),
+        Expr::Map(map) => map.entries.iter().for_each(|entry| entry_paths(&entry.expr, on_path)),
+        Expr::Struct(structure) => structure.entries.iter().for_each(|entry| entry_paths(&entry.expr, on_path)),
         Expr::Comprehension(comprehension) => {
             for part in [
                 &comprehension.iter_range,
@@ -244,19 +271,39 @@ fn record_paths(expression: &IdedExpr, out: &mut Vec<RecordPath>) {
                 &comprehension.loop_step,
                 &comprehension.result,
             ] {
-                record_paths(part, out);
+                visit_paths(part, on_path);
             }
         }
         Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
     }
 }
 
-fn entry_paths(entry: &EntryExpr, out: &mut Vec<RecordPath>) {
+/// `app.x == null`, `null != app.x` or `has(app.x)`: the path, tested for presence only.
+fn presence_test(expression: &IdedExpr) -> Option<(RecordPath, bool)> {
+    match &expression.expr {
+        Expr::Select(select) if select.test => spelled_path(expression).map(|path| (path, true)),
+        Expr::Call(call)
+            if call.target.is_none()
+                && (call.func_name == operators::EQUALS || call.func_name == operators::NOT_EQUALS) =>
+        {
+            let [left, right] = call.args.as_slice() else { return None };
+            let is_null = |operand: &IdedExpr| matches!(operand.expr, Expr::Literal(LiteralValue::Null));
+            match (is_null(left), is_null(right)) {
+                (false, true) => spelled_path(left).map(|path| (path, true)),
+                (true, false) => spelled_path(right).map(|path| (path, true)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn entry_paths(entry: &EntryExpr, on_path: &mut dyn FnMut(RecordPath, bool)) {
     match entry {
-        EntryExpr::StructField(field) => record_paths(&field.value, out),
+        EntryExpr::StructField(field) => visit_paths(&field.value, on_path),
         EntryExpr::MapEntry(entry) => {
-            record_paths(&entry.key, out);
-            record_paths(&entry.value, out);
+            visit_paths(&entry.key, on_path);
+            visit_paths(&entry.value, on_path);
         }
     }
 }
@@ -400,5 +447,21 @@ mod tests {
         assert_eq!(evaluate(source, NO_POLICY, &[]), Evaluated::Known(Value::from("no jwt")));
         let flipped = "!app.oauth.flows.jwt_bearer ? app.policy.permitted_users : 'no jwt'";
         assert!(is_unknown_because(&evaluate(flipped, NO_POLICY, &[]), "policy"));
+    }
+
+    #[test]
+    fn only_null_comparisons_and_has_are_presence_tests() {
+        let paths = |source: &str| {
+            let program = cel::Program::compile(source).expect("compiles");
+            presence_only_paths(program.expression())
+        };
+        assert_eq!(
+            paths("app.policy != null && null == app.oauth && has(app.saml.x)"),
+            ["app.oauth", "app.policy", "app.saml.x"]
+        );
+        assert_eq!(paths("app.policy != null && app.policy == app.other && app.x == null"), ["app.x"]);
+        assert!(paths("app.a + 1 != null").is_empty(), "an expression compared with null is not a presence test");
+        assert!(paths("size(app.list) == 0").is_empty());
+        assert!(paths("app.list.exists(x, x == null)").is_empty());
     }
 }

@@ -8,11 +8,13 @@ mod embedded;
 pub(crate) mod evaluate;
 pub(crate) mod fixtures;
 pub(crate) mod kleene;
+mod memo;
 mod reads;
+mod record_json;
 mod result;
 pub mod rule;
 pub(crate) mod schema;
 
 pub(crate) use evaluate::evaluate;
-pub use result::{BaselineState, Outcome, ResourceRef, Results, RuleResult, Suppression};
+pub use result::{BaselineState, Fingerprint, Outcome, ResourceRef, ResultView, Results, RuleResult, Suppression};
 pub use rule::{DeclaredConfidence, Rule, RuleMeta, RuleSet, RuleSource};

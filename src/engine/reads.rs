@@ -12,6 +12,9 @@ use super::rule::Rule;
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct ReadTree {
     whole: bool,
+    /// Only whether the node is there, and whether it is `null`, is read (`app.policy != null`);
+    /// meaningful only for a node with no `fields` that is not `whole`.
+    presence: bool,
     fields: BTreeMap<String, ReadTree>,
 }
 
@@ -19,36 +22,85 @@ impl ReadTree {
     /// The tree of `root` (`app`) from every expression of `rules`: `when`, `fail_if`, `actual`
     /// and a computed confidence. A bare `app` (or `app[...]`, which is not a field path) reads
     /// the whole record.
-    pub(crate) fn of(rules: &[Rule], root: &str) -> Self {
+    pub(crate) fn of<'r>(rules: impl IntoIterator<Item = &'r Rule>, root: &str) -> Self {
         let mut tree = Self::default();
-        let expressions = rules.iter().flat_map(|rule| {
-            let confidence = match &rule.confidence {
-                super::rule::RuleConfidence::Computed(expression) => Some(&**expression),
-                super::rule::RuleConfidence::Fixed(_) => None,
-            };
-            [rule.when.as_ref(), Some(&rule.fail_if), rule.actual.as_ref(), confidence].into_iter().flatten()
-        });
-        for path in expressions.flat_map(|expression| expression.paths.iter()) {
-            let mut segments = path.split('.');
-            if segments.next() != Some(root) {
-                continue;
+        for expression in rules.into_iter().flat_map(expressions) {
+            for path in &expression.paths {
+                tree.insert_path(path, root, false);
             }
-            tree.insert(segments);
         }
         tree
     }
 
-    fn insert<'a>(&mut self, mut segments: impl Iterator<Item = &'a str>) {
+    /// What decides one rule's outcome, for telling its inputs apart ([`Self::write_key`]): like
+    /// [`Self::of`], but a path every expression of the rule only tests for presence counts only
+    /// for being there or `null`.
+    pub(crate) fn deciding(rule: &Rule, root: &str) -> Self {
+        let mut tree = Self::default();
+        let read_as_value: Vec<&String> = expressions(rule)
+            .flat_map(|expression| expression.paths.iter().filter(|path| !expression.presence_only.contains(path)))
+            .collect();
+        for expression in expressions(rule) {
+            for path in &expression.paths {
+                tree.insert_path(path, root, !read_as_value.contains(&path));
+            }
+        }
+        tree
+    }
+
+    fn insert_path(&mut self, path: &str, root: &str, presence: bool) {
+        let mut segments = path.split('.');
+        if segments.next() == Some(root) {
+            self.insert(segments, presence);
+        }
+    }
+
+    fn insert<'a>(&mut self, mut segments: impl Iterator<Item = &'a str>, presence: bool) {
         if self.whole {
             return;
         }
         match segments.next() {
+            None if presence => self.presence = true,
             None => {
                 self.whole = true;
                 self.fields.clear();
             }
-            Some(field) => self.fields.entry(field.to_string()).or_default().insert(segments),
+            Some(field) => self.fields.entry(field.to_string()).or_default().insert(segments, presence),
         }
+    }
+
+    /// Whether the whole record is read (a bare `app`), so every part of it matters.
+    pub(crate) fn is_whole(&self) -> bool {
+        self.whole
+    }
+
+    /// Appends to `out` exactly what the expressions can see of `value`: two values with the same
+    /// bytes give every expression of the tree the same outcome. A field that is absent and one
+    /// that is `null` are told apart (`has()` sees the difference); each value is followed by a
+    /// 0xFF byte, which UTF-8 JSON never contains, so concatenated values cannot run together.
+    pub(crate) fn write_key(&self, value: &serde_json::Value, out: &mut Vec<u8>) {
+        if self.presence && !self.whole && self.fields.is_empty() {
+            out.push(if value.is_null() { b'n' } else { b'p' });
+            return;
+        }
+        match value {
+            serde_json::Value::Object(map) if !self.whole => {
+                for (field, below) in &self.fields {
+                    match map.get(field) {
+                        Some(value) => {
+                            out.push(1);
+                            below.write_key(value, out);
+                        }
+                        None => out.push(0),
+                    }
+                }
+            }
+            other => {
+                // Writing JSON into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut *out, other);
+            }
+        }
+        out.push(0xFF);
     }
 
     /// The CEL value of `value` with only the read fields of its objects; anything that is not an
@@ -64,6 +116,11 @@ impl ReadTree {
             other => cel::to_cel(other),
         }
     }
+}
+
+/// The expressions of a rule: `when`, `fail_if`, `actual` and a computed confidence.
+fn expressions(rule: &Rule) -> impl Iterator<Item = &super::cel::Expression> {
+    [rule.when.as_ref(), Some(&rule.fail_if), rule.actual.as_ref(), rule.confidence.expression()].into_iter().flatten()
 }
 
 #[cfg(test)]
@@ -135,5 +192,59 @@ mod tests {
             assert!(matches!(on_whole, Evaluated::Known(_)), "{}: {on_whole:?}", rule.fail_if.source);
             assert_eq!(on_whole, rule.fail_if.evaluate(&pruned, missing), "{}", rule.fail_if.source);
         }
+    }
+
+    fn key(tree: &ReadTree, value: &serde_json::Value) -> Vec<u8> {
+        let mut out = Vec::new();
+        tree.write_key(value, &mut out);
+        out
+    }
+
+    /// Two records get the same key exactly when a rule cannot tell them apart.
+    #[test]
+    fn a_key_holds_what_the_rule_reads_and_no_more() {
+        let rule =
+            rule("app.policy != null && app.policy.permitted_users == 'admin_approved' && has(app.oauth.scopes)");
+        let tree = ReadTree::deciding(&rule, "app");
+        let base = serde_json::json!({
+            "name": "A",
+            "policy": {"permitted_users": "admin_approved", "permission_sets": ["A_Integration"]},
+            "oauth": {"scopes": ["api"], "callback_urls": ["https://a.example.com"]},
+        });
+        let same_for_the_rule = serde_json::json!({
+            "name": "B",
+            "policy": {"permitted_users": "admin_approved", "permission_sets": ["B_Integration"]},
+            "oauth": {"scopes": ["full"], "callback_urls": ["https://b.example.com"]},
+        });
+        assert_eq!(key(&tree, &base), key(&tree, &same_for_the_rule), "names, lists and URLs the rule does not read");
+        for different in [
+            serde_json::json!({"policy": {"permitted_users": "all_self_authorized"}, "oauth": {"scopes": []}}),
+            serde_json::json!({"policy": null, "oauth": {"scopes": []}}),
+            serde_json::json!({"oauth": {"scopes": []}}),
+            serde_json::json!({"policy": {"permitted_users": "admin_approved"}, "oauth": {}}),
+            serde_json::json!({"policy": {"permitted_users": "admin_approved"}, "oauth": {"scopes": null}}),
+            serde_json::json!({"policy": {"permitted_users": "admin_approved"}, "oauth": "text"}),
+        ] {
+            assert_ne!(key(&tree, &base), key(&tree, &different), "{different}");
+        }
+    }
+
+    #[test]
+    fn a_path_also_read_as_a_value_is_keyed_by_its_value() {
+        let rule = rule("app.policy != null && size(app.policy) > 1");
+        let tree = ReadTree::deciding(&rule, "app");
+        let one = serde_json::json!({"policy": {"a": 1}});
+        let two = serde_json::json!({"policy": {"a": 1, "b": 2}});
+        assert_ne!(key(&tree, &one), key(&tree, &two));
+    }
+
+    #[test]
+    fn concatenated_values_cannot_run_together() {
+        let rule = rule("app.certificate.key_bits == 1 && app.certificate.validity_days == 2");
+        let tree = ReadTree::deciding(&rule, "app");
+        assert_ne!(
+            key(&tree, &serde_json::json!({"certificate": {"key_bits": 1, "validity_days": 23}})),
+            key(&tree, &serde_json::json!({"certificate": {"key_bits": 12, "validity_days": 3}}))
+        );
     }
 }

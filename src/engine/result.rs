@@ -9,7 +9,7 @@ use super::rule::RuleMeta;
 use crate::model::{Confidence, Origin, ResourceKind, Severity, Status, Text};
 
 /// The resource a result is about, as reports name it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ResourceRef {
     pub kind: ResourceKind,
     pub name: Text,
@@ -18,35 +18,154 @@ pub struct ResourceRef {
     pub namespace: Text,
 }
 
+/// One result, stored compactly: its rule, resource and location are indexes into the
+/// [`Results`] tables, so a large scan holds each text once, and the texts are looked up only
+/// where a renderer needs them ([`ResultView`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleResult {
-    pub rule_id: Text,
+    /// Index into [`Results::rules`].
+    pub(crate) rule: u32,
+    /// Index into [`Results::resources`].
+    pub(crate) resource: u32,
+    /// Index into [`Results::locations`]: the file a reviewer has to change.
+    pub(crate) location: u32,
     pub status: Status,
     pub severity: Severity,
     /// How sure the result is (the rule's `confidence`).
     pub confidence: Confidence,
-    pub control: Text,
-    pub title: Text,
-    pub category: Text,
-    pub resource: ResourceRef,
-    pub location: Origin,
-    /// The "your value" column; `None` when it could not be computed.
-    pub actual: Option<String>,
     /// "Your value" rests on a value no file set: Salesforce's documented default was assumed
     /// (the `actual` expression reads a path in the record's `defaults`). Reports show "(default)".
     pub assumed: bool,
-    pub expected: Text,
-    /// Why the result is not a plain pass or fail (what was missing, why it does not apply).
-    pub reason: Option<Text>,
-    /// Stable across runs for the same rule and resource, for baselines and SARIF.
-    pub fingerprint: String,
-    /// Set when a suppression covers this result: it is still reported, but does not fail the gate.
-    pub suppression: Option<Box<Suppression>>,
     /// With `--baseline`: whether a failing result is new or was already failing.
     pub baseline: Option<BaselineState>,
-    /// (rule index, resource index) during evaluation: sorting on it in place gives the
-    /// documented order without comparing strings or copying a large result list.
-    pub(crate) order: (u32, u32),
+    /// The "your value" column; `None` when it could not be computed.
+    pub actual: Option<Text>,
+    /// Why the result is not a plain pass or fail (what was missing, why it does not apply).
+    pub reason: Option<Text>,
+    /// Set when a suppression covers this result: it is still reported, but does not fail the gate.
+    pub suppression: Option<Box<Suppression>>,
+}
+
+/// A result with its rule, resource and location looked up: what renderers read. Fields of the
+/// stored result (`status`, `actual`, …) are reached through it as well.
+#[derive(Debug, Clone, Copy)]
+pub struct ResultView<'a> {
+    pub rule: &'a RuleMeta,
+    pub resource: &'a ResourceRef,
+    pub location: &'a Origin,
+    stored: &'a RuleResult,
+}
+
+impl std::ops::Deref for ResultView<'_> {
+    type Target = RuleResult;
+
+    fn deref(&self) -> &RuleResult {
+        self.stored
+    }
+}
+
+impl<'a> ResultView<'a> {
+    pub fn rule_id(&self) -> &'a str {
+        &self.rule.id
+    }
+
+    pub fn stored(&self) -> &'a RuleResult {
+        self.stored
+    }
+
+    /// Stable across runs for the same rule and resource, for baselines and SARIF; computed
+    /// when asked, as only those need it.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of(&self.rule.id, self.resource.kind, &self.resource.name)
+    }
+}
+
+/// A result's fingerprint: 16 hexadecimal digits, held without an allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint([u8; 16]);
+
+impl Fingerprint {
+    /// There is one org per scan, and its name varies with where the project was checked out, so
+    /// org findings are fingerprinted without it.
+    pub(crate) fn of(rule_id: &str, kind: ResourceKind, name: &str) -> Self {
+        use sha2::{Digest, Sha256};
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let name = if kind == ResourceKind::Org { "" } else { name };
+        let digest = Sha256::new()
+            .chain_update(rule_id.as_bytes())
+            .chain_update([0])
+            .chain_update(kind.as_str().as_bytes())
+            .chain_update([0])
+            .chain_update(name.as_bytes())
+            .finalize();
+        let mut text = [0; 16];
+        for (pair, byte) in text.chunks_exact_mut(2).zip(digest.iter()) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 0x0f)];
+        }
+        Self(text)
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hexadecimal digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+impl Results {
+    /// Adds a result for a test; its rule and resource join the tables when new.
+    pub(crate) fn push_test_result(
+        &mut self,
+        rule_id: &str,
+        severity: Severity,
+        resource: ResourceRef,
+        status: Status,
+    ) -> &mut RuleResult {
+        let rule = match self.rules.iter().position(|rule| rule.id == rule_id) {
+            Some(index) => index,
+            None => {
+                self.rules.push(RuleMeta::from_result_texts(rule_id, "c", "t", "k", "e", severity));
+                self.rules.len() - 1
+            }
+        };
+        let resource = match self.resources.iter().position(|known| *known == resource) {
+            Some(index) => index,
+            None => {
+                self.resources.push(resource);
+                self.resources.len() - 1
+            }
+        };
+        if self.locations.is_empty() {
+            self.locations.push(Origin { source: crate::model::SourceKind::Project, path: None, line: None });
+        }
+        self.results.push(RuleResult {
+            rule: u32::try_from(rule).expect("few rules in a test"),
+            resource: u32::try_from(resource).expect("few resources in a test"),
+            location: 0,
+            status,
+            severity,
+            confidence: Confidence::High,
+            assumed: false,
+            baseline: None,
+            actual: None,
+            reason: None,
+            suppression: None,
+        });
+        self.results.last_mut().expect("just pushed")
+    }
 }
 
 /// Why a result is accepted as a known risk, as written in the suppression that matched it.
@@ -78,11 +197,46 @@ impl BaselineState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// Every result of a scan, with the tables its indexes point into.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Results {
     pub results: Vec<RuleResult>,
     pub rules: Vec<RuleMeta>,
+    pub resources: Vec<ResourceRef>,
+    pub locations: Vec<Origin>,
     pub params: BTreeMap<String, Value>,
+}
+
+impl Results {
+    /// `result` (one of [`Results::results`], or one removed from it) with its texts looked up.
+    pub fn view<'a>(&'a self, result: &'a RuleResult) -> ResultView<'a> {
+        ResultView {
+            rule: &self.rules[result.rule as usize],
+            resource: &self.resources[result.resource as usize],
+            location: &self.locations[result.location as usize],
+            stored: result,
+        }
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = ResultView<'_>> + ExactSizeIterator {
+        self.results.iter().map(|result| self.view(result))
+    }
+
+    /// The index of `value` in `table`, added at the end when it is not there yet; `index` maps
+    /// each value already in the table to its place.
+    pub(crate) fn intern<T: Clone + Eq + std::hash::Hash>(
+        table: &mut Vec<T>,
+        index: &mut std::collections::HashMap<T, u32>,
+        value: T,
+    ) -> Result<u32, String> {
+        if let Some(&at) = index.get(&value) {
+            return Ok(at);
+        }
+        let at = u32::try_from(table.len()).map_err(|_| "more than 4 billion distinct entries".to_string())?;
+        table.push(value.clone());
+        index.insert(value, at);
+        Ok(at)
+    }
 }
 
 /// One evaluation's outcome before it is attached to a resource.

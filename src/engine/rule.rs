@@ -95,6 +95,41 @@ pub struct RuleMeta {
     pub source: String,
 }
 
+impl RuleMeta {
+    /// A rule known only by the texts its results carry (results read from a document that did
+    /// not list the rule); the write-up fields are empty.
+    pub fn from_result_texts(
+        id: &str,
+        control: &str,
+        title: &str,
+        category: &str,
+        expected: &str,
+        severity: Severity,
+    ) -> Self {
+        Self {
+            id: id.to_string(),
+            control: control.to_string(),
+            title: title.to_string(),
+            severity,
+            confidence: DeclaredConfidence::Fixed(Confidence::High),
+            cvss: String::new(),
+            category: category.to_string(),
+            applies_to: Vec::new(),
+            expected: expected.to_string(),
+            overview: String::new(),
+            risk: String::new(),
+            threat_scenarios: String::new(),
+            higher_risk_when: String::new(),
+            lower_risk_when: String::new(),
+            business_considerations: String::new(),
+            remediation: String::new(),
+            references: Vec::new(),
+            mappings: BTreeMap::new(),
+            source: String::new(),
+        }
+    }
+}
+
 /// How sure a rule's results are: the same for every resource, or computed from the record.
 #[derive(Debug)]
 pub(crate) enum RuleConfidence {
@@ -124,6 +159,14 @@ impl DeclaredConfidence {
 }
 
 impl RuleConfidence {
+    /// The expression that computes the confidence, if it is computed.
+    pub(crate) fn expression(&self) -> Option<&Expression> {
+        match self {
+            Self::Fixed(_) => None,
+            Self::Computed(expression) => Some(expression),
+        }
+    }
+
     fn declared(&self) -> DeclaredConfidence {
         match self {
             Self::Fixed(confidence) => DeclaredConfidence::Fixed(*confidence),

@@ -123,18 +123,17 @@ impl Fleet<'_> {
             .flat_map(|(org, report)| {
                 report
                     .results
-                    .results
                     .iter()
                     .filter(|result| result.status == Status::Fail && result.suppression.is_none())
                     .map(move |result| FleetFinding {
                         org: org.to_string(),
                         severity: result.severity,
-                        rule_id: result.rule_id.to_string(),
-                        title: result.title.to_string(),
+                        rule_id: result.rule_id().to_string(),
+                        title: result.rule.title.to_string(),
                         kind: result.resource.kind,
                         app: result.resource.name.to_string(),
-                        actual: result.actual.clone(),
-                        expected: result.expected.to_string(),
+                        actual: result.actual.as_deref().map(str::to_string),
+                        expected: result.rule.expected.to_string(),
                     })
             })
             .collect();
@@ -160,7 +159,7 @@ impl Fleet<'_> {
                 present.entry((app.kind, app.name.clone())).or_default().insert(org);
                 weights.entry((app.kind, app.name.clone())).or_default().insert(org, 0);
             }
-            for result in &report.results.results {
+            for result in report.results.iter() {
                 if result.resource.kind == ResourceKind::Org {
                     continue;
                 }
@@ -168,11 +167,11 @@ impl Fleet<'_> {
                 if result.status == Status::Fail {
                     *weights.entry(key.clone()).or_default().entry(org).or_default() += weight(result.severity);
                 }
-                rules.entry(result.rule_id.to_string()).or_insert((result.title.to_string(), result.severity));
+                rules.entry(result.rule_id().to_string()).or_insert((result.rule.title.to_string(), result.severity));
                 outcomes
-                    .entry((key, result.rule_id.to_string()))
+                    .entry((key, result.rule_id().to_string()))
                     .or_default()
-                    .insert(org, (result.status, result.actual.clone()));
+                    .insert(org, (result.status, result.actual.as_deref().map(str::to_string)));
             }
         }
         let mut differences = Vec::new();

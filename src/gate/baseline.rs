@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::engine::{BaselineState, RuleResult};
+use crate::engine::{BaselineState, Results};
 use crate::model::Status;
 
 /// What the report says about the comparison.
@@ -24,28 +24,41 @@ pub(crate) struct Baseline {
 }
 
 impl Baseline {
-    pub(crate) fn from_results(file: String, results: &[RuleResult]) -> Self {
+    pub(crate) fn from_results(file: String, results: &Results) -> Self {
         let failing = results
             .iter()
             .filter(|result| result.status == Status::Fail)
-            .map(|result| result.fingerprint.clone())
+            .map(|result| result.fingerprint().to_string())
             .collect();
         Self { file, failing }
     }
 
     /// Marks every failing result new or unchanged and counts what was fixed.
-    pub(crate) fn apply(&self, results: &mut [RuleResult]) -> BaselineSummary {
+    pub(crate) fn apply(&self, results: &mut Results) -> BaselineSummary {
         let mut summary = BaselineSummary { file: self.file.clone(), new: 0, unchanged: 0, fixed: 0 };
         let mut still_failing = BTreeSet::new();
-        for result in results.iter_mut().filter(|result| result.status == Status::Fail) {
-            if self.failing.contains(&result.fingerprint) {
-                result.baseline = Some(BaselineState::Unchanged);
-                summary.unchanged += 1;
-                still_failing.insert(result.fingerprint.as_str());
-            } else {
-                result.baseline = Some(BaselineState::New);
-                summary.new += 1;
+        let states: Vec<(usize, BaselineState)> = results
+            .iter()
+            .enumerate()
+            .filter(|(_, result)| result.status == Status::Fail)
+            .map(|(index, result)| {
+                let fingerprint = result.fingerprint();
+                let state = match self.failing.get(fingerprint.as_str()) {
+                    Some(known) => {
+                        still_failing.insert(known.as_str());
+                        BaselineState::Unchanged
+                    }
+                    None => BaselineState::New,
+                };
+                (index, state)
+            })
+            .collect();
+        for (index, state) in states {
+            match state {
+                BaselineState::Unchanged => summary.unchanged += 1,
+                BaselineState::New => summary.new += 1,
             }
+            results.results[index].baseline = Some(state);
         }
         summary.fixed = self.failing.iter().filter(|fingerprint| !still_failing.contains(fingerprint.as_str())).count();
         summary

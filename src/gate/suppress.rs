@@ -6,7 +6,7 @@ use std::fmt;
 use time::Date;
 
 use super::glob;
-use crate::engine::{RuleResult, Suppression};
+use crate::engine::{ResultView, Results, Suppression};
 use crate::model::{ResourceKind, Status};
 
 /// One accepted risk: which results it covers and why.
@@ -62,13 +62,13 @@ impl fmt::Display for ExpiryStatus {
 pub(crate) const EXPIRY_NOTICE_DAYS: i64 = 30;
 
 /// Marks the failing results each live suppression covers; returns warnings for the report.
-pub(crate) fn apply(results: &mut [RuleResult], suppressions: &[SuppressionRule], today: Date) -> Vec<String> {
+pub(crate) fn apply(results: &mut Results, suppressions: &[SuppressionRule], today: Date) -> Vec<String> {
     let mut warnings = Vec::new();
     for suppression in suppressions {
         let scope = describe(suppression);
         match (ExpiryStatus::of(suppression, today), suppression.expires) {
             (ExpiryStatus::Expired, Some(expires)) => {
-                let covered = results.iter().filter(|result| covers(suppression, result)).count();
+                let covered = results.iter().filter(|result| covers(suppression, *result)).count();
                 warnings.push(format!(
                     "suppression {scope} ({}) expired on {expires}; its {covered} failing result(s) count again",
                     suppression.source
@@ -81,8 +81,15 @@ pub(crate) fn apply(results: &mut [RuleResult], suppressions: &[SuppressionRule]
             )),
             _ => {}
         }
-        let mut matched = 0;
-        for result in results.iter_mut().filter(|result| covers(suppression, result)) {
+        let covered: Vec<usize> = results
+            .iter()
+            .enumerate()
+            .filter(|(_, result)| covers(suppression, *result))
+            .map(|(index, _)| index)
+            .collect();
+        let matched = covered.len();
+        for index in covered {
+            let result = &mut results.results[index];
             if result.suppression.is_none() {
                 result.suppression = Some(Box::new(Suppression {
                     reason: suppression.reason.clone(),
@@ -92,7 +99,6 @@ pub(crate) fn apply(results: &mut [RuleResult], suppressions: &[SuppressionRule]
                     source: suppression.source.clone(),
                 }));
             }
-            matched += 1;
         }
         if matched == 0 {
             warnings.push(format!(
@@ -104,9 +110,9 @@ pub(crate) fn apply(results: &mut [RuleResult], suppressions: &[SuppressionRule]
     warnings
 }
 
-fn covers(suppression: &SuppressionRule, result: &RuleResult) -> bool {
+fn covers(suppression: &SuppressionRule, result: ResultView<'_>) -> bool {
     result.status == Status::Fail
-        && glob::matches(&suppression.rule, &result.rule_id)
+        && glob::matches(&suppression.rule, result.rule_id())
         && glob::matches(&suppression.app, &result.resource.name)
         && suppression.kind.is_none_or(|kind| kind == result.resource.kind)
         && suppression.namespace.as_deref().is_none_or(|namespace| glob::matches(namespace, &result.resource.namespace))
@@ -133,38 +139,25 @@ pub(crate) fn expiring(suppressions: &[SuppressionRule], today: Date, days: i64)
 mod tests {
     use super::*;
     use crate::engine::ResourceRef;
-    use crate::model::{Confidence, Origin, Severity, SourceKind};
+    use crate::model::Severity;
     use time::macros::date;
 
-    fn result(rule: &str, app: &str, status: Status) -> RuleResult {
-        namespaced_result(rule, app, "", status)
+    fn results(entries: &[(&str, &str, &str, Status)]) -> Results {
+        let mut results = Results::default();
+        for (rule, app, namespace, status) in entries {
+            let resource = ResourceRef {
+                kind: ResourceKind::ConnectedApp,
+                name: (*app).into(),
+                label: (*app).into(),
+                namespace: (*namespace).into(),
+            };
+            results.push_test_result(rule, Severity::High, resource, *status);
+        }
+        results
     }
 
-    fn namespaced_result(rule: &str, app: &str, namespace: &str, status: Status) -> RuleResult {
-        RuleResult {
-            rule_id: rule.into(),
-            status,
-            severity: Severity::High,
-            confidence: Confidence::High,
-            control: "c".into(),
-            title: "t".into(),
-            category: "x".into(),
-            resource: ResourceRef {
-                kind: ResourceKind::ConnectedApp,
-                name: app.into(),
-                label: app.into(),
-                namespace: namespace.into(),
-            },
-            location: Origin { source: SourceKind::Project, path: None, line: None },
-            actual: None,
-            assumed: false,
-            expected: "e".into(),
-            reason: None,
-            fingerprint: "0".into(),
-            suppression: None,
-            baseline: None,
-            order: (0, 0),
-        }
+    fn suppressed(results: &Results) -> Vec<bool> {
+        results.results.iter().map(|result| result.suppression.is_some()).collect()
     }
 
     fn suppression(rule: &str, app: &str, expires: Option<Date>) -> SuppressionRule {
@@ -183,60 +176,57 @@ mod tests {
 
     #[test]
     fn marks_matching_failures_only() {
-        let mut results = vec![
-            result("full-scope-granted", "Legacy_A", Status::Fail),
-            result("full-scope-granted", "Other", Status::Fail),
-            result("full-scope-granted", "Legacy_B", Status::Pass),
-        ];
+        let mut results = results(&[
+            ("full-scope-granted", "Legacy_A", "", Status::Fail),
+            ("full-scope-granted", "Other", "", Status::Fail),
+            ("full-scope-granted", "Legacy_B", "", Status::Pass),
+        ]);
         let warnings = apply(&mut results, &[suppression("full-*", "Legacy_*", None)], date!(2026 - 12 - 01));
         assert!(warnings.is_empty(), "{warnings:?}");
-        assert!(results[0].suppression.is_some());
-        assert!(results[1].suppression.is_none());
-        assert!(results[2].suppression.is_none());
+        assert_eq!(suppressed(&results), [true, false, false]);
     }
 
     #[test]
     fn expired_suppressions_stop_applying_and_warn() {
-        let mut results = vec![result("full-scope-granted", "A", Status::Fail)];
+        let mut results = results(&[("full-scope-granted", "A", "", Status::Fail)]);
         let warnings = apply(
             &mut results,
             &[suppression("full-scope-granted", "A", Some(date!(2026 - 11 - 30)))],
             date!(2026 - 12 - 01),
         );
-        assert!(results[0].suppression.is_none());
+        assert_eq!(suppressed(&results), [false]);
         assert!(warnings[0].contains("expired on 2026-11-30"), "{warnings:?}");
     }
 
     #[test]
     fn expiring_and_unused_suppressions_warn() {
-        let mut results = vec![result("full-scope-granted", "A", Status::Fail)];
+        let mut results = results(&[("full-scope-granted", "A", "", Status::Fail)]);
         let warnings = apply(
             &mut results,
             &[suppression("full-scope-granted", "A", Some(date!(2026 - 12 - 20))), suppression("pkce-*", "*", None)],
             date!(2026 - 12 - 01),
         );
-        assert!(results[0].suppression.is_some());
+        assert_eq!(suppressed(&results), [true]);
         assert!(warnings.iter().any(|warning| warning.contains("in 19 day(s)")), "{warnings:?}");
         assert!(warnings.iter().any(|warning| warning.contains("matches no failing result")), "{warnings:?}");
     }
 
     #[test]
     fn a_namespace_glob_matches_the_apps_namespace() {
-        let mut results = vec![
-            namespaced_result("full-scope-granted", "acme__Sync", "acme", Status::Fail),
-            namespaced_result("full-scope-granted", "other__Sync", "other", Status::Fail),
-            namespaced_result("full-scope-granted", "Local_Sync", "", Status::Fail),
-        ];
+        let mut results = results(&[
+            ("full-scope-granted", "acme__Sync", "acme", Status::Fail),
+            ("full-scope-granted", "other__Sync", "other", Status::Fail),
+            ("full-scope-granted", "Local_Sync", "", Status::Fail),
+        ]);
         let mut packaged = suppression("full-scope-granted", "*", None);
         packaged.namespace = Some("ac*".to_string());
         let warnings = apply(&mut results, &[packaged], date!(2026 - 12 - 01));
         assert!(warnings.is_empty(), "{warnings:?}");
-        let suppressed: Vec<bool> = results.iter().map(|result| result.suppression.is_some()).collect();
-        assert_eq!(suppressed, [true, false, false]);
+        assert_eq!(suppressed(&results), [true, false, false]);
         let mut unpackaged = suppression("full-scope-granted", "*", None);
         unpackaged.namespace = Some(String::new());
         let warnings = apply(&mut results, &[unpackaged], date!(2026 - 12 - 01));
         assert!(warnings.is_empty(), "{warnings:?}");
-        assert!(results[2].suppression.is_some() && results[1].suppression.is_none());
+        assert_eq!(suppressed(&results), [true, false, true]);
     }
 }

@@ -87,18 +87,17 @@ impl RunRecord {
         let summary = report.summary;
         let results = report
             .results
-            .results
             .iter()
             .filter(|result| matches!(result.status, Status::Fail | Status::Unknown))
             .map(|result| ResultRow {
-                fingerprint: result.fingerprint.clone(),
-                rule_id: result.rule_id.to_string(),
+                fingerprint: result.fingerprint().to_string(),
+                rule_id: result.rule_id().to_string(),
                 kind: result.resource.kind,
                 name: result.resource.name.to_string(),
-                title: result.title.to_string(),
+                title: result.rule.title.to_string(),
                 status: result.status,
                 severity: result.severity,
-                actual: result.actual.clone(),
+                actual: result.actual.as_deref().map(str::to_string),
                 suppressed: result.suppression.is_some(),
             })
             .collect();

@@ -37,7 +37,7 @@ pub type Text = std::sync::Arc<str>;
 pub const INVENTORY_SCHEMA_VERSION: u32 = 1;
 
 /// Where a record came from; `path` is relative to the scanned folder so reports are stable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Origin {
     pub source: SourceKind,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -457,14 +457,19 @@ const FIELD_FILES: &[(&str, &str)] = &[
     ("connected_app_settings", "ConnectedAppSettings"),
 ];
 
-/// The file behind `path` (a record path without its root, e.g. `policy.permitted_users`).
-pub fn location_for<'a>(origin: &'a Origin, files: &'a BTreeMap<String, Origin>, path: &str) -> &'a Origin {
+/// The metadata type whose file holds the data behind `path` (a record path without its root,
+/// e.g. `policy.permitted_users`); `None` points at the record's origin.
+pub fn file_type_for(path: &str) -> Option<&'static str> {
     FIELD_FILES
         .iter()
-        .filter(|(prefix, _)| path == *prefix || path.starts_with(&format!("{prefix}.")))
+        .filter(|(prefix, _)| path.strip_prefix(prefix).is_some_and(|tail| tail.is_empty() || tail.starts_with('.')))
         .max_by_key(|(prefix, _)| prefix.len())
-        .and_then(|(_, type_name)| files.get(*type_name))
-        .unwrap_or(origin)
+        .map(|(_, type_name)| *type_name)
+}
+
+/// The file behind `path` (a record path without its root, e.g. `policy.permitted_users`).
+pub fn location_for<'a>(origin: &'a Origin, files: &'a BTreeMap<String, Origin>, path: &str) -> &'a Origin {
+    file_type_for(path).and_then(|type_name| files.get(type_name)).unwrap_or(origin)
 }
 
 impl OrgRecord {

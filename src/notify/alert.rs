@@ -82,13 +82,13 @@ pub fn decide(report: &Report<'_>, triggers: &[Trigger]) -> Option<Alert> {
     let incomplete =
         report.inventory.source.collection.as_ref().is_some_and(|collection| !collection.incomplete.is_empty());
     let since = report.trend.and_then(|trend| trend.since_previous.as_ref());
-    let results = &report.results.results;
-    let finding = |result: &crate::engine::RuleResult| AlertFinding {
+    let results = report.results;
+    let finding = |result: crate::engine::ResultView<'_>| AlertFinding {
         severity: result.severity,
-        rule_id: result.rule_id.to_string(),
-        title: result.title.to_string(),
+        rule_id: result.rule_id().to_string(),
+        title: result.rule.title.to_string(),
         app: result.resource.name.to_string(),
-        actual: result.actual.clone(),
+        actual: result.actual.as_deref().map(str::to_string),
     };
     let mut new: Vec<AlertFinding> = match (since, report.run.baseline.is_some()) {
         (Some(since), _) => since
@@ -98,11 +98,11 @@ pub fn decide(report: &Report<'_>, triggers: &[Trigger]) -> Option<Alert> {
                 let actual = results
                     .iter()
                     .find(|result| {
-                        *result.rule_id == *changed.rule_id
+                        result.rule_id() == changed.rule_id
                             && result.resource.kind == changed.kind
                             && *result.resource.name == *changed.name
                     })
-                    .and_then(|result| result.actual.clone());
+                    .and_then(|result| result.actual.as_deref().map(str::to_string));
                 AlertFinding {
                     severity: changed.severity,
                     rule_id: changed.rule_id.clone(),

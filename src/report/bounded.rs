@@ -56,6 +56,13 @@ pub(crate) fn bounded(report: &Report<'_>, format: crate::report::Format) -> Opt
     for result in &mut results.results {
         clip_result(result);
     }
+    for resource in &mut results.resources {
+        clip_text(&mut resource.name);
+        clip_text(&mut resource.label);
+    }
+    for path in results.locations.iter_mut().filter_map(|location| location.path.as_mut()) {
+        clip_text(path);
+    }
     for rule in &mut results.rules {
         for text in [&mut rule.id, &mut rule.control, &mut rule.title, &mut rule.category, &mut rule.expected] {
             *text = field(text).into_owned();
@@ -74,25 +81,11 @@ fn clip_text(text: &mut Text) {
 }
 
 fn clip_result(result: &mut RuleResult) {
-    for text in [
-        &mut result.rule_id,
-        &mut result.control,
-        &mut result.title,
-        &mut result.category,
-        &mut result.expected,
-        &mut result.resource.name,
-        &mut result.resource.label,
-    ] {
-        clip_text(text);
-    }
     if let Some(reason) = result.reason.as_mut() {
         clip_text(reason);
     }
-    if let Some(path) = result.location.path.as_mut() {
-        clip_text(path);
-    }
     if let Some(actual) = result.actual.as_mut() {
-        *actual = field(actual).into_owned();
+        clip_text(actual);
     }
     if let Some(suppression) = result.suppression.as_mut() {
         for text in [&mut suppression.reason, &mut suppression.source] {
@@ -134,16 +127,13 @@ fn has_long_string(report: &Report<'_>, shows_inventory: bool) -> bool {
     {
         return true;
     }
-    let results = report.results.results.iter().any(|result| {
-        [&result.rule_id, &result.control, &result.title, &result.category, &result.expected]
-            .into_iter()
-            .chain([&result.resource.name, &result.resource.label])
-            .chain(result.reason.as_ref())
-            .chain(result.location.path.as_ref())
-            .any(|text| long(text))
+    let tables = &report.results;
+    let results = tables.results.iter().any(|result| {
+        result.reason.as_deref().is_some_and(long)
             || result.actual.as_deref().is_some_and(long)
             || result.suppression.as_ref().is_some_and(|suppression| long(&suppression.reason))
-    });
+    }) || tables.resources.iter().any(|resource| long(&resource.name) || long(&resource.label))
+        || tables.locations.iter().filter_map(|location| location.path.as_deref()).any(long);
     let rules = report.results.rules.iter().any(|rule| {
         [&rule.id, &rule.control, &rule.title, &rule.category, &rule.expected].into_iter().any(|text| long(text))
     });

@@ -29,7 +29,7 @@
 
 use crate::document::Report;
 use crate::document::health_status;
-use crate::engine::RuleResult;
+use crate::engine::ResultView;
 use crate::escape::{csv_field, csv_record};
 use crate::report::labels::your_value;
 use crate::report::tables;
@@ -64,7 +64,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     let mut out = String::new();
     let header: Vec<String> = COLUMNS.iter().map(|column| (*column).to_string()).collect();
     csv_record(&mut out, &header);
-    for result in &report.results.results {
+    for result in report.results.iter() {
         csv_record(&mut out, &row(result));
     }
     for notice in tables::notices(report) {
@@ -127,26 +127,26 @@ fn other_row<const N: usize>(status: &str, level: &str, cells: [(&str, &str); N]
         .collect()
 }
 
-fn row(result: &RuleResult) -> Vec<String> {
+fn row(result: ResultView<'_>) -> Vec<String> {
     let text = csv_field;
     vec![
-        text(&result.rule_id),
+        text(result.rule_id()),
         text(result.status.as_str()),
         text(health_status(result.status, result.severity)),
         text(result.severity.as_str()),
         text(result.severity.risk_group()),
-        text(&result.control),
-        text(&result.title),
-        text(&result.category),
+        text(&result.rule.control),
+        text(&result.rule.title),
+        text(&result.rule.category),
         text(result.resource.kind.as_str()),
         text(&result.resource.name),
         text(&result.resource.label),
         text(&your_value(result, "")),
-        text(&result.expected),
+        text(&result.rule.expected),
         text(result.reason.as_deref().unwrap_or("")),
         text(result.location.path.as_deref().unwrap_or("")),
         result.location.line.map(|line| line.to_string()).unwrap_or_default(),
-        text(&result.fingerprint),
+        text(result.fingerprint().as_str()),
         result.suppression.is_some().to_string(),
         text(result.suppression.as_ref().map_or("", |suppression| suppression.reason.as_str())),
         text(result.confidence.as_str()),

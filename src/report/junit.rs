@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::document::Report;
-use crate::engine::{RuleMeta, RuleResult, Suppression};
+use crate::engine::{ResultView, RuleMeta, Suppression};
 use crate::escape::{xml_attribute as attribute, xml_text as text};
 use crate::model::Status;
 use crate::report::labels::{loosening_line, problem_line, your_value};
@@ -37,7 +37,7 @@ enum Outcome {
     Suppressed,
 }
 
-fn outcome(result: &RuleResult) -> Outcome {
+fn outcome(result: ResultView<'_>) -> Outcome {
     match (result.status, &result.suppression) {
         (Status::Pass, _) => Outcome::Passed,
         (Status::Fail, Some(_)) => Outcome::Suppressed,
@@ -106,9 +106,9 @@ fn run_cases(report: &Report<'_>) -> Vec<RunCase> {
 
 pub(crate) fn render(report: &Report<'_>) -> String {
     let rules: BTreeMap<&str, &RuleMeta> = report.results.rules.iter().map(|rule| (rule.id.as_str(), rule)).collect();
-    let mut suites: BTreeMap<&str, Vec<&RuleResult>> = BTreeMap::new();
-    for result in &report.results.results {
-        suites.entry(&*result.category).or_default().push(result);
+    let mut suites: BTreeMap<&str, Vec<ResultView<'_>>> = BTreeMap::new();
+    for result in report.results.iter() {
+        suites.entry(&*result.rule.category).or_default().push(result);
     }
     let run_cases = run_cases(report);
     let mut run_counts = Counts::default();
@@ -116,7 +116,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         run_counts.add(case.outcome);
     }
     let mut total = run_counts;
-    for result in &report.results.results {
+    for result in report.results.iter() {
         total.add(outcome(result));
     }
 
@@ -191,7 +191,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     for (category, results) in &suites {
         let mut counts = Counts::default();
         for result in results {
-            counts.add(outcome(result));
+            counts.add(outcome(*result));
         }
         let _ = writeln!(
             out,
@@ -204,7 +204,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         );
         write_properties(&mut out);
         for result in results {
-            test_case(&mut out, result, rules.get(&*result.rule_id).copied());
+            test_case(&mut out, *result, rules.get(result.rule_id()).copied());
         }
         out.push_str("  </testsuite>\n");
     }
@@ -212,13 +212,13 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     out
 }
 
-fn test_case(out: &mut String, result: &RuleResult, rule: Option<&RuleMeta>) {
-    let name = format!("{} :: {}", result.rule_id, result.resource.name);
+fn test_case(out: &mut String, result: ResultView<'_>, rule: Option<&RuleMeta>) {
+    let name = format!("{} :: {}", result.rule_id(), result.resource.name);
     let _ = write!(
         out,
         "    <testcase name=\"{}\" classname=\"{}\" time=\"0\"",
         attribute(&name),
-        attribute(&result.rule_id)
+        attribute(result.rule_id())
     );
     let actual = your_value(result, "unknown");
     let reason = result.reason.as_deref().unwrap_or("");
@@ -227,8 +227,8 @@ fn test_case(out: &mut String, result: &RuleResult, rule: Option<&RuleMeta>) {
         Outcome::Failure => {
             let message = format!(
                 "{}: your value is {actual}, the recommended value is {}",
-                result.title.trim(),
-                result.expected.trim()
+                result.rule.title.trim(),
+                result.rule.expected.trim()
             );
             let _ = writeln!(
                 out,
@@ -270,13 +270,13 @@ fn test_case(out: &mut String, result: &RuleResult, rule: Option<&RuleMeta>) {
 }
 
 /// What a reviewer needs to act on a failure without opening another report.
-fn details(result: &RuleResult, rule: Option<&RuleMeta>) -> String {
+fn details(result: ResultView<'_>, rule: Option<&RuleMeta>) -> String {
     let resource = &result.resource;
     let mut out = format!(
         "{} ({} severity, control: {})\nApp: {} ({} {})\n",
-        result.title.trim(),
+        result.rule.title.trim(),
         result.severity,
-        result.control.trim(),
+        result.rule.control.trim(),
         resource.label,
         resource.kind.metadata_type(),
         resource.name
@@ -300,7 +300,7 @@ fn details(result: &RuleResult, rule: Option<&RuleMeta>) -> String {
         }
     }
     let _ = writeln!(out, "Confidence: {}", result.confidence);
-    let _ = writeln!(out, "Recommended value: {}", result.expected.trim());
+    let _ = writeln!(out, "Recommended value: {}", result.rule.expected.trim());
     if let Some(rule) = rule {
         let _ = writeln!(out, "Remediation: {}", rule.remediation.trim());
     }

@@ -1,16 +1,16 @@
 //! Words and checks every renderer shares.
 
-use crate::engine::RuleResult;
+use crate::engine::ResultView;
 use crate::gate::incomplete::place;
 use crate::gate::loosening::Loosening;
 use crate::model::{InputProblem, ResourceName};
 
 /// "Your value" as every report shows it: the value, with "(default)" after one that no file set
 /// (Salesforce's documented default was assumed), or `absent` when none could be computed.
-pub(crate) fn your_value(result: &RuleResult, absent: &str) -> String {
+pub(crate) fn your_value(result: ResultView<'_>, absent: &str) -> String {
     match &result.actual {
         Some(actual) if result.assumed => format!("{actual} (default)"),
-        Some(actual) => actual.clone(),
+        Some(actual) => actual.to_string(),
         None => absent.to_string(),
     }
 }

@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use crate::document::Report;
 use crate::document::health_status;
-use crate::engine::{RuleMeta, RuleResult};
+use crate::engine::{ResultView, RuleMeta};
 use crate::escape::markdown::{html_text, inline, prose};
 use crate::model::{ResourceKind, Severity, Status};
 use crate::report::labels::{is_web_url, your_value};
@@ -87,7 +87,7 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
         section(&mut out, &scores);
     }
 
-    let results = &report.results.results;
+    let results = report.results;
     if write_ups == WriteUps::SummaryOnly {
         let count = |wanted: Status| {
             results.iter().filter(|result| result.status == wanted && result.suppression.is_none()).count()
@@ -103,11 +103,12 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
         );
         return out;
     }
-    let mut failed: Vec<&RuleResult> =
+    let mut failed: Vec<ResultView<'_>> =
         results.iter().filter(|result| result.status == Status::Fail && result.suppression.is_none()).collect();
-    failed.sort_by(|a, b| (b.severity, &a.rule_id, &a.resource.name).cmp(&(a.severity, &b.rule_id, &b.resource.name)));
-    let suppressed: Vec<&RuleResult> = results.iter().filter(|result| result.suppression.is_some()).collect();
-    let unknown: Vec<&RuleResult> =
+    failed
+        .sort_by(|a, b| (b.severity, a.rule_id(), &a.resource.name).cmp(&(a.severity, b.rule_id(), &b.resource.name)));
+    let suppressed: Vec<ResultView<'_>> = results.iter().filter(|result| result.suppression.is_some()).collect();
+    let unknown: Vec<ResultView<'_>> =
         results.iter().filter(|result| result.status == Status::Unknown && result.suppression.is_none()).collect();
 
     if failed.is_empty() {
@@ -123,11 +124,11 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
                 health_status(result.status, result.severity),
                 result.severity.as_str(),
                 result.confidence.as_str(),
-                inline(&result.control),
-                app(result),
-                inline(&your_value(result, "unknown")),
-                inline(&result.expected),
-                inline(&result.rule_id)
+                inline(&result.rule.control),
+                app(*result),
+                inline(&your_value(*result, "unknown")),
+                inline(&result.rule.expected),
+                inline(result.rule_id())
             );
         }
         out.push('\n');
@@ -166,10 +167,10 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
                 out,
                 "| {} | {} | {} | {} | {} |",
                 result.severity.as_str(),
-                inline(&result.control),
-                app(result),
+                inline(&result.rule.control),
+                app(*result),
                 inline(result.reason.as_deref().unwrap_or("")),
-                inline(&result.rule_id)
+                inline(result.rule_id())
             );
         }
         out.push('\n');
@@ -202,11 +203,11 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
                 "| Suppressed ({}) | {} | {} | {} | {} | {} | {} |",
                 health_status(result.status, result.severity),
                 result.severity.as_str(),
-                inline(&result.control),
-                app(result),
+                inline(&result.rule.control),
+                app(*result),
                 inline(&suppression.reason),
                 inline(&accepted.join(", ")),
-                inline(&result.rule_id)
+                inline(result.rule_id())
             );
         }
         out.push('\n');
@@ -290,11 +291,11 @@ fn counts_table(out: &mut String, report: &Report<'_>) {
 }
 
 /// Consecutive failed results of the same rule (the list is sorted by severity, then rule id).
-fn group_by_rule<'a>(failed: &[&'a RuleResult]) -> Vec<Vec<&'a RuleResult>> {
-    let mut groups: Vec<Vec<&RuleResult>> = Vec::new();
-    for result in failed {
+fn group_by_rule<'a>(failed: &[ResultView<'a>]) -> Vec<Vec<ResultView<'a>>> {
+    let mut groups: Vec<Vec<ResultView<'a>>> = Vec::new();
+    for &result in failed {
         match groups.last_mut() {
-            Some(group) if group.first().is_some_and(|first| first.rule_id == result.rule_id) => group.push(result),
+            Some(group) if group.first().is_some_and(|first| first.rule_id() == result.rule_id()) => group.push(result),
             _ => groups.push(vec![result]),
         }
     }
@@ -302,7 +303,7 @@ fn group_by_rule<'a>(failed: &[&'a RuleResult]) -> Vec<Vec<&'a RuleResult>> {
 }
 
 /// One collapsed block per failing rule: its failing apps, then the control write-up.
-fn details(out: &mut String, report: &Report<'_>, group: &[&RuleResult], write_ups: WriteUps) {
+fn details(out: &mut String, report: &Report<'_>, group: &[ResultView<'_>], write_ups: WriteUps) {
     let Some(first) = group.first() else { return };
     let apps = group.iter().filter(|result| result.resource.kind != ResourceKind::Org).count();
     let mut scope = Vec::new();
@@ -317,15 +318,15 @@ fn details(out: &mut String, report: &Report<'_>, group: &[&RuleResult], write_u
         out,
         "<summary><strong>{}</strong> · {} · <code>{}</code> ({})</summary>\n",
         health_status(first.status, first.severity),
-        html_text(&first.control),
-        html_text(&first.rule_id),
+        html_text(&first.rule.control),
+        html_text(first.rule_id()),
         scope.join(" + ")
     );
-    let meta = report.results.rules.iter().find(|rule| *rule.id == *first.rule_id);
-    let title = meta.map_or(&*first.title, |meta| meta.title.as_str());
+    let meta = report.results.rules.iter().find(|rule| *rule.id == *first.rule_id());
+    let title = meta.map_or(&*first.rule.title, |meta| meta.title.as_str());
     let _ = writeln!(out, "**{}** (severity: {})\n", inline(title), first.severity.as_str());
     for result in group {
-        let mut line = format!("- {}: {}", app(result), inline(&your_value(result, "unknown")));
+        let mut line = format!("- {}: {}", app(*result), inline(&your_value(*result, "unknown")));
         if let Some(path) = &result.location.path {
             let place = match result.location.line {
                 Some(number) => format!("{path}:{number}"),
@@ -335,7 +336,7 @@ fn details(out: &mut String, report: &Report<'_>, group: &[&RuleResult], write_u
         }
         let _ = writeln!(out, "{line}");
     }
-    let _ = writeln!(out, "\n**Recommended value:** {}\n", inline(&first.expected));
+    let _ = writeln!(out, "\n**Recommended value:** {}\n", inline(&first.rule.expected));
     if let Some(meta) = meta {
         write_up(out, meta, write_ups == WriteUps::Full);
     }
@@ -366,7 +367,7 @@ fn write_up(out: &mut String, meta: &RuleMeta, full: bool) {
 }
 
 /// `Name “Label” (Kind)`; the label only when it says something the name does not.
-fn app(result: &RuleResult) -> String {
+fn app(result: ResultView<'_>) -> String {
     let resource = &result.resource;
     let kind = resource.kind.label();
     if resource.label.is_empty() || resource.label == resource.name {

@@ -24,7 +24,7 @@ use super::labels::your_value;
 use super::tables::{self, Level};
 use crate::document::Report;
 use crate::document::notices::Notice;
-use crate::engine::{RuleMeta, RuleResult};
+use crate::engine::{ResultView, RuleMeta};
 use crate::model::{Confidence, ResourceKind, Severity, Status};
 
 /// The OCSF version the events follow.
@@ -90,15 +90,15 @@ struct Context<'r> {
     rules: std::collections::BTreeMap<&'r str, &'r RuleMeta>,
 }
 
-fn event(context: &Context<'_>, result: &RuleResult) -> Value {
-    let rule = context.rules.get(&*result.rule_id).copied();
+fn event(context: &Context<'_>, result: ResultView<'_>) -> Value {
+    let rule = context.rules.get(result.rule_id()).copied();
     let (severity_id, severity_name) = severity(result.severity);
     let (confidence_id, confidence_name) = confidence(result.confidence);
     let (status_id, status_name) = if result.suppression.is_some() { (3, "Suppressed") } else { (1, "New") };
     let (compliance_status_id, compliance_status) =
         if result.status == Status::Fail { (3, "Fail") } else { (0, "Unknown") };
     let mut standards = vec![format!("sfaudit rule pack {}", context.rule_pack)];
-    let mut requirements = vec![result.control.to_string()];
+    let mut requirements = vec![result.rule.control.to_string()];
     for (framework, ids) in rule.map(|rule| &rule.mappings).into_iter().flatten() {
         if !ids.is_empty() {
             standards.push(framework.clone());
@@ -123,7 +123,7 @@ fn event(context: &Context<'_>, result: &RuleResult) -> Value {
         ]));
     }
     resources.push(context.org_resource.clone());
-    let mut event = header(context, &result.fingerprint, (severity_id, severity_name));
+    let mut event = header(context, result.fingerprint().as_str(), (severity_id, severity_name));
     for (key, value) in [
         ("confidence_id", json!(confidence_id)),
         ("confidence", json!(confidence_name)),
@@ -133,16 +133,16 @@ fn event(context: &Context<'_>, result: &RuleResult) -> Value {
             "message",
             json!(format!(
                 "{}: {} — your value {your_value}; recommended {}",
-                result.title, result.resource.name, result.expected
+                result.rule.title, result.resource.name, result.rule.expected
             )),
         ),
         (
             "finding_info",
             object(&[
-                ("uid", json!(result.fingerprint)),
-                ("title", json!(&*result.title)),
+                ("uid", json!(result.fingerprint())),
+                ("title", json!(&*result.rule.title)),
                 ("desc", json!(rule.map(|rule| rule.overview.clone()).unwrap_or_default())),
-                ("types", json!([&*result.category])),
+                ("types", json!([&*result.rule.category])),
                 ("created_time", json!(context.time)),
                 ("src_url", json!(rule.and_then(|rule| rule.references.first().cloned()).unwrap_or_default())),
             ]),
@@ -151,7 +151,7 @@ fn event(context: &Context<'_>, result: &RuleResult) -> Value {
             "compliance",
             object(&[
                 ("standards", json!(standards)),
-                ("control", json!(&*result.rule_id)),
+                ("control", json!(result.rule_id())),
                 ("requirements", json!(requirements)),
                 ("status", json!(compliance_status)),
                 ("status_id", json!(compliance_status_id)),
@@ -169,7 +169,8 @@ fn event(context: &Context<'_>, result: &RuleResult) -> Value {
                             .filter(|text| !text.trim().is_empty())
                             .unwrap_or_else(|| format!(
                                 "Set it to: {}. See `sfaudit rules explain {}`.",
-                                result.expected, result.rule_id
+                                result.rule.expected,
+                                result.rule_id()
                             ))
                     ),
                 ),
@@ -179,9 +180,9 @@ fn event(context: &Context<'_>, result: &RuleResult) -> Value {
         (
             "unmapped",
             object(&[
-                ("rule_id", json!(&*result.rule_id)),
+                ("rule_id", json!(result.rule_id())),
                 ("actual", json!(result.actual.as_ref().map(|_| your_value.clone()))),
-                ("expected", json!(&*result.expected)),
+                ("expected", json!(&*result.rule.expected)),
                 ("reason", json!(result.reason.as_deref())),
                 ("file", json!(result.location.path.as_deref())),
                 ("line", json!(result.location.line)),
@@ -258,7 +259,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         out.push_str(&event.to_string());
         out.push('\n');
     }
-    for result in &report.results.results {
+    for result in report.results.iter() {
         if matches!(result.status, Status::Fail | Status::Unknown) {
             let mut event = event(&context, result);
             crate::escape::json_strings_visible(&mut event);

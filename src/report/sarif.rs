@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value, json};
 
 use crate::document::Report;
-use crate::engine::{RuleMeta, RuleResult, Suppression};
+use crate::engine::{ResultView, RuleMeta, Suppression};
 use crate::escape::markdown::outside_code as markdown;
 use crate::escape::terminal as printable;
 use crate::escape::uri_reference;
@@ -64,11 +64,10 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         rules.iter().enumerate().map(|(index, rule)| (rule.id.as_str(), index)).collect();
     let results: Vec<Value> = report
         .results
-        .results
         .iter()
         // pass and not_applicable are not findings; see the module documentation.
         .filter(|result| matches!(result.status, Status::Fail | Status::Unknown))
-        .map(|result| sarif_result(result, index.get(&*result.rule_id).copied()))
+        .map(|result| sarif_result(result, index.get(result.rule_id()).copied()))
         .collect();
 
     let run = report.run;
@@ -255,7 +254,7 @@ fn write_up_sections(rule: &RuleMeta) -> Vec<(&'static str, &str)> {
     .collect()
 }
 
-fn sarif_result(result: &RuleResult, rule_index: Option<usize>) -> Value {
+fn sarif_result(result: ResultView<'_>, rule_index: Option<usize>) -> Value {
     let resource = &result.resource;
     let app = format!("{} ({})", printable(&resource.name), resource.kind.metadata_type());
     let (kind, level, message) = match result.status {
@@ -265,9 +264,9 @@ fn sarif_result(result: &RuleResult, rule_index: Option<usize>) -> Value {
             "none",
             format!(
                 "{}: {app}: could not be evaluated: {}. Recommended value: {}.",
-                result.title.trim(),
+                result.rule.title.trim(),
                 printable(result.reason.as_deref().unwrap_or("data unavailable")),
-                result.expected.trim()
+                result.rule.expected.trim()
             ),
         ),
         _ => (
@@ -275,9 +274,9 @@ fn sarif_result(result: &RuleResult, rule_index: Option<usize>) -> Value {
             level(result.severity),
             format!(
                 "{}: {app}: your value is {}, the recommended value is {}.",
-                result.title.trim(),
+                result.rule.title.trim(),
                 printable(&your_value(result, "unknown")),
-                result.expected.trim()
+                result.rule.expected.trim()
             ),
         ),
     };
@@ -301,7 +300,7 @@ fn sarif_result(result: &RuleResult, rule_index: Option<usize>) -> Value {
     );
 
     let mut out = Map::new();
-    out.insert("ruleId".into(), json!(result.rule_id));
+    out.insert("ruleId".into(), json!(result.rule_id()));
     if let Some(index) = rule_index {
         out.insert("ruleIndex".into(), json!(index));
     }
@@ -310,15 +309,15 @@ fn sarif_result(result: &RuleResult, rule_index: Option<usize>) -> Value {
     out.insert("rank".into(), json!(rank(result.confidence)));
     out.insert("message".into(), json!({ "text": message }));
     out.insert("locations".into(), json!([Value::Object(location)]));
-    out.insert("partialFingerprints".into(), json!({ FINGERPRINT_KEY: result.fingerprint }));
+    out.insert("partialFingerprints".into(), json!({ FINGERPRINT_KEY: result.fingerprint() }));
     if let Some(suppression) = &result.suppression {
         out.insert("suppressions".into(), json!([sarif_suppression(suppression)]));
     }
     let mut properties = Map::new();
     properties.insert("status".into(), json!(result.status));
     properties.insert("severity".into(), json!(result.severity));
-    properties.insert("category".into(), json!(result.category));
-    properties.insert("control".into(), json!(result.control));
+    properties.insert("category".into(), json!(result.rule.category));
+    properties.insert("control".into(), json!(result.rule.control));
     properties.insert(
         "resource".into(),
         json!({ "kind": resource.kind, "name": resource.name, "label": resource.label, "namespace": resource.namespace }),
@@ -326,7 +325,7 @@ fn sarif_result(result: &RuleResult, rule_index: Option<usize>) -> Value {
     properties.insert("confidence".into(), json!(result.confidence));
     properties.insert("actual".into(), json!(result.actual));
     properties.insert("assumed_default".into(), json!(result.assumed));
-    properties.insert("expected".into(), json!(result.expected));
+    properties.insert("expected".into(), json!(result.rule.expected));
     if let Some(reason) = &result.reason {
         properties.insert("reason".into(), json!(reason));
     }

@@ -9,7 +9,7 @@ use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Tab
 
 use crate::document::Report;
 use crate::document::health_status;
-use crate::engine::{BaselineState, RuleResult};
+use crate::engine::{BaselineState, ResultView};
 use crate::escape::{terminal, terminal_line};
 use crate::model::{Severity, Status};
 use crate::report::labels::your_value;
@@ -78,9 +78,11 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
         health_check_table(&mut out, width, check.high_risk());
     }
 
-    let mut failed: Vec<&RuleResult> =
-        report.results.results.iter().filter(|result| result.status == Status::Fail).collect();
-    failed.sort_by(|a, b| (b.severity, &a.rule_id, &a.resource.name).cmp(&(a.severity, &b.rule_id, &b.resource.name)));
+    let mut failed: Vec<ResultView<'_>> =
+        report.results.iter().filter(|result| result.status == Status::Fail).collect();
+    failed.sort_by(|a, b| {
+        (b.severity, &a.rule_id(), &a.resource.name).cmp(&(a.severity, &b.rule_id(), &b.resource.name))
+    });
     if failed.is_empty() {
         let _ = writeln!(out, "Failed controls: none\n");
     } else {
@@ -99,25 +101,25 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
                 status,
                 result.severity.as_str().to_string(),
                 result.confidence.as_str().to_string(),
-                terminal(&result.control),
+                terminal(&result.rule.control),
                 app_name(result),
                 terminal(&your_value(result, "unknown")),
-                terminal(&result.expected),
-                terminal(&result.rule_id),
+                terminal(&result.rule.expected),
+                terminal(result.rule_id()),
             ]
         });
         out.push('\n');
     }
 
-    let unknown: Vec<&RuleResult> =
-        report.results.results.iter().filter(|result| result.status == Status::Unknown).collect();
+    let unknown: Vec<ResultView<'_>> =
+        report.results.iter().filter(|result| result.status == Status::Unknown).collect();
     if !unknown.is_empty() {
         let _ = writeln!(out, "Not evaluated: data unavailable ({})", unknown.len());
         push_table(&mut out, width, ["Risk", "Rule", "App", "Why"], unknown.len(), |index| {
             let result = unknown[index];
             [
                 result.severity.as_str().to_string(),
-                terminal(&result.rule_id),
+                terminal(result.rule_id()),
                 app_name(result),
                 terminal(result.reason.as_deref().unwrap_or("")),
             ]
@@ -127,8 +129,7 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
     for table in tables::run_tables(report).iter().chain(&tables::coverage_tables(report)) {
         push_section(&mut out, width, table);
     }
-    let suppressed: Vec<&RuleResult> =
-        report.results.results.iter().filter(|result| result.suppression.is_some()).collect();
+    let suppressed: Vec<ResultView<'_>> = report.results.iter().filter(|result| result.suppression.is_some()).collect();
     if !suppressed.is_empty() {
         let _ = writeln!(out, "Suppressed ({}): reported, but not counted by the gate", suppressed.len());
         let mut table = new_table(width);
@@ -136,7 +137,7 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
         for result in suppressed {
             let Some(suppression) = result.suppression.as_deref() else { continue };
             table.add_row([
-                terminal(&result.rule_id),
+                terminal(result.rule_id()),
                 app_name(result),
                 terminal(&suppression.reason),
                 terminal(suppression.owner.as_deref().unwrap_or("")),
@@ -250,7 +251,7 @@ fn push_section(out: &mut String, width: Option<u16>, section: &tables::Table) {
     let _ = writeln!(out, "{table}\n");
 }
 
-fn app_name(result: &RuleResult) -> String {
+fn app_name(result: ResultView<'_>) -> String {
     let resource = &result.resource;
     format!("{} ({})", terminal(&resource.name), resource.kind.label())
 }

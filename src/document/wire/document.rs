@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::lookup::Lookup;
+use super::lookup::Tables;
 use super::result::{IntoResult, results_out};
 use super::rule::{RuleShape, rules_out};
 use crate::document::notices::notices;
 use crate::document::run::{Loaded, Report, RulePackInfo, RunInfo, ToolInfo};
 use crate::document::summary::{AppScore, BandCap, CAPPED_BAND, summarize};
-use crate::engine::{Results, RuleMeta, RuleResult};
+use crate::engine::{Results, RuleMeta};
 use crate::gate::FailOn;
 use crate::gate::baseline::BaselineSummary;
 use crate::gate::confidence::Hidden;
@@ -29,7 +29,7 @@ pub(in crate::document) struct DocumentOut<'a> {
     run: RunOut<'a>,
     summary: SummaryOut<'a>,
     #[serde(serialize_with = "results_out")]
-    results: &'a [RuleResult],
+    results: &'a Results,
     #[serde(serialize_with = "rules_out")]
     rules: &'a [RuleMeta],
     params: &'a BTreeMap<String, Value>,
@@ -84,7 +84,7 @@ impl<'a> DocumentOut<'a> {
                 apps: summary.apps,
                 suppressed: summary.suppressed,
             },
-            results: &report.results.results,
+            results: report.results,
             rules: &report.results.rules,
             params: &report.results.params,
             inventory: report.inventory,
@@ -252,13 +252,14 @@ impl<R: IntoResult> DocumentIn<R> {
             .map_err(|_| format!("run.evaluated_at '{}' is not an RFC 3339 time", run.evaluated_at))?;
         let fail_on: FailOn = run.fail_on.parse().map_err(|message| format!("run.fail_on: {message}"))?;
         let rules: Vec<RuleMeta> = self.rules.into_iter().map(RuleShape::into_rule_meta).collect::<Result<_, _>>()?;
-        let lookup = Lookup::new(&rules, &self.inventory);
+        let mut tables = Tables::new(rules, &self.inventory);
         let results = self
             .results
             .into_iter()
             .enumerate()
-            .map(|(index, result)| result.into_result(index, &lookup))
+            .map(|(index, result)| result.into_result(index, &mut tables))
             .collect::<Result<Vec<_>, _>>()?;
+        let results = tables.into_results(results, self.params);
         // The counts are recomputed from the results; the score and app count are kept as written,
         // so a re-rendered report says what the run said.
         let mut summary = summarize(&results, self.summary.apps);
@@ -296,7 +297,7 @@ impl<R: IntoResult> DocumentIn<R> {
             },
             fail_on,
             summary,
-            results: Results { results, rules, params: self.params },
+            results,
             inventory: self.inventory,
         })
     }

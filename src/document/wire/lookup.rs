@@ -1,56 +1,101 @@
-//! What version 2 results leave out, found again: a rule's texts by id in `rules[]`, and a
-//! resource's label and namespace in the inventory.
+//! The tables a read document's results point into ([`Results`]): its rules by id, its
+//! resources, and the files results name. Version 2 results leave a rule's texts to `rules[]` and a
+//! resource's label and namespace to the inventory; version 1 results carry them themselves.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::engine::RuleMeta;
-use crate::model::{Inventory, ResourceKind, Text};
+use serde_json::Value;
 
-/// A rule's texts, shared by all of its results.
-pub(super) struct RuleTexts {
+use crate::engine::{ResourceRef, Results, RuleMeta, RuleResult};
+use crate::model::{Inventory, Origin, ResourceKind, Severity, Text};
+
+/// A rule's texts as a version 1 result carries them.
+pub(super) struct CarriedRule {
+    pub(super) id: Text,
     pub(super) control: Text,
     pub(super) title: Text,
     pub(super) category: Text,
+    pub(super) expected: Text,
+    pub(super) severity: Severity,
 }
 
-pub(in crate::document) struct Lookup<'a> {
-    rules: HashMap<&'a str, RuleTexts>,
-    apps: HashMap<(ResourceKind, &'a str), (Text, Text)>,
+pub(in crate::document) struct Tables<'a> {
+    rules: Vec<RuleMeta>,
+    rule_index: HashMap<String, u32>,
+    resources: Vec<ResourceRef>,
+    resource_index: HashMap<ResourceRef, u32>,
+    locations: Vec<Origin>,
+    location_index: HashMap<Origin, u32>,
+    apps: HashMap<(ResourceKind, &'a str), (&'a str, &'a str)>,
     org_name: &'a str,
 }
 
-impl<'a> Lookup<'a> {
-    pub(super) fn new(rules: &'a [RuleMeta], inventory: &'a Inventory) -> Self {
+impl<'a> Tables<'a> {
+    pub(super) fn new(rules: Vec<RuleMeta>, inventory: &'a Inventory) -> Self {
+        let rule_index = rules
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| (rule.id.clone(), u32::try_from(index).unwrap_or(u32::MAX)))
+            .collect();
         Self {
-            rules: rules
-                .iter()
-                .map(|rule| {
-                    let texts = RuleTexts {
-                        control: rule.control.as_str().into(),
-                        title: rule.title.as_str().into(),
-                        category: rule.category.as_str().into(),
-                    };
-                    (rule.id.as_str(), texts)
-                })
-                .collect(),
+            rules,
+            rule_index,
+            resources: Vec::new(),
+            resource_index: HashMap::new(),
+            locations: Vec::new(),
+            location_index: HashMap::new(),
             apps: inventory
                 .apps
                 .iter()
-                .map(|app| ((app.kind, app.name.as_str()), (app.label.as_str().into(), app.namespace.as_str().into())))
+                .map(|app| ((app.kind, app.name.as_str()), (app.label.as_str(), app.namespace.as_str())))
                 .collect(),
             org_name: &inventory.org.name,
         }
     }
 
-    pub(super) fn rule(&self, id: &str) -> Option<&RuleTexts> {
-        self.rules.get(id)
+    /// The rule with this id in `rules[]`.
+    pub(super) fn rule(&self, id: &str) -> Option<(u32, &RuleMeta)> {
+        self.rule_index.get(id).map(|&index| (index, &self.rules[index as usize]))
     }
 
-    /// The resource's label and namespace; the org is labelled with its name and has no namespace.
-    pub(super) fn resource(&self, kind: ResourceKind, name: &str) -> Option<(Text, Text)> {
+    /// The rule a version 1 result names; one that is not in `rules[]` is made from the texts the
+    /// result carries, so results of documents written before `rules[]` listed every rule still read.
+    pub(super) fn carried_rule(&mut self, carried: CarriedRule) -> Result<u32, String> {
+        if let Some((index, _)) = self.rule(&carried.id) {
+            return Ok(index);
+        }
+        let meta = RuleMeta::from_result_texts(
+            &carried.id,
+            &carried.control,
+            &carried.title,
+            &carried.category,
+            &carried.expected,
+            carried.severity,
+        );
+        let index = u32::try_from(self.rules.len()).map_err(|_| "too many rules".to_string())?;
+        self.rule_index.insert(meta.id.clone(), index);
+        self.rules.push(meta);
+        Ok(index)
+    }
+
+    /// The resource's label and namespace from the inventory; the org is labelled with its name
+    /// and has no namespace.
+    pub(super) fn inventory_resource(&self, kind: ResourceKind, name: &str) -> Option<(Text, Text)> {
         match kind {
             ResourceKind::Org => (name == self.org_name).then(|| (name.into(), "".into())),
-            _ => self.apps.get(&(kind, name)).cloned(),
+            _ => self.apps.get(&(kind, name)).map(|(label, namespace)| ((*label).into(), (*namespace).into())),
         }
+    }
+
+    pub(super) fn resource(&mut self, resource: ResourceRef) -> Result<u32, String> {
+        Results::intern(&mut self.resources, &mut self.resource_index, resource)
+    }
+
+    pub(super) fn location(&mut self, location: Origin) -> Result<u32, String> {
+        Results::intern(&mut self.locations, &mut self.location_index, location)
+    }
+
+    pub(super) fn into_results(self, results: Vec<RuleResult>, params: BTreeMap<String, Value>) -> Results {
+        Results { results, rules: self.rules, resources: self.resources, locations: self.locations, params }
     }
 }

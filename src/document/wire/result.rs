@@ -1,13 +1,14 @@
-//! One result as version 2 of the document spells it: written from a [`RuleResult`] without
+//! One result as version 2 of the document spells it: written from a [`ResultView`] without
 //! copying, read back and checked. The rule's texts (control, title, category) and the resource's
 //! label and namespace are not repeated here: they are read from `rules[]` and the inventory
-//! ([`Lookup`]).
+//! ([`Tables`]). The fingerprint is written for the tools that read the document, but is not
+//! read back: it is a function of the rule id and the resource, computed again.
 
 use serde::ser::SerializeSeq as _;
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::lookup::Lookup;
-use crate::engine::{BaselineState, ResourceRef, RuleResult, Suppression};
+use super::lookup::Tables;
+use crate::engine::{BaselineState, Fingerprint, ResourceRef, ResultView, Results, RuleResult, Suppression};
 use crate::model::{Confidence, Origin, ResourceKind, Severity, Status, Text};
 
 #[derive(Serialize)]
@@ -40,42 +41,43 @@ struct ResultOut<'a> {
     assumed: bool,
     expected: &'a str,
     reason: Option<&'a str>,
-    fingerprint: &'a str,
+    fingerprint: Fingerprint,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<SuppressionOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<&'static str>,
 }
 
-impl<'a> From<&'a RuleResult> for ResultOut<'a> {
-    fn from(result: &'a RuleResult) -> Self {
+impl<'a> From<ResultView<'a>> for ResultOut<'a> {
+    fn from(result: ResultView<'a>) -> Self {
+        let stored = result.stored();
         Self {
-            rule_id: &result.rule_id,
-            status: result.status,
-            severity: result.severity,
-            confidence: result.confidence,
+            rule_id: result.rule_id(),
+            status: stored.status,
+            severity: stored.severity,
+            confidence: stored.confidence,
             resource: ResourceOut { kind: result.resource.kind, name: &result.resource.name },
-            location: &result.location,
-            actual: result.actual.as_deref(),
-            assumed: result.assumed,
-            expected: &result.expected,
-            reason: result.reason.as_deref(),
-            fingerprint: &result.fingerprint,
-            suppression: result.suppression.as_deref().map(|suppression| SuppressionOut {
+            location: result.location,
+            actual: stored.actual.as_deref(),
+            assumed: stored.assumed,
+            expected: &result.rule.expected,
+            reason: stored.reason.as_deref(),
+            fingerprint: result.fingerprint(),
+            suppression: stored.suppression.as_deref().map(|suppression| SuppressionOut {
                 reason: &suppression.reason,
                 owner: suppression.owner.as_deref(),
                 ticket: suppression.ticket.as_deref(),
                 expires: suppression.expires.map(|date| date.to_string()),
                 source: &suppression.source,
             }),
-            baseline: result.baseline.map(BaselineState::as_str),
+            baseline: stored.baseline.map(BaselineState::as_str),
         }
     }
 }
 
-pub(super) fn results_out<S: Serializer>(results: &&[RuleResult], serializer: S) -> Result<S::Ok, S::Error> {
-    let mut sequence = serializer.serialize_seq(Some(results.len()))?;
-    for result in *results {
+pub(super) fn results_out<S: Serializer>(results: &&Results, serializer: S) -> Result<S::Ok, S::Error> {
+    let mut sequence = serializer.serialize_seq(Some(results.results.len()))?;
+    for result in results.iter() {
         sequence.serialize_element(&ResultOut::from(result))?;
     }
     sequence.end()
@@ -99,10 +101,10 @@ pub(super) struct SuppressionIn {
     source: String,
 }
 
-/// A result of either version, read into the internal type; `lookup` holds what version 2 leaves
-/// to `rules[]` and the inventory.
+/// A result of either version, read into the internal type; `tables` holds what version 2 leaves
+/// to `rules[]` and the inventory, and gathers the resources and files results name.
 pub(in crate::document) trait IntoResult {
-    fn into_result(self, index: usize, lookup: &Lookup<'_>) -> Result<RuleResult, String>;
+    fn into_result(self, index: usize, tables: &mut Tables<'_>) -> Result<RuleResult, String>;
 }
 
 #[derive(Deserialize)]
@@ -113,12 +115,14 @@ pub(in crate::document) struct ResultIn {
     confidence: Confidence,
     resource: ResourceIn,
     location: Origin,
-    actual: Option<String>,
+    actual: Option<Text>,
     #[serde(default)]
     assumed: bool,
     expected: Text,
     reason: Option<Text>,
-    fingerprint: String,
+    /// Derived from the rule and resource, so not read.
+    #[serde(rename = "fingerprint")]
+    _fingerprint: String,
     #[serde(default)]
     suppression: Option<SuppressionIn>,
     #[serde(default)]
@@ -126,36 +130,39 @@ pub(in crate::document) struct ResultIn {
 }
 
 impl IntoResult for ResultIn {
-    fn into_result(self, index: usize, lookup: &Lookup<'_>) -> Result<RuleResult, String> {
+    fn into_result(self, index: usize, tables: &mut Tables<'_>) -> Result<RuleResult, String> {
         let place = format!("results[{index}]");
-        let rule = lookup.rule(&self.rule_id).ok_or_else(|| {
+        let (rule, meta) = tables.rule(&self.rule_id).ok_or_else(|| {
             format!("{place}.rule_id '{}' is not one of the rules in the document's rules[]", self.rule_id)
         })?;
-        let (label, namespace) = lookup.resource(self.resource.kind, &self.resource.name).ok_or_else(|| {
-            format!(
-                "{place}.resource ({} '{}') is not in the document's inventory",
-                self.resource.kind.as_str(),
-                self.resource.name
-            )
-        })?;
+        if *self.expected != *meta.expected {
+            return Err(format!(
+                "{place}.expected '{}' is not the expected value of rule '{}' in rules[] ('{}')",
+                self.expected, self.rule_id, meta.expected
+            ));
+        }
+        let (label, namespace) =
+            tables.inventory_resource(self.resource.kind, &self.resource.name).ok_or_else(|| {
+                format!(
+                    "{place}.resource ({} '{}') is not in the document's inventory",
+                    self.resource.kind.as_str(),
+                    self.resource.name
+                )
+            })?;
+        let resource =
+            tables.resource(ResourceRef { kind: self.resource.kind, name: self.resource.name, label, namespace })?;
         Ok(RuleResult {
-            rule_id: self.rule_id,
+            rule,
+            resource,
+            location: tables.location(self.location)?,
             status: self.status,
             severity: self.severity,
             confidence: self.confidence,
-            control: rule.control.clone(),
-            title: rule.title.clone(),
-            category: rule.category.clone(),
-            resource: ResourceRef { kind: self.resource.kind, name: self.resource.name, label, namespace },
-            location: self.location,
-            actual: self.actual,
             assumed: self.assumed,
-            expected: self.expected,
-            reason: self.reason,
-            fingerprint: self.fingerprint,
-            suppression: suppression_in(self.suppression, &place)?,
             baseline: baseline_in(self.baseline.as_deref(), &place)?,
-            order: (0, 0),
+            actual: self.actual,
+            reason: self.reason,
+            suppression: suppression_in(self.suppression, &place)?,
         })
     }
 }

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::lookup::Lookup;
+use super::lookup::{CarriedRule, Tables};
 use super::result::{IntoResult, SuppressionIn, baseline_in, suppression_in};
 use crate::engine::{ResourceRef, RuleResult};
 use crate::model::{Confidence, Origin, ResourceKind, Severity, Status, Text};
@@ -34,12 +34,14 @@ pub(in crate::document) struct ResultInV1 {
     category: Text,
     resource: ResourceIn,
     location: Origin,
-    actual: Option<String>,
+    actual: Option<Text>,
     #[serde(default)]
     assumed: bool,
     expected: Text,
     reason: Option<Text>,
-    fingerprint: String,
+    /// Derived from the rule and resource, so not read.
+    #[serde(rename = "fingerprint")]
+    _fingerprint: String,
     #[serde(default)]
     suppression: Option<SuppressionIn>,
     #[serde(default)]
@@ -52,32 +54,35 @@ fn certain() -> Confidence {
 }
 
 impl IntoResult for ResultInV1 {
-    /// A version 1 result carries everything itself; `lookup` is not needed.
-    fn into_result(self, index: usize, _lookup: &Lookup<'_>) -> Result<RuleResult, String> {
+    /// A version 1 result carries its rule's texts and its resource's label itself.
+    fn into_result(self, index: usize, tables: &mut Tables<'_>) -> Result<RuleResult, String> {
         let place = format!("results[{index}]");
-        Ok(RuleResult {
-            rule_id: self.rule_id,
-            status: self.status,
-            severity: self.severity,
-            confidence: self.confidence,
+        let rule = tables.carried_rule(CarriedRule {
+            id: self.rule_id,
             control: self.control,
             title: self.title,
             category: self.category,
-            resource: ResourceRef {
-                kind: self.resource.kind,
-                name: self.resource.name,
-                label: self.resource.label,
-                namespace: self.resource.namespace,
-            },
-            location: self.location,
-            actual: self.actual,
-            assumed: self.assumed,
             expected: self.expected,
-            reason: self.reason,
-            fingerprint: self.fingerprint,
-            suppression: suppression_in(self.suppression, &place)?,
+            severity: self.severity,
+        })?;
+        let resource = tables.resource(ResourceRef {
+            kind: self.resource.kind,
+            name: self.resource.name,
+            label: self.resource.label,
+            namespace: self.resource.namespace,
+        })?;
+        Ok(RuleResult {
+            rule,
+            resource,
+            location: tables.location(self.location)?,
+            status: self.status,
+            severity: self.severity,
+            confidence: self.confidence,
+            assumed: self.assumed,
             baseline: baseline_in(self.baseline.as_deref(), &place)?,
-            order: (0, 0),
+            actual: self.actual,
+            reason: self.reason,
+            suppression: suppression_in(self.suppression, &place)?,
         })
     }
 }

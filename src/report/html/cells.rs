@@ -8,7 +8,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::document::health_status;
-use crate::engine::RuleResult;
+use crate::engine::ResultView;
 use crate::escape::html as escape;
 use crate::model::{
     AppRecord, JwtTimeout, JwtTimeoutType, PermittedUsers, RefreshTokenPolicy, ResourceKind, Severity, Status, TimeUnit,
@@ -114,8 +114,8 @@ pub(super) fn pill(status: &str) -> String {
 }
 
 /// The app's own worst status; suppressed failures and failed informational controls do not raise it.
-pub(super) fn worst_status(results: &[&RuleResult]) -> &'static str {
-    let rank = |result: &&RuleResult| match (result.status, result.suppression.is_some()) {
+pub(super) fn worst_status(results: &[ResultView<'_>]) -> &'static str {
+    let rank = |result: &ResultView<'_>| match (result.status, result.suppression.is_some()) {
         (Status::Fail, false) if result.severity >= Severity::High => 4,
         (Status::Fail, false) if result.severity >= Severity::Low => 3,
         (Status::Unknown, _) => 2,
@@ -131,7 +131,7 @@ pub(super) fn worst_status(results: &[&RuleResult]) -> &'static str {
     }
 }
 
-pub(super) fn findings(results: &[&RuleResult]) -> String {
+pub(super) fn findings(results: &[ResultView<'_>]) -> String {
     let mut counts: BTreeMap<(u8, &str), usize> = BTreeMap::new();
     for result in results {
         let key = match (result.status, result.suppression.is_some()) {

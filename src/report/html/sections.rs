@@ -11,7 +11,7 @@ use super::cells::{
 use super::view::View;
 use super::writeup::{cvss_text, write_up};
 use crate::document::health_status;
-use crate::engine::RuleResult;
+use crate::engine::ResultView;
 use crate::escape::html as escape;
 use crate::model::{Confidence, ResourceKind, Severity, Status};
 
@@ -63,7 +63,7 @@ impl View<'_, '_> {
         );
         for severity in Severity::DESCENDING {
             let count = |status: Status| {
-                self.results().iter().filter(|result| result.severity == severity && result.status == status).count()
+                self.results().filter(|result| result.severity == severity && result.status == status).count()
             };
             let failed = summary.failed_by_severity.get(&severity).copied().unwrap_or(0);
             let failed_class = if failed > 0 { " hot" } else { "" };
@@ -135,9 +135,8 @@ impl View<'_, '_> {
         }
         out.push_str("</tr></thead>\n<tbody>\n");
         for (index, app) in apps.iter().enumerate() {
-            let results: Vec<&RuleResult> = self
+            let results: Vec<ResultView<'_>> = self
                 .results()
-                .iter()
                 .filter(|result| result.resource.kind == app.kind && *result.resource.name == *app.name)
                 .collect();
             let _ = write!(out, "<tr id=\"app-{index}\"><th scope=\"row\">{}</th>", app_cell(app));
@@ -191,15 +190,22 @@ impl View<'_, '_> {
              control's write-up: overview, risk, threat scenarios, CVSS range and remediation.</p>\n",
         );
         for group in RISK_GROUPS {
-            let mut rows: Vec<&RuleResult> =
-                self.results().iter().filter(|result| result.severity.risk_group() == group).collect();
+            let mut rows: Vec<ResultView<'_>> =
+                self.results().filter(|result| result.severity.risk_group() == group).collect();
             rows.sort_by(|a, b| {
-                (a.status, a.suppression.is_some(), Reverse(a.severity), &a.control, a.resource.kind, &a.resource.name)
+                (
+                    a.status,
+                    a.suppression.is_some(),
+                    Reverse(a.severity),
+                    &a.rule.control,
+                    a.resource.kind,
+                    &a.resource.name,
+                )
                     .cmp(&(
                         b.status,
                         b.suppression.is_some(),
                         Reverse(b.severity),
-                        &b.control,
+                        &b.rule.control,
                         b.resource.kind,
                         &b.resource.name,
                     ))
@@ -219,7 +225,7 @@ impl View<'_, '_> {
                 out.push_str("<p class=\"empty\">No control in this group.</p>\n</div>\n");
                 continue;
             }
-            let (open, settled): (Vec<&RuleResult>, Vec<&RuleResult>) =
+            let (open, settled): (Vec<ResultView<'_>>, Vec<ResultView<'_>>) =
                 rows.iter().partition(|result| matches!(result.status, Status::Fail | Status::Unknown));
             if open.is_empty() {
                 out.push_str("<p class=\"empty\">Nothing failed and nothing was left unknown in this group.</p>\n");
@@ -240,18 +246,18 @@ impl View<'_, '_> {
         out.push_str("</section>\n");
     }
 
-    fn result_rows(&self, out: &mut String, rows: &[&RuleResult]) {
+    fn result_rows(&self, out: &mut String, rows: &[ResultView<'_>]) {
         out.push_str(
             "<div class=\"rows\">\n<div class=\"rowhead\" aria-hidden=\"true\"><span>Status</span><span>Control</span>\
              <span>App</span><span>Your value</span><span>Recommended value</span></div>\n",
         );
         for result in rows {
-            self.result_row(out, result);
+            self.result_row(out, *result);
         }
         out.push_str("</div>\n");
     }
 
-    fn result_row(&self, out: &mut String, result: &RuleResult) {
+    fn result_row(&self, out: &mut String, result: ResultView<'_>) {
         let status = health_status(result.status, result.severity);
         let suppressed = result.suppression.is_some();
         let mut classes = format!("row st-{}", status_class(status));
@@ -268,7 +274,7 @@ impl View<'_, '_> {
         };
         // The title names the finding, so it is shown only where there is one.
         let mut title = if matches!(result.status, Status::Fail | Status::Unknown) {
-            format!("<span class=\"small\">{}</span>", escape(&result.title))
+            format!("<span class=\"small\">{}</span>", escape(&result.rule.title))
         } else {
             String::new()
         };
@@ -286,16 +292,16 @@ impl View<'_, '_> {
              <span class=\"c-status\">{}{suppressed_badge}</span>\
              <span class=\"c-control\"><b>{}</b>{title}</span><span class=\"c-app\">{}</span>\
              <span class=\"c-actual\">{actual}</span><span class=\"c-expected\">{}</span></summary>",
-            escape(&result.fingerprint),
-            escape(&result.rule_id),
+            escape(result.fingerprint().as_str()),
+            escape(result.rule_id()),
             pill(status),
-            escape(&result.control),
+            escape(&result.rule.control),
             self.resource_cell(result),
-            escape(&result.expected),
+            escape(&result.rule.expected),
         );
         out.push_str("<div class=\"detail\">\n");
         self.result_facts(out, result);
-        match self.rules.get(&*result.rule_id) {
+        match self.rules.get(result.rule_id()) {
             Some(rule) if matches!(result.status, Status::Fail | Status::Unknown) => write_up(out, rule),
             Some(rule) => {
                 let _ = write!(out, "<p class=\"note\">This control flags: {}", escape(&rule.title));
@@ -333,7 +339,7 @@ impl View<'_, '_> {
         )
     }
 
-    fn resource_cell(&self, result: &RuleResult) -> String {
+    fn resource_cell(&self, result: ResultView<'_>) -> String {
         let resource = &result.resource;
         let anchor = self.anchor(resource.kind, &resource.name);
         let label = if resource.label.is_empty() || resource.label == resource.name {
@@ -348,7 +354,7 @@ impl View<'_, '_> {
         )
     }
 
-    fn result_facts(&self, out: &mut String, result: &RuleResult) {
+    fn result_facts(&self, out: &mut String, result: ResultView<'_>) {
         out.push_str("<dl class=\"kv\">\n");
         let mut item = |label: &str, value: String| {
             let _ = writeln!(out, "<dt>{label}</dt><dd>{value}</dd>");
@@ -370,7 +376,7 @@ impl View<'_, '_> {
             let _ = write!(text, " · <span class=\"mono\">{}</span>", escape(&suppression.source));
             item("Suppressed", text);
         }
-        let risk = match self.rules.get(&*result.rule_id) {
+        let risk = match self.rules.get(result.rule_id()) {
             Some(rule) => {
                 format!("{} · {} · CVSS {}", result.severity.risk_group(), result.severity, cvss_text(&rule.cvss))
             }
@@ -381,7 +387,7 @@ impl View<'_, '_> {
         if result.assumed {
             item("Your value", "assumed: no file sets it, so Salesforce's documented default applies".to_string());
         }
-        item("Rule", format!("<code>{}</code> · {}", escape(&result.rule_id), escape(&result.category)));
+        item("Rule", format!("<code>{}</code> · {}", escape(result.rule_id()), escape(&result.rule.category)));
         let location = &result.location;
         let place = match (&location.path, location.line) {
             (Some(path), Some(line)) => format!("<span class=\"mono\">{}:{line}</span>", escape(path)),
@@ -394,8 +400,7 @@ impl View<'_, '_> {
 
     pub(super) fn coverage(&self, out: &mut String) {
         out.push_str("<section class=\"card\" id=\"coverage\" aria-labelledby=\"coverage-h\">\n");
-        let unknown: Vec<&RuleResult> =
-            self.results().iter().filter(|result| result.status == Status::Unknown).collect();
+        let unknown: Vec<ResultView<'_>> = self.results().filter(|result| result.status == Status::Unknown).collect();
         let _ = writeln!(
             out,
             "<h2 id=\"coverage-h\">Coverage: what could not be evaluated <span class=\"count\">{}</span></h2>",
@@ -412,14 +417,15 @@ impl View<'_, '_> {
              They are not counted as compliant and they lower the score. Each is listed with the reason.</p>\n",
         );
         // Grouped by resource in inventory order (the org last), then by reason.
-        let mut by_resource: BTreeMap<(usize, ResourceKind, &str), BTreeMap<&str, Vec<&RuleResult>>> = BTreeMap::new();
+        let mut by_resource: BTreeMap<(usize, ResourceKind, &str), BTreeMap<&str, Vec<ResultView<'_>>>> =
+            BTreeMap::new();
         for result in unknown {
             let resource = &result.resource;
             let order = self.app_index.get(&(resource.kind, &*resource.name)).copied().unwrap_or(usize::MAX);
             by_resource
                 .entry((order, resource.kind, &*resource.name))
                 .or_default()
-                .entry(result.reason.as_deref().unwrap_or("no reason recorded"))
+                .entry(result.stored().reason.as_deref().unwrap_or("no reason recorded"))
                 .or_default()
                 .push(result);
         }
@@ -439,9 +445,9 @@ impl View<'_, '_> {
                     let _ = writeln!(
                         out,
                         "<li><a href=\"#r-{}\">{}</a> <code>{}</code> <span class=\"sev sev-{}\">{}</span></li>",
-                        escape(&result.fingerprint),
-                        escape(&result.control),
-                        escape(&result.rule_id),
+                        escape(result.fingerprint().as_str()),
+                        escape(&result.rule.control),
+                        escape(result.rule_id()),
                         result.severity.as_str(),
                         result.severity.as_str()
                     );

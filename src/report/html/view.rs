@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::cells::date_text;
 use crate::document::Report;
-use crate::engine::{RuleMeta, RuleResult};
+use crate::engine::{ResultView, RuleMeta};
 use crate::model::{ResourceKind, Status};
 
 /// The report with the lookups every section needs.
@@ -16,7 +16,7 @@ pub(super) struct View<'r, 'a> {
     /// Position of each app in the inventory, for anchors (`#app-3`).
     pub(super) app_index: BTreeMap<(ResourceKind, &'r str), usize>,
     /// For each rule, the failed (else unknown) result whose row carries the full write-up.
-    pub(super) write_up_row: BTreeMap<&'r str, &'r str>,
+    pub(super) write_up_row: BTreeMap<&'r str, String>,
     pub(super) evaluated: OffsetDateTime,
 }
 
@@ -32,16 +32,16 @@ impl<'r, 'a> View<'r, 'a> {
             .collect();
         let mut write_up_row = BTreeMap::new();
         for status in [Status::Unknown, Status::Fail] {
-            for result in report.results.results.iter().rev().filter(|result| result.status == status) {
-                write_up_row.insert(&*result.rule_id, result.fingerprint.as_str());
+            for result in report.results.iter().rev().filter(|result| result.status == status) {
+                write_up_row.insert(result.rule_id(), result.fingerprint().to_string());
             }
         }
         let evaluated = report.run.evaluated_at.instant();
         Self { report, rules, app_index, write_up_row, evaluated }
     }
 
-    pub(super) fn results(&self) -> &'r [RuleResult] {
-        &self.report.results.results
+    pub(super) fn results(&self) -> impl DoubleEndedIterator<Item = ResultView<'r>> + use<'r> {
+        self.report.results.iter()
     }
 
     pub(super) fn org_name(&self) -> &'r str {

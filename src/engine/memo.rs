@@ -1,0 +1,185 @@
+//! Evaluating a rule once per distinct input, not once per resource.
+//!
+//! A rule's outcome (status, "your value", reason, confidence) is a function of the record parts
+//! its expressions read ([`ReadTree`]) and of the `missing` notes on those parts; the org and the
+//! parameters are the same for every resource of a scan. Large orgs repeat the same settings on
+//! many apps, so each worker keeps, per rule, the outcome for each distinct input it has seen,
+//! keyed by the exact bytes of that input (no hash stands in for it, so two inputs never share an
+//! outcome by collision). A rule whose inputs rarely repeat (it reads an app's name or URL) stops
+//! being remembered after a while, so the table does not grow with the org for nothing.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+
+use super::cel;
+use super::evaluate::{evaluate_rule, not_applicable_reason, result_confidence};
+use super::kleene::Missing;
+use super::reads::ReadTree;
+use super::rule::Rule;
+use crate::model::{Confidence, Resource, ResourceKind, Status, Text};
+
+/// What one evaluation gives, before it is attached to a resource.
+#[derive(Debug, Clone)]
+pub(crate) struct Memoized {
+    pub status: Status,
+    pub actual: Option<Text>,
+    pub reason: Option<Text>,
+    pub confidence: Confidence,
+}
+
+/// What is known of a rule before any resource is seen.
+pub(crate) struct RulePlan {
+    applies_to: Vec<ResourceKind>,
+    /// The app parts the rule's expressions read.
+    reads: ReadTree,
+    /// The same, as the paths below `app` the expressions name.
+    app_paths: Vec<String>,
+    /// The metadata type of the file a reviewer has to change (see [`crate::model::file_type_for`]).
+    file_type: Option<&'static str>,
+    not_applicable: Text,
+}
+
+impl RulePlan {
+    pub(crate) fn new(rule: &Rule) -> Self {
+        let app_paths = [rule.when.as_ref(), Some(&rule.fail_if), rule.actual.as_ref(), rule.confidence.expression()]
+            .into_iter()
+            .flatten()
+            .flat_map(|expression| expression.paths.iter())
+            .filter_map(|path| if path == "app" { Some("") } else { path.strip_prefix("app.") })
+            .map(str::to_string)
+            .collect();
+        // The first record path `fail_if` reads names the file to change.
+        let first =
+            rule.fail_if.paths.iter().find_map(|path| path.strip_prefix("app.").or_else(|| path.strip_prefix("org.")));
+        Self {
+            applies_to: rule.meta.applies_to.clone(),
+            reads: ReadTree::deciding(rule, "app"),
+            app_paths,
+            file_type: first.and_then(crate::model::file_type_for),
+            not_applicable: not_applicable_reason(rule).into(),
+        }
+    }
+
+    pub(crate) fn applies_to(&self, kind: ResourceKind) -> bool {
+        self.applies_to.contains(&kind)
+    }
+
+    /// Where the result's file is among the resource's entries in the location table: 0 for the
+    /// record's origin, 1 + n for its n-th file.
+    pub(crate) fn location_slot(&self, resource: Resource<'_>) -> u32 {
+        let Some(file_type) = self.file_type else { return 0 };
+        resource
+            .files()
+            .keys()
+            .position(|name| name == file_type)
+            .map_or(0, |position| u32::try_from(position + 1).unwrap_or(0))
+    }
+
+    /// The rule's input from this app: the parts it reads, and the `missing` notes on them.
+    pub(crate) fn write_key(&self, app: &serde_json::Value, missing: &BTreeMap<String, String>, out: &mut Vec<u8>) {
+        self.reads.write_key(app, out);
+        for (path, reason) in missing {
+            let read =
+                self.reads.is_whole() || self.app_paths.iter().any(|read| read.is_empty() || related(read, path));
+            if read {
+                out.extend_from_slice(path.as_bytes());
+                out.push(0xFF);
+                out.extend_from_slice(reason.as_bytes());
+                out.push(0xFF);
+            }
+        }
+    }
+
+    /// Evaluates the rule on one resource.
+    pub(crate) fn outcome(&self, rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>) -> Memoized {
+        let outcome = evaluate_rule(rule, bindings, missing);
+        let reason = match outcome.status {
+            Status::NotApplicable => Some(self.not_applicable.clone()),
+            _ => outcome.reason.map(Text::from),
+        };
+        Memoized {
+            status: outcome.status,
+            actual: outcome.actual.map(Text::from),
+            reason,
+            confidence: result_confidence(rule, bindings, missing),
+        }
+    }
+}
+
+/// `a` and `b` are the same record path, or one is below the other.
+pub(crate) fn related(a: &str, b: &str) -> bool {
+    let below = |child: &str, parent: &str| child.strip_prefix(parent).is_some_and(|tail| tail.starts_with('.'));
+    a == b || below(a, b) || below(b, a)
+}
+
+/// After this many distinct inputs, a rule that has been answered from the table less often than
+/// it missed is evaluated every time instead.
+const TRIAL_INPUTS: usize = 256;
+
+/// One rule's outcomes by input, in one worker.
+#[derive(Default)]
+pub(crate) struct Memo {
+    outcomes: FxHashMap<Box<[u8]>, Memoized>,
+    hits: usize,
+    given_up: bool,
+}
+
+impl Memo {
+    /// The outcome for `key`, evaluated with `evaluate` the first time.
+    pub(crate) fn get_or_insert(&mut self, key: &[u8], evaluate: impl FnOnce() -> Memoized) -> Memoized {
+        if self.given_up {
+            return evaluate();
+        }
+        if let Some(outcome) = self.outcomes.get(key) {
+            self.hits += 1;
+            return outcome.clone();
+        }
+        let outcome = evaluate();
+        if self.outcomes.len() >= TRIAL_INPUTS && self.hits < self.outcomes.len() {
+            self.given_up = true;
+            self.outcomes = FxHashMap::default();
+        } else {
+            self.outcomes.insert(key.into(), outcome.clone());
+        }
+        outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memoized(status: Status) -> Memoized {
+        Memoized { status, actual: None, reason: None, confidence: Confidence::High }
+    }
+
+    #[test]
+    fn an_input_seen_before_is_not_evaluated_again() {
+        let mut memo = Memo::default();
+        let mut runs = 0;
+        for key in [b"a".as_slice(), b"b", b"a", b"a"] {
+            memo.get_or_insert(key, || {
+                runs += 1;
+                memoized(Status::Pass)
+            });
+        }
+        assert_eq!(runs, 2);
+    }
+
+    #[test]
+    fn a_rule_whose_inputs_do_not_repeat_is_no_longer_remembered() {
+        let mut memo = Memo::default();
+        for index in 0..=TRIAL_INPUTS {
+            memo.get_or_insert(index.to_string().as_bytes(), || memoized(Status::Fail));
+        }
+        assert!(memo.given_up);
+        assert!(memo.outcomes.is_empty());
+        let mut runs = 0;
+        memo.get_or_insert(b"0", || {
+            runs += 1;
+            memoized(Status::Pass)
+        });
+        assert_eq!(runs, 1, "evaluated, not answered from a table it no longer keeps");
+    }
+}
