@@ -31,7 +31,7 @@ pub(crate) fn write(report: &Report<'_>, pretty: bool, out: &mut dyn std::io::Wr
     if pretty {
         serde_json::to_writer_pretty(&mut buffered, &document)?;
     } else {
-        serde_json::to_writer(&mut buffered, &document)?;
+        document.write_compact(&mut buffered)?;
     }
     std::io::Write::write_all(&mut buffered, b"\n")?;
     std::io::Write::flush(&mut buffered)

@@ -39,6 +39,45 @@ fn json_is_compact_unless_pretty_is_asked_for() {
     assert!(pretty.lines().count() > 1000 && pretty.contains("\n  \"run\": {"));
     let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("json");
     assert_eq!(parse(&compact), parse(&pretty));
+    assert_eq!(compact, serde_json::to_string(&parse(&pretty)).expect("json") + "\n", "serde's compact bytes");
+}
+
+/// The compact document is written by hand, results and apps on every core; it must be the very
+/// bytes serde writes, with suppressions, baseline states, problems and strings that need escaping.
+#[test]
+fn compact_json_is_byte_for_byte_what_serde_writes() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let mut json = scan_json(DEMO, DEMO_AS_OF);
+    let results = json["results"].as_array_mut().expect("results");
+    let mut failing = results.iter_mut().filter(|result| result["status"] == "fail");
+    let suppressed = failing.next().expect("a failed result");
+    suppressed["suppression"] = serde_json::json!({
+        "reason": "accepted <risk> & \"known\" \u{1b}[31m\\ ✓",
+        "owner": "secops",
+        "ticket": "SEC-42",
+        "expires": "2027-01-31",
+        "source": "sfaudit.toml:7",
+    });
+    suppressed["baseline"] = serde_json::json!("unchanged");
+    failing.next().expect("a second failed result")["baseline"] = serde_json::json!("new");
+    let with_actual = results.iter_mut().find(|result| result["actual"].is_string()).expect("a value");
+    with_actual["actual"] = serde_json::json!("line\nbreak \"quoted\" \u{7f} é");
+    json["inventory"]["problems"] = serde_json::json!([{
+        "path": "force-app/x.xml", "line": 3, "message": "bad <x>", "hint": "fix it", "fatal": false,
+    }]);
+    let saved = folder.path().join("results.json");
+    std::fs::write(&saved, serde_json::to_string(&json).expect("json")).expect("write");
+    let render = |extra: &[&str]| {
+        let mut args = vec!["report", "--from", saved.to_str().expect("path"), "--format", "json"];
+        args.extend_from_slice(extra);
+        let output = sfaudit(&args);
+        assert!(code(&output) < 2, "{}", stderr(&output));
+        stdout(&output)
+    };
+    let (compact, pretty) = (render(&[]), render(&["--pretty"]));
+    let value: serde_json::Value = serde_json::from_str(&pretty).expect("json");
+    assert!(value["results"].as_array().expect("results").iter().any(|result| result.get("suppression").is_some()));
+    assert_eq!(compact, serde_json::to_string(&value).expect("json") + "\n");
 }
 
 /// Version 2 writes a rule's texts once, in `rules[]`, and a resource's label and namespace once,

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::lookup::Tables;
 use super::result::{IntoResult, results_out};
+use super::results_compact;
 use super::rule::{RuleShape, rules_out};
 use crate::document::notices::notices;
 use crate::document::run::{Loaded, Report, RulePackInfo, RunInfo, ToolInfo};
@@ -36,7 +37,60 @@ pub(in crate::document) struct DocumentOut<'a> {
     inventory: &'a Inventory,
 }
 
+/// `key` (the JSON text before a value) and `value` in compact JSON.
+fn field<T: Serialize>(out: &mut dyn std::io::Write, key: &str, value: &T) -> std::io::Result<()> {
+    out.write_all(key.as_bytes())?;
+    serde_json::to_writer(&mut *out, value).map_err(std::io::Error::from)
+}
+
+/// The inventory as serde spells it (the same bytes), with its apps written on every core.
+fn write_inventory(inventory: &Inventory, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    // Destructured so that a new field is a compile error here, not a field left out.
+    let Inventory { schema_version, source, apps, org, problems, coverage } = inventory;
+    field(out, "{\"schema_version\":", schema_version)?;
+    field(out, ",\"source\":", source)?;
+    out.write_all(b",\"apps\":")?;
+    let render = |index: usize, buffer: &mut Vec<u8>| {
+        // Serialising plain data into a Vec cannot fail.
+        let _ = serde_json::to_writer(buffer, &apps[index]);
+    };
+    results_compact::write_array(apps.len(), APPS_PER_CHUNK, &render, out)?;
+    field(out, ",\"org\":", org)?;
+    if !problems.is_empty() {
+        field(out, ",\"problems\":", problems)?;
+    }
+    field(out, ",\"coverage\":", coverage)?;
+    out.write_all(b"}")
+}
+
+/// Apps per chunk when the inventory is written on every core.
+const APPS_PER_CHUNK: usize = 256;
+
+/// `rules[]` as the document spells it, for writing on its own.
+struct RulesOut<'a>(&'a [RuleMeta]);
+
+impl Serialize for RulesOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        rules_out(&self.0, serializer)
+    }
+}
+
 impl<'a> DocumentOut<'a> {
+    /// The compact spelling: the same bytes as serde's, field by field in the order of the
+    /// struct, with the results written on every core ([`results_compact`]).
+    pub(in crate::document) fn write_compact(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        field(out, "{\"schema_version\":", &self.schema_version)?;
+        field(out, ",\"run\":", &self.run)?;
+        field(out, ",\"summary\":", &self.summary)?;
+        out.write_all(b",\"results\":")?;
+        results_compact::write(self.results, out)?;
+        field(out, ",\"rules\":", &RulesOut(self.rules))?;
+        field(out, ",\"params\":", &self.params)?;
+        out.write_all(b",\"inventory\":")?;
+        write_inventory(self.inventory, out)?;
+        out.write_all(b"}")
+    }
+
     pub(in crate::document) fn new(report: &Report<'a>) -> Self {
         let run = report.run;
         let summary = report.summary;

@@ -6,6 +6,7 @@ mod document;
 mod lookup;
 mod result;
 mod result_v1;
+mod results_compact;
 mod rule;
 
 pub(crate) use document::RESULTS_SCHEMA_VERSION;

@@ -12,13 +12,13 @@ use crate::engine::{BaselineState, Fingerprint, ResourceRef, ResultView, Results
 use crate::model::{Confidence, Origin, ResourceKind, Severity, Status, Text};
 
 #[derive(Serialize)]
-struct ResourceOut<'a> {
+pub(super) struct ResourceOut<'a> {
     kind: ResourceKind,
     name: &'a str,
 }
 
 #[derive(Serialize)]
-struct SuppressionOut<'a> {
+pub(super) struct SuppressionOut<'a> {
     reason: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<&'a str>,
@@ -48,6 +48,24 @@ struct ResultOut<'a> {
     baseline: Option<&'static str>,
 }
 
+impl<'a> ResourceOut<'a> {
+    pub(super) fn new(resource: &'a ResourceRef) -> Self {
+        Self { kind: resource.kind, name: &resource.name }
+    }
+}
+
+impl<'a> SuppressionOut<'a> {
+    pub(super) fn new(suppression: &'a Suppression) -> Self {
+        Self {
+            reason: &suppression.reason,
+            owner: suppression.owner.as_deref(),
+            ticket: suppression.ticket.as_deref(),
+            expires: suppression.expires.map(|date| date.to_string()),
+            source: &suppression.source,
+        }
+    }
+}
+
 impl<'a> From<ResultView<'a>> for ResultOut<'a> {
     fn from(result: ResultView<'a>) -> Self {
         let stored = result.stored();
@@ -56,20 +74,14 @@ impl<'a> From<ResultView<'a>> for ResultOut<'a> {
             status: stored.status,
             severity: stored.severity,
             confidence: stored.confidence,
-            resource: ResourceOut { kind: result.resource.kind, name: &result.resource.name },
+            resource: ResourceOut::new(result.resource),
             location: result.location,
             actual: stored.actual.as_deref(),
             assumed: stored.assumed,
             expected: &result.rule.expected,
             reason: stored.reason.as_deref(),
             fingerprint: result.fingerprint(),
-            suppression: stored.suppression.as_deref().map(|suppression| SuppressionOut {
-                reason: &suppression.reason,
-                owner: suppression.owner.as_deref(),
-                ticket: suppression.ticket.as_deref(),
-                expires: suppression.expires.map(|date| date.to_string()),
-                source: &suppression.source,
-            }),
+            suppression: stored.suppression.as_deref().map(SuppressionOut::new),
             baseline: stored.baseline.map(BaselineState::as_str),
         }
     }

@@ -1,0 +1,155 @@
+//! The `results` array of a compact document, written on every core.
+//!
+//! A large scan writes hundreds of thousands of results, and each repeats strings that belong to
+//! its rule (id, expected value), its resource and its file. Those are escaped once into byte
+//! pieces here; a result is then mostly copies of its pieces. The array is cut into chunks that
+//! workers render into buffers while the calling thread writes the finished ones in order, so the
+//! output is the same bytes as serde's compact spelling of [`super::result::ResultOut`] (a test
+//! checks this), whatever the number of cores.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use serde::Serialize;
+
+use super::result::{ResourceOut, SuppressionOut};
+use crate::engine::{BaselineState, ResultView, Results};
+
+/// Results per chunk: large enough that handing a chunk over costs nothing next to rendering it,
+/// small enough that the chunks in flight stay a few megabytes.
+const CHUNK_RESULTS: usize = 4096;
+
+/// Each rule's, resource's and file's spelling, escaped once.
+struct Pieces {
+    /// `{"rule_id":"…"`
+    rule_heads: Vec<Vec<u8>>,
+    /// `,"expected":"…"`
+    rule_expected: Vec<Vec<u8>>,
+    /// `,"resource":{…}`
+    resources: Vec<Vec<u8>>,
+    /// `,"location":{…}`
+    locations: Vec<Vec<u8>>,
+}
+
+fn json<T: Serialize + ?Sized>(prefix: &str, value: &T) -> Vec<u8> {
+    let mut out = prefix.as_bytes().to_vec();
+    // Serialising plain data into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut out, value);
+    out
+}
+
+impl Pieces {
+    fn new(results: &Results) -> Self {
+        Self {
+            rule_heads: results.rules.iter().map(|rule| json("{\"rule_id\":", rule.id.as_str())).collect(),
+            rule_expected: results.rules.iter().map(|rule| json(",\"expected\":", rule.expected.as_str())).collect(),
+            resources: results
+                .resources
+                .iter()
+                .map(|resource| json(",\"resource\":", &ResourceOut::new(resource)))
+                .collect(),
+            locations: results.locations.iter().map(|location| json(",\"location\":", location)).collect(),
+        }
+    }
+
+    fn write_result(&self, result: ResultView<'_>, out: &mut Vec<u8>) {
+        let stored = result.stored();
+        out.extend_from_slice(&self.rule_heads[stored.rule as usize]);
+        out.extend_from_slice(b",\"status\":\"");
+        out.extend_from_slice(stored.status.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"severity\":\"");
+        out.extend_from_slice(stored.severity.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"confidence\":\"");
+        out.extend_from_slice(stored.confidence.as_str().as_bytes());
+        out.push(b'"');
+        out.extend_from_slice(&self.resources[stored.resource as usize]);
+        out.extend_from_slice(&self.locations[stored.location as usize]);
+        out.extend_from_slice(b",\"actual\":");
+        let _ = serde_json::to_writer(&mut *out, &stored.actual.as_deref());
+        out.extend_from_slice(if stored.assumed { b",\"assumed\":true" } else { b",\"assumed\":false" });
+        out.extend_from_slice(&self.rule_expected[stored.rule as usize]);
+        out.extend_from_slice(b",\"reason\":");
+        let _ = serde_json::to_writer(&mut *out, &stored.reason.as_deref());
+        out.extend_from_slice(b",\"fingerprint\":\"");
+        out.extend_from_slice(result.fingerprint().as_str().as_bytes());
+        out.push(b'"');
+        if let Some(suppression) = stored.suppression.as_deref() {
+            out.extend_from_slice(&json(",\"suppression\":", &SuppressionOut::new(suppression)));
+        }
+        if let Some(baseline) = stored.baseline {
+            out.extend_from_slice(b",\"baseline\":\"");
+            out.extend_from_slice(BaselineState::as_str(baseline).as_bytes());
+            out.push(b'"');
+        }
+        out.push(b'}');
+    }
+}
+
+/// Writes `results` as the compact JSON array.
+pub(super) fn write(results: &Results, out: &mut dyn Write) -> std::io::Result<()> {
+    let pieces = Pieces::new(results);
+    let render =
+        |index: usize, buffer: &mut Vec<u8>| pieces.write_result(results.view(&results.results[index]), buffer);
+    write_array(results.results.len(), CHUNK_RESULTS, &render, out)
+}
+
+/// Writes a JSON array of `count` items, `render` spelling item `index` into a buffer: chunks of
+/// `per_chunk` items are rendered on every core and written in order as they are done.
+pub(super) fn write_array(
+    count: usize,
+    per_chunk: usize,
+    render: &(dyn Fn(usize, &mut Vec<u8>) + Sync),
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let chunks = count.div_ceil(per_chunk);
+    let render_chunk = |chunk: usize| {
+        let (start, end) = (chunk * per_chunk, ((chunk + 1) * per_chunk).min(count));
+        let mut buffer = Vec::new();
+        for index in start..end {
+            if index > 0 {
+                buffer.push(b',');
+            }
+            render(index, &mut buffer);
+        }
+        buffer
+    };
+    out.write_all(b"[")?;
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8).min(chunks);
+    if workers <= 1 {
+        for chunk in 0..chunks {
+            out.write_all(&render_chunk(chunk))?;
+        }
+        return out.write_all(b"]");
+    }
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let (sender, receiver) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers * 2);
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let (next, render_chunk) = (&next, &render_chunk);
+            scope.spawn(move || {
+                loop {
+                    let chunk = next.fetch_add(1, Ordering::Relaxed);
+                    // A closed channel means the writer stopped on an error: nothing more is wanted.
+                    if chunk >= chunks || sender.send((chunk, render_chunk(chunk))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        let mut waiting = BTreeMap::new();
+        let mut due = 0;
+        for (chunk, bytes) in receiver {
+            waiting.insert(chunk, bytes);
+            while let Some(bytes) = waiting.remove(&due) {
+                out.write_all(&bytes)?;
+                due += 1;
+            }
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
+    out.write_all(b"]")
+}
