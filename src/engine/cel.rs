@@ -115,6 +115,11 @@ impl Bindings {
         context.add_variable_from_value("params", params);
         Self { context }
     }
+
+    /// Binds `app` to the next record, keeping the rest of the context.
+    pub(crate) fn set_app(&mut self, app: Value) {
+        self.context.add_variable_from_value("app", app);
+    }
 }
 
 /// JSON → CEL with every whole number as a signed `int`: serde would turn positive numbers into

@@ -1,8 +1,6 @@
 //! Evaluating every rule against every resource it applies to: each (rule, resource) pair gets
 //! exactly one outcome, in a deterministic order.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 
 use super::cel;
@@ -181,19 +179,17 @@ struct Shared<'a> {
 /// rule gave for the inputs it has seen ([`Memo`]).
 struct Worker<'a> {
     shared: Shared<'a>,
-    env: Arc<::cel::Env>,
-    org: ::cel::Value,
-    params: ::cel::Value,
+    /// One context for all of the worker's resources: only `app` changes from one to the next.
+    bindings: cel::Bindings,
     memos: Vec<Memo>,
     key: Vec<u8>,
 }
 
 impl<'a> Worker<'a> {
     fn new(shared: Shared<'a>) -> Self {
+        let (org, params) = (cel::to_cel(shared.org_json), cel::to_cel(shared.params));
         Self {
-            env: cel::new_env(),
-            org: cel::to_cel(shared.org_json),
-            params: cel::to_cel(shared.params),
+            bindings: cel::Bindings::from_values(cel::new_env(), ::cel::Value::Null, org, params),
             memos: shared.plans.iter().map(|_| Memo::default()).collect(),
             key: Vec::new(),
             shared,
@@ -203,24 +199,24 @@ impl<'a> Worker<'a> {
     /// Hands `emit` one result per rule that applies to `resource`, in rule order.
     fn evaluate_resource(&mut self, resource: Resource<'_>, resource_index: u32, emit: &mut dyn FnMut(RuleResult)) {
         let Shared { rules, plans, inventory, first_location, app_reads, .. } = self.shared;
-        let Self { env, org, params, memos, key, .. } = self;
+        let Self { bindings, memos, key, .. } = self;
         let kind = resource.kind();
         let missing = Missing { app: resource.missing(), org: &inventory.org.missing };
         let app_json = match resource {
             Resource::App(_) => Some(resource_json(resource, self.shared.include_raw)),
             Resource::Org(_) => None,
         };
-        let mut bindings: Option<cel::Bindings> = None;
+        let mut app_bound = false;
         let first = first_location[resource_index as usize];
         for (rule_index, (rule, plan)) in rules.rules.iter().zip(plans).enumerate() {
             if !plan.applies_to(kind) {
                 continue;
             }
             let mut evaluate = || {
-                let bindings = bindings.get_or_insert_with(|| {
-                    let app = app_json.as_ref().map_or(::cel::Value::Null, |json| app_reads.to_cel(json));
-                    cel::Bindings::from_values(Arc::clone(env), app, org.clone(), params.clone())
-                });
+                if !app_bound {
+                    bindings.set_app(app_json.as_ref().map_or(::cel::Value::Null, |json| app_reads.to_cel(json)));
+                    app_bound = true;
+                }
                 plan.outcome(rule, bindings, missing)
             };
             let outcome = match &app_json {

@@ -192,7 +192,7 @@ fn push_table<const N: usize>(
     width: Option<u16>,
     header: [&str; N],
     rows: usize,
-    row: impl Fn(usize) -> [String; N],
+    row: impl Fn(usize) -> [String; N] + Sync,
 ) {
     if width.is_some() {
         let mut table = new_table(width);
@@ -204,27 +204,39 @@ fn push_table<const N: usize>(
         return;
     }
     let text_width = |text: &str| text.lines().map(unicode_width::UnicodeWidthStr::width).max().unwrap_or(0);
+    let pieces = rows.div_ceil(ROWS_PER_PIECE).max(1);
+    let piece_rows = |piece: usize| piece * ROWS_PER_PIECE..rows.min((piece + 1) * ROWS_PER_PIECE);
+    let piece_widths = on_every_core(pieces, |piece| {
+        let mut widths = [0; N];
+        for index in piece_rows(piece) {
+            for (column, cell) in row(index).iter().enumerate() {
+                widths[column] = widths[column].max(text_width(cell));
+            }
+        }
+        widths
+    });
     let mut widths: [usize; N] = header.map(text_width);
-    for index in 0..rows {
-        for (column, cell) in row(index).iter().enumerate() {
-            widths[column] = widths[column].max(text_width(cell));
+    for piece in piece_widths {
+        for (width, piece_width) in widths.iter_mut().zip(piece) {
+            *width = (*width).max(piece_width);
         }
     }
     let constraints: Vec<ColumnConstraint> = widths
         .iter()
         .map(|width| ColumnConstraint::LowerBoundary(Width::Fixed(u16::try_from(*width + 2).unwrap_or(u16::MAX))))
         .collect();
-    let pieces = rows.div_ceil(ROWS_PER_PIECE).max(1);
-    for piece in 0..pieces {
+    let texts = on_every_core(pieces, |piece| {
         let mut table = new_table(None);
         if piece == 0 {
             table.set_header(header);
         }
-        for index in piece * ROWS_PER_PIECE..rows.min((piece + 1) * ROWS_PER_PIECE) {
+        for index in piece_rows(piece) {
             table.add_row(row(index));
         }
         table.set_constraints(constraints.clone());
-        let text = table.to_string();
+        table.to_string()
+    });
+    for (piece, text) in texts.iter().enumerate() {
         let mut lines: Vec<&str> = text.lines().collect();
         // Inner pieces lose the border lines where they join their neighbours.
         if piece + 1 < pieces {
@@ -238,6 +250,29 @@ fn push_table<const N: usize>(
             out.push('\n');
         }
     }
+}
+
+/// `work` for each of `0..count`, split between the cores, in order.
+fn on_every_core<T: Send>(count: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8).min(count.max(1));
+    if workers == 1 {
+        return (0..count).map(work).collect();
+    }
+    let per_worker = count.div_ceil(workers);
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                let range = worker * per_worker..count.min((worker + 1) * per_worker);
+                scope.spawn(move || range.map(work).collect::<Vec<T>>())
+            })
+            .collect();
+        // Rendering text does not panic; if it did, the panic is the caller's, as if it ran here.
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
 }
 
 /// A titled table with its note; every cell escaped for the terminal.
