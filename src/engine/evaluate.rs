@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::cel;
 use super::kleene::{Evaluated, Missing};
-use super::memo::{Memo, RulePlan, related};
+use super::memo::{Memo, Memoized, RulePlan, not_applicable_reason, related};
 use super::reads::ReadTree;
 use super::record_json::resource_json;
 use super::result::{Outcome, ResourceRef, Results, RuleResult};
@@ -46,12 +46,6 @@ pub(crate) fn evaluate_rule(rule: &Rule, bindings: &cel::Bindings, missing: Miss
         Evaluated::Unknown(reason) => unknown(reason),
         Evaluated::Failed(error) => unknown(format!("could not evaluate `fail_if`: {error}")),
     }
-}
-
-/// Expressions may span lines in the rule file; reasons are shown in table cells.
-pub(crate) fn not_applicable_reason(rule: &Rule) -> String {
-    let when = rule.when.as_ref().map_or("", |when| when.source.as_str());
-    format!("does not apply: {}", when.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Whether "your value" rests on an assumed default: the `actual` expression reads a record path
@@ -217,7 +211,7 @@ impl<'a> Worker<'a> {
                     bindings.set_app(app_json.as_ref().map_or(::cel::Value::Null, |json| app_reads.to_cel(json)));
                     app_bound = true;
                 }
-                plan.outcome(rule, bindings, missing)
+                outcome(rule, plan, bindings, missing)
             };
             let outcome = match &app_json {
                 Some(json) => {
@@ -245,10 +239,25 @@ impl<'a> Worker<'a> {
     }
 }
 
+/// Evaluates `rule` on one resource, as [`Memo`] keeps it.
+fn outcome(rule: &Rule, plan: &RulePlan, bindings: &cel::Bindings, missing: Missing<'_>) -> Memoized {
+    let outcome = evaluate_rule(rule, bindings, missing);
+    let reason = match outcome.status {
+        Status::NotApplicable => Some(plan.not_applicable().clone()),
+        _ => outcome.reason.map(crate::model::Text::from),
+    };
+    Memoized {
+        status: outcome.status,
+        actual: outcome.actual.map(crate::model::Text::from),
+        reason,
+        confidence: result_confidence(rule, bindings, missing),
+    }
+}
+
 /// The rule's confidence for this resource; a computed one that does not give `high`, `medium`
 /// or `low` (an error, or unknown because it reads missing data) counts as `low`, so a broken
 /// expression never makes a result look surer than it is.
-pub(crate) fn result_confidence(rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>) -> Confidence {
+fn result_confidence(rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>) -> Confidence {
     match &rule.confidence {
         RuleConfidence::Fixed(confidence) => *confidence,
         RuleConfidence::Computed(expression) => match expression.evaluate(bindings, missing) {

@@ -12,9 +12,6 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 
-use super::cel;
-use super::evaluate::{evaluate_rule, not_applicable_reason, result_confidence};
-use super::kleene::Missing;
 use super::reads::ReadTree;
 use super::rule::Rule;
 use crate::model::{Confidence, Resource, ResourceKind, Status, Text};
@@ -91,20 +88,16 @@ impl RulePlan {
         }
     }
 
-    /// Evaluates the rule on one resource.
-    pub(crate) fn outcome(&self, rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>) -> Memoized {
-        let outcome = evaluate_rule(rule, bindings, missing);
-        let reason = match outcome.status {
-            Status::NotApplicable => Some(self.not_applicable.clone()),
-            _ => outcome.reason.map(Text::from),
-        };
-        Memoized {
-            status: outcome.status,
-            actual: outcome.actual.map(Text::from),
-            reason,
-            confidence: result_confidence(rule, bindings, missing),
-        }
+    /// The reason of the rule's not-applicable results, shared by all of them.
+    pub(crate) fn not_applicable(&self) -> &Text {
+        &self.not_applicable
     }
+}
+
+/// Expressions may span lines in the rule file; reasons are shown in table cells.
+pub(crate) fn not_applicable_reason(rule: &Rule) -> String {
+    let when = rule.when.as_ref().map_or("", |when| when.source.as_str());
+    format!("does not apply: {}", when.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// `a` and `b` are the same record path, or one is below the other.
