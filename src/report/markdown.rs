@@ -151,7 +151,7 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
                     );
                 }
                 for group in group_by_rule(&failed) {
-                    details(&mut out, report, &group, write_ups);
+                    details(&mut out, &group, write_ups);
                 }
             }
         }
@@ -303,7 +303,7 @@ fn group_by_rule<'a>(failed: &[ResultView<'a>]) -> Vec<Vec<ResultView<'a>>> {
 }
 
 /// One collapsed block per failing rule: its failing apps, then the control write-up.
-fn details(out: &mut String, report: &Report<'_>, group: &[ResultView<'_>], write_ups: WriteUps) {
+fn details(out: &mut String, group: &[ResultView<'_>], write_ups: WriteUps) {
     let Some(first) = group.first() else { return };
     let apps = group.iter().filter(|result| result.resource.kind != ResourceKind::Org).count();
     let mut scope = Vec::new();
@@ -322,9 +322,7 @@ fn details(out: &mut String, report: &Report<'_>, group: &[ResultView<'_>], writ
         html_text(first.rule_id()),
         scope.join(" + ")
     );
-    let meta = report.results.rules.iter().find(|rule| *rule.id == *first.rule_id());
-    let title = meta.map_or(&*first.rule.title, |meta| meta.title.as_str());
-    let _ = writeln!(out, "**{}** (severity: {})\n", inline(title), first.severity.as_str());
+    let _ = writeln!(out, "**{}** (severity: {})\n", inline(&first.rule.title), first.severity.as_str());
     for result in group {
         let mut line = format!("- {}: {}", app(*result), inline(&your_value(*result, "unknown")));
         if let Some(path) = &result.location.path {
@@ -337,9 +335,7 @@ fn details(out: &mut String, report: &Report<'_>, group: &[ResultView<'_>], writ
         let _ = writeln!(out, "{line}");
     }
     let _ = writeln!(out, "\n**Recommended value:** {}\n", inline(&first.rule.expected));
-    if let Some(meta) = meta {
-        write_up(out, meta, write_ups == WriteUps::Full);
-    }
+    write_up(out, first.rule, write_ups == WriteUps::Full);
     let _ = writeln!(out, "</details>\n");
 }
 
