@@ -6,7 +6,8 @@
 //! many apps, so each worker keeps, per rule, the outcome for each distinct input it has seen,
 //! keyed by the exact bytes of that input (no hash stands in for it, so two inputs never share an
 //! outcome by collision). A rule whose inputs rarely repeat (it reads an app's name or URL) stops
-//! being remembered after a while, so the table does not grow with the org for nothing.
+//! being remembered after a while, so the table does not grow with the org for nothing; an input
+//! over 4 KiB is never kept, and a table keeps at most 8 MiB of inputs.
 
 use std::collections::BTreeMap;
 
@@ -110,10 +111,19 @@ pub(crate) fn related(a: &str, b: &str) -> bool {
 /// it missed is evaluated every time instead.
 const TRIAL_INPUTS: usize = 256;
 
+/// An input larger than this (a rule that reads whole records or documents) is evaluated every
+/// time: inputs that large rarely repeat, and keeping them would cost memory for nothing.
+const MAX_KEY_BYTES: usize = 4 << 10;
+
+/// The bytes of inputs one table keeps at most; past it, known inputs are still answered from the
+/// table and new ones are evaluated without being added.
+const MAX_TABLE_BYTES: usize = 8 << 20;
+
 /// One rule's outcomes by input, in one worker.
 #[derive(Default)]
 pub(crate) struct Memo {
     outcomes: FxHashMap<Box<[u8]>, Memoized>,
+    key_bytes: usize,
     hits: usize,
     given_up: bool,
 }
@@ -121,7 +131,7 @@ pub(crate) struct Memo {
 impl Memo {
     /// The outcome for `key`, evaluated with `evaluate` the first time.
     pub(crate) fn get_or_insert(&mut self, key: &[u8], evaluate: impl FnOnce() -> Memoized) -> Memoized {
-        if self.given_up {
+        if self.given_up || key.len() > MAX_KEY_BYTES {
             return evaluate();
         }
         if let Some(outcome) = self.outcomes.get(key) {
@@ -132,7 +142,8 @@ impl Memo {
         if self.outcomes.len() >= TRIAL_INPUTS && self.hits < self.outcomes.len() {
             self.given_up = true;
             self.outcomes = FxHashMap::default();
-        } else {
+        } else if self.key_bytes + key.len() <= MAX_TABLE_BYTES {
+            self.key_bytes += key.len();
             self.outcomes.insert(key.into(), outcome.clone());
         }
         outcome
@@ -174,5 +185,26 @@ mod tests {
             memoized(Status::Pass)
         });
         assert_eq!(runs, 1, "evaluated, not answered from a table it no longer keeps");
+    }
+
+    #[test]
+    fn large_inputs_are_evaluated_and_the_table_stays_bounded() {
+        let mut memo = Memo::default();
+        let large = vec![b'x'; MAX_KEY_BYTES + 1];
+        for _ in 0..2 {
+            memo.get_or_insert(&large, || memoized(Status::Pass));
+        }
+        assert!(memo.outcomes.is_empty(), "an input over the key limit is not kept");
+        let key = vec![b'k'; MAX_KEY_BYTES];
+        let mut stored = 0;
+        for index in 0..(MAX_TABLE_BYTES / MAX_KEY_BYTES + 10) {
+            let mut distinct = key.clone();
+            distinct[..8].copy_from_slice(&(index as u64).to_le_bytes());
+            memo.get_or_insert(&distinct, || memoized(Status::Pass));
+            memo.get_or_insert(&distinct, || memoized(Status::Pass));
+            stored = memo.outcomes.len();
+        }
+        assert!(memo.key_bytes <= MAX_TABLE_BYTES);
+        assert_eq!(stored, MAX_TABLE_BYTES / MAX_KEY_BYTES);
     }
 }
