@@ -134,11 +134,13 @@ impl View<'_, '_> {
             let _ = write!(out, "<th scope=\"col\">{header}</th>");
         }
         out.push_str("</tr></thead>\n<tbody>\n");
+        // Grouped in one pass: filtering every result for every app is quadratic in a large org.
+        let mut by_app: BTreeMap<(ResourceKind, &str), Vec<ResultView<'_>>> = BTreeMap::new();
+        for result in self.results() {
+            by_app.entry((result.resource.kind, &result.resource.name)).or_default().push(result);
+        }
         for (index, app) in apps.iter().enumerate() {
-            let results: Vec<ResultView<'_>> = self
-                .results()
-                .filter(|result| result.resource.kind == app.kind && *result.resource.name == *app.name)
-                .collect();
+            let results = by_app.get(&(app.kind, app.name.as_str())).cloned().unwrap_or_default();
             let _ = write!(out, "<tr id=\"app-{index}\"><th scope=\"row\">{}</th>", app_cell(app));
             let worst = worst_status(&results);
             let _ = write!(out, "<td>{}</td>", pill(worst));
