@@ -221,22 +221,6 @@ impl Results {
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = ResultView<'_>> + ExactSizeIterator {
         self.results.iter().map(|result| self.view(result))
     }
-
-    /// The index of `value` in `table`, added at the end when it is not there yet; `index` maps
-    /// each value already in the table to its place.
-    pub(crate) fn intern<T: Clone + Eq + std::hash::Hash>(
-        table: &mut Vec<T>,
-        index: &mut std::collections::HashMap<T, u32>,
-        value: T,
-    ) -> Result<u32, String> {
-        if let Some(&at) = index.get(&value) {
-            return Ok(at);
-        }
-        let at = u32::try_from(table.len()).map_err(|_| "more than 4 billion distinct entries".to_string())?;
-        table.push(value.clone());
-        index.insert(value, at);
-        Ok(at)
-    }
 }
 
 /// One evaluation's outcome before it is attached to a resource.

@@ -467,11 +467,6 @@ pub fn file_type_for(path: &str) -> Option<&'static str> {
         .map(|(_, type_name)| *type_name)
 }
 
-/// The file behind `path` (a record path without its root, e.g. `policy.permitted_users`).
-pub fn location_for<'a>(origin: &'a Origin, files: &'a BTreeMap<String, Origin>, path: &str) -> &'a Origin {
-    file_type_for(path).and_then(|type_name| files.get(type_name)).unwrap_or(origin)
-}
-
 impl OrgRecord {
     /// An org record with nothing collected yet.
     pub fn empty(name: String, source: SourceKind) -> Self {

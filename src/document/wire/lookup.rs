@@ -88,14 +88,30 @@ impl<'a> Tables<'a> {
     }
 
     pub(super) fn resource(&mut self, resource: ResourceRef) -> Result<u32, String> {
-        Results::intern(&mut self.resources, &mut self.resource_index, resource)
+        intern(&mut self.resources, &mut self.resource_index, resource)
     }
 
     pub(super) fn location(&mut self, location: Origin) -> Result<u32, String> {
-        Results::intern(&mut self.locations, &mut self.location_index, location)
+        intern(&mut self.locations, &mut self.location_index, location)
     }
 
     pub(super) fn into_results(self, results: Vec<RuleResult>, params: BTreeMap<String, Value>) -> Results {
         Results { results, rules: self.rules, resources: self.resources, locations: self.locations, params }
     }
+}
+
+/// The index of `value` in `table`, added at the end when it is not there yet; `index` maps each
+/// value already in the table to its place.
+fn intern<T: Clone + Eq + std::hash::Hash>(
+    table: &mut Vec<T>,
+    index: &mut HashMap<T, u32>,
+    value: T,
+) -> Result<u32, String> {
+    if let Some(&at) = index.get(&value) {
+        return Ok(at);
+    }
+    let at = u32::try_from(table.len()).map_err(|_| "more than 4 billion distinct entries".to_string())?;
+    table.push(value.clone());
+    index.insert(value, at);
+    Ok(at)
 }
