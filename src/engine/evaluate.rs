@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::cel;
 use super::kleene::{Evaluated, Missing};
-use super::memo::{Memo, Memoized, RulePlan, not_applicable_reason, related};
+use super::memo::{Memo, Memoized, RulePlan, not_applicable_reason};
 use super::reads::ReadTree;
 use super::record_json::resource_json;
 use super::result::{Outcome, ResourceRef, Results, RuleResult};
@@ -61,6 +61,12 @@ fn reads_default(rule: &Rule, resource: Resource<'_>, org: &crate::model::OrgRec
         };
         defaults.iter().any(|default| related(path, default))
     })
+}
+
+/// `a` and `b` are the same record path, or one is below the other.
+fn related(a: &str, b: &str) -> bool {
+    let below = |child: &str, parent: &str| child.strip_prefix(parent).is_some_and(|tail| tail.starts_with('.'));
+    a == b || below(a, b) || below(b, a)
 }
 
 fn rule_reads_raw(rule: &Rule) -> bool {

@@ -31,8 +31,6 @@ pub(crate) struct RulePlan {
     applies_to: Vec<ResourceKind>,
     /// The app parts the rule's expressions read.
     reads: ReadTree,
-    /// The same, as the paths below `app` the expressions name.
-    app_paths: Vec<String>,
     /// The metadata type of the file a reviewer has to change (see [`crate::model::file_type_for`]).
     file_type: Option<&'static str>,
     not_applicable: Text,
@@ -40,20 +38,12 @@ pub(crate) struct RulePlan {
 
 impl RulePlan {
     pub(crate) fn new(rule: &Rule) -> Self {
-        let app_paths = [rule.when.as_ref(), Some(&rule.fail_if), rule.actual.as_ref(), rule.confidence.expression()]
-            .into_iter()
-            .flatten()
-            .flat_map(|expression| expression.paths.iter())
-            .filter_map(|path| if path == "app" { Some("") } else { path.strip_prefix("app.") })
-            .map(str::to_string)
-            .collect();
         // The first record path `fail_if` reads names the file to change.
         let first =
             rule.fail_if.paths.iter().find_map(|path| path.strip_prefix("app.").or_else(|| path.strip_prefix("org.")));
         Self {
             applies_to: rule.meta.applies_to.clone(),
             reads: ReadTree::deciding(rule, "app"),
-            app_paths,
             file_type: first.and_then(crate::model::file_type_for),
             not_applicable: not_applicable_reason(rule).into(),
         }
@@ -78,9 +68,7 @@ impl RulePlan {
     pub(crate) fn write_key(&self, app: &serde_json::Value, missing: &BTreeMap<String, String>, out: &mut Vec<u8>) {
         self.reads.write_key(app, out);
         for (path, reason) in missing {
-            let read =
-                self.reads.is_whole() || self.app_paths.iter().any(|read| read.is_empty() || related(read, path));
-            if read {
+            if self.reads.touches(path) {
                 out.extend_from_slice(path.as_bytes());
                 out.push(0xFF);
                 out.extend_from_slice(reason.as_bytes());
@@ -99,12 +87,6 @@ impl RulePlan {
 pub(crate) fn not_applicable_reason(rule: &Rule) -> String {
     let when = rule.when.as_ref().map_or("", |when| when.source.as_str());
     format!("does not apply: {}", when.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-/// `a` and `b` are the same record path, or one is below the other.
-pub(crate) fn related(a: &str, b: &str) -> bool {
-    let below = |child: &str, parent: &str| child.strip_prefix(parent).is_some_and(|tail| tail.starts_with('.'));
-    a == b || below(a, b) || below(b, a)
 }
 
 /// After this many distinct inputs, a rule that has been answered from the table less often than

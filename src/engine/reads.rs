@@ -69,9 +69,20 @@ impl ReadTree {
         }
     }
 
-    /// Whether the whole record is read (a bare `app`), so every part of it matters.
-    pub(crate) fn is_whole(&self) -> bool {
-        self.whole
+    /// Whether the expressions read `path` (dotted, below the root), a part of it, or a record
+    /// holding it: whether a note that `path` is missing can change their outcome.
+    pub(crate) fn touches(&self, path: &str) -> bool {
+        let mut node = self;
+        for segment in path.split('.') {
+            if node.whole || node.presence {
+                return true;
+            }
+            match node.fields.get(segment) {
+                Some(below) => node = below,
+                None => return false,
+            }
+        }
+        true
     }
 
     /// Appends to `out` exactly what the expressions can see of `value`: two values with the same
@@ -227,6 +238,22 @@ mod tests {
         ] {
             assert_ne!(key(&tree, &base), key(&tree, &different), "{different}");
         }
+    }
+
+    #[test]
+    fn a_missing_path_touches_what_reads_it_its_parts_and_what_holds_it() {
+        let tree = ReadTree::deciding(
+            &rule("app.policy != null && app.oauth.scopes.exists(s, s == 'full') && app.certificate.key_bits > 1"),
+            "app",
+        );
+        for touched in ["policy", "policy.refresh_token", "oauth", "oauth.scopes", "oauth.scopes.x", "certificate"] {
+            assert!(tree.touches(touched), "{touched}");
+        }
+        for untouched in ["oauth.flows", "saml", "certificate.subject", "usage.tokens"] {
+            assert!(!tree.touches(untouched), "{untouched}");
+        }
+        let whole = ReadTree::deciding(&rule("app != null && app['name'] == 'A'"), "app");
+        assert!(whole.touches("usage.tokens"));
     }
 
     #[test]
