@@ -140,19 +140,25 @@ pub(crate) fn uri_reference(path: &str) -> String {
 /// characters shown escaped: viewers decode the JSON, so ESC, BEL, C1 controls and bidirectional
 /// overrides in a name, a value or a location would reach them raw.
 pub(crate) fn json_strings_visible(value: &mut serde_json::Value) {
+    map_json_strings(value, decoded_text);
+}
+
+/// Passes every string of a JSON value, keys included, through `map`, which borrows the strings
+/// it leaves as they are.
+pub(crate) fn map_json_strings(value: &mut serde_json::Value, map: fn(&str) -> std::borrow::Cow<'_, str>) {
     use serde_json::Value;
     match value {
         Value::String(text) => {
-            if let std::borrow::Cow::Owned(visible) = decoded_text(text) {
-                *text = visible;
+            if let std::borrow::Cow::Owned(mapped) = map(text) {
+                *text = mapped;
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(json_strings_visible),
-        Value::Object(map) => {
-            let entries = std::mem::take(map);
+        Value::Array(items) => items.iter_mut().for_each(|item| map_json_strings(item, map)),
+        Value::Object(object) => {
+            let entries = std::mem::take(object);
             for (key, mut item) in entries {
-                json_strings_visible(&mut item);
-                map.insert(decoded_text(&key).into_owned(), item);
+                map_json_strings(&mut item, map);
+                object.insert(map(&key).into_owned(), item);
             }
         }
         Value::Null | Value::Bool(_) | Value::Number(_) => {}

@@ -95,22 +95,7 @@ fn clip_result(result: &mut RuleResult) {
 }
 
 fn clip_value(value: &mut Value) {
-    match value {
-        Value::String(text) => {
-            if text.chars().nth(MAX_RENDERED_FIELD_CHARS).is_some() {
-                *text = field(text).into_owned();
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(clip_value),
-        Value::Object(map) => {
-            let entries = std::mem::take(map);
-            for (key, mut item) in entries {
-                clip_value(&mut item);
-                map.insert(field(&key).into_owned(), item);
-            }
-        }
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
-    }
+    crate::escape::map_json_strings(value, field);
 }
 
 /// Whether any string the report shows is longer than the limit, found without copying: records
