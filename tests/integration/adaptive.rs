@@ -7,23 +7,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::common::{code, stderr};
-use crate::fake_org::{Config, FakeOrg, Fault, OrgData, TestKeys};
-use crate::org::{demo_org, keys, live_scan};
-
-/// The demo org with `apps` more Connected Apps: a `readMetadata` call per ten.
-fn org_with(apps: usize) -> OrgData {
-    let mut data = demo_org();
-    for index in 0..apps {
-        let name = format!("Adaptive_App_{index:04}");
-        let body = format!(
-            "<contactEmail>owner@example.com</contactEmail><label>Adaptive App {index:04}</label><oauthConfig>\
-             <callbackUrl>https://example.com/{index}</callbackUrl><consumerKey>3MVG9ADA{index:04}</consumerKey>\
-             <isAdminApproved>true</isAdminApproved><scopes>Api</scopes></oauthConfig>"
-        );
-        data.add_component_xml("ConnectedApp", &name, Some(&format!("Adaptive App {index:04}")), body);
-    }
-    data
-}
+use crate::fake_org::{Config, FakeOrg, Fault, TestKeys};
+use crate::org::{demo_org_with_apps, keys, live_scan};
 
 fn steady(latency_ms: u64) -> Config {
     Config { latency: Duration::from_millis(latency_ms), ..Config::default() }
@@ -33,7 +18,7 @@ fn steady(latency_ms: u64) -> Config {
 fn the_loopback_org_adds_no_delay_of_its_own() {
     // One call at a time with no added latency: what remains per call is the fake's and the
     // client's own work. A Nagle / delayed-ACK stall would add about 40 ms to each.
-    let fake = FakeOrg::start(org_with(300), Config::default());
+    let fake = FakeOrg::start(demo_org_with_apps(300), Config::default());
     let folder = tempfile::tempdir().expect("temp dir");
     let key = folder.path().join("server.key");
     std::fs::write(&key, &TestKeys::scanner().private_key_pem).expect("key");
@@ -66,7 +51,7 @@ fn the_bound_grows_while_the_org_answers_well() {
     let keys = keys();
     // 60 ms per answer keeps calls in flight long enough that a client slowed by a loaded test
     // machine still has more than 16 out at once after growing.
-    let fake = FakeOrg::start(org_with(1_000), steady(60));
+    let fake = FakeOrg::start(demo_org_with_apps(1_000), steady(60));
     let output = live_scan(&fake, &keys.scanner, &["-v"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let log = stderr(&output);
@@ -83,7 +68,7 @@ fn the_bound_grows_while_the_org_answers_well() {
 #[test]
 fn an_explicit_concurrency_is_a_fixed_bound() {
     let keys = keys();
-    let fake = FakeOrg::start(org_with(1_000), steady(20));
+    let fake = FakeOrg::start(demo_org_with_apps(1_000), steady(20));
     let output = live_scan(&fake, &keys.scanner, &["-v", "--concurrency", "16"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(!stderr(&output).contains("concurrency raised"), "{}", stderr(&output));
@@ -98,7 +83,7 @@ fn a_503_halves_the_bound_at_once() {
     let mut config = steady(60);
     config.faults.insert(60, Fault::Status503 { retry_after: Some(0) });
     config.faults.insert(61, Fault::Status503 { retry_after: Some(0) });
-    let fake = FakeOrg::start(org_with(1_000), config);
+    let fake = FakeOrg::start(demo_org_with_apps(1_000), config);
     let output = live_scan(&fake, &keys.scanner, &["-v"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let log = stderr(&output);
@@ -116,7 +101,7 @@ fn a_503_halves_the_bound_at_once() {
 fn a_limit_error_backs_off_and_stops_new_calls() {
     let keys = keys();
     // The allowance runs out after 100 calls, once the bound has grown.
-    let fake = FakeOrg::start(org_with(1_000), Config { api_limit: (0, 100), ..steady(20) });
+    let fake = FakeOrg::start(demo_org_with_apps(1_000), Config { api_limit: (0, 100), ..steady(20) });
     let output = live_scan(&fake, &keys.scanner, &["-v"]);
     assert_eq!(code(&output), 3, "{}", stderr(&output));
     let log = stderr(&output);
@@ -133,7 +118,7 @@ fn rising_latency_lowers_the_bound() {
     let keys = keys();
     // 6 ms more per call in flight: 16 at once answer in about 96 ms, 32 in about 192 ms.
     let config = Config { latency_per_call_in_flight: Duration::from_millis(6), ..Config::default() };
-    let fake = FakeOrg::start(org_with(1_500), config);
+    let fake = FakeOrg::start(demo_org_with_apps(1_500), config);
     let output = live_scan(&fake, &keys.scanner, &["-v"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let log = stderr(&output);

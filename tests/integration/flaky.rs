@@ -6,24 +6,10 @@
 use std::time::Duration;
 
 use crate::common::{code, stderr, stdout};
-use crate::fake_org::{Config, FakeOrg, Fault, OrgData, TestKeys, TokenReply};
-use crate::org::{args, comparable_all, demo_org, json_of, keys, live_scan, login_args, run, with_faults};
-
-/// The demo org with `apps` more Connected Apps (a `readMetadata` call per ten) and small query
-/// pages.
-fn busy_org(apps: usize) -> OrgData {
-    let mut data = demo_org();
-    for index in 0..apps {
-        let name = format!("Generated_App_{index:03}");
-        let body = format!(
-            "<contactEmail>owner@example.com</contactEmail><label>Generated App {index:03}</label><oauthConfig>\
-             <callbackUrl>https://example.com/{index}</callbackUrl><consumerKey>3MVG9GEN{index:03}</consumerKey>\
-             <isAdminApproved>true</isAdminApproved><scopes>Api</scopes></oauthConfig>"
-        );
-        data.add_component_xml("ConnectedApp", &name, Some(&format!("Generated App {index:03}")), body);
-    }
-    data
-}
+use crate::fake_org::{Config, FakeOrg, Fault, TestKeys, TokenReply};
+use crate::org::{
+    args, comparable_all, demo_org, demo_org_with_apps, json_of, keys, live_scan, login_args, run, with_faults,
+};
 
 fn busy_config() -> Config {
     Config { oauth_token_batch: 5, latency: Duration::from_millis(1), ..Config::default() }
@@ -35,13 +21,15 @@ fn sessions_expiring_every_n_calls_never_end_the_scan_under_concurrency() {
     // Enough apps that even 50-call sessions expire during the scan.
     for (lifetime, apps) in [(1, 100), (3, 100), (10, 100), (50, 600)] {
         let baseline = {
-            let fake = FakeOrg::start(busy_org(apps), busy_config());
+            let fake = FakeOrg::start(demo_org_with_apps(apps), busy_config());
             comparable_all(&json_of(&live_scan(&fake, &keys.scanner, &[])))
         };
         // Twice each: the outcome must not depend on the order answers arrive in.
         for run_number in 1..=2 {
-            let fake =
-                FakeOrg::start(busy_org(apps), Config { session_lifetime_calls: Some(lifetime), ..busy_config() });
+            let fake = FakeOrg::start(
+                demo_org_with_apps(apps),
+                Config { session_lifetime_calls: Some(lifetime), ..busy_config() },
+            );
             let output = live_scan(&fake, &keys.scanner, &["--concurrency", "16", "-v"]);
             let name = format!("sessions of {lifetime} calls, run {run_number}");
             assert_eq!(code(&output), 0, "{name}: {}", stderr(&output));

@@ -66,6 +66,22 @@ pub(crate) fn demo_org() -> OrgData {
     data
 }
 
+/// The demo org with `apps` more Connected Apps, `Generated_App_0000` on: a `readMetadata` call
+/// per ten, for the tests of a busy org.
+pub(crate) fn demo_org_with_apps(apps: usize) -> OrgData {
+    let mut data = demo_org();
+    for index in 0..apps {
+        let name = format!("Generated_App_{index:04}");
+        let body = format!(
+            "<contactEmail>owner@example.com</contactEmail><label>Generated App {index:04}</label><oauthConfig>\
+             <callbackUrl>https://example.com/{index}</callbackUrl><consumerKey>3MVG9GEN{index:04}</consumerKey>\
+             <isAdminApproved>true</isAdminApproved><scopes>Api</scopes></oauthConfig>"
+        );
+        data.add_component_xml("ConnectedApp", &name, Some(&format!("Generated App {index:04}")), body);
+    }
+    data
+}
+
 pub(crate) fn live_scan(fake: &FakeOrg, key: &Path, extra: &[&str]) -> Output {
     let login = login_args(fake, key);
     let mut all = args(&["scan", "--org", "--as-of", DEMO_AS_OF, "--format", "json", "--fail-on", "none"], &login);
