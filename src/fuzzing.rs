@@ -18,9 +18,10 @@ fn as_of() -> EvaluationDate {
 }
 
 /// A metadata file: strict XML, the element tree and its JSON, and a Connected App's record.
+/// The JSON text written straight from the tree must be the JSON of its value.
 pub fn metadata_xml(data: &[u8]) {
     if let Ok(document) = crate::xml::parse_metadata("fuzz.connectedApp-meta.xml", data) {
-        let _ = document.root.to_json();
+        assert_eq!(document.root.to_raw_document().to_value(), document.root.to_json(), "raw document differs");
         let _ = document.root.contains_filled("consumerSecret");
         let _ = crate::collect::normalize::connected_app(&document, "Fuzz", SourceKind::Project, &as_of());
     }
@@ -44,7 +45,7 @@ pub fn soap_response(data: &[u8]) {
         let _ = soap::parse_list(text);
         if let Ok(records) = soap::parse_read(text) {
             for record in records {
-                let _ = record.to_json();
+                let _ = record.to_raw_document();
             }
         }
     }

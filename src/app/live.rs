@@ -239,7 +239,7 @@ pub(crate) fn login_command(args: &LoginArgs) -> Result<u8, Error> {
 /// `sfaudit collect --org … -o snapshot.json`: the inventory with collection metadata, no rules.
 pub(crate) fn collect_command(args: &CollectArgs) -> Result<u8, Error> {
     let inventory = Collecting::start(&args.connection, EvaluationDate::now())?.finish()?;
-    let mut text = serde_json::to_string_pretty(&inventory)
+    let mut text = crate::document::pretty::to_string(&inventory)
         .map_err(|error| Error::usage(format!("cannot write the snapshot: {error}"), "report this as a bug"))?;
     text.push('\n');
     write_text(args.output.as_deref(), &text)?;

@@ -4,6 +4,7 @@
 //! internal types again, so nothing else depends on how the JSON is spelt.
 
 pub(crate) mod notices;
+pub(crate) mod pretty;
 mod run;
 pub mod summary;
 pub mod trend;
@@ -29,7 +30,9 @@ pub(crate) fn write(report: &Report<'_>, pretty: bool, out: &mut dyn std::io::Wr
     let mut buffered = std::io::BufWriter::with_capacity(WRITE_BUFFER, out);
     let document = wire::DocumentOut::new(report);
     if pretty {
-        serde_json::to_writer_pretty(&mut buffered, &document)?;
+        let mut compact = Vec::new();
+        document.write_compact(&mut compact)?;
+        pretty::indent(&compact, &mut buffered)?;
     } else {
         document.write_compact(&mut buffered)?;
     }

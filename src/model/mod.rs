@@ -7,6 +7,7 @@ mod access;
 pub mod cert;
 mod evidence;
 mod kind;
+mod raw;
 mod severity;
 mod tokens;
 pub mod when;
@@ -25,6 +26,7 @@ pub use evidence::{
     UnknownScope, UnusedFile,
 };
 pub use kind::{ResourceKind, SourceKind};
+pub use raw::RawDocument;
 pub use severity::{Confidence, Severity, Status};
 pub use tokens::{AppTokens, TokenInventory, UserTokens};
 pub use when::EvaluationDate;
@@ -145,7 +147,7 @@ pub struct AppRecord {
     /// otherwise; reports show "(default)" beside such a value.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub defaults: BTreeSet<String>,
-    pub raw: BTreeMap<String, serde_json::Value>,
+    pub raw: BTreeMap<String, RawDocument>,
 }
 
 fn enabled_by_default() -> bool {
@@ -350,7 +352,7 @@ pub struct OrgRecord {
     /// Record paths whose value is Salesforce's documented default (see [`AppRecord::defaults`]).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub defaults: BTreeSet<String>,
-    pub raw: BTreeMap<String, serde_json::Value>,
+    pub raw: BTreeMap<String, RawDocument>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

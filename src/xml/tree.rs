@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::model::RawDocument;
+
 /// Elements whose content is a secret: kept out of every record, report and snapshot, at any
 /// depth and whatever they contain (`<consumerSecret><value>S</value></consumerSecret>` too).
 const SECRET_ELEMENTS: &[&str] = &["consumerSecret", "privateKey", "password"];
@@ -92,6 +94,54 @@ impl Element {
         }
         Value::Object(map.into_iter().map(|(key, value)| (key.to_string(), value)).collect())
     }
+
+    /// The element as a record's `raw` document: the JSON of [`Element::to_json`], written
+    /// straight to text without building the value.
+    pub fn to_raw_document(&self) -> RawDocument {
+        let mut out = Vec::with_capacity(256);
+        self.write_json(&mut out);
+        RawDocument::from_json_text(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>) {
+        if SECRET_ELEMENTS.contains(&self.name.as_str()) {
+            return write_json_string(out, if self.has_content() { REDACTED } else { "" });
+        }
+        if self.children.is_empty() {
+            return write_json_string(out, self.text.trim());
+        }
+        let mut members: BTreeMap<&str, Vec<&Element>> = BTreeMap::new();
+        for child in &self.children {
+            members.entry(&child.name).or_default().push(child);
+        }
+        out.push(b'{');
+        for (index, (name, elements)) in members.into_iter().enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
+            write_json_string(out, name);
+            out.push(b':');
+            match elements.as_slice() {
+                [only] => only.write_json(out),
+                repeated => {
+                    out.push(b'[');
+                    for (index, element) in repeated.iter().enumerate() {
+                        if index > 0 {
+                            out.push(b',');
+                        }
+                        element.write_json(out);
+                    }
+                    out.push(b']');
+                }
+            }
+        }
+        out.push(b'}');
+    }
+}
+
+fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    // Writing a string into a Vec cannot fail.
+    let _ = serde_json::to_writer(out, text);
 }
 
 /// Drops every secret-bearing element (consumer secret, private key, password) from the tree, at
@@ -134,5 +184,29 @@ mod tests {
         let empty = element("X", "", vec![element("consumerSecret", " ", vec![element("value", "", vec![])])]);
         assert!(!empty.contains_filled("consumerSecret"));
         assert_eq!(empty.to_json(), serde_json::json!({"consumerSecret": ""}));
+    }
+
+    #[test]
+    fn the_raw_document_is_the_json_of_the_tree_byte_for_byte() {
+        let tree = element(
+            "ConnectedApp",
+            "",
+            vec![
+                element("scopes", " Api ", vec![]),
+                element("label", "\u{1b}[2J \"quoted\" \\ é\u{202e}", vec![]),
+                element("scopes", "Web", vec![]),
+                element("oauthConfig", "", vec![element("consumerSecret", "S3cr3t", vec![]), element("x", "", vec![])]),
+                element("scopes", "Full", vec![]),
+                element(
+                    "attributes",
+                    "",
+                    vec![element("a", "1", vec![]), element("a", "", vec![element("b", "2", vec![])])],
+                ),
+            ],
+        );
+        let document = tree.to_raw_document();
+        assert_eq!(document.as_json_text(), tree.to_json().to_string());
+        assert!(!document.as_json_text().contains("S3cr3t"));
+        assert_eq!(element("leaf", " text ", vec![]).to_raw_document().as_json_text(), "\"text\"");
     }
 }

@@ -45,7 +45,7 @@ pub(crate) fn connected_app(
     let mut problems = Vec::new();
     record.label = reader.text(root, "label")?.unwrap_or(name).to_string();
     record.files.insert(MetadataType::ConnectedApp.type_name().to_string(), origin);
-    record.raw.insert(MetadataType::ConnectedApp.type_name().to_string(), root.to_json());
+    record.raw.insert(MetadataType::ConnectedApp.type_name().to_string(), root.to_raw_document());
     if source == SourceKind::Project {
         let mut source_control = empty_source_control();
         source_control.placeholders = placeholders(document);

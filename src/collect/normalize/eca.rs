@@ -68,7 +68,7 @@ pub(crate) fn external_client_app(
             document.root.name.clone(),
             Origin { source, path: Some(document.path.clone()), line: Some(document.root.line) },
         );
-        record.raw.insert(document.root.name.clone(), document.root.to_json());
+        record.raw.insert(document.root.name.clone(), document.root.to_raw_document());
         if let Some(source_control) = record.source_control.as_mut() {
             source_control.placeholders.extend(placeholders(document));
         }

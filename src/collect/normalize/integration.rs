@@ -4,7 +4,7 @@
 //! secret (a public client) or a user-facing flow make it interactive; anything else is
 //! uncertain. The evidence is kept so a reviewer sees why.
 
-use crate::model::{AppRecord, Integration, IntegrationKind};
+use crate::model::{AppRecord, Integration, IntegrationKind, RawDocument};
 
 /// Classifies a finished record.
 pub(crate) fn classify(record: &AppRecord) -> Integration {
@@ -54,14 +54,15 @@ pub(crate) fn classify(record: &AppRecord) -> Integration {
             }
         }
     }
-    let connected_app = record.raw.get("ConnectedApp");
-    if connected_app.is_some_and(|app| app.get("canvasConfig").is_some()) {
+    let connected_app = record.raw.get("ConnectedApp").map(RawDocument::member_names).unwrap_or_default();
+    if connected_app.contains("canvasConfig") {
         interactive.push("canvas app (canvasConfig)".to_string());
     }
     if record.raw.contains_key("ExtlClntAppCanvasSettings") {
         interactive.push("canvas settings (ExtlClntAppCanvasSettings)".to_string());
     }
-    if connected_app.is_some_and(|app| app.get("mobileAppConfig").is_some() || app.get("mobileStartUrl").is_some())
+    if connected_app.contains("mobileAppConfig")
+        || connected_app.contains("mobileStartUrl")
         || record.raw.contains_key("ExtlClntAppMobileSettings")
     {
         interactive.push("mobile app settings".to_string());

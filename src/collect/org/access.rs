@@ -17,7 +17,7 @@ use super::eca_usage::{self, EcaUsageApp};
 use super::permissions::{self, PermissionScan};
 use super::sources::{lower, said};
 use super::{health_check, login_history};
-use crate::model::{AppRecord, EvaluationDate, LoginGroup, OrgRecord, ResourceKind, Usage, UserTokens};
+use crate::model::{AppRecord, EvaluationDate, LoginGroup, OrgRecord, RawDocument, ResourceKind, Usage, UserTokens};
 use crate::salesforce::{Client, SfError};
 
 const SETUP: &str = "the integration user needs \"View Setup and Configuration\" (and \"View All Users\" to see every \
@@ -228,7 +228,7 @@ fn apply_eca_usage(
         app.usage = Some(eca_usage_of(entry, as_of));
         app.raw.insert(
             "OAuthUsage".into(),
-            serde_json::json!({"identifier": entry.identifier, "users": entry.users.len()}),
+            RawDocument::from_value(&serde_json::json!({"identifier": entry.identifier, "users": entry.users.len()})),
         );
     }
     holders

@@ -14,7 +14,7 @@ use super::tokens::{AppTokens, TokenScan};
 use crate::collect::normalize::{self, EcaParts, MetadataType};
 use crate::model::{
     AppRecord, Collection, EvaluationDate, Inventory, JwtTimeout, JwtTimeoutType, OrgIdentity, OrgRecord, Origin,
-    ResourceKind, ScanSource, SourceKind, TokenInventory,
+    RawDocument, ResourceKind, ScanSource, SourceKind, TokenInventory,
 };
 
 /// What the calls returned; `Err(reason)` for data the user may not read.
@@ -376,7 +376,10 @@ impl Assembly<'_> {
             let mut app = unreadable_app(ResourceKind::ConnectedApp, &tokens.name, None, "");
             app.missing.clear();
             app.usage = Some(tokens.usage(false, self.as_of));
-            app.raw.insert("OauthToken".into(), json!({"app_name": tokens.name, "token_count": tokens.tokens}));
+            app.raw.insert(
+                "OauthToken".into(),
+                RawDocument::from_value(&json!({"app_name": tokens.name, "token_count": tokens.tokens})),
+            );
             if let Err(reason) = installed {
                 app.missing.insert("usage.installed".into(), reason.clone());
             }
@@ -401,7 +404,7 @@ impl Assembly<'_> {
                     if let Some(map) = evidence.as_object_mut() {
                         map.remove("attributes");
                     }
-                    org.raw.insert("Organization".into(), evidence);
+                    org.raw.insert("Organization".into(), RawDocument::from_value(&evidence));
                 }
             }
             Err(reason) => {
@@ -475,19 +478,20 @@ impl Assembly<'_> {
             kind.type_name().into(),
             Origin { source: SourceKind::Org, path: Some(document.path.clone()), line: None },
         );
-        org.raw.insert(kind.type_name().into(), document.root.to_json());
+        org.raw.insert(kind.type_name().into(), document.root.to_raw_document());
     }
 }
 
 /// Adds one assigned profile or permission set to an app: as evidence in `raw`, and to its policy.
 fn record_assignment(app: &mut AppRecord, by_profile: bool, assigned: &str) {
     let field = if by_profile { "profiles" } else { "permission_sets" };
-    let evidence = app.raw.entry("SetupEntityAccess".into()).or_insert_with(|| json!({}));
+    let mut evidence = app.raw.get("SetupEntityAccess").map_or_else(|| json!({}), RawDocument::to_value);
     if let Some(list) =
         evidence.as_object_mut().and_then(|map| map.entry(field).or_insert_with(|| json!([])).as_array_mut())
     {
         list.push(Value::String(assigned.to_string()));
     }
+    app.raw.insert("SetupEntityAccess".into(), RawDocument::from_value(&evidence));
     if let Some(policy) = app.policy.as_mut() {
         let list = if by_profile { &mut policy.profiles } else { &mut policy.permission_sets };
         if !list.iter().any(|existing| existing == assigned) {

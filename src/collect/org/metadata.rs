@@ -359,7 +359,7 @@ pub(super) fn attach_extra_records(
                 (*type_name).to_string(),
                 Origin { source: SourceKind::Org, path: Some(document.path.clone()), line: None },
             );
-            app.raw.insert((*type_name).to_string(), document.root.to_json());
+            app.raw.insert((*type_name).to_string(), document.root.to_raw_document());
         }
     }
     for (type_name, reason) in &metadata.extra_unreadable {

@@ -170,6 +170,9 @@ pub(super) fn assemble(
     let external = super::super::parallel_map(&eca_list, |(name, parts)| {
         normalize::external_client_app(name, parts, SourceKind::Project, as_of)
     });
+    // Exactly sized: the list lives until the report is written, and growing it by doubling
+    // would leave up to half of it unused.
+    apps.reserve_exact(normalized.len() + external.len());
     for ((resource, path), outcome) in connected_names.chain(external_names).zip(normalized.into_iter().chain(external))
     {
         // A worker that panicked leaves the app unread: a fatal problem, never an app left out.
@@ -272,7 +275,7 @@ fn note_org_file(org: &mut OrgRecord, kind: MetadataType, document: &MetadataDoc
         org.origin = origin.clone();
     }
     org.files.insert(type_name.clone(), origin);
-    org.raw.insert(type_name, document.root.to_json());
+    org.raw.insert(type_name, document.root.to_raw_document());
 }
 
 fn note_missing_org_settings(org: &mut OrgRecord) {

@@ -19,7 +19,7 @@ use crate::engine::{BaselineState, ResultView, Results};
 
 /// Results per chunk: large enough that handing a chunk over costs nothing next to rendering it,
 /// small enough that the chunks in flight stay a few megabytes.
-const CHUNK_RESULTS: usize = 4096;
+const CHUNK_RESULTS: usize = 1024;
 
 /// Each rule's, resource's and file's spelling, escaped once.
 struct Pieces {
