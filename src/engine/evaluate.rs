@@ -7,7 +7,7 @@ use super::cel;
 use super::kleene::{Evaluated, Missing};
 use super::memo::{Memo, Memoized, RulePlan, not_applicable_reason};
 use super::reads::ReadTree;
-use super::record_json::resource_json;
+use super::record_json::app_json;
 use super::result::{Outcome, ResourceRef, Results, RuleResult};
 use super::rule::{Rule, RuleConfidence, RuleSet};
 use crate::model::{Confidence, Inventory, Origin, Resource, Status};
@@ -69,12 +69,6 @@ fn related(a: &str, b: &str) -> bool {
     a == b || below(a, b) || below(b, a)
 }
 
-fn rule_reads_raw(rule: &Rule) -> bool {
-    [Some(&rule.fail_if), rule.when.as_ref(), rule.actual.as_ref()].into_iter().flatten().any(|expression| {
-        expression.paths.iter().any(|path| path.starts_with("app.raw") || path.starts_with("org.raw"))
-    })
-}
-
 /// Every file a resource's results can point at, in one table: each resource's origin, then its
 /// files in name order. Returns the table and where each resource's entries start.
 fn location_table(resources: &[Resource<'_>]) -> (Vec<Origin>, Vec<u32>) {
@@ -91,8 +85,7 @@ fn location_table(resources: &[Resource<'_>]) -> (Vec<Origin>, Vec<u32>) {
 /// Evaluates every rule against every resource it applies to. Results are sorted by rule id,
 /// then resource kind and name, so output is deterministic.
 pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
-    let include_raw = rules.rules.iter().any(rule_reads_raw);
-    let org_json = resource_json(Resource::Org(&inventory.org), include_raw);
+    let org_json = serde_json::to_value(&inventory.org).unwrap_or(Value::Null);
     let params = Value::Object(rules.params.clone().into_iter().collect());
     // Resources come sorted by kind and name and rules by id, so sorting results by these two
     // indexes gives the documented order without comparing strings.
@@ -117,7 +110,6 @@ pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
             let shared = Shared {
                 org_json: &org_json,
                 params: &params,
-                include_raw,
                 app_reads: &app_reads,
                 plans: &plans,
                 rules,
@@ -166,7 +158,6 @@ fn resource_ref(resource: Resource<'_>) -> ResourceRef {
 struct Shared<'a> {
     org_json: &'a Value,
     params: &'a Value,
-    include_raw: bool,
     /// The parts of an app record the rules read: the only parts converted for CEL.
     app_reads: &'a ReadTree,
     plans: &'a [RulePlan],
@@ -203,7 +194,7 @@ impl<'a> Worker<'a> {
         let kind = resource.kind();
         let missing = Missing { app: resource.missing(), org: &inventory.org.missing };
         let app_json = match resource {
-            Resource::App(_) => Some(resource_json(resource, self.shared.include_raw)),
+            Resource::App(app) => Some(app_json(app, app_reads)),
             Resource::Org(_) => None,
         };
         let mut app_bound = false;
@@ -390,6 +381,25 @@ mod tests {
         let assumed: Vec<bool> = results.results.iter().map(|result| result.assumed).collect();
         assert_eq!(assumed, [true, false, true, false]);
         assert!(results.iter().all(|result| &*result.resource.namespace == "acme"));
+    }
+
+    #[test]
+    fn a_rule_sees_the_documents_it_reads_in_any_of_its_expressions() {
+        let read_label = "app.raw.ConnectedApp.label";
+        let rules = [
+            (format!("fail_if = \"true\"\nconfidence = \"{read_label} == 'Docs' ? 'high' : 'medium'\"\n"), None),
+            (format!("fail_if = \"{read_label} == 'Docs'\"\nconfidence = \"medium\"\n"), None),
+            (format!("fail_if = \"true\"\nactual = \"{read_label}\"\n"), Some("Docs")),
+        ];
+        // Each rule alone: the documents must not reach it only because another rule reads them.
+        for (rule, actual) in rules {
+            let results = scan(serde_json::json!({"raw": {"ConnectedApp": {"label": "Docs"}}}), &[&rule]);
+            let result = results.iter().next().expect("one result");
+            assert_eq!(result.status, Status::Fail, "{rule}");
+            assert_eq!(result.actual.as_deref(), actual, "{rule}");
+            let confidence = if rule.contains("\"medium\"") { Confidence::Medium } else { Confidence::High };
+            assert_eq!(result.confidence, confidence, "{rule}");
+        }
     }
 
     #[test]

@@ -69,6 +69,11 @@ impl ReadTree {
         }
     }
 
+    /// Whether the expressions read the field `name` of the root, or the root as a whole.
+    pub(crate) fn reads_field(&self, name: &str) -> bool {
+        self.whole || self.fields.contains_key(name)
+    }
+
     /// Whether the expressions read `path` (dotted, below the root), a part of it, or a record
     /// holding it: whether a note that `path` is missing can change their outcome.
     pub(crate) fn touches(&self, path: &str) -> bool {

@@ -1,95 +1,75 @@
-//! The JSON view of a record that rules read, with the parsed documents (`raw`) left out unless
-//! a rule reads them.
+//! The JSON view of an app record that rules read: only the fields they name.
 
-use std::collections::BTreeMap;
+use serde_json::{Map, Value};
 
-use serde::Serialize;
-use serde_json::Value;
+use super::reads::ReadTree;
+use crate::model::AppRecord;
 
-use crate::model::{Origin, Resource, ResourceKind};
-
-/// The JSON view of a resource that rules read, with `raw` left out unless a rule needs it.
-pub(crate) fn resource_json(resource: Resource<'_>, include_raw: bool) -> Value {
-    let value = match (resource, include_raw) {
-        (Resource::App(app), true) => serde_json::to_value(app),
-        (Resource::App(app), false) => serde_json::to_value(AppWithoutRaw::from(app)),
-        (Resource::Org(org), _) => serde_json::to_value(org),
+/// The app record as rules read it: only the top-level fields `reads` names (everything when a
+/// rule reads the whole record). Converting every field of every app, and above all its
+/// documents (`raw`), cost more than evaluating the rules on it.
+pub(crate) fn app_json(app: &AppRecord, reads: &ReadTree) -> Value {
+    // Destructured so that a new record field is a compile error here, not a silent omission.
+    let AppRecord {
+        kind,
+        name,
+        label,
+        namespace,
+        origin,
+        files,
+        enabled,
+        oauth_enabled,
+        integration,
+        oauth,
+        certificate,
+        saml,
+        policy,
+        source_control,
+        usage,
+        run_as_user,
+        trusted_ip_ranges,
+        missing,
+        defaults,
+        raw,
+    } = app;
+    let mut map = Map::new();
+    let mut put = |field: &str, value: &dyn erased::Serialize| {
+        if reads.reads_field(field) {
+            map.insert(field.to_string(), value.to_json());
+        }
     };
-    value.unwrap_or(Value::Null)
+    put("kind", kind);
+    put("name", name);
+    put("label", label);
+    put("namespace", namespace);
+    put("origin", origin);
+    put("files", files);
+    put("enabled", enabled);
+    put("oauth_enabled", oauth_enabled);
+    put("integration", integration);
+    put("oauth", oauth);
+    put("certificate", certificate);
+    put("saml", saml);
+    put("policy", policy);
+    put("source_control", source_control);
+    put("usage", usage);
+    put("run_as_user", run_as_user);
+    put("trusted_ip_ranges", trusted_ip_ranges);
+    put("missing", missing);
+    put("defaults", defaults);
+    put("raw", raw);
+    Value::Object(map)
 }
 
-/// An app record serialized with an empty `raw`: the parsed documents are the bulk of a record
-/// and no built-in rule reads them, so they are not converted unless a rule does.
-#[derive(Serialize)]
-struct AppWithoutRaw<'a> {
-    kind: ResourceKind,
-    name: &'a str,
-    label: &'a str,
-    namespace: &'a str,
-    origin: &'a Origin,
-    files: &'a BTreeMap<String, Origin>,
-    enabled: bool,
-    oauth_enabled: bool,
-    integration: &'a crate::model::Integration,
-    oauth: &'a Option<crate::model::OAuth>,
-    certificate: &'a Option<crate::model::Certificate>,
-    saml: &'a Option<crate::model::Saml>,
-    policy: &'a Option<crate::model::Policy>,
-    source_control: &'a Option<crate::model::SourceControl>,
-    usage: &'a Option<crate::model::Usage>,
-    run_as_user: &'a Option<crate::model::RunAsUser>,
-    trusted_ip_ranges: &'a Option<Vec<String>>,
-    missing: &'a BTreeMap<String, String>,
-    defaults: &'a std::collections::BTreeSet<String>,
-    raw: BTreeMap<String, Value>,
-}
+mod erased {
+    /// A value that can become JSON, behind a reference of one type (serde's trait cannot be).
+    pub(super) trait Serialize {
+        fn to_json(&self) -> serde_json::Value;
+    }
 
-impl<'a> From<&'a crate::model::AppRecord> for AppWithoutRaw<'a> {
-    fn from(app: &'a crate::model::AppRecord) -> Self {
-        // Destructured so that a new record field is a compile error here, not a silent omission.
-        let crate::model::AppRecord {
-            kind,
-            name,
-            label,
-            namespace,
-            origin,
-            files,
-            enabled,
-            oauth_enabled,
-            integration,
-            oauth,
-            certificate,
-            saml,
-            policy,
-            source_control,
-            usage,
-            run_as_user,
-            trusted_ip_ranges,
-            missing,
-            defaults,
-            raw: _,
-        } = app;
-        Self {
-            kind: *kind,
-            name,
-            label,
-            namespace,
-            origin,
-            files,
-            enabled: *enabled,
-            oauth_enabled: *oauth_enabled,
-            integration,
-            oauth,
-            certificate,
-            saml,
-            policy,
-            source_control,
-            usage,
-            run_as_user,
-            trusted_ip_ranges,
-            missing,
-            defaults,
-            raw: BTreeMap::new(),
+    impl<T: serde::Serialize> Serialize for T {
+        fn to_json(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
         }
     }
 }
