@@ -30,9 +30,9 @@ pub(crate) fn write(report: &Report<'_>, pretty: bool, out: &mut dyn std::io::Wr
     let mut buffered = std::io::BufWriter::with_capacity(WRITE_BUFFER, out);
     let document = wire::DocumentOut::new(report);
     if pretty {
-        let mut compact = Vec::new();
-        document.write_compact(&mut compact)?;
-        pretty::indent(&compact, &mut buffered)?;
+        let mut indenter = pretty::Indenter::new(&mut buffered);
+        document.write_compact(&mut indenter)?;
+        std::io::Write::flush(&mut indenter)?;
     } else {
         document.write_compact(&mut buffered)?;
     }
