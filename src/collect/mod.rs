@@ -30,10 +30,25 @@ impl WorkerPanic {
 /// is CPU work that scales with cores. A panic while mapping one item becomes that item's
 /// `Err`, so no item is ever silently dropped.
 pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], map: impl Fn(&T) -> R + Sync) -> Vec<Result<R, WorkerPanic>> {
+    parallel_map_owned(items.iter().collect(), map)
+}
+
+/// [`parallel_map`] over items it owns: each item is dropped as soon as it is mapped, so what
+/// the items hold (parsed documents) is freed while the results are being built, not after.
+pub(crate) fn parallel_map_owned<T: Send, R: Send>(
+    mut items: Vec<T>,
+    map: impl Fn(T) -> R + Sync,
+) -> Vec<Result<R, WorkerPanic>> {
     let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
     let chunk_size = items.len().div_ceil(workers).max(1);
+    let mut chunks = Vec::with_capacity(workers);
+    while items.len() > chunk_size {
+        let rest = items.split_off(chunk_size);
+        chunks.push(std::mem::replace(&mut items, rest));
+    }
+    chunks.push(items);
     let map = &map;
-    let map_one = move |item: &T| {
+    let map_one = move |item: T| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| map(item))).map_err(|payload| {
             let message = payload
                 .downcast_ref::<&str>()
@@ -44,9 +59,9 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], map: impl Fn(&T) -> R 
         })
     };
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk_size)
-            .map(|chunk| (chunk.len(), scope.spawn(move || chunk.iter().map(map_one).collect::<Vec<_>>())))
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| (chunk.len(), scope.spawn(move || chunk.into_iter().map(map_one).collect::<Vec<_>>())))
             .collect();
         handles
             .into_iter()
@@ -81,5 +96,15 @@ mod tests {
             }
         }
         assert_eq!(results.iter().filter(|result| result.is_err()).count(), 2);
+    }
+
+    #[test]
+    fn owned_items_are_mapped_in_order_on_any_number_of_items() {
+        for count in [0, 1, 2, 3, 17] {
+            let items: Vec<String> = (0..count).map(|item| item.to_string()).collect();
+            let results = parallel_map_owned(items, |item| item + "!");
+            let mapped: Vec<String> = results.into_iter().map(|result| result.expect("no panic")).collect();
+            assert_eq!(mapped, (0..count).map(|item| format!("{item}!")).collect::<Vec<_>>());
+        }
     }
 }

@@ -108,25 +108,28 @@ pub(super) fn assemble(
         }
     }
 
-    let mut connected_apps: BTreeMap<String, &ParsedFile> = BTreeMap::new();
+    // Files are grouped by their index in `documents`, so that each app's files can then be
+    // moved into the worker that normalizes it and freed there.
+    let mut connected_apps: BTreeMap<String, usize> = BTreeMap::new();
     let mut doubted_apps: BTreeMap<ResourceName, String> = BTreeMap::new();
-    let mut second_copies: Vec<&ParsedFile> = Vec::new();
+    let mut second_copies: Vec<usize> = Vec::new();
     let mut eca_parts: BTreeMap<String, EcaParts<'_>> = BTreeMap::new();
+    let mut eca_files: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut doubted_paths: BTreeMap<String, Vec<(&'static str, String)>> = BTreeMap::new();
-    for parsed in &documents {
+    for (index, parsed) in documents.iter().enumerate() {
         let document = &parsed.document;
         match parsed.kind {
             MetadataType::ConnectedApp => match connected_apps.get(&parsed.stem) {
-                Some(first) => {
-                    let diagnostic =
-                        normalize::duplicate(document, "Connected App", &parsed.stem, &first.document.path);
+                Some(&first) => {
+                    let first = &documents[first].document.path;
+                    let diagnostic = normalize::duplicate(document, "Connected App", &parsed.stem, first);
                     let owner = ResourceName { kind: ResourceKind::ConnectedApp, name: parsed.stem.clone() };
                     doubted_apps.insert(owner.clone(), diagnostic.message.clone());
                     problems.push(problem(diagnostic, Some(owner), false));
-                    second_copies.push(parsed);
+                    second_copies.push(index);
                 }
                 None => {
-                    connected_apps.insert(parsed.stem.clone(), parsed);
+                    connected_apps.insert(parsed.stem.clone(), index);
                 }
             },
             kind if kind == MetadataType::ExternalClientApplication || kind.is_eca_part() => {
@@ -142,38 +145,69 @@ pub(super) fn assemble(
                         }
                     }
                 };
-                if let Err(diagnostic) = eca_parts.entry(app.clone()).or_default().place(kind, document, &app) {
-                    let doubted = doubted_paths.entry(app.clone()).or_default();
-                    for path in eca_paths(kind) {
-                        doubted.push((path, diagnostic.message.clone()));
+                match eca_parts.entry(app.clone()).or_default().place(kind, document, &app) {
+                    Ok(()) => eca_files.entry(app).or_default().push(index),
+                    Err(diagnostic) => {
+                        let doubted = doubted_paths.entry(app.clone()).or_default();
+                        for path in eca_paths(kind) {
+                            doubted.push((path, diagnostic.message.clone()));
+                        }
+                        problems.push(problem(diagnostic, app_name(ResourceKind::ExternalClientApp, &app), false));
+                        second_copies.push(index);
                     }
-                    problems.push(problem(diagnostic, app_name(ResourceKind::ExternalClientApp, &app), false));
-                    second_copies.push(parsed);
                 }
             }
             kind => org_settings(&mut org, parsed, kind, &mut problems),
         }
     }
+    let external_paths: BTreeMap<String, String> = eca_parts
+        .iter()
+        .map(|(name, parts)| {
+            let path = parts.documents().next().map_or_else(|| name.clone(), |document| document.path.to_string());
+            (name.clone(), path)
+        })
+        .collect();
+    drop(eca_parts);
 
-    let connected: Vec<&ParsedFile> = connected_apps.values().copied().collect();
-    let connected_names = connected.iter().map(|parsed| {
-        (ResourceName { kind: ResourceKind::ConnectedApp, name: parsed.stem.clone() }, parsed.document.path.to_string())
-    });
-    let normalized = super::super::parallel_map(&connected, |parsed| {
+    let mut files_of: Vec<Option<ParsedFile>> = documents.into_iter().map(Some).collect();
+    let mut take = |index: usize| files_of[index].take();
+    let connected: Vec<ParsedFile> = connected_apps.values().filter_map(|&index| take(index)).collect();
+    let external: Vec<(String, Vec<ParsedFile>)> = eca_files
+        .into_iter()
+        .map(|(name, indexes)| (name, indexes.into_iter().filter_map(&mut take).collect()))
+        .collect();
+    let second_copies: Vec<ParsedFile> = second_copies.into_iter().filter_map(&mut take).collect();
+    drop(files_of);
+
+    let connected_names: Vec<(ResourceName, String)> = connected
+        .iter()
+        .map(|parsed| {
+            let name = ResourceName { kind: ResourceKind::ConnectedApp, name: parsed.stem.clone() };
+            (name, parsed.document.path.to_string())
+        })
+        .collect();
+    let external_names: Vec<(ResourceName, String)> = external
+        .iter()
+        .map(|(name, _)| {
+            let path = external_paths.get(name).cloned().unwrap_or_else(|| name.clone());
+            (ResourceName { kind: ResourceKind::ExternalClientApp, name: name.clone() }, path)
+        })
+        .collect();
+    let normalized = super::super::parallel_map_owned(connected, |parsed| {
         normalize::connected_app(&parsed.document, &parsed.stem, SourceKind::Project, as_of)
     });
-    let eca_list: Vec<(&String, &EcaParts<'_>)> = eca_parts.iter().collect();
-    let external_names = eca_list.iter().map(|(name, parts)| {
-        let path = parts.documents().next().map_or_else(|| (*name).clone(), |document| document.path.to_string());
-        (ResourceName { kind: ResourceKind::ExternalClientApp, name: (*name).clone() }, path)
-    });
-    let external = super::super::parallel_map(&eca_list, |(name, parts)| {
-        normalize::external_client_app(name, parts, SourceKind::Project, as_of)
+    let external = super::super::parallel_map_owned(external, |(name, files)| {
+        let mut parts = EcaParts::default();
+        for parsed in &files {
+            parts.place(parsed.kind, &parsed.document, &name)?;
+        }
+        normalize::external_client_app(&name, &parts, SourceKind::Project, as_of)
     });
     // Exactly sized: the list lives until the report is written, and growing it by doubling
     // would leave up to half of it unused.
     apps.reserve_exact(normalized.len() + external.len());
-    for ((resource, path), outcome) in connected_names.chain(external_names).zip(normalized.into_iter().chain(external))
+    for ((resource, path), outcome) in
+        connected_names.into_iter().chain(external_names).zip(normalized.into_iter().chain(external))
     {
         // A worker that panicked leaves the app unread: a fatal problem, never an app left out.
         let (outcome, fatal) = match outcome {
@@ -203,12 +237,7 @@ pub(super) fn assemble(
         }
     }
     note_missing_org_settings(&mut org);
-    let second_copies = second_copies.into_iter().map(clone_parsed).collect();
     Assembled { apps, org, problems, second_copies }
-}
-
-fn clone_parsed(parsed: &ParsedFile) -> ParsedFile {
-    ParsedFile { kind: parsed.kind, stem: parsed.stem.clone(), document: parsed.document.clone() }
 }
 
 fn org_resource(org: &OrgRecord) -> Option<ResourceName> {
