@@ -286,6 +286,8 @@ impl Assembly<'_> {
                 by_name.entry(name).or_default().push(position);
             }
         }
+        // Each app's evidence is gathered as a value and kept as a document once, at the end.
+        let mut evidence_of: BTreeMap<usize, Value> = BTreeMap::new();
         for row in &rows {
             let Some(app_name) = row.get("SetupEntityId").and_then(Value::as_str).and_then(|id| names.get(id)) else {
                 continue;
@@ -300,7 +302,15 @@ impl Assembly<'_> {
             let Some(assigned) = assigned else { continue };
             for position in by_name.get(&lower(app_name)).cloned().unwrap_or_default() {
                 let Some(app) = self.apps.get_mut(position) else { continue };
-                record_assignment(app, by_profile, assigned);
+                let evidence = evidence_of.entry(position).or_insert_with(|| {
+                    app.raw.get("SetupEntityAccess").map_or_else(|| json!({}), RawDocument::to_value)
+                });
+                record_assignment(app, evidence, by_profile, assigned);
+            }
+        }
+        for (position, evidence) in evidence_of {
+            if let Some(app) = self.apps.get_mut(position) {
+                app.raw.insert("SetupEntityAccess".into(), RawDocument::from_value(&evidence));
             }
         }
     }
@@ -482,16 +492,15 @@ impl Assembly<'_> {
     }
 }
 
-/// Adds one assigned profile or permission set to an app: as evidence in `raw`, and to its policy.
-fn record_assignment(app: &mut AppRecord, by_profile: bool, assigned: &str) {
+/// Adds one assigned profile or permission set to an app: to the evidence that becomes its
+/// `raw.SetupEntityAccess`, and to its policy.
+fn record_assignment(app: &mut AppRecord, evidence: &mut Value, by_profile: bool, assigned: &str) {
     let field = if by_profile { "profiles" } else { "permission_sets" };
-    let mut evidence = app.raw.get("SetupEntityAccess").map_or_else(|| json!({}), RawDocument::to_value);
     if let Some(list) =
         evidence.as_object_mut().and_then(|map| map.entry(field).or_insert_with(|| json!([])).as_array_mut())
     {
         list.push(Value::String(assigned.to_string()));
     }
-    app.raw.insert("SetupEntityAccess".into(), RawDocument::from_value(&evidence));
     if let Some(policy) = app.policy.as_mut() {
         let list = if by_profile { &mut policy.profiles } else { &mut policy.permission_sets };
         if !list.iter().any(|existing| existing == assigned) {
