@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use cel::common::types::{CelBool, CelString};
+use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString};
+use cel::common::value::Val;
 use cel::{Context, Env, Program, Value};
 
 use super::budget;
@@ -117,9 +118,36 @@ impl Bindings {
     }
 
     /// Binds `app` to the next record, keeping the rest of the context.
-    pub(crate) fn set_app(&mut self, app: Value) {
-        self.context.add_variable_from_value("app", app);
+    pub(crate) fn set_app(&mut self, app: Box<dyn Val>) {
+        self.context.add_variable_as_val("app", app);
     }
+}
+
+/// JSON → the interpreter's own values, as [`to_cel`] and the context's conversion of its result
+/// would give, in one step: going through [`Value`] converted every record twice more.
+pub(crate) fn json_to_val(value: &serde_json::Value) -> Box<dyn Val> {
+    match value {
+        serde_json::Value::Null => Box::new(CelNull),
+        serde_json::Value::Bool(flag) => Box::new(CelBool::from(*flag)),
+        serde_json::Value::Number(number) => match number.as_i64() {
+            Some(integer) => Box::new(CelInt::from(integer)),
+            None => Box::new(CelDouble::from(number.as_f64().unwrap_or(f64::NAN))),
+        },
+        serde_json::Value::String(text) => Box::new(CelString::from(text.clone())),
+        serde_json::Value::Array(items) => {
+            Box::new(CelList::from(items.iter().map(json_to_val).collect::<Vec<Box<dyn Val>>>()))
+        }
+        serde_json::Value::Object(map) => {
+            object_to_val(map.iter().map(|(key, value)| (key.clone(), json_to_val(value))))
+        }
+    }
+}
+
+/// A CEL map of `entries`.
+pub(crate) fn object_to_val(entries: impl Iterator<Item = (String, Box<dyn Val>)>) -> Box<dyn Val> {
+    let map: std::collections::HashMap<CelMapKey<'static>, Box<dyn Val>> =
+        entries.map(|(key, value)| (CelMapKey::from(key), value)).collect();
+    Box::new(CelMap::from(map))
 }
 
 /// JSON → CEL with every whole number as a signed `int`: serde would turn positive numbers into
@@ -266,6 +294,17 @@ fn skip_string(characters: &[char], start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_becomes_the_values_the_context_would_have_made_of_it() {
+        let json = serde_json::json!({
+            "int": 3, "negative": -4, "huge": 18446744073709551615u64, "float": 2.5, "null": null,
+            "flag": true, "text": "a\u{1b}b", "list": [1, "x", [], {}], "map": {"inner": {"deep": [null]}}, "empty": {}
+        });
+        let direct = json_to_val(&json);
+        let expected: Box<dyn Val> = to_cel(&json).try_into().expect("converts");
+        assert_eq!(Value::try_from(&*direct).expect("back"), Value::try_from(&*expected).expect("back"));
+    }
 
     impl Expression {
         fn compile_test(source: &str) -> Result<Self, String> {

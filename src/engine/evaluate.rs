@@ -205,7 +205,7 @@ impl<'a> Worker<'a> {
             }
             let mut evaluate = || {
                 if !app_bound {
-                    bindings.set_app(app_json.as_ref().map_or(::cel::Value::Null, |json| app_reads.to_cel(json)));
+                    bindings.set_app(app_reads.to_val(app_json.as_ref().unwrap_or(&Value::Null)));
                     app_bound = true;
                 }
                 outcome(rule, plan, bindings, missing)

@@ -121,15 +121,14 @@ impl ReadTree {
 
     /// The CEL value of `value` with only the read fields of its objects; anything that is not an
     /// object (null, a list, a scalar) is kept as it is.
-    pub(crate) fn to_cel(&self, value: &serde_json::Value) -> ::cel::Value {
+    pub(crate) fn to_val(&self, value: &serde_json::Value) -> Box<dyn ::cel::common::value::Val> {
         match value {
-            serde_json::Value::Object(map) if !self.whole => ::cel::Value::from(
+            serde_json::Value::Object(map) if !self.whole => cel::object_to_val(
                 self.fields
                     .iter()
-                    .filter_map(|(field, below)| map.get(field).map(|value| (field.clone(), below.to_cel(value))))
-                    .collect::<std::collections::HashMap<String, ::cel::Value>>(),
+                    .filter_map(|(field, below)| map.get(field).map(|value| (field.clone(), below.to_val(value)))),
             ),
-            other => cel::to_cel(other),
+            other => cel::json_to_val(other),
         }
     }
 }
@@ -163,12 +162,16 @@ mod tests {
         })
     }
 
+    fn value_of(val: Box<dyn ::cel::common::value::Val>) -> ::cel::Value {
+        ::cel::Value::try_from(&*val).expect("a JSON value converts back")
+    }
+
     #[test]
     fn keeps_only_the_read_fields_and_whole_subtrees_under_a_read_path() {
         let rules =
             [rule("app.policy.permitted_users == 'x' && size(app.policy.profiles) > 0"), rule("has(app.oauth)")];
         let tree = ReadTree::of(&rules, "app");
-        let kept = tree.to_cel(&record());
+        let kept = value_of(tree.to_val(&record()));
         let expected = cel::to_cel(&serde_json::json!({
             "policy": {"permitted_users": "all_self_authorized", "profiles": ["x"]},
             "oauth": null,
@@ -180,7 +183,7 @@ mod tests {
     fn a_bare_root_or_an_index_keeps_the_whole_record() {
         for source in ["app != null", "app['name'] == 'A'"] {
             let tree = ReadTree::of(&[rule(source), rule("app.name == 'A'")], "app");
-            assert_eq!(tree.to_cel(&record()), cel::to_cel(&record()), "{source}");
+            assert_eq!(value_of(tree.to_val(&record())), cel::to_cel(&record()), "{source}");
         }
     }
 
@@ -200,7 +203,8 @@ mod tests {
         let empty = serde_json::json!({});
         let whole =
             cel::Bindings::from_values(env.clone(), cel::to_cel(&record()), cel::to_cel(&empty), cel::to_cel(&empty));
-        let pruned = cel::Bindings::from_values(env, tree.to_cel(&record()), cel::to_cel(&empty), cel::to_cel(&empty));
+        let mut pruned = cel::Bindings::from_values(env, ::cel::Value::Null, cel::to_cel(&empty), cel::to_cel(&empty));
+        pruned.set_app(tree.to_val(&record()));
         let none = std::collections::BTreeMap::new();
         let missing = Missing { app: &none, org: &none };
         for rule in &rules {
