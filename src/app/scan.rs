@@ -104,6 +104,10 @@ pub(super) fn scan(args: &ScanArgs) -> Result<u8, Error> {
     let verdict =
         incomplete::judge(scan.inventory.source.collection.as_ref(), args.allow_incomplete, scan.gate.exit_code());
     print_stderr(&verdict.lines);
+    // A large scan's records and results are millions of small allocations of plain data, which
+    // the process hands back at exit at once; freeing them one by one took 40-55 ms at 10,000
+    // apps. (The setup, which may hold secrets to wipe, is dropped as usual.)
+    std::mem::forget(prepared.scan);
     Ok(verdict.code)
 }
 
