@@ -84,9 +84,14 @@ pub fn render(format: Format, report: &Report<'_>, width: Option<u16>) -> String
     if format == Format::Json {
         return render_as_is(format, report, width);
     }
+    with_long_strings_cut(format, report, |report| render_as_is(format, report, width))
+}
+
+/// `use_report` on `report` with its long strings cut for `format` (see [`bounded`]).
+fn with_long_strings_cut<T>(format: Format, report: &Report<'_>, use_report: impl FnOnce(&Report<'_>) -> T) -> T {
     match bounded::bounded(report, format) {
-        Some(bounded) => render_as_is(format, &bounded.report(report), width),
-        None => render_as_is(format, report, width),
+        Some(bounded) => use_report(&bounded.report(report)),
+        None => use_report(report),
     }
 }
 
@@ -116,6 +121,7 @@ pub struct Layout {
 pub fn write(format: Format, report: &Report<'_>, layout: Layout, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
         Format::Json => json::write(report, layout.pretty, out),
+        Format::Table => with_long_strings_cut(format, report, |report| table::write(report, layout.width, out)),
         other => out.write_all(render(other, report, layout.width).as_bytes()),
     }
 }

@@ -18,7 +18,64 @@ use crate::report::tables;
 /// Renders without colour and without wrapping, so the output is the same on any terminal and
 /// in CI logs; `width` wraps long cells when a terminal width is known.
 pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
-    let mut out = String::new();
+    render_parts(report, width).into_string()
+}
+
+/// Writes what [`render`] returns, a part at a time: a large org's table is never copied into
+/// one string.
+pub fn write(report: &Report<'_>, width: Option<u16>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    for part in render_parts(report, width).parts {
+        out.write_all(part.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The report's text in parts: short lines are appended to the last part, and each rendered piece
+/// of a large table is a part of its own.
+#[derive(Default)]
+struct Parts {
+    parts: Vec<String>,
+}
+
+impl Parts {
+    fn last(&mut self) -> &mut String {
+        if self.parts.is_empty() {
+            self.parts.push(String::new());
+        }
+        let last = self.parts.len() - 1;
+        &mut self.parts[last]
+    }
+
+    fn push(&mut self, character: char) {
+        self.last().push(character);
+    }
+
+    fn push_str(&mut self, text: &str) {
+        self.last().push_str(text);
+    }
+
+    /// Adds `part` as it is, and starts a new part after it.
+    fn push_part(&mut self, part: String) {
+        self.parts.push(part);
+        self.parts.push(String::new());
+    }
+
+    fn into_string(self) -> String {
+        let mut text = String::with_capacity(self.parts.iter().map(String::len).sum());
+        self.parts.iter().for_each(|part| text.push_str(part));
+        text
+    }
+}
+
+impl std::fmt::Write for Parts {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.push_str(text);
+        Ok(())
+    }
+}
+
+fn render_parts(report: &Report<'_>, width: Option<u16>) -> Parts {
+    let mut out = Parts::default();
     let run = report.run;
     let summary = report.summary;
     let _ = writeln!(
@@ -175,10 +232,8 @@ pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
 /// with every piece given the widths of the whole, so it never sits in memory as cells at once.
 const ROWS_PER_PIECE: usize = 2_000;
 
-/// Appends a table of `rows` rows to `out`. Without a terminal width the table is rendered in
-/// pieces with identical column widths and stitched, which prints exactly what one table would.
 /// Salesforce's high-risk settings, as Health Check names them.
-fn health_check_table(out: &mut String, width: Option<u16>, risks: &[crate::model::HealthCheckRisk]) {
+fn health_check_table(out: &mut Parts, width: Option<u16>, risks: &[crate::model::HealthCheckRisk]) {
     let _ = writeln!(out, "Salesforce Health Check: high-risk settings ({})", risks.len());
     push_table(out, width, ["Group", "Setting", "Org value", "Standard value"], risks.len(), |index| {
         let risk = &risks[index];
@@ -187,8 +242,10 @@ fn health_check_table(out: &mut String, width: Option<u16>, risks: &[crate::mode
     out.push('\n');
 }
 
+/// Appends a table of `rows` rows to `out`. Without a terminal width the table is rendered in
+/// pieces with identical column widths and stitched, which prints exactly what one table would.
 fn push_table<const N: usize>(
-    out: &mut String,
+    out: &mut Parts,
     width: Option<u16>,
     header: [&str; N],
     rows: usize,
@@ -236,7 +293,7 @@ fn push_table<const N: usize>(
         table.set_constraints(constraints.clone());
         table.to_string()
     });
-    for (piece, text) in texts.iter().enumerate() {
+    for (piece, text) in texts.into_iter().enumerate() {
         let mut lines: Vec<&str> = text.lines().collect();
         // Inner pieces lose the border lines where they join their neighbours.
         if piece + 1 < pieces {
@@ -245,10 +302,12 @@ fn push_table<const N: usize>(
         if piece > 0 && !lines.is_empty() {
             lines.remove(0);
         }
+        let mut part = String::with_capacity(text.len() + 1);
         for line in lines {
-            out.push_str(line);
-            out.push('\n');
+            part.push_str(line);
+            part.push('\n');
         }
+        out.push_part(part);
     }
 }
 
@@ -276,7 +335,7 @@ fn on_every_core<T: Send>(count: usize, work: impl Fn(usize) -> T + Sync) -> Vec
 }
 
 /// A titled table with its note; every cell escaped for the terminal.
-fn push_section(out: &mut String, width: Option<u16>, section: &tables::Table) {
+fn push_section(out: &mut Parts, width: Option<u16>, section: &tables::Table) {
     let _ = writeln!(out, "{} ({}): {}", section.title, section.rows.len(), section.note);
     let mut table = new_table(width);
     table.set_header(section.header.clone());
@@ -329,13 +388,16 @@ mod tests {
         for index in 0..rows {
             single.add_row(row(index));
         }
-        let mut pieces = String::new();
+        let mut pieces = Parts::default();
+        pieces.push_str("before\n");
         push_table(&mut pieces, None, ["App", "Value", "N"], rows, row);
-        assert_eq!(pieces, format!("{single}\n"));
-        let mut empty = String::new();
+        pieces.push('.');
+        assert!(pieces.parts.len() > 3, "each piece is a part of its own");
+        assert_eq!(pieces.into_string(), format!("before\n{single}\n."));
+        let mut empty = Parts::default();
         push_table(&mut empty, None, ["App"], 0, |_| [String::new()]);
         let mut header_only = new_table(None);
         header_only.set_header(["App"]);
-        assert_eq!(empty, format!("{header_only}\n"));
+        assert_eq!(empty.into_string(), format!("{header_only}\n"));
     }
 }
