@@ -117,7 +117,8 @@ pub struct Layout {
     pub pretty: bool,
 }
 
-/// Writes one format to `out`; JSON is streamed, the other formats are rendered first.
+/// Writes one format to `out`; JSON and the terminal table are streamed, the other formats are
+/// rendered first.
 pub fn write(format: Format, report: &Report<'_>, layout: Layout, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
         Format::Json => json::write(report, layout.pretty, out),
