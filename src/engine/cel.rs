@@ -82,8 +82,8 @@ fn is_comprehension_variable(source: &str, variable: &str) -> bool {
     })
 }
 
-/// The values an expression is evaluated against: one CEL context per resource, built once and
-/// shared by every rule (building it converts the whole record, the costly part of evaluation).
+/// The values an expression is evaluated against: one CEL context per worker, whose `app` is
+/// bound again for each record ([`Bindings::set_app`]).
 pub(crate) struct Bindings {
     context: Context<'static, 'static>,
 }
@@ -101,19 +101,14 @@ impl Bindings {
         org: &serde_json::Value,
         params: &serde_json::Value,
     ) -> Self {
-        Self::from_values(env, to_cel(app), to_cel(org), to_cel(params))
-    }
-
-    /// For callers that convert the shared `org` and `params` values once and clone them (cheap).
-    pub(crate) fn from_values(env: Arc<Env>, app: Value, org: Value, params: Value) -> Self {
         let mut context = Context::with_env(env);
         for (name, guard) in [budget::step_guard(), budget::size_guard()] {
             let added = context.add_function(name, guard);
             debug_assert!(added.is_ok(), "the guard names cannot clash with the standard library");
         }
-        context.add_variable_from_value("app", app);
-        context.add_variable_from_value("org", org);
-        context.add_variable_from_value("params", params);
+        context.add_variable_as_val("app", json_to_val(app));
+        context.add_variable_as_val("org", json_to_val(org));
+        context.add_variable_as_val("params", json_to_val(params));
         Self { context }
     }
 
@@ -123,8 +118,9 @@ impl Bindings {
     }
 }
 
-/// JSON → the interpreter's own values, as [`to_cel`] and the context's conversion of its result
-/// would give, in one step: going through [`Value`] converted every record twice more.
+/// JSON → the interpreter's own values, with every whole number as a signed `int`: serde would
+/// turn positive numbers into `uint`, and then `int(x) - 1` style arithmetic and unary minus trip
+/// rule authors. Built directly: going through [`Value`] converted every record twice more.
 pub(crate) fn json_to_val(value: &serde_json::Value) -> Box<dyn Val> {
     match value {
         serde_json::Value::Null => Box::new(CelNull),
@@ -148,26 +144,6 @@ pub(crate) fn object_to_val(entries: impl Iterator<Item = (String, Box<dyn Val>)
     let map: std::collections::HashMap<CelMapKey<'static>, Box<dyn Val>> =
         entries.map(|(key, value)| (CelMapKey::from(key), value)).collect();
     Box::new(CelMap::from(map))
-}
-
-/// JSON → CEL with every whole number as a signed `int`: serde would turn positive numbers into
-/// `uint`, and then `int(x) - 1` style arithmetic and unary minus trip rule authors.
-pub(crate) fn to_cel(value: &serde_json::Value) -> Value {
-    match value {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(flag) => Value::Bool(*flag),
-        serde_json::Value::Number(number) => match number.as_i64() {
-            Some(integer) => Value::Int(integer),
-            None => Value::Float(number.as_f64().unwrap_or(f64::NAN)),
-        },
-        serde_json::Value::String(text) => Value::from(text.as_str()),
-        serde_json::Value::Array(items) => Value::from(items.iter().map(to_cel).collect::<Vec<Value>>()),
-        serde_json::Value::Object(map) => Value::from(
-            map.iter()
-                .map(|(key, value)| (key.clone(), to_cel(value)))
-                .collect::<std::collections::HashMap<String, Value>>(),
-        ),
-    }
 }
 
 /// The standard library plus `matches` with compiled regexes cached per thread: the `cel` crate
@@ -296,14 +272,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_becomes_the_values_the_context_would_have_made_of_it() {
+    fn json_becomes_cel_values_with_whole_numbers_as_signed_ints() {
         let json = serde_json::json!({
             "int": 3, "negative": -4, "huge": 18446744073709551615u64, "float": 2.5, "null": null,
             "flag": true, "text": "a\u{1b}b", "list": [1, "x", [], {}], "map": {"inner": {"deep": [null]}}, "empty": {}
         });
-        let direct = json_to_val(&json);
-        let expected: Box<dyn Val> = to_cel(&json).try_into().expect("converts");
-        assert_eq!(Value::try_from(&*direct).expect("back"), Value::try_from(&*expected).expect("back"));
+        let map = |entries: Vec<(&str, Value)>| {
+            Value::from(
+                entries
+                    .into_iter()
+                    .map(|(key, value)| (key.to_string(), value))
+                    .collect::<std::collections::HashMap<String, Value>>(),
+            )
+        };
+        let expected = map(vec![
+            ("int", Value::Int(3)),
+            ("negative", Value::Int(-4)),
+            ("huge", Value::Float(18_446_744_073_709_551_615_u64 as f64)),
+            ("float", Value::Float(2.5)),
+            ("null", Value::Null),
+            ("flag", Value::Bool(true)),
+            ("text", Value::from("a\u{1b}b")),
+            ("list", Value::from(vec![Value::Int(1), Value::from("x"), Value::from(Vec::<Value>::new()), map(vec![])])),
+            ("map", map(vec![("inner", map(vec![("deep", Value::from(vec![Value::Null]))]))])),
+            ("empty", map(vec![])),
+        ]);
+        assert_eq!(Value::try_from(&*json_to_val(&json)).expect("converts back"), expected);
     }
 
     impl Expression {

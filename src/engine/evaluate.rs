@@ -178,9 +178,8 @@ struct Worker<'a> {
 
 impl<'a> Worker<'a> {
     fn new(shared: Shared<'a>) -> Self {
-        let (org, params) = (cel::to_cel(shared.org_json), cel::to_cel(shared.params));
         Self {
-            bindings: cel::Bindings::from_values(cel::new_env(), ::cel::Value::Null, org, params),
+            bindings: cel::Bindings::new(cel::new_env(), &Value::Null, shared.org_json, shared.params),
             memos: shared.plans.iter().map(|_| Memo::default()).collect(),
             key: Vec::new(),
             shared,

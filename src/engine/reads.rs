@@ -172,10 +172,10 @@ mod tests {
             [rule("app.policy.permitted_users == 'x' && size(app.policy.profiles) > 0"), rule("has(app.oauth)")];
         let tree = ReadTree::of(&rules, "app");
         let kept = value_of(tree.to_val(&record()));
-        let expected = cel::to_cel(&serde_json::json!({
+        let expected = value_of(cel::json_to_val(&serde_json::json!({
             "policy": {"permitted_users": "all_self_authorized", "profiles": ["x"]},
             "oauth": null,
-        }));
+        })));
         assert_eq!(kept, expected);
     }
 
@@ -183,7 +183,7 @@ mod tests {
     fn a_bare_root_or_an_index_keeps_the_whole_record() {
         for source in ["app != null", "app['name'] == 'A'"] {
             let tree = ReadTree::of(&[rule(source), rule("app.name == 'A'")], "app");
-            assert_eq!(value_of(tree.to_val(&record())), cel::to_cel(&record()), "{source}");
+            assert_eq!(value_of(tree.to_val(&record())), value_of(cel::json_to_val(&record())), "{source}");
         }
     }
 
@@ -201,9 +201,8 @@ mod tests {
         let tree = ReadTree::of(&rules, "app");
         let env = cel::new_env();
         let empty = serde_json::json!({});
-        let whole =
-            cel::Bindings::from_values(env.clone(), cel::to_cel(&record()), cel::to_cel(&empty), cel::to_cel(&empty));
-        let mut pruned = cel::Bindings::from_values(env, ::cel::Value::Null, cel::to_cel(&empty), cel::to_cel(&empty));
+        let whole = cel::Bindings::new(env.clone(), &record(), &empty, &empty);
+        let mut pruned = cel::Bindings::new(env, &serde_json::Value::Null, &empty, &empty);
         pruned.set_app(tree.to_val(&record()));
         let none = std::collections::BTreeMap::new();
         let missing = Missing { app: &none, org: &none };
