@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::cel;
 use super::kleene::{Evaluated, Missing};
-use super::memo::{Memo, Memoized, RulePlan, not_applicable_reason};
+use super::memo::{Memo, Memoized, RulePlan};
 use super::reads::ReadTree;
 use super::record_json::app_json;
 use super::result::{Outcome, ResourceRef, Results, RuleResult};
@@ -15,7 +15,7 @@ use crate::model::{Confidence, Inventory, Origin, Resource, Status};
 /// Evaluates one rule against one resource's bindings, under three-valued logic: a result is
 /// `unknown` only when its outcome depends on data in `missing` ([`super::kleene`]).
 pub(crate) fn evaluate_rule(rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>) -> Outcome {
-    let unknown = |reason: String| Outcome { status: Status::Unknown, actual: None, reason: Some(reason) };
+    let unknown = |reason: String| Outcome { status: Status::Unknown, actual: None, reason: Some(reason.into()) };
     if let Some(when) = &rule.when {
         match when.evaluate(bindings, missing) {
             Evaluated::Known(::cel::Value::Bool(true)) => {}
@@ -23,7 +23,7 @@ pub(crate) fn evaluate_rule(rule: &Rule, bindings: &cel::Bindings, missing: Miss
                 return Outcome {
                     status: Status::NotApplicable,
                     actual: None,
-                    reason: Some(not_applicable_reason(rule)),
+                    reason: Some(rule.not_applicable.clone()),
                 };
             }
             Evaluated::Known(other) => {
@@ -207,7 +207,7 @@ impl<'a> Worker<'a> {
                     bindings.set_app(app_reads.to_val(app_json.as_ref().unwrap_or(&Value::Null)));
                     app_bound = true;
                 }
-                outcome(rule, plan, bindings, missing)
+                outcome(rule, bindings, missing)
             };
             let outcome = match &app_json {
                 Some(json) => {
@@ -236,16 +236,12 @@ impl<'a> Worker<'a> {
 }
 
 /// Evaluates `rule` on one resource, as [`Memo`] keeps it.
-fn outcome(rule: &Rule, plan: &RulePlan, bindings: &cel::Bindings, missing: Missing<'_>) -> Memoized {
+fn outcome(rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>) -> Memoized {
     let outcome = evaluate_rule(rule, bindings, missing);
-    let reason = match outcome.status {
-        Status::NotApplicable => Some(plan.not_applicable().clone()),
-        _ => outcome.reason.map(crate::model::Text::from),
-    };
     Memoized {
         status: outcome.status,
         actual: outcome.actual.map(crate::model::Text::from),
-        reason,
+        reason: outcome.reason,
         confidence: result_confidence(rule, bindings, missing),
     }
 }

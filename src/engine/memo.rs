@@ -33,7 +33,6 @@ pub(crate) struct RulePlan {
     reads: ReadTree,
     /// The metadata type of the file a reviewer has to change (see [`crate::model::file_type_for`]).
     file_type: Option<&'static str>,
-    not_applicable: Text,
 }
 
 impl RulePlan {
@@ -45,7 +44,6 @@ impl RulePlan {
             applies_to: rule.meta.applies_to.clone(),
             reads: ReadTree::deciding(rule, "app"),
             file_type: first.and_then(crate::model::file_type_for),
-            not_applicable: not_applicable_reason(rule).into(),
         }
     }
 
@@ -76,17 +74,6 @@ impl RulePlan {
             }
         }
     }
-
-    /// The reason of the rule's not-applicable results, shared by all of them.
-    pub(crate) fn not_applicable(&self) -> &Text {
-        &self.not_applicable
-    }
-}
-
-/// Expressions may span lines in the rule file; reasons are shown in table cells.
-pub(crate) fn not_applicable_reason(rule: &Rule) -> String {
-    let when = rule.when.as_ref().map_or("", |when| when.source.as_str());
-    format!("does not apply: {}", when.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// After this many distinct inputs, a rule that has been answered from the table less often than

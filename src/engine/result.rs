@@ -228,5 +228,5 @@ impl Results {
 pub struct Outcome {
     pub status: Status,
     pub actual: Option<String>,
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
 }

@@ -184,6 +184,8 @@ pub struct Rule {
     pub(crate) confidence: RuleConfidence,
     pub params: BTreeMap<String, serde_json::Value>,
     pub(crate) tests: Vec<RuleTest>,
+    /// The reason every not-applicable result of the rule gives, shared by all of them.
+    pub(crate) not_applicable: crate::model::Text,
 }
 
 /// A fixture: the schema's sample resource with a patch applied, and the outcome it must give.
@@ -355,6 +357,7 @@ pub(crate) fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<Diagnostic>> {
         });
     }
 
+    let not_applicable = not_applicable_reason(when.as_ref());
     match (errors.is_empty(), fail_if, confidence) {
         (true, Some(fail_if), Some(confidence)) => Ok(Rule {
             meta: RuleMeta {
@@ -384,9 +387,17 @@ pub(crate) fn parse_rule(source: &RuleSource) -> Result<Rule, Vec<Diagnostic>> {
             confidence,
             params,
             tests,
+            not_applicable,
         }),
         _ => Err(errors),
     }
+}
+
+/// `when` on one line: expressions may span lines in the rule file, and reasons are shown in
+/// table cells.
+fn not_applicable_reason(when: Option<&Expression>) -> crate::model::Text {
+    let when = when.map_or("", |when| when.source.as_str());
+    format!("does not apply: {}", when.split_whitespace().collect::<Vec<_>>().join(" ")).into()
 }
 
 pub(crate) fn toml_to_json(value: &toml::Value) -> serde_json::Value {
