@@ -96,6 +96,12 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
+    /// Whether the rule's write-up (overview, risk, remediation, …) is known: a loaded rule must
+    /// have one; a rule known only by the texts its results carry has none.
+    pub fn has_write_up(&self) -> bool {
+        !self.overview.trim().is_empty()
+    }
+
     /// A rule known only by the texts its results carry (results read from a document that did
     /// not list the rule); the write-up fields are empty.
     pub fn from_result_texts(

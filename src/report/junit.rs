@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::document::Report;
-use crate::engine::{ResultView, RuleMeta, Suppression};
+use crate::engine::{ResultView, Suppression};
 use crate::escape::{xml_attribute as attribute, xml_text as text};
 use crate::model::Status;
 use crate::report::labels::{loosening_line, problem_line, your_value};
@@ -105,7 +105,6 @@ fn run_cases(report: &Report<'_>) -> Vec<RunCase> {
 }
 
 pub(crate) fn render(report: &Report<'_>) -> String {
-    let rules: BTreeMap<&str, &RuleMeta> = report.results.rules.iter().map(|rule| (rule.id.as_str(), rule)).collect();
     let mut suites: BTreeMap<&str, Vec<ResultView<'_>>> = BTreeMap::new();
     for result in report.results.iter() {
         suites.entry(&*result.rule.category).or_default().push(result);
@@ -204,7 +203,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         );
         write_properties(&mut out);
         for result in results {
-            test_case(&mut out, *result, rules.get(result.rule_id()).copied());
+            test_case(&mut out, *result);
         }
         out.push_str("  </testsuite>\n");
     }
@@ -212,7 +211,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     out
 }
 
-fn test_case(out: &mut String, result: ResultView<'_>, rule: Option<&RuleMeta>) {
+fn test_case(out: &mut String, result: ResultView<'_>) {
     let name = format!("{} :: {}", result.rule_id(), result.resource.name);
     let _ = write!(
         out,
@@ -235,7 +234,7 @@ fn test_case(out: &mut String, result: ResultView<'_>, rule: Option<&RuleMeta>) 
                 ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
                 attribute(&message),
                 result.severity,
-                text(&details(result, rule))
+                text(&details(result))
             );
         }
         Outcome::Error => {
@@ -243,7 +242,7 @@ fn test_case(out: &mut String, result: ResultView<'_>, rule: Option<&RuleMeta>) 
                 out,
                 ">\n      <error message=\"{}\" type=\"unknown\">{}</error>",
                 attribute(if reason.is_empty() { "data unavailable" } else { reason }),
-                text(&details(result, rule))
+                text(&details(result))
             );
             if let Some(suppression) = &result.suppression {
                 let _ = writeln!(out, "      <system-out>{}</system-out>", text(&suppressed_note(suppression)));
@@ -262,7 +261,7 @@ fn test_case(out: &mut String, result: ResultView<'_>, rule: Option<&RuleMeta>) 
                 text(&format!(
                     "{}{}",
                     result.suppression.as_deref().map(suppressed_note).unwrap_or_default(),
-                    details(result, rule)
+                    details(result)
                 ))
             );
         }
@@ -270,7 +269,7 @@ fn test_case(out: &mut String, result: ResultView<'_>, rule: Option<&RuleMeta>) 
 }
 
 /// What a reviewer needs to act on a failure without opening another report.
-fn details(result: ResultView<'_>, rule: Option<&RuleMeta>) -> String {
+fn details(result: ResultView<'_>) -> String {
     let resource = &result.resource;
     let mut out = format!(
         "{} ({} severity, control: {})\nApp: {} ({} {})\n",
@@ -301,8 +300,8 @@ fn details(result: ResultView<'_>, rule: Option<&RuleMeta>) -> String {
     }
     let _ = writeln!(out, "Confidence: {}", result.confidence);
     let _ = writeln!(out, "Recommended value: {}", result.rule.expected.trim());
-    if let Some(rule) = rule {
-        let _ = writeln!(out, "Remediation: {}", rule.remediation.trim());
+    if result.rule.has_write_up() {
+        let _ = writeln!(out, "Remediation: {}", result.rule.remediation.trim());
     }
     out
 }

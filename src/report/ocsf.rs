@@ -24,7 +24,7 @@ use super::labels::your_value;
 use super::tables::{self, Level};
 use crate::document::Report;
 use crate::document::notices::Notice;
-use crate::engine::{ResultView, RuleMeta};
+use crate::engine::ResultView;
 use crate::model::{Confidence, ResourceKind, Severity, Status};
 
 /// The OCSF version the events follow.
@@ -81,17 +81,16 @@ fn object(pairs: &[(&str, Value)]) -> Value {
     Value::Object(map)
 }
 
-struct Context<'r> {
+struct Context {
     time: i64,
     product: Value,
     org_id: Option<String>,
     org_resource: Value,
     rule_pack: String,
-    rules: std::collections::BTreeMap<&'r str, &'r RuleMeta>,
 }
 
-fn event(context: &Context<'_>, result: ResultView<'_>) -> Value {
-    let rule = context.rules.get(result.rule_id()).copied();
+fn event(context: &Context, result: ResultView<'_>) -> Value {
+    let rule = result.rule;
     let (severity_id, severity_name) = severity(result.severity);
     let (confidence_id, confidence_name) = confidence(result.confidence);
     let (status_id, status_name) = if result.suppression.is_some() { (3, "Suppressed") } else { (1, "New") };
@@ -99,7 +98,7 @@ fn event(context: &Context<'_>, result: ResultView<'_>) -> Value {
         if result.status == Status::Fail { (3, "Fail") } else { (0, "Unknown") };
     let mut standards = vec![format!("sfaudit rule pack {}", context.rule_pack)];
     let mut requirements = vec![result.rule.control.to_string()];
-    for (framework, ids) in rule.map(|rule| &rule.mappings).into_iter().flatten() {
+    for (framework, ids) in &result.rule.mappings {
         if !ids.is_empty() {
             standards.push(framework.clone());
             requirements.extend(ids.iter().map(|id| format!("{framework}: {id}")));
@@ -141,10 +140,10 @@ fn event(context: &Context<'_>, result: ResultView<'_>) -> Value {
             object(&[
                 ("uid", json!(result.fingerprint())),
                 ("title", json!(&*result.rule.title)),
-                ("desc", json!(rule.map(|rule| rule.overview.clone()).unwrap_or_default())),
+                ("desc", json!(&*rule.overview)),
                 ("types", json!([&*result.rule.category])),
                 ("created_time", json!(context.time)),
-                ("src_url", json!(rule.and_then(|rule| rule.references.first().cloned()).unwrap_or_default())),
+                ("src_url", json!(rule.references.first().cloned().unwrap_or_default())),
             ]),
         ),
         (
@@ -164,17 +163,15 @@ fn event(context: &Context<'_>, result: ResultView<'_>) -> Value {
             object(&[
                 (
                     "desc",
-                    json!(
-                        rule.map(|rule| rule.remediation.clone())
-                            .filter(|text| !text.trim().is_empty())
-                            .unwrap_or_else(|| format!(
-                                "Set it to: {}. See `sfaudit rules explain {}`.",
-                                result.rule.expected,
-                                result.rule_id()
-                            ))
-                    ),
+                    json!(Some(rule.remediation.clone()).filter(|text| !text.trim().is_empty()).unwrap_or_else(
+                        || format!(
+                            "Set it to: {}. See `sfaudit rules explain {}`.",
+                            result.rule.expected,
+                            result.rule_id()
+                        )
+                    )),
                 ),
-                ("references", json!(rule.map(|rule| rule.references.clone()).unwrap_or_default())),
+                ("references", json!(rule.references)),
             ]),
         ),
         (
@@ -200,7 +197,7 @@ fn event(context: &Context<'_>, result: ResultView<'_>) -> Value {
 
 /// What every event of a run shares: the class, the time, the severity and the metadata, whose
 /// `uid` is `finding_uid` in this run (unique per event).
-fn header(context: &Context<'_>, finding_uid: &str, (severity_id, severity_name): (u64, &str)) -> Map<String, Value> {
+fn header(context: &Context, finding_uid: &str, (severity_id, severity_name): (u64, &str)) -> Map<String, Value> {
     let mut metadata = Map::new();
     metadata.insert("version".into(), json!(OCSF_VERSION));
     metadata.insert("product".into(), context.product.clone());
@@ -251,7 +248,6 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         ]),
         org_id,
         rule_pack: report.run.rule_pack.version.clone(),
-        rules: report.results.rules.iter().map(|rule| (rule.id.as_str(), rule)).collect(),
     };
     let mut out = String::new();
     if let Some(mut event) = run_event(&context, report) {
@@ -272,7 +268,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
 
 /// The scan itself as a finding, when its notices or tables say the results are not the whole
 /// story; `None` for a run a reader can take at face value.
-fn run_event(context: &Context<'_>, report: &Report<'_>) -> Option<Value> {
+fn run_event(context: &Context, report: &Report<'_>) -> Option<Value> {
     let notices = tables::notices(report);
     let run_tables = tables::run_tables(report);
     let worst = notices.iter().map(|notice| notice.level).min_by_key(|level| level_rank(*level))?;

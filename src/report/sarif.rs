@@ -17,7 +17,6 @@
 //! Output is deterministic: keys keep insertion order, results keep the engine's order
 //! (rule id, resource kind, name), and nothing depends on the clock or the machine.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
@@ -60,14 +59,12 @@ pub(crate) fn security_severity(severity: Severity) -> &'static str {
 
 pub(crate) fn render(report: &Report<'_>) -> String {
     let rules = &report.results.rules;
-    let index: BTreeMap<&str, usize> =
-        rules.iter().enumerate().map(|(index, rule)| (rule.id.as_str(), index)).collect();
     let results: Vec<Value> = report
         .results
         .iter()
         // pass and not_applicable are not findings; see the module documentation.
         .filter(|result| matches!(result.status, Status::Fail | Status::Unknown))
-        .map(|result| sarif_result(result, index.get(result.rule_id()).copied()))
+        .map(sarif_result)
         .collect();
 
     let run = report.run;
@@ -254,7 +251,7 @@ fn write_up_sections(rule: &RuleMeta) -> Vec<(&'static str, &str)> {
     .collect()
 }
 
-fn sarif_result(result: ResultView<'_>, rule_index: Option<usize>) -> Value {
+fn sarif_result(result: ResultView<'_>) -> Value {
     let resource = &result.resource;
     let app = format!("{} ({})", printable(&resource.name), resource.kind.metadata_type());
     let (kind, level, message) = match result.status {
@@ -301,9 +298,8 @@ fn sarif_result(result: ResultView<'_>, rule_index: Option<usize>) -> Value {
 
     let mut out = Map::new();
     out.insert("ruleId".into(), json!(result.rule_id()));
-    if let Some(index) = rule_index {
-        out.insert("ruleIndex".into(), json!(index));
-    }
+    // The driver's rules are the results' rule table, in its order.
+    out.insert("ruleIndex".into(), json!(result.stored().rule));
     out.insert("kind".into(), json!(kind));
     out.insert("level".into(), json!(level));
     out.insert("rank".into(), json!(rank(result.confidence)));

@@ -116,6 +116,42 @@ fn report_from_a_version_1_result_renders_what_the_scan_renders() {
     }
 }
 
+/// A version 1 result whose rule is not in `rules[]` is read with the texts it carries; reports
+/// say its write-up is not there rather than show an empty one.
+#[test]
+fn a_version_1_result_without_its_rule_is_shown_without_a_write_up() {
+    let v1 = repo_root().join(DEMO_V1).display().to_string();
+    let mut document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&v1).expect("fixture")).expect("json");
+    let failing = document["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|result| result["status"] == "fail")
+        .expect("a failing result")
+        .clone();
+    let rule_id = failing["rule_id"].as_str().expect("rule_id").to_string();
+    document["rules"].as_array_mut().expect("rules").retain(|rule| rule["id"] != rule_id.as_str());
+    let folder = tempfile::tempdir().expect("temp dir");
+    let without_rule = folder.path().join("v1.json");
+    std::fs::write(&without_rule, document.to_string()).expect("write");
+    let without_rule = without_rule.display().to_string();
+
+    let html = sfaudit(&["report", "--from", &without_rule, "--format", "html"]);
+    assert_eq!(code(&html), 0, "{}", stderr(&html));
+    assert!(stdout(&html).contains("The rule's write-up is not part of this report."), "html");
+
+    let junit = sfaudit(&["report", "--from", &without_rule, "--format", "junit"]);
+    assert_eq!(code(&junit), 0, "{}", stderr(&junit));
+    let text = stdout(&junit);
+    let case = format!("name=\"{rule_id} :: {}\"", failing["resource"]["name"].as_str().expect("name"));
+    let start = text.find(&case).expect("the rule's test case");
+    let end = start + text[start..].find("</testcase>").expect("its end");
+    assert!(text[start..end].contains("Recommended value:"), "{}", &text[start..end]);
+    assert!(!text[start..end].contains("Remediation:"), "{}", &text[start..end]);
+    assert!(text.contains("Remediation:"), "the other rules keep their remediation");
+}
+
 #[test]
 fn diff_baseline_and_snapshot_read_a_version_1_result() {
     let v1 = repo_root().join(DEMO_V1).display().to_string();

@@ -303,7 +303,7 @@ impl View<'_, '_> {
         );
         out.push_str("<div class=\"detail\">\n");
         self.result_facts(out, result);
-        match self.rules.get(result.rule_id()) {
+        match Some(result.rule).filter(|rule| rule.has_write_up()) {
             Some(rule) if matches!(result.status, Status::Fail | Status::Unknown) => write_up(out, rule),
             Some(rule) => {
                 let _ = write!(out, "<p class=\"note\">This control flags: {}", escape(&rule.title));
@@ -378,7 +378,7 @@ impl View<'_, '_> {
             let _ = write!(text, " · <span class=\"mono\">{}</span>", escape(&suppression.source));
             item("Suppressed", text);
         }
-        let risk = match self.rules.get(result.rule_id()) {
+        let risk = match Some(result.rule).filter(|rule| rule.has_write_up()) {
             Some(rule) => {
                 format!("{} · {} · CVSS {}", result.severity.risk_group(), result.severity, cvss_text(&rule.cvss))
             }

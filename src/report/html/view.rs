@@ -6,13 +6,12 @@ use time::OffsetDateTime;
 
 use super::cells::date_text;
 use crate::document::Report;
-use crate::engine::{ResultView, RuleMeta};
+use crate::engine::ResultView;
 use crate::model::{ResourceKind, Status};
 
 /// The report with the lookups every section needs.
 pub(super) struct View<'r, 'a> {
     pub(super) report: &'r Report<'a>,
-    pub(super) rules: BTreeMap<&'r str, &'r RuleMeta>,
     /// Position of each app in the inventory, for anchors (`#app-3`).
     pub(super) app_index: BTreeMap<(ResourceKind, &'r str), usize>,
     /// For each rule, the failed (else unknown) result whose row carries the full write-up.
@@ -22,7 +21,6 @@ pub(super) struct View<'r, 'a> {
 
 impl<'r, 'a> View<'r, 'a> {
     pub(super) fn new(report: &'r Report<'a>) -> Self {
-        let rules = report.results.rules.iter().map(|rule| (rule.id.as_str(), rule)).collect();
         let app_index = report
             .inventory
             .apps
@@ -37,7 +35,7 @@ impl<'r, 'a> View<'r, 'a> {
             }
         }
         let evaluated = report.run.evaluated_at.instant();
-        Self { report, rules, app_index, write_up_row, evaluated }
+        Self { report, app_index, write_up_row, evaluated }
     }
 
     pub(super) fn results(&self) -> impl DoubleEndedIterator<Item = ResultView<'r>> + use<'r> {
