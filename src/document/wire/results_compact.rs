@@ -1,8 +1,10 @@
 //! The `results` array of a compact document, written on every core.
 //!
 //! A large scan writes hundreds of thousands of results, and each repeats strings that belong to
-//! its rule (id, expected value), its resource and its file. Those are escaped once into byte
-//! pieces here; a result is then mostly copies of its pieces. The array is cut into chunks that
+//! its rule (id, expected value) and its resource. Those are escaped once into byte pieces here;
+//! a result is then mostly copies of its pieces. File locations are spelled as each result is
+//! written: there are as many of them as files, and their spellings held at once took as much
+//! memory as the results themselves. The array is cut into chunks that
 //! workers render into buffers while the calling thread writes the finished ones in order, so the
 //! output is the same bytes as serde's compact spelling of [`super::result::ResultOut`] (a test
 //! checks this), whatever the number of cores.
@@ -17,11 +19,12 @@ use serde::Serialize;
 use super::result::{ResourceOut, SuppressionOut};
 use crate::engine::{BaselineState, ResultView, Results};
 
-/// Results per chunk: large enough that handing a chunk over costs nothing next to rendering it,
-/// small enough that the chunks in flight stay a few megabytes.
-const CHUNK_RESULTS: usize = 1024;
+/// Results per chunk, about 120 KB of JSON: large enough that handing a chunk over costs nothing
+/// next to rendering it, small enough that the chunks in flight (a few per core) stay about a
+/// megabyte.
+const CHUNK_RESULTS: usize = 256;
 
-/// Each rule's, resource's and file's spelling, escaped once.
+/// Each rule's and resource's spelling, escaped once.
 struct Pieces {
     /// `{"rule_id":"…"`
     rule_heads: Vec<Vec<u8>>,
@@ -29,8 +32,6 @@ struct Pieces {
     rule_expected: Vec<Vec<u8>>,
     /// `,"resource":{…}`
     resources: Vec<Vec<u8>>,
-    /// `,"location":{…}`
-    locations: Vec<Vec<u8>>,
 }
 
 fn json<T: Serialize + ?Sized>(prefix: &str, value: &T) -> Vec<u8> {
@@ -50,7 +51,6 @@ impl Pieces {
                 .iter()
                 .map(|resource| json(",\"resource\":", &ResourceOut::new(resource)))
                 .collect(),
-            locations: results.locations.iter().map(|location| json(",\"location\":", location)).collect(),
         }
     }
 
@@ -65,7 +65,8 @@ impl Pieces {
         out.extend_from_slice(stored.confidence.as_str().as_bytes());
         out.push(b'"');
         out.extend_from_slice(&self.resources[stored.resource as usize]);
-        out.extend_from_slice(&self.locations[stored.location as usize]);
+        out.extend_from_slice(b",\"location\":");
+        let _ = serde_json::to_writer(&mut *out, result.location);
         out.extend_from_slice(b",\"actual\":");
         let _ = serde_json::to_writer(&mut *out, &stored.actual.as_deref());
         out.extend_from_slice(if stored.assumed { b",\"assumed\":true" } else { b",\"assumed\":false" });
