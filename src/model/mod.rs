@@ -128,14 +128,14 @@ pub struct AppRecord {
     pub certificate: Option<Certificate>,
     /// SAML configuration (Connected Apps with `samlConfig`).
     #[serde(default)]
-    pub saml: Option<Saml>,
+    pub saml: Option<Box<Saml>>,
     pub policy: Option<Policy>,
     /// Secrets and secret-bearing files found in source control (project scans only).
     pub source_control: Option<SourceControl>,
-    pub usage: Option<Usage>,
+    pub usage: Option<Box<Usage>>,
     /// Live scans: the client-credentials run-as user and what it may do.
     #[serde(default)]
-    pub run_as_user: Option<RunAsUser>,
+    pub run_as_user: Option<Box<RunAsUser>>,
     /// Trusted IP ranges of the app (`ipRanges` of a Connected App, `trustedIpRanges` of an ECA's
     /// OAuth settings) as `start-end`; empty when none; `None` when not known.
     #[serde(default)]

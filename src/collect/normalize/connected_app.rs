@@ -52,7 +52,7 @@ pub(crate) fn connected_app(
         record.source_control = Some(source_control);
     }
     if let Some(config) = reader.single(root, "samlConfig")? {
-        record.saml = Some(saml(&reader, config, as_of, &mut record, &mut problems)?);
+        record.saml = Some(Box::new(saml(&reader, config, as_of, &mut record, &mut problems)?));
     }
 
     record.trusted_ip_ranges = Some(super::ip_ranges::trusted_ip_ranges(root));
@@ -70,7 +70,7 @@ pub(crate) fn connected_app(
     let client_credentials =
         reader.bool_or(config, "isClientCredentialEnabled", false, "oauth.flows.client_credentials")?;
     let token_exchange = reader.bool_or(config, "isTokenExchangeEnabled", false, "oauth.flows.token_exchange")?;
-    let (scopes, _) = canonical_scopes(config.children_named("scopes").map(|scope| scope.text.as_str()));
+    let (scopes, _) = canonical_scopes(config.children_named("scopes").map(|scope| &*scope.text));
     record.oauth = Some(OAuth {
         consumer_key: reader.text(config, "consumerKey")?.map(str::to_string),
         scopes: Some(scopes),

@@ -155,7 +155,7 @@ fn apply_permissions(
             }
             org.permission_holders = Some(holders);
             for (app, user) in run_as_apps {
-                app.run_as_user = Some(permissions::run_as(scan, user.trim()));
+                app.run_as_user = Some(Box::new(permissions::run_as(scan, user.trim())));
             }
         }
         Err(reason) => {
@@ -225,7 +225,7 @@ fn apply_eca_usage(
         if app.missing.contains_key("usage") {
             continue;
         }
-        app.usage = Some(eca_usage_of(entry, as_of));
+        app.usage = Some(Box::new(eca_usage_of(entry, as_of)));
         app.raw.insert(
             "OAuthUsage".into(),
             RawDocument::from_value(&serde_json::json!({"identifier": entry.identifier, "users": entry.users.len()})),

@@ -375,7 +375,7 @@ impl Assembly<'_> {
             if let Some(key) = key {
                 claimed.insert(key);
             }
-            app.usage = Some(tokens.usage(true, self.as_of));
+            app.usage = Some(Box::new(tokens.usage(true, self.as_of)));
         }
         let installed_names: Option<BTreeSet<String>> =
             installed.as_ref().ok().map(|names| names.values().map(|name| lower(name)).collect());
@@ -385,7 +385,7 @@ impl Assembly<'_> {
             }
             let mut app = unreadable_app(ResourceKind::ConnectedApp, &tokens.name, None, "");
             app.missing.clear();
-            app.usage = Some(tokens.usage(false, self.as_of));
+            app.usage = Some(Box::new(tokens.usage(false, self.as_of)));
             app.raw.insert(
                 "OauthToken".into(),
                 RawDocument::from_value(&json!({"app_name": tokens.name, "token_count": tokens.tokens})),
