@@ -108,20 +108,17 @@ fn too_deep<'a, 'input>(start: roxmltree::Node<'a, 'input>, limit: usize) -> Opt
 }
 
 fn convert(lines: &LineIndex, node: roxmltree::Node<'_, '_>) -> Element {
-    let mut text = String::new();
-    let mut children = Vec::new();
-    for child in node.children() {
-        if child.is_element() {
-            children.push(convert(lines, child));
-        } else if child.is_text() {
-            text.push_str(child.text().unwrap_or_default());
-        }
-    }
-    if !children.is_empty() && text.trim().is_empty() {
-        // Indentation between child elements is not content; dropping it keeps large scans small.
-        text = String::new();
-    }
-    Element { name: node.tag_name().name().to_string(), text, line: lines.line(node.range().start), children }
+    let children: Box<[Element]> =
+        node.children().filter(roxmltree::Node::is_element).map(|child| convert(lines, child)).collect();
+    let mut texts = node.children().filter(roxmltree::Node::is_text).filter_map(|child| child.text());
+    let text: Box<str> = match (texts.next(), texts.next()) {
+        (None, _) => Box::default(),
+        (Some(only), None) => only.into(),
+        (Some(first), Some(second)) => [first, second].into_iter().chain(texts).collect::<String>().into(),
+    };
+    // Indentation between child elements is not content; dropping it keeps large scans small.
+    let text = if !children.is_empty() && text.trim().is_empty() { Box::default() } else { text };
+    Element { name: node.tag_name().name().into(), text, line: lines.line(node.range().start), children }
 }
 
 #[cfg(test)]

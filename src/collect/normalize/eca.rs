@@ -65,10 +65,10 @@ pub(crate) fn external_client_app(
     }
     for document in parts.documents() {
         record.files.insert(
-            document.root.name.clone(),
+            document.root.name.to_string(),
             Origin { source, path: Some(document.path.clone()), line: Some(document.root.line) },
         );
-        record.raw.insert(document.root.name.clone(), document.root.to_raw_document());
+        record.raw.insert(document.root.name.to_string(), document.root.to_raw_document());
         if let Some(source_control) = record.source_control.as_mut() {
             source_control.placeholders.extend(placeholders(document));
         }

@@ -90,7 +90,7 @@ fn collect(element: &Element, path: &str, found: &mut Vec<Placeholder>) {
         if templated {
             let secret = SECRET_ELEMENTS.contains(&element.name.as_str());
             found.push(Placeholder {
-                element: element.name.clone(),
+                element: element.name.to_string(),
                 path: path.to_string(),
                 line: element.line,
                 value: (!secret).then(|| element.text.trim().to_string()),

@@ -288,8 +288,8 @@ pub(super) fn document(type_name: &str, properties: &FileProperties, record: &El
         properties.file_name.clone()
     };
     let mut root = record.clone();
-    root.name = type_name.to_string();
-    root.children.retain(|child| child.name != "fullName");
+    root.name = type_name.into();
+    root.retain_children(|child| child.name != "fullName");
     MetadataDocument { path: path.into(), root }
 }
 
@@ -298,7 +298,7 @@ pub(super) fn document(type_name: &str, properties: &FileProperties, record: &El
 /// a credential is dropped from their records too.
 fn remove_credentials(element: &mut Element) {
     const CREDENTIAL_WORDS: [&str; 5] = ["secret", "password", "privatekey", "apikey", "serverkey"];
-    element.children.retain(|child| {
+    element.retain_children(|child| {
         let name = child.name.to_ascii_lowercase();
         !CREDENTIAL_WORDS.iter().any(|word| name.contains(word))
     });
@@ -397,22 +397,27 @@ mod tests {
 
     #[test]
     fn credential_like_elements_leave_extra_records() {
-        let leaf = |name: &str, text: &str| Element { name: name.into(), text: text.into(), line: 1, children: vec![] };
+        let leaf = |name: &str, text: &str| Element {
+            name: name.into(),
+            text: text.into(),
+            line: 1,
+            children: Box::default(),
+        };
         let mut record = Element {
             name: "ExtlClntAppPushSettings".into(),
-            text: String::new(),
+            text: Box::default(),
             line: 1,
-            children: vec![
+            children: Box::new([
                 leaf("label", "Push"),
                 leaf("androidServerKey", "k"),
                 leaf("apnsCertificatePassword", "p"),
                 Element {
                     name: "platform".into(),
-                    text: String::new(),
+                    text: Box::default(),
                     line: 1,
-                    children: vec![leaf("fcmApiKey", "k"), leaf("environment", "production")],
+                    children: Box::new([leaf("fcmApiKey", "k"), leaf("environment", "production")]),
                 },
-            ],
+            ]),
         };
         remove_credentials(&mut record);
         assert_eq!(record.to_json(), json!({"label": "Push", "platform": {"environment": "production"}}));
