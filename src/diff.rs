@@ -136,7 +136,7 @@ fn finding(result: ResultView<'_>) -> Finding {
         severity: result.severity,
         resource: ResourceName { kind: result.resource.kind, name: result.resource.name.to_string() },
         title: result.rule.title.clone(),
-        actual: result.actual.as_deref().map(str::to_string),
+        actual: result.actual().map(str::to_string),
     }
 }
 

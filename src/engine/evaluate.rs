@@ -8,9 +8,9 @@ use super::kleene::{Evaluated, Missing};
 use super::memo::{Memo, Memoized, RulePlan};
 use super::reads::ReadTree;
 use super::record_json::app_json;
-use super::result::{Outcome, ResourceRef, Results, RuleResult};
+use super::result::{Outcome, ResourceRef, Results, RuleResult, TableIndex};
 use super::rule::{Rule, RuleConfidence, RuleSet};
-use crate::model::{Confidence, Inventory, Origin, Resource, Status};
+use crate::model::{Confidence, Inventory, Origin, Resource, Status, Text};
 
 /// Evaluates one rule against one resource's bindings, under three-valued logic: a result is
 /// `unknown` only when its outcome depends on data in `missing` ([`super::kleene`]).
@@ -100,7 +100,8 @@ pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
     let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
     let chunk_size = resources.len().div_ceil(workers).max(1);
     let app_reads = ReadTree::of(&rules.rules, "app");
-    std::thread::scope(|scope| {
+    let worker_texts: Vec<(usize, Vec<Text>)> = std::thread::scope(|scope| {
+        let mut workers = Vec::new();
         let mut remaining: &mut [Option<RuleResult>] = &mut slots;
         for (chunk_index, chunk) in resources.chunks(chunk_size).enumerate() {
             let first = chunk_index * chunk_size;
@@ -116,7 +117,7 @@ pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
                 inventory,
                 first_location: &first_location,
             };
-            scope.spawn(move || {
+            workers.push(scope.spawn(move || {
                 let mut worker = Worker::new(shared);
                 let mut slots = mine.iter_mut();
                 for (offset, resource) in chunk.iter().enumerate() {
@@ -127,9 +128,15 @@ pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
                         }
                     });
                 }
-            });
+                (count, worker.texts)
+            }));
         }
+        workers
+            .into_iter()
+            .map(|worker| worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
     });
+    let texts = join_texts(&mut slots, worker_texts);
     // `Option<RuleResult>` has the size of `RuleResult`, and `filter_map` (unlike `flatten`) lets
     // the standard library reuse the allocation, so the results are never copied.
     #[allow(clippy::filter_map_identity, reason = "flatten would not collect in place")]
@@ -141,7 +148,29 @@ pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
         resources: resources.iter().map(|resource| resource_ref(*resource)).collect(),
         locations,
         params: rules.params.clone(),
+        texts,
+        suppressions: Vec::new(),
     }
+}
+
+/// One table of the texts every worker kept: each worker's `(slots, texts)` in slot order, its
+/// results' indexes moved past the texts of the workers before it.
+fn join_texts(slots: &mut [Option<RuleResult>], workers: Vec<(usize, Vec<Text>)>) -> Vec<Text> {
+    let mut texts = Vec::with_capacity(workers.iter().map(|(_, texts)| texts.len()).sum());
+    let mut remaining = slots;
+    for (count, worker_texts) in workers {
+        let (mine, rest) = std::mem::take(&mut remaining).split_at_mut(count);
+        remaining = rest;
+        let offset = u32::try_from(texts.len()).expect("fewer than 4,294,967,295 texts");
+        if offset > 0 {
+            for result in mine.iter_mut().flatten() {
+                result.actual = result.actual.map(|index| index.after(offset));
+                result.reason = result.reason.map(|index| index.after(offset));
+            }
+        }
+        texts.extend(worker_texts);
+    }
+    texts
 }
 
 fn resource_ref(resource: Resource<'_>) -> ResourceRef {
@@ -174,6 +203,8 @@ struct Worker<'a> {
     bindings: cel::Bindings,
     memos: Vec<Memo>,
     key: Vec<u8>,
+    /// The texts of the worker's results, which they point into until [`join_texts`].
+    texts: Vec<Text>,
 }
 
 impl<'a> Worker<'a> {
@@ -182,6 +213,7 @@ impl<'a> Worker<'a> {
             bindings: cel::Bindings::new(cel::new_env(), &Value::Null, shared.org_json, shared.params),
             memos: shared.plans.iter().map(|_| Memo::default()).collect(),
             key: Vec::new(),
+            texts: Vec::new(),
             shared,
         }
     }
@@ -189,7 +221,7 @@ impl<'a> Worker<'a> {
     /// Hands `emit` one result per rule that applies to `resource`, in rule order.
     fn evaluate_resource(&mut self, resource: Resource<'_>, resource_index: u32, emit: &mut dyn FnMut(RuleResult)) {
         let Shared { rules, plans, inventory, first_location, app_reads, .. } = self.shared;
-        let Self { bindings, memos, key, .. } = self;
+        let Self { bindings, memos, key, texts, .. } = self;
         let kind = resource.kind();
         let missing = Missing { app: resource.missing(), org: &inventory.org.missing };
         let app_json = match resource {
@@ -207,7 +239,7 @@ impl<'a> Worker<'a> {
                     bindings.set_app(app_reads.to_val(app_json.as_ref().unwrap_or(&Value::Null)));
                     app_bound = true;
                 }
-                outcome(rule, bindings, missing)
+                outcome(rule, bindings, missing, texts)
             };
             let outcome = match &app_json {
                 Some(json) => {
@@ -235,13 +267,18 @@ impl<'a> Worker<'a> {
     }
 }
 
-/// Evaluates `rule` on one resource, as [`Memo`] keeps it.
-fn outcome(rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>) -> Memoized {
+/// Evaluates `rule` on one resource, as [`Memo`] keeps it: its texts join `texts`.
+fn outcome(rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>, texts: &mut Vec<Text>) -> Memoized {
     let outcome = evaluate_rule(rule, bindings, missing);
+    let mut keep = |text: Text| {
+        let index = TableIndex::next_of(texts.len());
+        texts.push(text);
+        index
+    };
     Memoized {
         status: outcome.status,
-        actual: outcome.actual.map(crate::model::Text::from),
-        reason: outcome.reason,
+        actual: outcome.actual.map(|actual| keep(actual.into())),
+        reason: outcome.reason.map(&mut keep),
         confidence: result_confidence(rule, bindings, missing),
     }
 }
@@ -391,7 +428,7 @@ mod tests {
             let results = scan(serde_json::json!({"raw": {"ConnectedApp": {"label": "Docs"}}}), &[&rule]);
             let result = results.iter().next().expect("one result");
             assert_eq!(result.status, Status::Fail, "{rule}");
-            assert_eq!(result.actual.as_deref(), actual, "{rule}");
+            assert_eq!(result.actual(), actual, "{rule}");
             let confidence = if rule.contains("\"medium\"") { Confidence::Medium } else { Confidence::High };
             assert_eq!(result.confidence, confidence, "{rule}");
         }
@@ -432,7 +469,12 @@ mod tests {
                 let key = (result.resource.name.to_string(), result.rule_id().to_string());
                 let outcome = format!(
                     "{:?} {:?} {:?} {:?} {} {:?}",
-                    result.status, result.actual, result.reason, result.confidence, result.assumed, result.location
+                    result.status,
+                    result.actual(),
+                    result.reason(),
+                    result.confidence,
+                    result.assumed,
+                    result.location
                 );
                 (key, outcome)
             })

@@ -14,15 +14,17 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use super::reads::ReadTree;
+use super::result::TableIndex;
 use super::rule::Rule;
-use crate::model::{Confidence, Resource, ResourceKind, Status, Text};
+use crate::model::{Confidence, Resource, ResourceKind, Status};
 
-/// What one evaluation gives, before it is attached to a resource.
-#[derive(Debug, Clone)]
+/// What one evaluation gives, before it is attached to a resource; its texts are in the
+/// evaluating worker's own table.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Memoized {
     pub status: Status,
-    pub actual: Option<Text>,
-    pub reason: Option<Text>,
+    pub actual: Option<TableIndex>,
+    pub reason: Option<TableIndex>,
     pub confidence: Confidence,
 }
 
@@ -105,7 +107,7 @@ impl Memo {
         }
         if let Some(outcome) = self.outcomes.get(key) {
             self.hits += 1;
-            return outcome.clone();
+            return *outcome;
         }
         let outcome = evaluate();
         if self.outcomes.len() >= TRIAL_INPUTS && self.hits < self.outcomes.len() {
@@ -113,7 +115,7 @@ impl Memo {
             self.outcomes = FxHashMap::default();
         } else if self.key_bytes + key.len() <= MAX_TABLE_BYTES {
             self.key_bytes += key.len();
-            self.outcomes.insert(key.into(), outcome.clone());
+            self.outcomes.insert(key.into(), outcome);
         }
         outcome
     }

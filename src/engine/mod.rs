@@ -16,5 +16,6 @@ pub mod rule;
 pub(crate) mod schema;
 
 pub(crate) use evaluate::evaluate;
+pub(crate) use result::TableIndex;
 pub use result::{BaselineState, Fingerprint, Outcome, ResourceRef, ResultView, Results, RuleResult, Suppression};
 pub use rule::{DeclaredConfidence, Rule, RuleMeta, RuleSet, RuleSource};

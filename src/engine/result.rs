@@ -18,9 +18,9 @@ pub struct ResourceRef {
     pub namespace: Text,
 }
 
-/// One result, stored compactly: its rule, resource and location are indexes into the
-/// [`Results`] tables, so a large scan holds each text once, and the texts are looked up only
-/// where a renderer needs them ([`ResultView`]).
+/// One result, stored compactly: its rule, resource and location, its texts and its
+/// suppression are indexes into the [`Results`] tables, so a large scan holds each text once and
+/// a result in 32 bytes; the texts are looked up only where a renderer needs them ([`ResultView`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleResult {
     /// Index into [`Results::rules`].
@@ -29,6 +29,14 @@ pub struct RuleResult {
     pub(crate) resource: u32,
     /// Index into [`Results::locations`]: the file a reviewer has to change.
     pub(crate) location: u32,
+    /// The "your value" column, in [`Results::texts`]; `None` when it could not be computed.
+    pub(crate) actual: Option<TableIndex>,
+    /// Why the result is not a plain pass or fail (what was missing, why it does not apply), in
+    /// [`Results::texts`].
+    pub(crate) reason: Option<TableIndex>,
+    /// Set when a suppression covers this result, in [`Results::suppressions`]: it is still
+    /// reported, but does not fail the gate.
+    pub(crate) suppression: Option<TableIndex>,
     pub status: Status,
     pub severity: Severity,
     /// How sure the result is (the rule's `confidence`).
@@ -38,12 +46,28 @@ pub struct RuleResult {
     pub assumed: bool,
     /// With `--baseline`: whether a failing result is new or was already failing.
     pub baseline: Option<BaselineState>,
-    /// The "your value" column; `None` when it could not be computed.
-    pub actual: Option<Text>,
-    /// Why the result is not a plain pass or fail (what was missing, why it does not apply).
-    pub reason: Option<Text>,
-    /// Set when a suppression covers this result: it is still reported, but does not fail the gate.
-    pub suppression: Option<Box<Suppression>>,
+}
+
+/// A position in one of the [`Results`] tables, held in four bytes (an absent one in none more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct TableIndex(std::num::NonZeroU32);
+
+impl TableIndex {
+    /// The index of the next entry of a table holding `len` entries.
+    pub(crate) fn next_of(len: usize) -> Self {
+        let position = u32::try_from(len).ok().and_then(|len| len.checked_add(1)).and_then(std::num::NonZeroU32::new);
+        // Four billion texts would take far more memory than any machine running a scan has.
+        Self(position.expect("fewer than 4,294,967,295 entries in a results table"))
+    }
+
+    pub(crate) fn get(self) -> usize {
+        self.0.get() as usize - 1
+    }
+
+    /// This index once the table it points into follows `offset` other entries.
+    pub(crate) fn after(self, offset: u32) -> Self {
+        Self(self.0.checked_add(offset).expect("fewer than 4,294,967,295 entries in a results table"))
+    }
 }
 
 /// A result with its rule, resource and location looked up: what renderers read. Fields of the
@@ -54,6 +78,7 @@ pub struct ResultView<'a> {
     pub resource: &'a ResourceRef,
     pub location: &'a Origin,
     stored: &'a RuleResult,
+    tables: &'a Results,
 }
 
 impl std::ops::Deref for ResultView<'_> {
@@ -71,6 +96,21 @@ impl<'a> ResultView<'a> {
 
     pub fn stored(&self) -> &'a RuleResult {
         self.stored
+    }
+
+    /// The "your value" column; `None` when it could not be computed.
+    pub fn actual(&self) -> Option<&'a str> {
+        self.stored.actual.map(|index| &*self.tables.texts[index.get()])
+    }
+
+    /// Why the result is not a plain pass or fail.
+    pub fn reason(&self) -> Option<&'a str> {
+        self.stored.reason.map(|index| &*self.tables.texts[index.get()])
+    }
+
+    /// The suppression that accepted the result, if one did.
+    pub fn suppression(&self) -> Option<&'a Suppression> {
+        self.stored.suppression.map(|index| &self.tables.suppressions[index.get()])
     }
 
     /// Stable across runs for the same rule and resource, for baselines and SARIF; computed
@@ -205,6 +245,10 @@ pub struct Results {
     pub resources: Vec<ResourceRef>,
     pub locations: Vec<Origin>,
     pub params: BTreeMap<String, Value>,
+    /// "Your value" and reason texts: each once for every result that shows it.
+    pub(crate) texts: Vec<Text>,
+    /// The suppressions that accepted results, each once.
+    pub(crate) suppressions: Vec<Suppression>,
 }
 
 impl Results {
@@ -215,7 +259,22 @@ impl Results {
             resource: &self.resources[result.resource as usize],
             location: &self.locations[result.location as usize],
             stored: result,
+            tables: self,
         }
+    }
+
+    /// Keeps `text` for results to point at.
+    pub(crate) fn add_text(&mut self, text: Text) -> TableIndex {
+        let index = TableIndex::next_of(self.texts.len());
+        self.texts.push(text);
+        index
+    }
+
+    /// Keeps `suppression` for results to point at.
+    pub(crate) fn add_suppression(&mut self, suppression: Suppression) -> TableIndex {
+        let index = TableIndex::next_of(self.suppressions.len());
+        self.suppressions.push(suppression);
+        index
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = ResultView<'_>> + ExactSizeIterator {
@@ -229,4 +288,44 @@ pub struct Outcome {
     pub status: Status,
     pub actual: Option<String>,
     pub reason: Option<Text>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_result_takes_32_bytes() {
+        // A scan of 50,000 apps keeps two million of them until the report is written.
+        assert_eq!(std::mem::size_of::<RuleResult>(), 32);
+        assert_eq!(std::mem::size_of::<Option<RuleResult>>(), 32);
+    }
+
+    #[test]
+    fn texts_and_suppressions_are_looked_up_through_the_view() {
+        let mut results = Results::default();
+        let resource = ResourceRef {
+            kind: ResourceKind::ConnectedApp,
+            name: "App".into(),
+            label: "App".into(),
+            namespace: "".into(),
+        };
+        results.push_test_result("rule", Severity::High, resource, Status::Fail);
+        let actual = results.add_text("AllSelfAuthorized".into());
+        let reason = results.add_text("why".into());
+        let suppression = results.add_suppression(Suppression {
+            reason: "accepted".into(),
+            owner: None,
+            ticket: None,
+            expires: None,
+            source: "sfaudit.toml:3".into(),
+        });
+        let stored = &mut results.results[0];
+        (stored.actual, stored.reason, stored.suppression) = (Some(actual), Some(reason), Some(suppression));
+        let view = results.iter().next().expect("one result");
+        assert_eq!(view.actual(), Some("AllSelfAuthorized"));
+        assert_eq!(view.reason(), Some("why"));
+        assert_eq!(view.suppression().map(|suppression| suppression.reason.as_str()), Some("accepted"));
+        assert_eq!(TableIndex::next_of(0).after(2).get(), 2);
+    }
 }

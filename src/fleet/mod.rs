@@ -132,7 +132,7 @@ impl Fleet<'_> {
                         title: result.rule.title.to_string(),
                         kind: result.resource.kind,
                         app: result.resource.name.to_string(),
-                        actual: result.actual.as_deref().map(str::to_string),
+                        actual: result.actual().map(str::to_string),
                         expected: result.rule.expected.to_string(),
                     })
             })
@@ -171,7 +171,7 @@ impl Fleet<'_> {
                 outcomes
                     .entry((key, result.rule_id().to_string()))
                     .or_default()
-                    .insert(org, (result.status, result.actual.as_deref().map(str::to_string)));
+                    .insert(org, (result.status, result.actual().map(str::to_string)));
             }
         }
         let mut differences = Vec::new();

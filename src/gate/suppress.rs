@@ -88,16 +88,18 @@ pub(crate) fn apply(results: &mut Results, suppressions: &[SuppressionRule], tod
             .map(|(index, _)| index)
             .collect();
         let matched = covered.len();
-        for index in covered {
-            let result = &mut results.results[index];
-            if result.suppression.is_none() {
-                result.suppression = Some(Box::new(Suppression {
-                    reason: suppression.reason.clone(),
-                    owner: suppression.owner.clone(),
-                    ticket: suppression.ticket.clone(),
-                    expires: suppression.expires,
-                    source: suppression.source.clone(),
-                }));
+        let unmarked: Vec<usize> =
+            covered.into_iter().filter(|&index| results.results[index].suppression.is_none()).collect();
+        if !unmarked.is_empty() {
+            let kept = results.add_suppression(Suppression {
+                reason: suppression.reason.clone(),
+                owner: suppression.owner.clone(),
+                ticket: suppression.ticket.clone(),
+                expires: suppression.expires,
+                source: suppression.source.clone(),
+            });
+            for index in unmarked {
+                results.results[index].suppression = Some(kept);
             }
         }
         if matched == 0 {

@@ -97,7 +97,7 @@ impl RunRecord {
                 title: result.rule.title.to_string(),
                 status: result.status,
                 severity: result.severity,
-                actual: result.actual.as_deref().map(str::to_string),
+                actual: result.actual().map(str::to_string),
                 suppressed: result.suppression.is_some(),
             })
             .collect();

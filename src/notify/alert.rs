@@ -88,7 +88,7 @@ pub fn decide(report: &Report<'_>, triggers: &[Trigger]) -> Option<Alert> {
         rule_id: result.rule_id().to_string(),
         title: result.rule.title.to_string(),
         app: result.resource.name.to_string(),
-        actual: result.actual.as_deref().map(str::to_string),
+        actual: result.actual().map(str::to_string),
     };
     let mut new: Vec<AlertFinding> = match (since, report.run.baseline.is_some()) {
         (Some(since), _) => since
@@ -102,7 +102,7 @@ pub fn decide(report: &Report<'_>, triggers: &[Trigger]) -> Option<Alert> {
                             && result.resource.kind == changed.kind
                             && *result.resource.name == *changed.name
                     })
-                    .and_then(|result| result.actual.as_deref().map(str::to_string));
+                    .and_then(|result| result.actual().map(str::to_string));
                 AlertFinding {
                     severity: changed.severity,
                     rule_id: changed.rule_id.clone(),

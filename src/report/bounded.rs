@@ -9,7 +9,7 @@
 use serde_json::Value;
 
 use crate::document::{Report, RunInfo};
-use crate::engine::{Results, RuleResult};
+use crate::engine::Results;
 use crate::escape::field;
 use crate::limits::MAX_RENDERED_FIELD_CHARS;
 use crate::model::{Inventory, Text};
@@ -53,8 +53,13 @@ pub(crate) fn bounded(report: &Report<'_>, format: crate::report::Format) -> Opt
         *text = field(text).into_owned();
     }
     let mut results = report.results.clone();
-    for result in &mut results.results {
-        clip_result(result);
+    for text in &mut results.texts {
+        clip_text(text);
+    }
+    for suppression in &mut results.suppressions {
+        for text in [&mut suppression.reason, &mut suppression.source] {
+            *text = field(text).into_owned();
+        }
     }
     for resource in &mut results.resources {
         clip_text(&mut resource.name);
@@ -80,20 +85,6 @@ fn clip_text(text: &mut Text) {
     }
 }
 
-fn clip_result(result: &mut RuleResult) {
-    if let Some(reason) = result.reason.as_mut() {
-        clip_text(reason);
-    }
-    if let Some(actual) = result.actual.as_mut() {
-        clip_text(actual);
-    }
-    if let Some(suppression) = result.suppression.as_mut() {
-        for text in [&mut suppression.reason, &mut suppression.source] {
-            *text = field(text).into_owned();
-        }
-    }
-}
-
 fn clip_value(value: &mut Value) {
     crate::escape::map_json_strings(value, field);
 }
@@ -113,11 +104,9 @@ fn has_long_string(report: &Report<'_>, shows_inventory: bool) -> bool {
         return true;
     }
     let tables = &report.results;
-    let results = tables.results.iter().any(|result| {
-        result.reason.as_deref().is_some_and(long)
-            || result.actual.as_deref().is_some_and(long)
-            || result.suppression.as_ref().is_some_and(|suppression| long(&suppression.reason))
-    }) || tables.resources.iter().any(|resource| long(&resource.name) || long(&resource.label))
+    let results = tables.texts.iter().any(|text| long(text))
+        || tables.suppressions.iter().any(|suppression| long(&suppression.reason))
+        || tables.resources.iter().any(|resource| long(&resource.name) || long(&resource.label))
         || tables.locations.iter().filter_map(|location| location.path.as_deref()).any(long);
     let rules = report.results.rules.iter().any(|rule| {
         [&rule.id, &rule.control, &rule.title, &rule.category, &rule.expected].into_iter().any(|text| long(text))

@@ -38,7 +38,7 @@ enum Outcome {
 }
 
 fn outcome(result: ResultView<'_>) -> Outcome {
-    match (result.status, &result.suppression) {
+    match (result.status, result.suppression()) {
         (Status::Pass, _) => Outcome::Passed,
         (Status::Fail, Some(_)) => Outcome::Suppressed,
         (Status::Fail, None) => Outcome::Failure,
@@ -220,7 +220,7 @@ fn test_case(out: &mut String, result: ResultView<'_>) {
         attribute(result.rule_id())
     );
     let actual = your_value(result, "unknown");
-    let reason = result.reason.as_deref().unwrap_or("");
+    let reason = result.reason().unwrap_or("");
     match outcome(result) {
         Outcome::Passed => out.push_str("/>\n"),
         Outcome::Failure => {
@@ -244,7 +244,7 @@ fn test_case(out: &mut String, result: ResultView<'_>) {
                 attribute(if reason.is_empty() { "data unavailable" } else { reason }),
                 text(&details(result))
             );
-            if let Some(suppression) = &result.suppression {
+            if let Some(suppression) = result.suppression() {
                 let _ = writeln!(out, "      <system-out>{}</system-out>", text(&suppressed_note(suppression)));
             }
             out.push_str("    </testcase>\n");
@@ -253,16 +253,12 @@ fn test_case(out: &mut String, result: ResultView<'_>) {
             let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", attribute(reason));
         }
         Outcome::Suppressed => {
-            let reason = result.suppression.as_ref().map_or("", |suppression| suppression.reason.as_str());
+            let reason = result.suppression().map_or("", |suppression| suppression.reason.as_str());
             let _ = writeln!(
                 out,
                 ">\n      <skipped message=\"{}\">{}</skipped>\n    </testcase>",
                 attribute(&format!("suppressed: {reason}")),
-                text(&format!(
-                    "{}{}",
-                    result.suppression.as_deref().map(suppressed_note).unwrap_or_default(),
-                    details(result)
-                ))
+                text(&format!("{}{}", result.suppression().map(suppressed_note).unwrap_or_default(), details(result)))
             );
         }
     }
@@ -292,7 +288,7 @@ fn details(result: ResultView<'_>) -> String {
     }
     match result.status {
         Status::Unknown => {
-            let _ = writeln!(out, "Not evaluated: {}", result.reason.as_deref().unwrap_or("data unavailable"));
+            let _ = writeln!(out, "Not evaluated: {}", result.reason().unwrap_or("data unavailable"));
         }
         _ => {
             let _ = writeln!(out, "Your value: {}", your_value(result, "unknown"));

@@ -8,7 +8,7 @@ use crate::model::{InputProblem, ResourceName};
 /// "Your value" as every report shows it: the value, with "(default)" after one that no file set
 /// (Salesforce's documented default was assumed), or `absent` when none could be computed.
 pub(crate) fn your_value(result: ResultView<'_>, absent: &str) -> String {
-    match &result.actual {
+    match result.actual() {
         Some(actual) if result.assumed => format!("{actual} (default)"),
         Some(actual) => actual.to_string(),
         None => absent.to_string(),

@@ -169,7 +169,7 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
                 result.severity.as_str(),
                 inline(&result.rule.control),
                 app(*result),
-                inline(result.reason.as_deref().unwrap_or("")),
+                inline(result.reason().unwrap_or("")),
                 inline(result.rule_id())
             );
         }
@@ -186,7 +186,7 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
         let _ = writeln!(out, "| Status | Risk | Control | App | Suppression reason | Accepted | Rule |");
         let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |");
         for result in &suppressed {
-            let Some(suppression) = &result.suppression else { continue };
+            let Some(suppression) = result.suppression() else { continue };
             let mut accepted = Vec::new();
             if let Some(owner) = &suppression.owner {
                 accepted.push(format!("owner {owner}"));

@@ -262,7 +262,7 @@ fn sarif_result(result: ResultView<'_>) -> Value {
             format!(
                 "{}: {app}: could not be evaluated: {}. Recommended value: {}.",
                 result.rule.title.trim(),
-                printable(result.reason.as_deref().unwrap_or("data unavailable")),
+                printable(result.reason().unwrap_or("data unavailable")),
                 result.rule.expected.trim()
             ),
         ),
@@ -306,7 +306,7 @@ fn sarif_result(result: ResultView<'_>) -> Value {
     out.insert("message".into(), json!({ "text": message }));
     out.insert("locations".into(), json!([Value::Object(location)]));
     out.insert("partialFingerprints".into(), json!({ FINGERPRINT_KEY: result.fingerprint() }));
-    if let Some(suppression) = &result.suppression {
+    if let Some(suppression) = result.suppression() {
         out.insert("suppressions".into(), json!([sarif_suppression(suppression)]));
     }
     let mut properties = Map::new();
@@ -319,10 +319,10 @@ fn sarif_result(result: ResultView<'_>) -> Value {
         json!({ "kind": resource.kind, "name": resource.name, "label": resource.label, "namespace": resource.namespace }),
     );
     properties.insert("confidence".into(), json!(result.confidence));
-    properties.insert("actual".into(), json!(result.actual));
+    properties.insert("actual".into(), json!(result.actual()));
     properties.insert("assumed_default".into(), json!(result.assumed));
     properties.insert("expected".into(), json!(result.rule.expected));
-    if let Some(reason) = &result.reason {
+    if let Some(reason) = result.reason() {
         properties.insert("reason".into(), json!(reason));
     }
     out.insert("properties".into(), Value::Object(properties));

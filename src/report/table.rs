@@ -147,7 +147,7 @@ fn render_parts(report: &Report<'_>, width: Option<u16>) -> Parts {
         let header = ["Status", "Risk", "Confidence", "Control", "App", "Your value", "Recommended value", "Rule"];
         push_table(&mut out, width, header, failed.len(), |index| {
             let result = failed[index];
-            let status = match (&result.suppression, result.baseline) {
+            let status = match (result.suppression(), result.baseline) {
                 (Some(_), _) => format!("{} (suppressed)", health_status(result.status, result.severity)),
                 (None, Some(BaselineState::New)) => {
                     format!("{} (new)", health_status(result.status, result.severity))
@@ -178,7 +178,7 @@ fn render_parts(report: &Report<'_>, width: Option<u16>) -> Parts {
                 result.severity.as_str().to_string(),
                 terminal(result.rule_id()),
                 app_name(result),
-                terminal(result.reason.as_deref().unwrap_or("")),
+                terminal(result.reason().unwrap_or("")),
             ]
         });
         out.push('\n');
@@ -192,7 +192,7 @@ fn render_parts(report: &Report<'_>, width: Option<u16>) -> Parts {
         let mut table = new_table(width);
         table.set_header(["Rule", "App", "Reason", "Owner", "Ticket", "Expires", "Where"]);
         for result in suppressed {
-            let Some(suppression) = result.suppression.as_deref() else { continue };
+            let Some(suppression) = result.suppression() else { continue };
             table.add_row([
                 terminal(result.rule_id()),
                 app_name(result),

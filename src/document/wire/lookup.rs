@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use crate::engine::{ResourceRef, Results, RuleMeta, RuleResult};
+use crate::engine::{ResourceRef, Results, RuleMeta, RuleResult, Suppression, TableIndex};
 use crate::model::{Inventory, Origin, ResourceKind, Severity, Text};
 
 /// A rule's texts as a version 1 result carries them.
@@ -28,6 +28,8 @@ pub(in crate::document) struct Tables<'a> {
     location_index: HashMap<Origin, u32>,
     apps: HashMap<(ResourceKind, &'a str), (&'a str, &'a str)>,
     org_name: &'a str,
+    /// Results' texts and suppressions, as [`Results`] keeps them.
+    kept: Results,
 }
 
 impl<'a> Tables<'a> {
@@ -50,6 +52,7 @@ impl<'a> Tables<'a> {
                 .map(|app| ((app.kind, app.name.as_str()), (app.label.as_str(), app.namespace.as_str())))
                 .collect(),
             org_name: &inventory.org.name,
+            kept: Results::default(),
         }
     }
 
@@ -95,8 +98,26 @@ impl<'a> Tables<'a> {
         intern(&mut self.locations, &mut self.location_index, location)
     }
 
+    /// Where a result's text is kept.
+    pub(super) fn text(&mut self, text: Option<Text>) -> Option<TableIndex> {
+        text.map(|text| self.kept.add_text(text))
+    }
+
+    /// Where a result's suppression is kept.
+    pub(super) fn suppression(&mut self, suppression: Option<Suppression>) -> Option<TableIndex> {
+        suppression.map(|suppression| self.kept.add_suppression(suppression))
+    }
+
     pub(super) fn into_results(self, results: Vec<RuleResult>, params: BTreeMap<String, Value>) -> Results {
-        Results { results, rules: self.rules, resources: self.resources, locations: self.locations, params }
+        Results {
+            results,
+            rules: self.rules,
+            resources: self.resources,
+            locations: self.locations,
+            params,
+            texts: self.kept.texts,
+            suppressions: self.kept.suppressions,
+        }
     }
 }
 

@@ -76,12 +76,12 @@ impl<'a> From<ResultView<'a>> for ResultOut<'a> {
             confidence: stored.confidence,
             resource: ResourceOut::new(result.resource),
             location: result.location,
-            actual: stored.actual.as_deref(),
+            actual: result.actual(),
             assumed: stored.assumed,
             expected: &result.rule.expected,
-            reason: stored.reason.as_deref(),
+            reason: result.reason(),
             fingerprint: result.fingerprint(),
-            suppression: stored.suppression.as_deref().map(SuppressionOut::new),
+            suppression: result.suppression().map(SuppressionOut::new),
             baseline: stored.baseline.map(BaselineState::as_str),
         }
     }
@@ -172,18 +172,18 @@ impl IntoResult for ResultIn {
             confidence: self.confidence,
             assumed: self.assumed,
             baseline: baseline_in(self.baseline.as_deref(), &place)?,
-            actual: self.actual,
-            reason: self.reason,
-            suppression: suppression_in(self.suppression, &place)?,
+            actual: tables.text(self.actual),
+            reason: tables.text(self.reason),
+            suppression: {
+                let suppression = suppression_in(self.suppression, &place)?;
+                tables.suppression(suppression)
+            },
         })
     }
 }
 
 /// A result's suppression as written; `place` names the result in the problem it reports.
-pub(super) fn suppression_in(
-    suppression: Option<SuppressionIn>,
-    place: &str,
-) -> Result<Option<Box<Suppression>>, String> {
+pub(super) fn suppression_in(suppression: Option<SuppressionIn>, place: &str) -> Result<Option<Suppression>, String> {
     let Some(suppression) = suppression else { return Ok(None) };
     let expires = match suppression.expires {
         None => None,
@@ -192,13 +192,13 @@ pub(super) fn suppression_in(
                 .map_err(|_| format!("{place}.suppression.expires '{text}' is not a date"))?,
         ),
     };
-    Ok(Some(Box::new(Suppression {
+    Ok(Some(Suppression {
         reason: suppression.reason,
         owner: suppression.owner,
         ticket: suppression.ticket,
         expires,
         source: suppression.source,
-    })))
+    }))
 }
 
 /// A result's baseline state as written; `place` names the result in the problem it reports.

@@ -80,9 +80,12 @@ impl IntoResult for ResultInV1 {
             confidence: self.confidence,
             assumed: self.assumed,
             baseline: baseline_in(self.baseline.as_deref(), &place)?,
-            actual: self.actual,
-            reason: self.reason,
-            suppression: suppression_in(self.suppression, &place)?,
+            actual: tables.text(self.actual),
+            reason: tables.text(self.reason),
+            suppression: {
+                let suppression = suppression_in(self.suppression, &place)?;
+                tables.suppression(suppression)
+            },
         })
     }
 }

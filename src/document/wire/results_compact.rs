@@ -68,15 +68,15 @@ impl Pieces {
         out.extend_from_slice(b",\"location\":");
         let _ = serde_json::to_writer(&mut *out, result.location);
         out.extend_from_slice(b",\"actual\":");
-        let _ = serde_json::to_writer(&mut *out, &stored.actual.as_deref());
+        let _ = serde_json::to_writer(&mut *out, &result.actual());
         out.extend_from_slice(if stored.assumed { b",\"assumed\":true" } else { b",\"assumed\":false" });
         out.extend_from_slice(&self.rule_expected[stored.rule as usize]);
         out.extend_from_slice(b",\"reason\":");
-        let _ = serde_json::to_writer(&mut *out, &stored.reason.as_deref());
+        let _ = serde_json::to_writer(&mut *out, &result.reason());
         out.extend_from_slice(b",\"fingerprint\":\"");
         out.extend_from_slice(result.fingerprint().as_str().as_bytes());
         out.push(b'"');
-        if let Some(suppression) = stored.suppression.as_deref() {
+        if let Some(suppression) = result.suppression() {
             out.extend_from_slice(&json(",\"suppression\":", &SuppressionOut::new(suppression)));
         }
         if let Some(baseline) = stored.baseline {

@@ -266,7 +266,7 @@ impl View<'_, '_> {
         if suppressed {
             classes.push_str(" suppressed");
         }
-        let actual = match (&result.actual, result.status) {
+        let actual = match (result.actual(), result.status) {
             (Some(actual), _) if result.assumed => {
                 format!("<span class=\"val\">{}</span> <span class=\"small default\">(default)</span>", escape(actual))
             }
@@ -280,7 +280,7 @@ impl View<'_, '_> {
         } else {
             String::new()
         };
-        if let Some(suppression) = &result.suppression {
+        if let Some(suppression) = result.suppression() {
             let _ = write!(title, "<span class=\"small supp\">Suppressed: {}</span>", escape(&suppression.reason));
         }
         let mut suppressed_badge =
@@ -361,11 +361,11 @@ impl View<'_, '_> {
         let mut item = |label: &str, value: String| {
             let _ = writeln!(out, "<dt>{label}</dt><dd>{value}</dd>");
         };
-        if let Some(reason) = &result.reason {
+        if let Some(reason) = result.reason() {
             let label = if result.status == Status::Unknown { "Why unknown" } else { "Reason" };
             item(label, escape(reason));
         }
-        if let Some(suppression) = &result.suppression {
+        if let Some(suppression) = result.suppression() {
             let mut text = escape(&suppression.reason);
             for (label, value) in [("owner", &suppression.owner), ("ticket", &suppression.ticket)] {
                 if let Some(value) = value {
@@ -427,7 +427,7 @@ impl View<'_, '_> {
             by_resource
                 .entry((order, resource.kind, &*resource.name))
                 .or_default()
-                .entry(result.stored().reason.as_deref().unwrap_or("no reason recorded"))
+                .entry(result.reason().unwrap_or("no reason recorded"))
                 .or_default()
                 .push(result);
         }
