@@ -346,7 +346,7 @@ mod tests {
     }
 
     fn known(expression: &Expression, bindings: &Bindings) -> Result<Value, String> {
-        let none = std::collections::BTreeMap::new();
+        let none = crate::model::SmallMap::new();
         match expression.evaluate(bindings, Missing { app: &none, org: &none }) {
             Evaluated::Known(value) => Ok(value),
             Evaluated::Failed(message) => Err(message),

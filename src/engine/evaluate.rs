@@ -302,6 +302,7 @@ mod tests {
 
     use super::*;
     use crate::engine::rule::{RuleSource, parse_rule};
+    use crate::model::SmallMap;
 
     fn rule_text(id: &str, extra: &str) -> String {
         format!(
@@ -320,7 +321,7 @@ mod tests {
     }
 
     /// An ECA whose policies say `all_self_authorized` and whose global OAuth file is absent.
-    fn self_authorized_without_oauth() -> (cel::Bindings, BTreeMap<String, String>) {
+    fn self_authorized_without_oauth() -> (cel::Bindings, SmallMap<String, String>) {
         let app = serde_json::json!({
             "kind": "external_client_app",
             "oauth": null,
@@ -339,7 +340,7 @@ mod tests {
     #[test]
     fn a_verdict_decidable_from_the_files_present_is_given() {
         let (bindings, app_missing) = self_authorized_without_oauth();
-        let no_org = BTreeMap::new();
+        let no_org = SmallMap::new();
         let missing = Missing { app: &app_missing, org: &no_org };
         let fails = rule(
             "when = \"app.policy != null\"\n\
@@ -361,7 +362,7 @@ mod tests {
     #[test]
     fn an_outcome_that_depends_on_missing_data_is_unknown_and_names_the_path() {
         let (bindings, app_missing) = self_authorized_without_oauth();
-        let no_org = BTreeMap::new();
+        let no_org = SmallMap::new();
         let missing = Missing { app: &app_missing, org: &no_org };
         let depends = rule(
             "fail_if = \"app.policy.permitted_users == 'all_self_authorized' && app.oauth.flows.jwt_bearer\"\n\
@@ -442,7 +443,7 @@ mod tests {
             &serde_json::json!({}),
             &serde_json::json!({}),
         );
-        let none = BTreeMap::new();
+        let none = SmallMap::new();
         let missing = Missing { app: &none, org: &none };
         assert_eq!(result_confidence(&rule_with_confidence("medium"), &bindings, missing), Confidence::Medium);
         let computed = rule_with_confidence("app.integration.kind == 'certain' ? 'high' : 'medium'");

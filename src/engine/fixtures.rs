@@ -8,7 +8,7 @@ use super::evaluate::evaluate_rule;
 use super::kleene::Missing;
 use super::rule::{Rule, RuleSet};
 use super::{cel, schema};
-use crate::model::ResourceKind;
+use crate::model::{ResourceKind, SmallMap};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FixtureFailure {
@@ -82,8 +82,8 @@ fn run_one(
     }
     schema::merge(&mut app, &test.app_patch);
     schema::merge(&mut org, &test.org_patch);
-    let mut app_missing = BTreeMap::new();
-    let mut org_missing = BTreeMap::new();
+    let mut app_missing = SmallMap::new();
+    let mut org_missing = SmallMap::new();
     let declared = test.null.iter().map(|path| (path, false)).chain(test.missing.iter().map(|path| (path, true)));
     for (path, unavailable) in declared {
         let (target, missing, rest) = match path.split_once('.') {

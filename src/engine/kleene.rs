@@ -31,7 +31,7 @@
 //! nothing unknown, Kleene's tables are CEL's own); only an expression that reads a missing path
 //! walks the split tree, one `cel` call per leaf.
 
-use std::collections::BTreeMap;
+use crate::model::SmallMap;
 
 use cel::common::ast::{EntryExpr, Expr, LiteralValue, operators};
 use cel::{Context, IdedExpr, Value};
@@ -50,8 +50,8 @@ pub(crate) enum Evaluated {
 /// The record paths the collector could not fill, for the app (empty for org rules) and the org.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Missing<'a> {
-    pub app: &'a BTreeMap<String, String>,
-    pub org: &'a BTreeMap<String, String>,
+    pub app: &'a SmallMap<String, String>,
+    pub org: &'a SmallMap<String, String>,
 }
 
 /// An expression ready for three-valued evaluation: whole, for records it reads no missing path of,
@@ -177,7 +177,7 @@ impl Leaf {
 
 /// The reason `path` cannot be read: it, or a parent of it, is missing. Reading the parent of a
 /// missing path is reading data that is there.
-fn missing_reason(path: &str, missing: &BTreeMap<String, String>) -> Option<String> {
+fn missing_reason(path: &str, missing: &SmallMap<String, String>) -> Option<String> {
     missing.iter().find_map(|(missing_path, reason)| {
         let covered =
             path.strip_prefix(missing_path.as_str()).is_some_and(|tail| tail.is_empty() || tail.starts_with('.'));
@@ -347,7 +347,7 @@ mod tests {
         let mut context = Context::default();
         context.add_variable_from_value("app", cel::to_value(&app).expect("app"));
         context.add_variable_from_value("org", cel::to_value(&org).expect("org"));
-        let to_map = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        let to_map = |pairs: &[(&str, &str)]| -> SmallMap<String, String> {
             pairs.iter().map(|(path, reason)| ((*path).to_string(), (*reason).to_string())).collect()
         };
         let (app_missing, org_missing) = (to_map(app_missing), to_map(org_missing));

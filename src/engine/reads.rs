@@ -204,7 +204,7 @@ mod tests {
         let whole = cel::Bindings::new(env.clone(), &record(), &empty, &empty);
         let mut pruned = cel::Bindings::new(env, &serde_json::Value::Null, &empty, &empty);
         pruned.set_app(tree.to_val(&record()));
-        let none = std::collections::BTreeMap::new();
+        let none = crate::model::SmallMap::new();
         let missing = Missing { app: &none, org: &none };
         for rule in &rules {
             let on_whole = rule.fail_if.evaluate(&whole, missing);

@@ -9,10 +9,9 @@ mod evidence;
 mod kind;
 mod raw;
 mod severity;
+mod small_map;
 mod tokens;
 pub mod when;
-
-use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +27,7 @@ pub use evidence::{
 pub use kind::{ResourceKind, SourceKind};
 pub use raw::RawDocument;
 pub use severity::{Confidence, Severity, Status};
+pub use small_map::{SmallMap, SmallSet};
 pub use tokens::{AppTokens, TokenInventory, UserTokens};
 pub use when::EvaluationDate;
 
@@ -114,7 +114,7 @@ pub struct AppRecord {
     pub namespace: String,
     pub origin: Origin,
     /// Every metadata file that contributed to the record, keyed by metadata type.
-    pub files: BTreeMap<String, Origin>,
+    pub files: SmallMap<String, Origin>,
     /// The app is switched on (an ECA's `isEnabled`; a Connected App always).
     pub enabled: bool,
     /// It can issue OAuth tokens: an ECA whose `isEnabled` and `isOauthPluginEnabled` are both not
@@ -142,12 +142,12 @@ pub struct AppRecord {
     pub trusted_ip_ranges: Option<Vec<String>>,
     /// Data that could not be collected, keyed by record path (`policy`, `oauth.flows`, …) with
     /// the reason; rules touching these paths are `unknown`, never `pass`.
-    pub missing: BTreeMap<String, String>,
+    pub missing: SmallMap<String, String>,
     /// Record paths whose value is Salesforce's documented default because no file said
     /// otherwise; reports show "(default)" beside such a value.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub defaults: BTreeSet<String>,
-    pub raw: BTreeMap<String, RawDocument>,
+    #[serde(default, skip_serializing_if = "SmallSet::is_empty")]
+    pub defaults: SmallSet<String>,
+    pub raw: SmallMap<String, RawDocument>,
 }
 
 fn enabled_by_default() -> bool {
@@ -333,7 +333,7 @@ pub struct OrgRecord {
     pub kind: ResourceKind,
     pub name: String,
     pub origin: Origin,
-    pub files: BTreeMap<String, Origin>,
+    pub files: SmallMap<String, Origin>,
     pub oauth_oidc: Option<OauthOidcSettings>,
     pub connected_app_settings: Option<ConnectedAppSettings>,
     #[serde(default)]
@@ -348,11 +348,11 @@ pub struct OrgRecord {
     /// Live scans: Salesforce's own Health Check score and high-risk settings.
     #[serde(default)]
     pub health_check: Option<SalesforceHealthCheck>,
-    pub missing: BTreeMap<String, String>,
+    pub missing: SmallMap<String, String>,
     /// Record paths whose value is Salesforce's documented default (see [`AppRecord::defaults`]).
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub defaults: BTreeSet<String>,
-    pub raw: BTreeMap<String, RawDocument>,
+    #[serde(default, skip_serializing_if = "SmallSet::is_empty")]
+    pub defaults: SmallSet<String>,
+    pub raw: SmallMap<String, RawDocument>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -413,7 +413,7 @@ impl<'a> Resource<'a> {
         }
     }
 
-    pub fn missing(self) -> &'a BTreeMap<String, String> {
+    pub fn missing(self) -> &'a SmallMap<String, String> {
         match self {
             Self::App(app) => &app.missing,
             Self::Org(org) => &org.missing,
@@ -421,7 +421,7 @@ impl<'a> Resource<'a> {
     }
 
     /// Record paths whose value is Salesforce's default rather than read from a file.
-    pub fn defaults(self) -> &'a BTreeSet<String> {
+    pub fn defaults(self) -> &'a SmallSet<String> {
         match self {
             Self::App(app) => &app.defaults,
             Self::Org(org) => &org.defaults,
@@ -436,7 +436,7 @@ impl<'a> Resource<'a> {
         }
     }
 
-    pub fn files(self) -> &'a BTreeMap<String, Origin> {
+    pub fn files(self) -> &'a SmallMap<String, Origin> {
         match self {
             Self::App(app) => &app.files,
             Self::Org(org) => &org.files,
@@ -476,7 +476,7 @@ impl OrgRecord {
             kind: ResourceKind::Org,
             name,
             origin: Origin { source, path: None, line: None },
-            files: BTreeMap::new(),
+            files: SmallMap::new(),
             oauth_oidc: None,
             connected_app_settings: None,
             external_client_app_settings: None,
@@ -484,9 +484,9 @@ impl OrgRecord {
             permission_holders: None,
             login_history: None,
             health_check: None,
-            missing: BTreeMap::new(),
-            defaults: BTreeSet::new(),
-            raw: BTreeMap::new(),
+            missing: SmallMap::new(),
+            defaults: SmallSet::new(),
+            raw: SmallMap::new(),
         }
     }
 }

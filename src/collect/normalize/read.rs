@@ -2,14 +2,13 @@
 //! pieces of a record every kind of app shares.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
 
 use super::placeholder::is_placeholder;
 use crate::diag::Diagnostic;
 use crate::model::cert::parse_certificate;
 use crate::model::{
     AppRecord, Certificate, EvaluationDate, Integration, Origin, RefreshToken, RefreshTokenPolicy, ResourceKind,
-    SourceControl, SourceKind, TimeUnit,
+    SmallMap, SmallSet, SourceControl, SourceKind, TimeUnit,
 };
 use crate::xml::{Element, MetadataDocument};
 
@@ -19,7 +18,7 @@ use crate::xml::{Element, MetadataDocument};
 #[derive(Debug)]
 pub(crate) struct Reader<'a> {
     pub document: &'a MetadataDocument,
-    defaults: RefCell<BTreeSet<String>>,
+    defaults: RefCell<SmallSet<String>>,
 }
 
 /// A record and the problems local to it that did not stop it from being built (an unreadable
@@ -44,7 +43,7 @@ pub(crate) enum CertificateField {
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(document: &'a MetadataDocument) -> Self {
-        Self { document, defaults: RefCell::new(BTreeSet::new()) }
+        Self { document, defaults: RefCell::new(SmallSet::new()) }
     }
 
     pub(super) fn error(&self, element: &Element, message: String, hint: &str) -> Diagnostic {
@@ -52,7 +51,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The record paths that took a default so far.
-    pub(crate) fn take_defaults(&self) -> BTreeSet<String> {
+    pub(crate) fn take_defaults(&self) -> SmallSet<String> {
         std::mem::take(&mut *self.defaults.borrow_mut())
     }
 
@@ -228,7 +227,7 @@ pub(crate) fn new_app(kind: ResourceKind, name: &str, origin: Origin) -> AppReco
         label: name.to_string(),
         namespace: String::new(),
         origin,
-        files: BTreeMap::new(),
+        files: SmallMap::new(),
         enabled: true,
         oauth_enabled: true,
         integration: Integration::default(),
@@ -240,9 +239,9 @@ pub(crate) fn new_app(kind: ResourceKind, name: &str, origin: Origin) -> AppReco
         usage: None,
         run_as_user: None,
         trusted_ip_ranges: None,
-        missing: BTreeMap::new(),
-        defaults: BTreeSet::new(),
-        raw: BTreeMap::new(),
+        missing: SmallMap::new(),
+        defaults: SmallSet::new(),
+        raw: SmallMap::new(),
     }
 }
 

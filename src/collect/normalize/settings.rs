@@ -2,15 +2,13 @@
 //! `ExternalClientAppSettings`. Each comes back with the record paths that took Salesforce's
 //! default because the element is absent, empty (`xsi:nil`) or commented out.
 
-use std::collections::BTreeSet;
-
 use super::read::Reader;
 use crate::diag::Diagnostic;
-use crate::model::{ConnectedAppSettings, ExternalClientAppSettings, OauthOidcSettings};
+use crate::model::{ConnectedAppSettings, ExternalClientAppSettings, OauthOidcSettings, SmallSet};
 use crate::xml::MetadataDocument;
 
 /// Settings read from one file, and the paths (under the org record) that took a default.
-pub(crate) type WithDefaults<T> = (T, BTreeSet<String>);
+pub(crate) type WithDefaults<T> = (T, SmallSet<String>);
 
 pub(crate) fn oauth_oidc_settings(document: &MetadataDocument) -> Result<WithDefaults<OauthOidcSettings>, Diagnostic> {
     let reader = Reader::new(document);

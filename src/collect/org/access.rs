@@ -17,7 +17,9 @@ use super::eca_usage::{self, EcaUsageApp};
 use super::permissions::{self, PermissionScan};
 use super::sources::{lower, said};
 use super::{health_check, login_history};
-use crate::model::{AppRecord, EvaluationDate, LoginGroup, OrgRecord, RawDocument, ResourceKind, Usage, UserTokens};
+use crate::model::{
+    AppRecord, EvaluationDate, LoginGroup, OrgRecord, RawDocument, ResourceKind, SmallMap, Usage, UserTokens,
+};
 use crate::salesforce::{Client, SfError};
 
 const SETUP: &str = "the integration user needs \"View Setup and Configuration\" (and \"View All Users\" to see every \
@@ -84,7 +86,7 @@ pub(super) struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    fn lost(&mut self, missing: &mut BTreeMap<String, String>, path: &str, reason: &str) {
+    fn lost(&mut self, missing: &mut SmallMap<String, String>, path: &str, reason: &str) {
         missing.insert(path.to_string(), reason.to_string());
         self.incomplete.push(reason.to_string());
     }

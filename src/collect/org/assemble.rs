@@ -271,7 +271,7 @@ impl Assembly<'_> {
         if let Some(reason) = unavailable {
             for app in &mut self.apps {
                 for path in ["policy.profiles", "policy.permission_sets"] {
-                    app.missing.entry(path.into()).or_insert_with(|| reason.clone());
+                    app.missing.get_or_insert_with(path.into(), || reason.clone());
                 }
             }
             return;

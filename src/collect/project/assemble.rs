@@ -325,7 +325,7 @@ fn note_missing_org_settings(org: &mut OrgRecord) {
     ];
     for (field, is_absent, file, settings) in absent {
         if is_absent {
-            org.missing.entry(field.to_string()).or_insert_with(|| {
+            org.missing.get_or_insert_with(field.to_string(), || {
                 format!("no {file} in the project; retrieve the {settings} settings or scan the org")
             });
         }
