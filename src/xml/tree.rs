@@ -26,12 +26,13 @@ pub struct Element {
 }
 
 /// An element's tag name. Names repeat in every file, so each thread keeps one copy of each name
-/// it has read (up to [`SHARED_NAMES`] of them; a file with more distinct names, which no
-/// metadata has, gets copies of its own).
+/// it has read: up to [`SHARED_NAMES`] names of up to [`SHARED_NAME_BYTES`] each, so that hostile
+/// input cannot grow the cache. Other names (no metadata has them) get copies of their own.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ElementName(std::sync::Arc<str>);
 
 const SHARED_NAMES: usize = 4096;
+const SHARED_NAME_BYTES: usize = 128;
 
 impl ElementName {
     pub fn new(name: &str) -> Self {
@@ -44,7 +45,7 @@ impl ElementName {
                 return Self(shared.clone());
             }
             let shared: std::sync::Arc<str> = name.into();
-            if names.len() < SHARED_NAMES {
+            if names.len() < SHARED_NAMES && name.len() <= SHARED_NAME_BYTES {
                 names.insert(shared.clone());
             }
             Self(shared)
@@ -258,6 +259,14 @@ mod tests {
         let empty = element("X", "", vec![element("consumerSecret", " ", vec![element("value", "", vec![])])]);
         assert!(!empty.contains_filled("consumerSecret"));
         assert_eq!(empty.to_json(), serde_json::json!({"consumerSecret": ""}));
+    }
+
+    #[test]
+    fn short_tag_names_are_shared_and_long_ones_are_not_kept() {
+        let shared = |name: &str| std::sync::Arc::ptr_eq(&ElementName::new(name).0, &ElementName::new(name).0);
+        assert!(shared("oauthConfig"));
+        assert!(!shared(&"x".repeat(SHARED_NAME_BYTES + 1)));
+        assert_eq!(ElementName::new("label"), "label");
     }
 
     #[test]
