@@ -31,10 +31,10 @@
 //! nothing unknown, Kleene's tables are CEL's own); only an expression that reads a missing path
 //! walks the split tree, one `cel` call per leaf.
 
-use crate::model::SmallMap;
-
 use cel::common::ast::{EntryExpr, Expr, LiteralValue, operators};
 use cel::{Context, IdedExpr, Value};
+
+use crate::model::SmallMap;
 
 /// The outcome of an expression under three-valued logic.
 #[derive(Debug, Clone, PartialEq)]

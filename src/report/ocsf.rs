@@ -91,6 +91,13 @@ struct Context {
 
 fn event(context: &Context, result: ResultView<'_>) -> Value {
     let rule = result.rule;
+    // Without a remediation (a rule known only from a version 1 result has no write-up), point at
+    // `rules explain`.
+    let remediation = if rule.remediation.trim().is_empty() {
+        format!("Set it to: {}. See `sfaudit rules explain {}`.", rule.expected, result.rule_id())
+    } else {
+        rule.remediation.to_string()
+    };
     let (severity_id, severity_name) = severity(result.severity);
     let (confidence_id, confidence_name) = confidence(result.confidence);
     let (status_id, status_name) = if result.suppression.is_some() { (3, "Suppressed") } else { (1, "New") };
@@ -158,27 +165,12 @@ fn event(context: &Context, result: ResultView<'_>) -> Value {
             ]),
         ),
         ("resources", Value::Array(resources)),
-        (
-            "remediation",
-            object(&[
-                (
-                    "desc",
-                    json!(Some(rule.remediation.clone()).filter(|text| !text.trim().is_empty()).unwrap_or_else(
-                        || format!(
-                            "Set it to: {}. See `sfaudit rules explain {}`.",
-                            result.rule.expected,
-                            result.rule_id()
-                        )
-                    )),
-                ),
-                ("references", json!(rule.references)),
-            ]),
-        ),
+        ("remediation", object(&[("desc", json!(remediation)), ("references", json!(rule.references))])),
         (
             "unmapped",
             object(&[
                 ("rule_id", json!(result.rule_id())),
-                ("actual", json!(result.actual.as_ref().map(|_| your_value.clone()))),
+                ("actual", json!(result.actual().map(|_| your_value.clone()))),
                 ("expected", json!(&*result.rule.expected)),
                 ("reason", json!(result.reason())),
                 ("file", json!(result.location.path.as_deref())),

@@ -61,9 +61,7 @@ impl Parts {
     }
 
     fn into_string(self) -> String {
-        let mut text = String::with_capacity(self.parts.iter().map(String::len).sum());
-        self.parts.iter().for_each(|part| text.push_str(part));
-        text
+        self.parts.concat()
     }
 }
 
