@@ -35,18 +35,16 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], map: impl Fn(&T) -> R 
 
 /// [`parallel_map`] over items it owns: each item is dropped as soon as it is mapped, so what
 /// the items hold (parsed documents) is freed while the results are being built, not after.
+/// Workers take the next item when they are done with one, so items of uneven cost (an app of
+/// one file and an app of seven) still keep every core busy to the end.
 pub(crate) fn parallel_map_owned<T: Send, R: Send>(
-    mut items: Vec<T>,
+    items: Vec<T>,
     map: impl Fn(T) -> R + Sync,
 ) -> Vec<Result<R, WorkerPanic>> {
-    let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
-    let chunk_size = items.len().div_ceil(workers).max(1);
-    let mut chunks = Vec::with_capacity(workers);
-    while items.len() > chunk_size {
-        let rest = items.split_off(chunk_size);
-        chunks.push(std::mem::replace(&mut items, rest));
-    }
-    chunks.push(items);
+    let count = items.len();
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8).min(count.max(1));
+    let queue = std::sync::Mutex::new(items.into_iter().enumerate());
+    let next = || queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).next();
     let map = &map;
     let map_one = move |item: T| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| map(item))).map_err(|payload| {
@@ -58,20 +56,31 @@ pub(crate) fn parallel_map_owned<T: Send, R: Send>(
             WorkerPanic(message)
         })
     };
+    let mut results: Vec<Option<Result<R, WorkerPanic>>> = std::iter::repeat_with(|| None).take(count).collect();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| (chunk.len(), scope.spawn(move || chunk.into_iter().map(map_one).collect::<Vec<_>>())))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|(length, handle)| {
-                handle.join().unwrap_or_else(|_| {
-                    std::iter::repeat_with(|| Err(WorkerPanic("a worker thread failed".into()))).take(length).collect()
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mapped = Vec::new();
+                    while let Some((index, item)) = next() {
+                        mapped.push((index, map_one(item)));
+                    }
+                    mapped
                 })
             })
-            .collect()
-    })
+            .collect();
+        for handle in handles {
+            // A worker thread that failed outside `map` leaves its items unfilled: they become
+            // errors below, never items left out.
+            for (index, result) in handle.join().unwrap_or_default() {
+                results[index] = Some(result);
+            }
+        }
+    });
+    results
+        .into_iter()
+        .map(|result| result.unwrap_or_else(|| Err(WorkerPanic("a worker thread failed".into()))))
+        .collect()
 }
 
 #[cfg(test)]

@@ -302,7 +302,7 @@ mod tests {
 
     use super::*;
     use crate::engine::rule::{RuleSource, parse_rule};
-    use crate::model::SmallMap;
+    use crate::model::{RecordText, SmallMap};
 
     fn rule_text(id: &str, extra: &str) -> String {
         format!(
@@ -321,7 +321,7 @@ mod tests {
     }
 
     /// An ECA whose policies say `all_self_authorized` and whose global OAuth file is absent.
-    fn self_authorized_without_oauth() -> (cel::Bindings, SmallMap<String, String>) {
+    fn self_authorized_without_oauth() -> (cel::Bindings, SmallMap<RecordText, RecordText>) {
         let app = serde_json::json!({
             "kind": "external_client_app",
             "oauth": null,
@@ -332,7 +332,7 @@ mod tests {
         let bindings = cel::Bindings::new(cel::new_env(), &app, &serde_json::json!({}), &serde_json::json!({}));
         let missing = [("oauth", "no .ecaGlblOauth file"), ("certificate", "no .ecaGlblOauth file")]
             .into_iter()
-            .map(|(path, reason)| (path.to_string(), reason.to_string()))
+            .map(|(path, reason)| (RecordText::from(path), RecordText::from(reason)))
             .collect();
         (bindings, missing)
     }

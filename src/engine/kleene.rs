@@ -34,7 +34,7 @@
 use cel::common::ast::{EntryExpr, Expr, LiteralValue, operators};
 use cel::{Context, IdedExpr, Value};
 
-use crate::model::SmallMap;
+use crate::model::{RecordText, SmallMap};
 
 /// The outcome of an expression under three-valued logic.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,8 +50,8 @@ pub(crate) enum Evaluated {
 /// The record paths the collector could not fill, for the app (empty for org rules) and the org.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Missing<'a> {
-    pub app: &'a SmallMap<String, String>,
-    pub org: &'a SmallMap<String, String>,
+    pub app: &'a SmallMap<RecordText, RecordText>,
+    pub org: &'a SmallMap<RecordText, RecordText>,
 }
 
 /// An expression ready for three-valued evaluation: whole, for records it reads no missing path of,
@@ -177,10 +177,10 @@ impl Leaf {
 
 /// The reason `path` cannot be read: it, or a parent of it, is missing. Reading the parent of a
 /// missing path is reading data that is there.
-fn missing_reason(path: &str, missing: &SmallMap<String, String>) -> Option<String> {
+fn missing_reason(path: &str, missing: &SmallMap<RecordText, RecordText>) -> Option<String> {
     missing.iter().find_map(|(missing_path, reason)| {
         let covered =
-            path.strip_prefix(missing_path.as_str()).is_some_and(|tail| tail.is_empty() || tail.starts_with('.'));
+            path.strip_prefix(missing_path.as_ref()).is_some_and(|tail| tail.is_empty() || tail.starts_with('.'));
         covered.then(|| format!("{missing_path} is not available: {reason}"))
     })
 }
@@ -347,8 +347,11 @@ mod tests {
         let mut context = Context::default();
         context.add_variable_from_value("app", cel::to_value(&app).expect("app"));
         context.add_variable_from_value("org", cel::to_value(&org).expect("org"));
-        let to_map = |pairs: &[(&str, &str)]| -> SmallMap<String, String> {
-            pairs.iter().map(|(path, reason)| ((*path).to_string(), (*reason).to_string())).collect()
+        let to_map = |pairs: &[(&str, &str)]| -> SmallMap<RecordText, RecordText> {
+            pairs
+                .iter()
+                .map(|(path, reason)| (RecordText::from((*path).to_string()), RecordText::from((*reason).to_string())))
+                .collect()
         };
         let (app_missing, org_missing) = (to_map(app_missing), to_map(org_missing));
         let program = cel::Program::compile(source).expect("compiles");

@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 use super::reads::ReadTree;
 use super::result::TableIndex;
 use super::rule::Rule;
-use crate::model::{Confidence, Resource, ResourceKind, SmallMap, Status};
+use crate::model::{Confidence, RecordText, Resource, ResourceKind, SmallMap, Status};
 
 /// What one evaluation gives, before it is attached to a resource; its texts are in the
 /// evaluating worker's own table.
@@ -63,7 +63,12 @@ impl RulePlan {
     }
 
     /// The rule's input from this app: the parts it reads, and the `missing` notes on them.
-    pub(crate) fn write_key(&self, app: &serde_json::Value, missing: &SmallMap<String, String>, out: &mut Vec<u8>) {
+    pub(crate) fn write_key(
+        &self,
+        app: &serde_json::Value,
+        missing: &SmallMap<RecordText, RecordText>,
+        out: &mut Vec<u8>,
+    ) {
         self.reads.write_key(app, out);
         for (path, reason) in missing {
             if self.reads.touches(path) {

@@ -27,7 +27,7 @@ pub use evidence::{
 pub use kind::{ResourceKind, SourceKind};
 pub use raw::RawDocument;
 pub use severity::{Confidence, Severity, Status};
-pub use small_map::{SmallMap, SmallSet};
+pub use small_map::{RecordText, SmallMap, SmallSet};
 pub use tokens::{AppTokens, TokenInventory, UserTokens};
 pub use when::EvaluationDate;
 
@@ -142,11 +142,11 @@ pub struct AppRecord {
     pub trusted_ip_ranges: Option<Vec<String>>,
     /// Data that could not be collected, keyed by record path (`policy`, `oauth.flows`, …) with
     /// the reason; rules touching these paths are `unknown`, never `pass`.
-    pub missing: SmallMap<String, String>,
+    pub missing: SmallMap<RecordText, RecordText>,
     /// Record paths whose value is Salesforce's documented default because no file said
     /// otherwise; reports show "(default)" beside such a value.
     #[serde(default, skip_serializing_if = "SmallSet::is_empty")]
-    pub defaults: SmallSet<String>,
+    pub defaults: SmallSet<RecordText>,
     pub raw: SmallMap<String, RawDocument>,
 }
 
@@ -348,10 +348,10 @@ pub struct OrgRecord {
     /// Live scans: Salesforce's own Health Check score and high-risk settings.
     #[serde(default)]
     pub health_check: Option<SalesforceHealthCheck>,
-    pub missing: SmallMap<String, String>,
+    pub missing: SmallMap<RecordText, RecordText>,
     /// Record paths whose value is Salesforce's documented default (see [`AppRecord::defaults`]).
     #[serde(default, skip_serializing_if = "SmallSet::is_empty")]
-    pub defaults: SmallSet<String>,
+    pub defaults: SmallSet<RecordText>,
     pub raw: SmallMap<String, RawDocument>,
 }
 
@@ -413,7 +413,7 @@ impl<'a> Resource<'a> {
         }
     }
 
-    pub fn missing(self) -> &'a SmallMap<String, String> {
+    pub fn missing(self) -> &'a SmallMap<RecordText, RecordText> {
         match self {
             Self::App(app) => &app.missing,
             Self::Org(org) => &org.missing,
@@ -421,7 +421,7 @@ impl<'a> Resource<'a> {
     }
 
     /// Record paths whose value is Salesforce's default rather than read from a file.
-    pub fn defaults(self) -> &'a SmallSet<String> {
+    pub fn defaults(self) -> &'a SmallSet<RecordText> {
         match self {
             Self::App(app) => &app.defaults,
             Self::Org(org) => &org.defaults,

@@ -12,6 +12,11 @@ use std::fmt;
 use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// What a record's `missing` and `defaults` hold: record paths, and reasons that are mostly the
+/// same for every app. Text written into the program is borrowed, not allocated again for each of
+/// tens of thousands of records; text made for one app is owned.
+pub type RecordText = std::borrow::Cow<'static, str>;
+
 /// A map kept as a list sorted by key.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SmallMap<K, V> {
@@ -37,7 +42,8 @@ impl<K: Ord, V> SmallMap<K, V> {
     }
 
     /// Sets `key` to `value`; returns the value it replaces.
-    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+    pub fn insert(&mut self, key: impl Into<K>, value: impl Into<V>) -> Option<V> {
+        let (key, value) = (key.into(), value.into());
         match self.find(&key) {
             Ok(at) => Some(std::mem::replace(&mut self.entries[at].1, value)),
             Err(at) => {
@@ -76,7 +82,8 @@ impl<K: Ord, V> SmallMap<K, V> {
     }
 
     /// The value of `key`, made with `make` when there is none.
-    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+    pub fn get_or_insert_with(&mut self, key: impl Into<K>, make: impl FnOnce() -> V) -> &mut V {
+        let key = key.into();
         let at = match self.find(&key) {
             Ok(at) => at,
             Err(at) => {
@@ -190,7 +197,7 @@ impl<'de, K: Ord + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for S
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
                 let mut map = SmallMap::new();
                 // A key given twice keeps its last value, as a `BTreeMap` does.
-                while let Some((key, value)) = access.next_entry()? {
+                while let Some((key, value)) = access.next_entry::<K, V>()? {
                     map.insert(key, value);
                 }
                 Ok(map)
@@ -219,7 +226,8 @@ impl<T: Ord> SmallSet<T> {
     }
 
     /// Adds `item`; `false` when it was there already.
-    pub fn insert(&mut self, item: T) -> bool {
+    pub fn insert(&mut self, item: impl Into<T>) -> bool {
+        let item = item.into();
         match self.items.binary_search(&item) {
             Ok(_) => false,
             Err(at) => {
@@ -318,7 +326,7 @@ impl<'de, T: Ord + Deserialize<'de>> Deserialize<'de> for SmallSet<T> {
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
                 let mut set = SmallSet::new();
-                while let Some(item) = access.next_element()? {
+                while let Some(item) = access.next_element::<T>()? {
                     set.insert(item);
                 }
                 Ok(set)
@@ -363,10 +371,10 @@ mod tests {
     #[test]
     fn removes_and_keeps_in_key_order() {
         let mut map: SmallMap<String, u32> = SmallMap::new();
-        for (key, value) in [("c", 3), ("a", 1), ("b", 2)] {
+        for (key, value) in [("c", 3_u32), ("a", 1), ("b", 2)] {
             assert_eq!(map.insert(key.to_string(), value), None);
         }
-        assert_eq!(map.insert("a".to_string(), 10), Some(1));
+        assert_eq!(map.insert("a", 10_u32), Some(1));
         assert_eq!(map.keys().map(String::as_str).collect::<Vec<_>>(), ["a", "b", "c"]);
         assert_eq!(map.remove("b"), Some(2));
         *map.get_or_insert_with("d".to_string(), || 4) += 1;

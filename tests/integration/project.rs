@@ -236,6 +236,60 @@ fn eca_files_are_joined_by_their_element_not_their_file_name() {
     assert_eq!(apps[0]["policy"]["permitted_users"], "all_self_authorized");
 }
 
+/// A part is read with the app its file name suggests; one that names another app in its
+/// `externalClientApplication` must still end up with that app, and the first file of a kind in
+/// walk order must still win, whichever app's name its file carries.
+#[test]
+fn a_part_filed_under_another_apps_name_joins_the_app_it_names() {
+    let header = |name: &str| {
+        format!(
+            "<ExternalClientApplication xmlns=\"http://soap.sforce.com/2006/04/metadata\"><label>{name}</label></ExternalClientApplication>"
+        )
+    };
+    let settings = |app: &str, scopes: &str| {
+        format!(
+            "<ExtlClntAppOauthSettings xmlns=\"http://soap.sforce.com/2006/04/metadata\"><commaSeparatedOauthScopes>{scopes}</commaSeparatedOauthScopes><externalClientApplication>{app}</externalClientApplication></ExtlClntAppOauthSettings>"
+        )
+    };
+    // Walk order in the folder: Alpha.ecaOauth, Alpha_oauth, Beta_oauth, Zed_oauth.
+    let files = [
+        ("externalClientApps/Alpha.eca-meta.xml", header("Alpha")),
+        ("externalClientApps/Beta.eca-meta.xml", header("Beta")),
+        ("extlClntAppOauthSettings/Alpha.ecaOauth-meta.xml", settings("Alpha", "Web")),
+        ("extlClntAppOauthSettings/Alpha_oauth.ecaOauth-meta.xml", settings("Beta", "Api")),
+        ("extlClntAppOauthSettings/Beta_oauth.ecaOauth-meta.xml", settings("Beta", "Full")),
+        ("extlClntAppOauthSettings/Zed_oauth.ecaOauth-meta.xml", settings("Alpha", "Full")),
+    ];
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(path, text)| (*path, text.as_bytes())).collect();
+    let (code, document) = scan_files_json(&files);
+    assert_ne!(code, 2, "{document}");
+    let apps = document["inventory"]["apps"].as_array().expect("apps");
+    let names: Vec<&str> = apps.iter().filter_map(|app| app["name"].as_str()).collect();
+    assert_eq!(names, ["Alpha", "Beta"], "no app is made up from a file name");
+    let settings_file = |app: &serde_json::Value| app["files"]["ExtlClntAppOauthSettings"]["path"].clone();
+    // Each app's first settings file in walk order is its settings; the later one is a second copy.
+    assert_eq!(apps[0]["oauth"]["scopes"], serde_json::json!(["web"]), "{}", apps[0]);
+    assert_eq!(settings_file(&apps[0]), "extlClntAppOauthSettings/Alpha.ecaOauth-meta.xml");
+    assert_eq!(apps[1]["oauth"]["scopes"], serde_json::json!(["api"]), "{}", apps[1]);
+    assert_eq!(settings_file(&apps[1]), "extlClntAppOauthSettings/Alpha_oauth.ecaOauth-meta.xml");
+    for app in apps {
+        assert!(app["missing"]["oauth.scopes"].as_str().expect("scopes in doubt").contains("a second"), "{app}");
+    }
+    let problems: Vec<(&str, &str)> = document["inventory"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|problem| Some((problem["path"].as_str()?, problem["resource"]["name"].as_str()?)))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            ("extlClntAppOauthSettings/Beta_oauth.ecaOauth-meta.xml", "Beta"),
+            ("extlClntAppOauthSettings/Zed_oauth.ecaOauth-meta.xml", "Alpha")
+        ]
+    );
+}
+
 #[test]
 fn missing_policy_file_gives_unknown_naming_what_is_missing() {
     let header = b"<ExternalClientApplication xmlns=\"http://soap.sforce.com/2006/04/metadata\"><label>Solo</label></ExternalClientApplication>";

@@ -116,13 +116,13 @@ pub(crate) fn connected_app(
         jwt_access_tokens: Some(reader.bool_or(config, "isNamedUserJwtEnabled", false, "oauth.jwt_access_tokens")?),
         client_credentials_user: reader.text(config, "oauthClientCredentialUser")?.map(str::to_string),
     });
-    record.missing.insert("oauth.flows.device".to_string(), NO_DEVICE_FLOW_FIELD.to_string());
+    record.missing.insert("oauth.flows.device", NO_DEVICE_FLOW_FIELD);
     record.policy = Some(policy(&reader, root, config, client_credentials, token_exchange)?);
     let jwt_timeouts_reason = "Connected App JWT token timeouts are not in Metadata API files (the org's \
                                ConnectedApplication.NamedUserUvidTimeout and UvidTimeout fields hold them); scan the \
                                org to check them";
     for path in ["policy.named_user_jwt_timeout", "policy.guest_jwt_timeout"] {
-        record.missing.insert(path.to_string(), jwt_timeouts_reason.to_string());
+        record.missing.insert(path, jwt_timeouts_reason);
     }
     record.defaults.append(&mut reader.take_defaults());
     record.integration = classify(&record);
@@ -214,7 +214,7 @@ fn saml(
     let signing_algorithm = reader.enum_opt(config, "samlSigningAlgoType", SAML_SIGNING_ALGORITHMS)?;
     if signing_algorithm.is_none() {
         record.missing.insert(
-            "saml.signing_algorithm".to_string(),
+            "saml.signing_algorithm",
             "no <samlSigningAlgoType> in samlConfig, and Salesforce documents no default for it (apps created \
              before API 50.0 have none); check the signing method in Setup → App Manager"
                 .to_string(),
@@ -237,7 +237,7 @@ fn saml(
 /// when it is a placeholder or cannot be read (then also a problem for the input section).
 pub(super) fn take_certificate(
     field: CertificateField,
-    path: &str,
+    path: &'static str,
     record: &mut AppRecord,
     problems: &mut Vec<Diagnostic>,
     keep: impl FnOnce(&mut AppRecord, crate::model::Certificate),
@@ -256,7 +256,7 @@ pub(super) fn take_certificate(
             );
         }
         CertificateField::Unreadable(problem) => {
-            record.missing.insert(path.to_string(), format!("the certificate cannot be read: {}", problem.message));
+            record.missing.insert(path, format!("the certificate cannot be read: {}", problem.message));
             problems.push(problem);
         }
     }

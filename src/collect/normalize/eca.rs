@@ -87,8 +87,8 @@ pub(crate) fn external_client_app(
             record.defaults.append(&mut reader.take_defaults());
         }
         None => {
-            record.defaults.insert("enabled".to_string());
-            record.defaults.insert("oauth_enabled".to_string());
+            record.defaults.insert("enabled");
+            record.defaults.insert("oauth_enabled");
         }
     }
 
@@ -103,14 +103,8 @@ pub(crate) fn external_client_app(
                 record.trusted_ip_ranges = Some(super::ip_ranges::trusted_ip_ranges(&document.root));
             }
             None => {
-                record.missing.insert(
-                    "trusted_ip_ranges".to_string(),
-                    "no ExtlClntAppOauthSettings (.ecaOauth) file for this app".to_string(),
-                );
-                record.missing.insert(
-                    "oauth.scopes".to_string(),
-                    "no ExtlClntAppOauthSettings (.ecaOauth) file for this app".to_string(),
-                );
+                record.missing.insert("trusted_ip_ranges", "no ExtlClntAppOauthSettings (.ecaOauth) file for this app");
+                record.missing.insert("oauth.scopes", "no ExtlClntAppOauthSettings (.ecaOauth) file for this app");
             }
         }
         match parts.global_oauth {
@@ -131,14 +125,14 @@ pub(crate) fn external_client_app(
                     "oauth.jwt_access_tokens",
                     "certificate",
                 ] {
-                    record.missing.insert(path.to_string(), NO_GLOBAL_OAUTH.to_string());
+                    record.missing.insert(path, NO_GLOBAL_OAUTH);
                 }
             }
         }
         record.oauth = Some(oauth);
     } else if record.oauth_enabled {
         for path in ["oauth", "certificate", "policy"] {
-            record.missing.insert(path.to_string(), ONLY_HEADER.to_string());
+            record.missing.insert(path, ONLY_HEADER);
         }
     }
 
@@ -253,7 +247,7 @@ fn eca_policy(reader: &Reader<'_>) -> Result<Policy, Diagnostic> {
     } else {
         (None, None)
     };
-    let jwt_timeout = |type_name: &str, minutes_name: &str, path: &str| -> Result<JwtTimeout, Diagnostic> {
+    let jwt_timeout = |type_name: &str, minutes_name: &str, path: &'static str| -> Result<JwtTimeout, Diagnostic> {
         let minutes = reader.int_opt(root, minutes_name)?;
         let declared = reader.enum_opt(root, type_name, JWT_TIMEOUT_TYPES)?;
         // Before API 65.0 there was no type element: a minutes value alone meant a custom timeout.

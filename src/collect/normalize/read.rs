@@ -7,8 +7,8 @@ use super::placeholder::is_placeholder;
 use crate::diag::Diagnostic;
 use crate::model::cert::parse_certificate;
 use crate::model::{
-    AppRecord, Certificate, EvaluationDate, Integration, Origin, RefreshToken, RefreshTokenPolicy, ResourceKind,
-    SmallMap, SmallSet, SourceControl, SourceKind, TimeUnit,
+    AppRecord, Certificate, EvaluationDate, Integration, Origin, RecordText, RefreshToken, RefreshTokenPolicy,
+    ResourceKind, SmallMap, SmallSet, SourceControl, SourceKind, TimeUnit,
 };
 use crate::xml::{Element, MetadataDocument};
 
@@ -18,7 +18,7 @@ use crate::xml::{Element, MetadataDocument};
 #[derive(Debug)]
 pub(crate) struct Reader<'a> {
     pub document: &'a MetadataDocument,
-    defaults: RefCell<SmallSet<String>>,
+    defaults: RefCell<SmallSet<RecordText>>,
 }
 
 /// A record and the problems local to it that did not stop it from being built (an unreadable
@@ -51,13 +51,13 @@ impl<'a> Reader<'a> {
     }
 
     /// The record paths that took a default so far.
-    pub(crate) fn take_defaults(&self) -> SmallSet<String> {
+    pub(crate) fn take_defaults(&self) -> SmallSet<RecordText> {
         std::mem::take(&mut *self.defaults.borrow_mut())
     }
 
     /// Notes that `path` holds a documented default.
-    pub(crate) fn defaulted(&self, path: &str) {
-        self.defaults.borrow_mut().insert(path.to_string());
+    pub(crate) fn defaulted(&self, path: &'static str) {
+        self.defaults.borrow_mut().insert(path);
     }
 
     /// The one child named `name`. A single-valued element given twice is refused, naming both
@@ -84,7 +84,13 @@ impl<'a> Reader<'a> {
     }
 
     /// A boolean element, or `default` (noted under `path`) when it is absent or empty.
-    pub(crate) fn bool_or(&self, parent: &Element, name: &str, default: bool, path: &str) -> Result<bool, Diagnostic> {
+    pub(crate) fn bool_or(
+        &self,
+        parent: &Element,
+        name: &str,
+        default: bool,
+        path: &'static str,
+    ) -> Result<bool, Diagnostic> {
         Ok(self.bool_opt(parent, name)?.unwrap_or_else(|| {
             self.defaulted(path);
             default
@@ -154,7 +160,7 @@ impl<'a> Reader<'a> {
         name: &str,
         values: &[(&str, T)],
         default: T,
-        path: &str,
+        path: &'static str,
     ) -> Result<T, Diagnostic> {
         Ok(self.enum_opt(parent, name, values)?.unwrap_or_else(|| {
             self.defaulted(path);

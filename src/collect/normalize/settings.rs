@@ -4,11 +4,11 @@
 
 use super::read::Reader;
 use crate::diag::Diagnostic;
-use crate::model::{ConnectedAppSettings, ExternalClientAppSettings, OauthOidcSettings, SmallSet};
+use crate::model::{ConnectedAppSettings, ExternalClientAppSettings, OauthOidcSettings, RecordText, SmallSet};
 use crate::xml::MetadataDocument;
 
 /// Settings read from one file, and the paths (under the org record) that took a default.
-pub(crate) type WithDefaults<T> = (T, SmallSet<String>);
+pub(crate) type WithDefaults<T> = (T, SmallSet<RecordText>);
 
 pub(crate) fn oauth_oidc_settings(document: &MetadataDocument) -> Result<WithDefaults<OauthOidcSettings>, Diagnostic> {
     let reader = Reader::new(document);

@@ -18,7 +18,8 @@ use super::permissions::{self, PermissionScan};
 use super::sources::{lower, said};
 use super::{health_check, login_history};
 use crate::model::{
-    AppRecord, EvaluationDate, LoginGroup, OrgRecord, RawDocument, ResourceKind, SmallMap, Usage, UserTokens,
+    AppRecord, EvaluationDate, LoginGroup, OrgRecord, RawDocument, RecordText, ResourceKind, SmallMap, Usage,
+    UserTokens,
 };
 use crate::salesforce::{Client, SfError};
 
@@ -86,7 +87,7 @@ pub(super) struct Sink<'a> {
 }
 
 impl Sink<'_> {
-    fn lost(&mut self, missing: &mut SmallMap<String, String>, path: &str, reason: &str) {
+    fn lost(&mut self, missing: &mut SmallMap<RecordText, RecordText>, path: &str, reason: &str) {
         missing.insert(path.to_string(), reason.to_string());
         self.incomplete.push(reason.to_string());
     }
@@ -128,7 +129,7 @@ pub(super) fn apply(
                       \"Customize Application\" to see every user's; token counts are not known";
         sink.incomplete.push(reason.to_string());
         for app in apps.iter_mut() {
-            app.missing.insert("usage".into(), reason.to_string());
+            app.missing.insert("usage", reason.to_string());
         }
     }
     match health_check {
@@ -163,7 +164,7 @@ fn apply_permissions(
         Err(reason) => {
             sink.lost(&mut org.missing, "permission_holders", reason);
             for (app, _) in run_as_apps {
-                app.missing.insert("run_as_user".into(), reason.clone());
+                app.missing.insert("run_as_user", reason.clone());
             }
         }
     }
@@ -183,7 +184,7 @@ fn apply_eca_usage(
         Err(reason) => {
             sink.incomplete.push(reason.clone());
             for app in apps.iter_mut().filter(|app| app.kind == ResourceKind::ExternalClientApp) {
-                app.missing.insert("usage".into(), reason.clone());
+                app.missing.insert("usage", reason.clone());
             }
             return holders;
         }
@@ -229,7 +230,7 @@ fn apply_eca_usage(
         }
         app.usage = Some(Box::new(eca_usage_of(entry, as_of)));
         app.raw.insert(
-            "OAuthUsage".into(),
+            "OAuthUsage",
             RawDocument::from_value(&serde_json::json!({"identifier": entry.identifier, "users": entry.users.len()})),
         );
     }

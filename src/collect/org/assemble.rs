@@ -206,22 +206,24 @@ impl Assembly<'_> {
         for (path, reason) in &mut app.missing {
             let kind = eca_type_of(path);
             *reason = match unreadable.get(&kind) {
-                Some(unreadable) => unreadable.clone(),
-                None => format!("the org returned no {} for external client app '{}'", kind.type_name(), app.name),
+                Some(unreadable) => unreadable.clone().into(),
+                None => {
+                    format!("the org returned no {} for external client app '{}'", kind.type_name(), app.name).into()
+                }
             };
         }
         if let Some(reason) = unreadable.get(&MetadataType::ExtlClntAppConfigurablePolicies) {
-            app.missing.insert("enabled".into(), reason.clone());
+            app.missing.insert("enabled", reason.clone());
         }
         if eca.oauth_policy.is_none() && eca.oauth_settings.is_none() && eca.global_oauth.is_none() {
             // No OAuth settings readable at all: say why instead of pretending the app has no OAuth.
             for kind in [MetadataType::ExtlClntAppOauthSettings, MetadataType::ExtlClntAppGlobalOauthSettings] {
                 if let Some(reason) = unreadable.get(&kind) {
-                    app.missing.insert("oauth".into(), reason.clone());
+                    app.missing.insert("oauth", reason.clone());
                 }
             }
             if let Some(reason) = unreadable.get(&MetadataType::ExtlClntAppOauthConfigurablePolicies) {
-                app.missing.insert("policy".into(), reason.clone());
+                app.missing.insert("policy", reason.clone());
             }
         }
         app
@@ -271,7 +273,7 @@ impl Assembly<'_> {
         if let Some(reason) = unavailable {
             for app in &mut self.apps {
                 for path in ["policy.profiles", "policy.permission_sets"] {
-                    app.missing.get_or_insert_with(path.into(), || reason.clone());
+                    app.missing.get_or_insert_with(path, || reason.clone().into());
                 }
             }
             return;
@@ -310,7 +312,7 @@ impl Assembly<'_> {
         }
         for (position, evidence) in evidence_of {
             if let Some(app) = self.apps.get_mut(position) {
-                app.raw.insert("SetupEntityAccess".into(), RawDocument::from_value(&evidence));
+                app.raw.insert("SetupEntityAccess", RawDocument::from_value(&evidence));
             }
         }
     }
@@ -355,7 +357,7 @@ impl Assembly<'_> {
             Err(reason) => {
                 self.incomplete.push(reason.clone());
                 for app in &mut self.apps {
-                    app.missing.insert("usage".into(), reason.clone());
+                    app.missing.insert("usage", reason.clone());
                 }
                 return BTreeMap::new();
             }
@@ -387,11 +389,11 @@ impl Assembly<'_> {
             app.missing.clear();
             app.usage = Some(Box::new(tokens.usage(false, self.as_of)));
             app.raw.insert(
-                "OauthToken".into(),
+                "OauthToken",
                 RawDocument::from_value(&json!({"app_name": tokens.name, "token_count": tokens.tokens})),
             );
             if let Err(reason) = installed {
-                app.missing.insert("usage.installed".into(), reason.clone());
+                app.missing.insert("usage.installed", reason.clone());
             }
             self.apps.push(app);
         }
@@ -414,12 +416,12 @@ impl Assembly<'_> {
                     if let Some(map) = evidence.as_object_mut() {
                         map.remove("attributes");
                     }
-                    org.raw.insert("Organization".into(), RawDocument::from_value(&evidence));
+                    org.raw.insert("Organization", RawDocument::from_value(&evidence));
                 }
             }
             Err(reason) => {
                 self.incomplete.push(reason.clone());
-                org.missing.insert("identity".into(), reason.clone());
+                org.missing.insert("identity", reason.clone());
             }
         }
         org.name = org
@@ -454,7 +456,7 @@ impl Assembly<'_> {
             if unreadable.is_none() {
                 self.incomplete.push(reason.clone());
             }
-            org.missing.insert(field.into(), reason);
+            org.missing.insert(field, reason);
             return;
         };
         self.components_read += 1;
@@ -480,15 +482,15 @@ impl Assembly<'_> {
             Err(error) => {
                 let reason = format!("the org's {} cannot be interpreted: {}", kind.type_name(), error.message);
                 self.incomplete.push(reason.clone());
-                org.missing.insert(field.into(), reason);
+                org.missing.insert(field, reason);
                 return;
             }
         }
         org.files.insert(
-            kind.type_name().into(),
+            kind.type_name(),
             Origin { source: SourceKind::Org, path: Some(document.path.clone()), line: None },
         );
-        org.raw.insert(kind.type_name().into(), document.root.to_raw_document());
+        org.raw.insert(kind.type_name(), document.root.to_raw_document());
     }
 }
 

@@ -1,12 +1,14 @@
-//! Parsed files → the inventory. A problem with one file stays with that file's app (or the
+//! The groups' outcomes → the inventory. A problem with one file stays with that file's app (or the
 //! org): the app's affected data is declared missing, so its rules give `unknown`, and the
 //! problem is listed; every other app is evaluated as usual.
 
 use std::collections::BTreeMap;
 
+use super::group::{self, AppOutcome, GroupKey, GroupOutcome, Records, problem, unreadable};
 use super::parse::{ParseProblem, ParsedFile};
+use super::source_only::Facts;
 use super::walk::FoundFile;
-use crate::collect::normalize::{self, EcaParts, MetadataType, Normalized};
+use crate::collect::normalize::{self, MetadataType};
 use crate::diag::Diagnostic;
 use crate::model::{
     AppRecord, EvaluationDate, InputProblem, OrgRecord, Origin, ResourceKind, ResourceName, SourceKind,
@@ -18,45 +20,19 @@ pub(super) struct Assembled {
     pub apps: Vec<AppRecord>,
     pub org: OrgRecord,
     pub problems: Vec<InputProblem>,
-    /// Second copies of a component: not used for the record, but read for committed secrets.
-    pub second_copies: Vec<ParsedFile>,
-}
-
-pub(super) fn problem(diagnostic: Diagnostic, resource: Option<ResourceName>, fatal: bool) -> InputProblem {
-    InputProblem {
-        path: diagnostic.location.path,
-        line: diagnostic.location.line,
-        message: diagnostic.message,
-        hint: diagnostic.hint.unwrap_or_default(),
-        resource,
-        fatal,
-    }
-}
-
-fn app_name(kind: ResourceKind, name: &str) -> Option<ResourceName> {
-    Some(ResourceName { kind, name: name.to_string() })
+    /// Source-control facts of second copies of a component, in walk order: not used for the
+    /// record, but read for committed secrets.
+    pub second_copies: Vec<Facts>,
 }
 
 /// The app a file names by itself (a Connected App or an ECA header), if any.
 fn owner_of(file: &FoundFile) -> Option<ResourceName> {
-    match file.kind {
-        MetadataType::ConnectedApp => app_name(ResourceKind::ConnectedApp, &file.stem),
-        MetadataType::ExternalClientApplication => app_name(ResourceKind::ExternalClientApp, &file.stem),
-        _ => None,
-    }
-}
-
-/// Record paths an ECA's file of `kind` fills: what becomes unknown when it is in doubt.
-fn eca_paths(kind: MetadataType) -> &'static [&'static str] {
-    match kind {
-        MetadataType::ExtlClntAppOauthSettings => &["oauth.scopes"],
-        MetadataType::ExtlClntAppGlobalOauthSettings => &["oauth", "certificate"],
-        MetadataType::ExtlClntAppOauthConfigurablePolicies => &["policy", "oauth.client_credentials_user"],
-        MetadataType::ExtlClntAppConfigurablePolicies => &["enabled", "oauth_enabled"],
-        MetadataType::ExtlClntAppCanvasSettings => &["raw.ExtlClntAppCanvasSettings"],
-        MetadataType::ExtlClntAppOauthSecuritySettings => &["raw.ExtlClntAppOauthSecuritySettings"],
-        _ => &[],
-    }
+    let kind = match file.kind {
+        MetadataType::ConnectedApp => ResourceKind::ConnectedApp,
+        MetadataType::ExternalClientApplication => ResourceKind::ExternalClientApp,
+        _ => return None,
+    };
+    Some(ResourceName { kind, name: file.stem.clone() })
 }
 
 /// Org record path an org settings type fills.
@@ -68,26 +44,74 @@ fn org_field(kind: MetadataType) -> &'static str {
     }
 }
 
-pub(super) fn assemble(
-    files: &[FoundFile],
-    parsed: Vec<Result<ParsedFile, ParseProblem>>,
-    mut org: OrgRecord,
-    as_of: &EvaluationDate,
-) -> Assembled {
+pub(super) fn assemble(files: &[FoundFile], mut org: OrgRecord, as_of: &EvaluationDate) -> Assembled {
     let mut problems = Vec::new();
-    let mut apps = Vec::new();
-    let mut documents = Vec::new();
-    for (file, result) in files.iter().zip(parsed) {
-        match result {
-            Ok(parsed) => documents.push(parsed),
-            Err(ParseProblem::Unparsable(diagnostic)) => {
+    let mut unusable = Vec::new();
+    let mut org_settings_files = Vec::new();
+    let mut outcomes: BTreeMap<ResourceName, AppOutcome> = BTreeMap::new();
+    let mut leftovers: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let groups = group::groups(files);
+    let records = Records::with_capacity(groups.len());
+    for outcome in read_groups(files, groups, as_of, &records) {
+        unusable.extend(outcome.unusable);
+        org_settings_files.extend(outcome.org_settings);
+        problems.extend(outcome.problems);
+        for leftover in outcome.leftovers {
+            leftovers.entry(leftover.app).or_default().push(leftover.index);
+        }
+        if let Some(app) = outcome.app {
+            outcomes.insert(app.resource.clone(), app);
+        }
+    }
+    // Each app that a part's file name did not suggest is read again, whole, with that part; the
+    // record read first is then dropped.
+    let mut superseded = Vec::new();
+    let reread: Vec<(GroupKey, Vec<usize>)> = leftovers
+        .into_iter()
+        .map(|(app, mut members)| {
+            let resource = ResourceName { kind: ResourceKind::ExternalClientApp, name: app.clone() };
+            if let Some(first) = outcomes.remove(&resource) {
+                superseded.push(first.position);
+                members.extend(first.members);
+            }
+            members.sort_unstable();
+            (GroupKey::ExternalClientApp(app), members)
+        })
+        .collect();
+    records.reserve(reread.len());
+    for outcome in read_groups(files, reread, as_of, &records) {
+        unusable.extend(outcome.unusable);
+        problems.extend(outcome.problems);
+        for leftover in outcome.leftovers {
+            problems.push(problem(changed_while_read(&files[leftover.index]), None, true));
+        }
+        if let Some(app) = outcome.app {
+            outcomes.insert(app.resource.clone(), app);
+        }
+    }
+    let mut apps = records.into_inner();
+    if !superseded.is_empty() {
+        superseded.sort_unstable();
+        let mut position = 0;
+        apps.retain(|_| {
+            position += 1;
+            superseded.binary_search(&(position - 1)).is_err()
+        });
+    }
+
+    unusable.sort_by_key(|(index, _)| *index);
+    let mut unreadable_apps = Vec::new();
+    for (index, unusable) in unusable {
+        let file = &files[index];
+        match unusable {
+            ParseProblem::Unparsable(diagnostic) => {
                 let owner = owner_of(file);
                 if let Some(owner) = &owner {
-                    apps.push(unreadable(owner, &file.relative, &diagnostic.message));
+                    unreadable_apps.push(unreadable(owner, &file.relative, &diagnostic.message));
                 }
                 problems.push(problem(diagnostic, owner, true));
             }
-            Err(ParseProblem::WrongRoot(diagnostic)) => {
+            ParseProblem::WrongRoot(diagnostic) => {
                 let owner = owner_of(file);
                 let settings = matches!(
                     file.kind,
@@ -96,9 +120,9 @@ pub(super) fn assemble(
                         | MetadataType::ExternalClientAppSettings
                 );
                 if let Some(owner) = &owner {
-                    apps.push(unreadable(owner, &file.relative, &diagnostic.message));
+                    unreadable_apps.push(unreadable(owner, &file.relative, &diagnostic.message));
                 } else if settings {
-                    org.missing.insert(org_field(file.kind).to_string(), diagnostic.message.clone());
+                    org.missing.insert(org_field(file.kind), diagnostic.message.clone());
                 }
                 let resource = if settings { org_resource(&org) } else { owner.clone() };
                 // An ECA settings file that cannot be read cannot be joined to its app either.
@@ -107,146 +131,74 @@ pub(super) fn assemble(
             }
         }
     }
-
-    // Files are grouped by their index in `documents`, so that each app's files can then be
-    // moved into the worker that normalizes it and freed there.
-    let mut connected_apps: BTreeMap<String, usize> = BTreeMap::new();
-    let mut doubted_apps: BTreeMap<ResourceName, String> = BTreeMap::new();
-    let mut second_copies: Vec<usize> = Vec::new();
-    let mut eca_parts: BTreeMap<String, EcaParts<'_>> = BTreeMap::new();
-    let mut eca_files: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut doubted_paths: BTreeMap<String, Vec<(&'static str, String)>> = BTreeMap::new();
-    for (index, parsed) in documents.iter().enumerate() {
-        let document = &parsed.document;
-        match parsed.kind {
-            MetadataType::ConnectedApp => match connected_apps.get(&parsed.stem) {
-                Some(&first) => {
-                    let first = &documents[first].document.path;
-                    let diagnostic = normalize::duplicate(document, "Connected App", &parsed.stem, first);
-                    let owner = ResourceName { kind: ResourceKind::ConnectedApp, name: parsed.stem.clone() };
-                    doubted_apps.insert(owner.clone(), diagnostic.message.clone());
-                    problems.push(problem(diagnostic, Some(owner), false));
-                    second_copies.push(index);
-                }
-                None => {
-                    connected_apps.insert(parsed.stem.clone(), index);
-                }
-            },
-            kind if kind == MetadataType::ExternalClientApplication || kind.is_eca_part() => {
-                let app = if kind == MetadataType::ExternalClientApplication {
-                    parsed.stem.clone()
-                } else {
-                    match normalize::Reader::new(document).linked_app() {
-                        Ok(app) => app,
-                        Err(diagnostic) => {
-                            // Nothing says which app this file configures.
-                            problems.push(problem(diagnostic, None, true));
-                            continue;
-                        }
-                    }
-                };
-                match eca_parts.entry(app.clone()).or_default().place(kind, document, &app) {
-                    Ok(()) => eca_files.entry(app).or_default().push(index),
-                    Err(diagnostic) => {
-                        let doubted = doubted_paths.entry(app.clone()).or_default();
-                        for path in eca_paths(kind) {
-                            doubted.push((path, diagnostic.message.clone()));
-                        }
-                        problems.push(problem(diagnostic, app_name(ResourceKind::ExternalClientApp, &app), false));
-                        second_copies.push(index);
-                    }
-                }
-            }
-            kind => org_settings(&mut org, parsed, kind, &mut problems),
-        }
+    // Ahead of the others: the list is sorted by name later, and a file that cannot be read
+    // stays listed before the record of the same name.
+    if !unreadable_apps.is_empty() {
+        apps.reserve_exact(unreadable_apps.len());
+        apps.splice(0..0, unreadable_apps);
     }
-    let external_paths: BTreeMap<String, String> = eca_parts
-        .iter()
-        .map(|(name, parts)| {
-            let path = parts.documents().next().map_or_else(|| name.clone(), |document| document.path.to_string());
-            (name.clone(), path)
-        })
-        .collect();
-    drop(eca_parts);
-
-    let mut files_of: Vec<Option<ParsedFile>> = documents.into_iter().map(Some).collect();
-    let mut take = |index: usize| files_of[index].take();
-    let connected: Vec<ParsedFile> = connected_apps.values().filter_map(|&index| take(index)).collect();
-    let external: Vec<(String, Vec<ParsedFile>)> = eca_files
-        .into_iter()
-        .map(|(name, indexes)| (name, indexes.into_iter().filter_map(&mut take).collect()))
-        .collect();
-    let second_copies: Vec<ParsedFile> = second_copies.into_iter().filter_map(&mut take).collect();
-    drop(files_of);
-
-    let connected_names: Vec<(ResourceName, String)> = connected
-        .iter()
-        .map(|parsed| {
-            let name = ResourceName { kind: ResourceKind::ConnectedApp, name: parsed.stem.clone() };
-            (name, parsed.document.path.to_string())
-        })
-        .collect();
-    let external_names: Vec<(ResourceName, String)> = external
-        .iter()
-        .map(|(name, _)| {
-            let path = external_paths.get(name).cloned().unwrap_or_else(|| name.clone());
-            (ResourceName { kind: ResourceKind::ExternalClientApp, name: name.clone() }, path)
-        })
-        .collect();
-    let normalized = super::super::parallel_map_owned(connected, |parsed| {
-        normalize::connected_app(&parsed.document, &parsed.stem, SourceKind::Project, as_of)
-    });
-    let external = super::super::parallel_map_owned(external, |(name, files)| {
-        let mut parts = EcaParts::default();
-        for parsed in &files {
-            parts.place(parsed.kind, &parsed.document, &name)?;
-        }
-        normalize::external_client_app(&name, &parts, SourceKind::Project, as_of)
-    });
-    // Exactly sized: the list lives until the report is written, and growing it by doubling
-    // would leave up to half of it unused.
-    apps.reserve_exact(normalized.len() + external.len());
-    for ((resource, path), outcome) in
-        connected_names.into_iter().chain(external_names).zip(normalized.into_iter().chain(external))
-    {
-        // A worker that panicked leaves the app unread: a fatal problem, never an app left out.
-        let (outcome, fatal) = match outcome {
-            Ok(outcome) => (outcome, false),
-            Err(panic) => (Err(panic.diagnostic(&path)), true),
-        };
-        match outcome {
-            Ok(Normalized { mut record, problems: local }) => {
-                if let Some(reason) = doubted_apps.get(&resource) {
-                    for path in ["enabled", "oauth_enabled", "oauth", "certificate", "saml", "policy"] {
-                        record.missing.insert(path.to_string(), reason.clone());
-                    }
-                }
-                for (path, reason) in doubted_paths.get(&resource.name).into_iter().flatten() {
-                    if resource.kind == ResourceKind::ExternalClientApp {
-                        record.missing.insert((*path).to_string(), reason.clone());
-                    }
-                }
-                problems.extend(local.into_iter().map(|diagnostic| problem(diagnostic, Some(resource.clone()), false)));
-                apps.push(record);
-            }
-            Err(diagnostic) => {
-                let path = diagnostic.location.path.clone();
-                apps.push(unreadable(&resource, &path, &diagnostic.message));
-                problems.push(problem(diagnostic, Some(resource), fatal));
-            }
-        }
+    org_settings_files.sort_by_key(|file| file.0);
+    for file in &org_settings_files {
+        org_settings(&mut org, &file.1, file.1.kind, &mut problems);
     }
+    drop(org_settings_files);
+
+    let mut second_copies: Vec<(usize, Facts)> = Vec::new();
+    for outcome in outcomes.into_values() {
+        problems.extend(outcome.problems);
+        second_copies.extend(outcome.second_copies);
+    }
+    second_copies.sort_by_key(|(index, _)| *index);
     note_missing_org_settings(&mut org);
-    Assembled { apps, org, problems, second_copies }
+    Assembled { apps, org, problems, second_copies: second_copies.into_iter().map(|(_, facts)| facts).collect() }
+}
+
+/// Reads `groups` on every core, each record into `records`. A worker that panicked leaves its
+/// app unread (a fatal problem, never an app left out), or its org settings file unparsable.
+fn read_groups(
+    files: &[FoundFile],
+    groups: Vec<(GroupKey, Vec<usize>)>,
+    as_of: &EvaluationDate,
+    records: &Records,
+) -> Vec<GroupOutcome> {
+    let fallbacks: Vec<(Option<ResourceName>, usize)> =
+        groups.iter().map(|(key, members)| (key.resource(), members.first().copied().unwrap_or_default())).collect();
+    let outcomes = super::super::parallel_map_owned(groups, |(key, members)| {
+        group::read_group(files, &key, &members, as_of, records)
+    });
+    outcomes
+        .into_iter()
+        .zip(fallbacks)
+        .map(|(outcome, (resource, first))| {
+            outcome.unwrap_or_else(|panic| {
+                let diagnostic = panic.diagnostic(&files[first].relative);
+                match resource {
+                    Some(resource) => GroupOutcome {
+                        app: Some(AppOutcome::failed(records, resource, diagnostic)),
+                        ..Default::default()
+                    },
+                    None => GroupOutcome {
+                        unusable: vec![(first, ParseProblem::Unparsable(diagnostic))],
+                        ..Default::default()
+                    },
+                }
+            })
+        })
+        .collect()
+}
+
+/// A part that named its app when it was first read and another when it was read again.
+fn changed_while_read(file: &FoundFile) -> Diagnostic {
+    Diagnostic::at(
+        &file.relative,
+        None,
+        "the file changed while sfaudit read it: it named another External Client App the second time".to_string(),
+        "scan again once nothing is writing to the project",
+    )
 }
 
 fn org_resource(org: &OrgRecord) -> Option<ResourceName> {
     Some(ResourceName { kind: ResourceKind::Org, name: org.name.clone() })
-}
-
-fn unreadable(owner: &ResourceName, path: &str, message: &str) -> AppRecord {
-    let origin = Origin { source: SourceKind::Project, path: Some(path.into()), line: None };
-    normalize::unreadable_app(owner.kind, &owner.name, origin, &format!("{path} cannot be used: {message}"))
 }
 
 /// Reads one org settings file into the org record; a second copy or a value that cannot be
@@ -326,7 +278,7 @@ fn note_missing_org_settings(org: &mut OrgRecord) {
     for (field, is_absent, file, settings) in absent {
         if is_absent {
             org.missing.get_or_insert_with(field.to_string(), || {
-                format!("no {file} in the project; retrieve the {settings} settings or scan the org")
+                format!("no {file} in the project; retrieve the {settings} settings or scan the org").into()
             });
         }
     }

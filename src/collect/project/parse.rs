@@ -1,4 +1,4 @@
-//! Reading and parsing the files a walk found, on every core.
+//! Reading and parsing one file a walk found.
 
 use super::walk::FoundFile;
 use crate::diag::Diagnostic;
@@ -21,19 +21,8 @@ pub(super) enum ParseProblem {
     WrongRoot(Diagnostic),
 }
 
-/// Parses `files` on every core; results keep their order, and a file whose worker panicked is
-/// an unparsable file naming it, never a file left out.
-pub(super) fn parse_all(files: &[FoundFile]) -> Vec<Result<ParsedFile, ParseProblem>> {
-    super::super::parallel_map(files, parse_one)
-        .into_iter()
-        .zip(files)
-        .map(|(outcome, file)| {
-            outcome.unwrap_or_else(|panic| Err(ParseProblem::Unparsable(panic.diagnostic(&file.relative))))
-        })
-        .collect()
-}
-
-fn parse_one(file: &FoundFile) -> Result<ParsedFile, ParseProblem> {
+/// Reads and parses one file the walk found.
+pub(super) fn parse_one(file: &FoundFile) -> Result<ParsedFile, ParseProblem> {
     let relative = file.relative.as_str();
     let bytes = input::read_bytes(&file.path, MAX_METADATA_FILE_BYTES).map_err(|error| {
         let hint = match error {

@@ -6,7 +6,6 @@ use std::path::Path;
 use super::super::forceignore::ForceIgnore;
 use super::super::normalize::{self, canonical_scope};
 use super::assemble::assemble;
-use super::parse::parse_all;
 use super::walk::{layout, walk};
 use crate::diag::Diagnostic;
 use crate::model::{
@@ -32,11 +31,9 @@ pub fn collect_project(root: &Path, as_of: &EvaluationDate) -> Result<Inventory,
     let ignore = ForceIgnore::load(root).map_err(|error| vec![error])?;
     let found = walk(root, &layout, &ignore).map_err(|error| vec![error])?;
     let files_read = found.deployed.len();
-    let parsed = parse_all(&found.deployed);
-    let mut assembled = assemble(&found.deployed, parsed, empty_org(root), as_of);
-    let not_deployed: Vec<_> = parse_all(&found.not_deployed).into_iter().filter_map(Result::ok).collect();
-    super::source_only::attach(&mut assembled.apps, &not_deployed);
-    super::source_only::attach(&mut assembled.apps, &assembled.second_copies);
+    let mut assembled = assemble(&found.deployed, empty_org(root), as_of);
+    super::source_only::attach(&mut assembled.apps, super::source_only::read_facts(&found.not_deployed));
+    super::source_only::attach(&mut assembled.apps, assembled.second_copies);
     let mut apps = assembled.apps;
     for app in &mut apps {
         app.namespace = namespace(app, layout.namespace.as_deref());

@@ -3,12 +3,13 @@
 //! exposed as one in a deployed file. They are read for the source-control facts only, and
 //! those are joined to the app the file names.
 
-use super::parse::ParsedFile;
+use super::parse::{ParsedFile, parse_one};
+use super::walk::FoundFile;
 use crate::collect::normalize::{self, MetadataType};
 use crate::model::{AppRecord, Origin, Placeholder, ResourceKind, SourceControl, SourceKind};
 
 /// The source-control facts of one file.
-struct Facts {
+pub(super) struct Facts {
     kind: ResourceKind,
     app: String,
     secret: bool,
@@ -19,7 +20,15 @@ struct Facts {
     path: String,
 }
 
-fn facts(parsed: &ParsedFile) -> Option<Facts> {
+/// The facts of `files` on every core, in their order; a file that cannot be parsed has none.
+pub(super) fn read_facts(files: &[FoundFile]) -> Vec<Facts> {
+    super::super::parallel_map(files, |file| parse_one(file).ok().and_then(|parsed| facts(&parsed)))
+        .into_iter()
+        .filter_map(|facts| facts.ok().flatten())
+        .collect()
+}
+
+pub(super) fn facts(parsed: &ParsedFile) -> Option<Facts> {
     let document = &parsed.document;
     let (kind, app) = match parsed.kind {
         MetadataType::ConnectedApp => (ResourceKind::ConnectedApp, parsed.stem.clone()),
@@ -55,8 +64,8 @@ fn facts(parsed: &ParsedFile) -> Option<Facts> {
 
 /// Adds what `files` show to the records of the apps they name; an app known only from such
 /// files gets a record of its own when there is something to report.
-pub(super) fn attach(apps: &mut Vec<AppRecord>, files: &[ParsedFile]) {
-    for facts in files.iter().filter_map(facts) {
+pub(super) fn attach(apps: &mut Vec<AppRecord>, files: Vec<Facts>) {
+    for facts in files {
         if !facts.secret && !facts.global_oauth && facts.placeholders.is_empty() {
             continue;
         }

@@ -175,8 +175,8 @@ pub(super) fn app_cell(app: &AppRecord) -> String {
 pub(super) fn missing_reason<'a>(app: &'a AppRecord, path: &str) -> Option<&'a str> {
     app.missing
         .iter()
-        .find(|(missing, _)| path == missing.as_str() || path.starts_with(&format!("{missing}.")))
-        .map(|(_, reason)| reason.as_str())
+        .find(|(missing, _)| path == missing.as_ref() || path.starts_with(&format!("{missing}.")))
+        .map(|(_, reason)| reason.as_ref())
 }
 
 pub(super) fn unknown_cell(reason: &str) -> String {
