@@ -68,6 +68,34 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Puts the file in WAL mode, which lets readers and one writer work at once, and returns the
+/// mode it is in. Converting the journal needs the file to itself, and SQLite does not wait on the
+/// busy handler for it: two first runs opening a new file at once could fail at once. The mode is
+/// kept in the file, so it is read first (later opens take no lock for it), and the conversion is
+/// tried again until [`BUSY_TIMEOUT`].
+fn write_ahead_log(connection: &Connection) -> rusqlite::Result<String> {
+    let started = std::time::Instant::now();
+    loop {
+        let attempt =
+            connection.pragma_query_value(None, "journal_mode", |row| row.get::<_, String>(0)).and_then(|mode| {
+                if mode.eq_ignore_ascii_case("wal") {
+                    Ok(mode)
+                } else {
+                    connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+                }
+            });
+        match attempt {
+            Err(error)
+                if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating it when missing) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Self, HistoryError> {
@@ -75,9 +103,7 @@ impl Store {
         let open_error = |source| HistoryError::Open { path: shown.clone(), source };
         let mut connection = Connection::open(path).map_err(open_error)?;
         connection.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
-        // WAL lets readers and one writer work at once; the mode is kept in the file.
-        let mode: String =
-            connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)).map_err(open_error)?;
+        let mode = write_ahead_log(&connection).map_err(open_error)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(HistoryError::Migrate {
                 path: shown,
@@ -343,6 +369,25 @@ fn migrate(connection: &mut Connection, path: &str) -> Result<(), HistoryError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_runs_opening_a_new_file_at_once_all_open_it() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        for round in 0..20 {
+            let path = folder.path().join(format!("history-{round}.sqlite"));
+            let start = std::sync::Barrier::new(8);
+            std::thread::scope(|threads| {
+                for _ in 0..8 {
+                    threads.spawn(|| {
+                        start.wait();
+                        if let Err(error) = Store::open(&path) {
+                            panic!("round {round}: {error}");
+                        }
+                    });
+                }
+            });
+        }
+    }
 
     #[test]
     fn migrations_are_valid() {
