@@ -12,6 +12,15 @@ use std::fmt;
 use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// Grows a full list by one place only. Doubling would leave a record's lists a third empty on
+/// average, over tens of thousands of records; these hold a few dozen entries at most, so copying
+/// them on each insert costs nothing next to that.
+fn room_for_one<T>(list: &mut Vec<T>) {
+    if list.len() == list.capacity() {
+        list.reserve_exact(1);
+    }
+}
+
 /// What a record's `missing` and `defaults` hold: record paths, and reasons that are mostly the
 /// same for every app. Text written into the program is borrowed, not allocated again for each of
 /// tens of thousands of records; text made for one app is owned.
@@ -47,6 +56,7 @@ impl<K: Ord, V> SmallMap<K, V> {
         match self.find(&key) {
             Ok(at) => Some(std::mem::replace(&mut self.entries[at].1, value)),
             Err(at) => {
+                room_for_one(&mut self.entries);
                 self.entries.insert(at, (key, value));
                 None
             }
@@ -87,6 +97,7 @@ impl<K: Ord, V> SmallMap<K, V> {
         let at = match self.find(&key) {
             Ok(at) => at,
             Err(at) => {
+                room_for_one(&mut self.entries);
                 self.entries.insert(at, (key, make()));
                 at
             }
@@ -231,6 +242,7 @@ impl<T: Ord> SmallSet<T> {
         match self.items.binary_search(&item) {
             Ok(_) => false,
             Err(at) => {
+                room_for_one(&mut self.items);
                 self.items.insert(at, item);
                 true
             }

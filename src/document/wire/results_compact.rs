@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Mutex, PoisonError, mpsc};
 
 use serde::Serialize;
 
@@ -96,7 +96,9 @@ pub(super) fn write(results: &Results, out: &mut dyn Write) -> std::io::Result<(
 }
 
 /// Writes a JSON array of `count` items, `render` spelling item `index` into a buffer: chunks of
-/// `per_chunk` items are rendered on every core and written in order as they are done.
+/// `per_chunk` items are rendered on every core and written in order as they are done. A written
+/// chunk's buffer goes back to a pool for the next chunk, so writing allocates a few buffers in
+/// all rather than one per chunk: memory the allocator would otherwise keep after they are freed.
 pub(super) fn write_array(
     count: usize,
     per_chunk: usize,
@@ -104,9 +106,10 @@ pub(super) fn write_array(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let chunks = count.div_ceil(per_chunk);
+    let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     let render_chunk = |chunk: usize| {
         let (start, end) = (chunk * per_chunk, ((chunk + 1) * per_chunk).min(count));
-        let mut buffer = Vec::new();
+        let mut buffer = spare.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default();
         for index in start..end {
             if index > 0 {
                 buffer.push(b',');
@@ -115,11 +118,17 @@ pub(super) fn write_array(
         }
         buffer
     };
+    let written = |mut buffer: Vec<u8>| {
+        buffer.clear();
+        spare.lock().unwrap_or_else(PoisonError::into_inner).push(buffer);
+    };
     out.write_all(b"[")?;
     let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8).min(chunks);
     if workers <= 1 {
         for chunk in 0..chunks {
-            out.write_all(&render_chunk(chunk))?;
+            let buffer = render_chunk(chunk);
+            out.write_all(&buffer)?;
+            written(buffer);
         }
         return out.write_all(b"]");
     }
@@ -146,6 +155,7 @@ pub(super) fn write_array(
             waiting.insert(chunk, bytes);
             while let Some(bytes) = waiting.remove(&due) {
                 out.write_all(&bytes)?;
+                written(bytes);
                 due += 1;
             }
         }
