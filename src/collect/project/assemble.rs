@@ -68,14 +68,19 @@ pub(super) fn assemble(files: &[FoundFile], mut org: OrgRecord, as_of: &Evaluati
     let mut superseded = Vec::new();
     let reread: Vec<(GroupKey, Vec<usize>)> = leftovers
         .into_iter()
-        .map(|(app, mut members)| {
+        .filter_map(|(app, mut members)| {
             let resource = ResourceName { kind: ResourceKind::ExternalClientApp, name: app.clone() };
-            if let Some(first) = outcomes.remove(&resource) {
+            if let Some(first) = outcomes.get(&resource) {
+                // A worker that failed on the app already made the scan fail, naming the app; its
+                // files cannot be read again.
+                if first.problems.iter().any(|problem| problem.fatal) {
+                    return None;
+                }
                 superseded.push(first.position);
-                members.extend(first.members);
+                members.extend(outcomes.remove(&resource).into_iter().flat_map(|first| first.members));
             }
             members.sort_unstable();
-            (GroupKey::ExternalClientApp(app), members)
+            Some((GroupKey::ExternalClientApp(app), members))
         })
         .collect();
     records.reserve(reread.len());
@@ -249,13 +254,13 @@ fn clear_org_field(org: &mut OrgRecord, kind: MetadataType) {
 }
 
 fn note_org_file(org: &mut OrgRecord, kind: MetadataType, document: &MetadataDocument) {
-    let type_name = kind.type_name().to_string();
+    let type_name = kind.type_name();
     let origin =
         Origin { source: SourceKind::Project, path: Some(document.path.clone()), line: Some(document.root.line) };
     if org.origin.path.is_none() {
         org.origin = origin.clone();
     }
-    org.files.insert(type_name.clone(), origin);
+    org.files.insert(type_name, origin);
     org.raw.insert(type_name, document.root.to_raw_document());
 }
 
