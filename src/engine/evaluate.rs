@@ -72,7 +72,8 @@ fn related(a: &str, b: &str) -> bool {
 /// Every file a resource's results can point at, in one table: each resource's origin, then its
 /// files in name order. Returns the table and where each resource's entries start.
 fn location_table(resources: &[Resource<'_>]) -> (Vec<Origin>, Vec<u32>) {
-    let mut locations = Vec::new();
+    // Exactly sized: the table lives until the report is written.
+    let mut locations = Vec::with_capacity(resources.iter().map(|resource| 1 + resource.files().len()).sum());
     let mut first = Vec::with_capacity(resources.len());
     for resource in resources {
         first.push(u32::try_from(locations.len()).unwrap_or(u32::MAX));

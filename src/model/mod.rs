@@ -114,7 +114,7 @@ pub struct AppRecord {
     pub namespace: String,
     pub origin: Origin,
     /// Every metadata file that contributed to the record, keyed by metadata type.
-    pub files: SmallMap<String, Origin>,
+    pub files: SmallMap<RecordText, Origin>,
     /// The app is switched on (an ECA's `isEnabled`; a Connected App always).
     pub enabled: bool,
     /// It can issue OAuth tokens: an ECA whose `isEnabled` and `isOauthPluginEnabled` are both not
@@ -147,7 +147,7 @@ pub struct AppRecord {
     /// otherwise; reports show "(default)" beside such a value.
     #[serde(default, skip_serializing_if = "SmallSet::is_empty")]
     pub defaults: SmallSet<RecordText>,
-    pub raw: SmallMap<String, RawDocument>,
+    pub raw: SmallMap<RecordText, RawDocument>,
 }
 
 fn enabled_by_default() -> bool {
@@ -333,7 +333,7 @@ pub struct OrgRecord {
     pub kind: ResourceKind,
     pub name: String,
     pub origin: Origin,
-    pub files: SmallMap<String, Origin>,
+    pub files: SmallMap<RecordText, Origin>,
     pub oauth_oidc: Option<OauthOidcSettings>,
     pub connected_app_settings: Option<ConnectedAppSettings>,
     #[serde(default)]
@@ -352,7 +352,7 @@ pub struct OrgRecord {
     /// Record paths whose value is Salesforce's documented default (see [`AppRecord::defaults`]).
     #[serde(default, skip_serializing_if = "SmallSet::is_empty")]
     pub defaults: SmallSet<RecordText>,
-    pub raw: SmallMap<String, RawDocument>,
+    pub raw: SmallMap<RecordText, RawDocument>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -436,7 +436,7 @@ impl<'a> Resource<'a> {
         }
     }
 
-    pub fn files(self) -> &'a SmallMap<String, Origin> {
+    pub fn files(self) -> &'a SmallMap<RecordText, Origin> {
         match self {
             Self::App(app) => &app.files,
             Self::Org(org) => &org.files,

@@ -44,8 +44,8 @@ pub(crate) fn connected_app(
     let mut record = new_app(ResourceKind::ConnectedApp, name, origin.clone());
     let mut problems = Vec::new();
     record.label = reader.text(root, "label")?.unwrap_or(name).to_string();
-    record.files.insert(MetadataType::ConnectedApp.type_name().to_string(), origin);
-    record.raw.insert(MetadataType::ConnectedApp.type_name().to_string(), root.to_raw_document());
+    record.files.insert(MetadataType::ConnectedApp.type_name(), origin);
+    record.raw.insert(MetadataType::ConnectedApp.type_name(), root.to_raw_document());
     if source == SourceKind::Project {
         let mut source_control = empty_source_control();
         source_control.placeholders = placeholders(document);

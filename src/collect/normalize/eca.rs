@@ -1,7 +1,7 @@
 //! An External Client App: its header and settings files, joined into one record.
 
 use super::connected_app::take_certificate;
-use super::files::EcaParts;
+use super::files::{EcaParts, MetadataType};
 use super::integration::classify;
 use super::placeholder::placeholders;
 use super::profiles::standard_profiles;
@@ -65,10 +65,10 @@ pub(crate) fn external_client_app(
     }
     for document in parts.documents() {
         record.files.insert(
-            document.root.name.to_string(),
+            MetadataType::key_of(&document.root.name),
             Origin { source, path: Some(document.path.clone()), line: Some(document.root.line) },
         );
-        record.raw.insert(document.root.name.to_string(), document.root.to_raw_document());
+        record.raw.insert(MetadataType::key_of(&document.root.name), document.root.to_raw_document());
         if let Some(source_control) = record.source_control.as_mut() {
             source_control.placeholders.extend(placeholders(document));
         }

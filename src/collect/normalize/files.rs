@@ -56,6 +56,17 @@ impl MetadataType {
     ];
 
     /// Root element name, which is also the Metadata API type name.
+    /// How a record keys a document of type `name` in its `files` and `raw`: borrowed from the
+    /// program for the types sfaudit reads, so tens of thousands of records do not each hold a
+    /// copy.
+    pub fn key_of(name: &str) -> crate::model::RecordText {
+        Self::ALL
+            .into_iter()
+            .map(Self::type_name)
+            .find(|known| *known == name)
+            .map_or_else(|| name.to_string().into(), Into::into)
+    }
+
     pub fn type_name(self) -> &'static str {
         match self {
             Self::ConnectedApp => "ConnectedApp",

@@ -356,10 +356,10 @@ pub(super) fn attach_extra_records(
             }
             kept.insert((type_name, linked), full_name);
             app.files.insert(
-                (*type_name).to_string(),
+                MetadataType::key_of(type_name),
                 Origin { source: SourceKind::Org, path: Some(document.path.clone()), line: None },
             );
-            app.raw.insert((*type_name).to_string(), document.root.to_raw_document());
+            app.raw.insert(MetadataType::key_of(type_name), document.root.to_raw_document());
         }
     }
     for (type_name, reason) in &metadata.extra_unreadable {
