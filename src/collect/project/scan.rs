@@ -38,13 +38,7 @@ pub fn collect_project(root: &Path, as_of: &EvaluationDate) -> Result<Inventory,
     for app in &mut apps {
         app.namespace = namespace(app, layout.namespace.as_deref());
     }
-    // The records come in app order unless a file could not be read or only a file that is not
-    // deployed names the app; a stable sort of records this large would first allocate a copy of
-    // up to half of them.
-    let order = |a: &AppRecord, b: &AppRecord| (a.kind, &a.name).cmp(&(b.kind, &b.name));
-    if !apps.is_sorted_by(|a, b| order(a, b).is_le()) {
-        apps.sort_by(order);
-    }
+    apps.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     let mut problems = assembled.problems;
     problems.sort_by(|a, b| (&a.path, a.line, &a.message).cmp(&(&b.path, b.line, &b.message)));
     let coverage = Coverage { skipped: found.skipped, unused: found.unused, unknown_scopes: unknown_scopes(&apps) };
