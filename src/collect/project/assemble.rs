@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::group::{self, AppOutcome, GroupKey, GroupOutcome, Records, problem, unreadable};
+use super::group::{self, AppOutcome, GroupKey, GroupOutcome, Leftover, Records, problem, unreadable};
 use super::parse::{ParseProblem, ParsedFile};
 use super::source_only::Facts;
 use super::walk::FoundFile;
@@ -45,39 +45,79 @@ fn org_field(kind: MetadataType) -> &'static str {
 }
 
 pub(super) fn assemble(files: &[FoundFile], mut org: OrgRecord, as_of: &EvaluationDate) -> Assembled {
-    let mut problems = Vec::new();
-    let mut unusable = Vec::new();
-    let mut org_settings_files = Vec::new();
-    let mut outcomes: BTreeMap<ResourceName, AppOutcome> = BTreeMap::new();
-    let mut leftovers: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let (mut apps, gathered) = read_apps(files, as_of);
+    let Gathered { mut unusable, mut org_settings_files, mut problems, outcomes } = gathered;
+    unusable.sort_by_key(|(index, _)| *index);
+    let unreadable_apps = note_unusable(files, unusable, &mut org, &mut problems);
+    // Ahead of the others: the list is sorted by name later, and a file that cannot be read
+    // stays listed before the record of the same name.
+    if !unreadable_apps.is_empty() {
+        apps.reserve_exact(unreadable_apps.len());
+        apps.splice(0..0, unreadable_apps);
+    }
+    org_settings_files.sort_by_key(|file| file.0);
+    for file in &org_settings_files {
+        org_settings(&mut org, &file.1, file.1.kind, &mut problems);
+    }
+    drop(org_settings_files);
+
+    let mut second_copies: Vec<(usize, Facts)> = Vec::new();
+    for outcome in outcomes.into_values() {
+        problems.extend(outcome.problems);
+        second_copies.extend(outcome.second_copies);
+    }
+    second_copies.sort_by_key(|(index, _)| *index);
+    note_missing_org_settings(&mut org);
+    Assembled { apps, org, problems, second_copies: second_copies.into_iter().map(|(_, facts)| facts).collect() }
+}
+
+/// What the groups gave besides their records, to be applied in walk order.
+#[derive(Default)]
+struct Gathered {
+    unusable: Vec<(usize, ParseProblem)>,
+    org_settings_files: Vec<(usize, ParsedFile)>,
+    problems: Vec<InputProblem>,
+    outcomes: BTreeMap<ResourceName, AppOutcome>,
+}
+
+impl Gathered {
+    /// Takes in one group's outcome; returns the parts it found to name another app.
+    fn take(&mut self, outcome: GroupOutcome) -> Vec<Leftover> {
+        self.unusable.extend(outcome.unusable);
+        self.org_settings_files.extend(outcome.org_settings.map(|file| *file));
+        self.problems.extend(outcome.problems);
+        if let Some(app) = outcome.app {
+            self.outcomes.insert(app.resource.clone(), app);
+        }
+        outcome.leftovers
+    }
+}
+
+/// Reads every group, then, whole and again, each app that a part filed under another app's name
+/// belongs to; the record read first for such an app is dropped.
+fn read_apps(files: &[FoundFile], as_of: &EvaluationDate) -> (Vec<AppRecord>, Gathered) {
     let groups = group::groups(files);
     let records = Records::with_capacity(groups.len());
+    let mut gathered = Gathered::default();
+    let mut leftovers: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for outcome in read_groups(files, groups, as_of, &records) {
-        unusable.extend(outcome.unusable);
-        org_settings_files.extend(outcome.org_settings);
-        problems.extend(outcome.problems);
-        for leftover in outcome.leftovers {
+        for leftover in gathered.take(outcome) {
             leftovers.entry(leftover.app).or_default().push(leftover.index);
         }
-        if let Some(app) = outcome.app {
-            outcomes.insert(app.resource.clone(), app);
-        }
     }
-    // Each app that a part's file name did not suggest is read again, whole, with that part; the
-    // record read first is then dropped.
     let mut superseded = Vec::new();
     let reread: Vec<(GroupKey, Vec<usize>)> = leftovers
         .into_iter()
         .filter_map(|(app, mut members)| {
             let resource = ResourceName { kind: ResourceKind::ExternalClientApp, name: app.clone() };
-            if let Some(first) = outcomes.get(&resource) {
+            if let Some(first) = gathered.outcomes.get(&resource) {
                 // A worker that failed on the app already made the scan fail, naming the app; its
                 // files cannot be read again.
                 if first.problems.iter().any(|problem| problem.fatal) {
                     return None;
                 }
                 superseded.push(first.position);
-                members.extend(outcomes.remove(&resource).into_iter().flat_map(|first| first.members));
+                members.extend(gathered.outcomes.remove(&resource).into_iter().flat_map(|first| first.members));
             }
             members.sort_unstable();
             Some((GroupKey::ExternalClientApp(app), members))
@@ -85,13 +125,8 @@ pub(super) fn assemble(files: &[FoundFile], mut org: OrgRecord, as_of: &Evaluati
         .collect();
     records.reserve(reread.len());
     for outcome in read_groups(files, reread, as_of, &records) {
-        unusable.extend(outcome.unusable);
-        problems.extend(outcome.problems);
-        for leftover in outcome.leftovers {
-            problems.push(problem(changed_while_read(&files[leftover.index]), None, true));
-        }
-        if let Some(app) = outcome.app {
-            outcomes.insert(app.resource.clone(), app);
+        for leftover in gathered.take(outcome) {
+            gathered.problems.push(problem(changed_while_read(&files[leftover.index]), None, true));
         }
     }
     let mut apps = records.into_inner();
@@ -103,8 +138,17 @@ pub(super) fn assemble(files: &[FoundFile], mut org: OrgRecord, as_of: &Evaluati
             superseded.binary_search(&(position - 1)).is_err()
         });
     }
+    (apps, gathered)
+}
 
-    unusable.sort_by_key(|(index, _)| *index);
+/// Lists the files that could not be used, in walk order: an app's own file gives an unreadable
+/// record of it (returned), an org settings file leaves its field missing.
+fn note_unusable(
+    files: &[FoundFile],
+    unusable: Vec<(usize, ParseProblem)>,
+    org: &mut OrgRecord,
+    problems: &mut Vec<InputProblem>,
+) -> Vec<AppRecord> {
     let mut unreadable_apps = Vec::new();
     for (index, unusable) in unusable {
         let file = &files[index];
@@ -129,33 +173,14 @@ pub(super) fn assemble(files: &[FoundFile], mut org: OrgRecord, as_of: &Evaluati
                 } else if settings {
                     org.missing.insert(org_field(file.kind), diagnostic.message.clone());
                 }
-                let resource = if settings { org_resource(&org) } else { owner.clone() };
+                let resource = if settings { org_resource(org) } else { owner.clone() };
                 // An ECA settings file that cannot be read cannot be joined to its app either.
                 let fatal = owner.is_none() && !settings;
                 problems.push(problem(diagnostic, resource, fatal));
             }
         }
     }
-    // Ahead of the others: the list is sorted by name later, and a file that cannot be read
-    // stays listed before the record of the same name.
-    if !unreadable_apps.is_empty() {
-        apps.reserve_exact(unreadable_apps.len());
-        apps.splice(0..0, unreadable_apps);
-    }
-    org_settings_files.sort_by_key(|file| file.0);
-    for file in &org_settings_files {
-        org_settings(&mut org, &file.1, file.1.kind, &mut problems);
-    }
-    drop(org_settings_files);
-
-    let mut second_copies: Vec<(usize, Facts)> = Vec::new();
-    for outcome in outcomes.into_values() {
-        problems.extend(outcome.problems);
-        second_copies.extend(outcome.second_copies);
-    }
-    second_copies.sort_by_key(|(index, _)| *index);
-    note_missing_org_settings(&mut org);
-    Assembled { apps, org, problems, second_copies: second_copies.into_iter().map(|(_, facts)| facts).collect() }
+    unreadable_apps
 }
 
 /// Reads `groups` on every core, each record into `records`. A worker that panicked leaves its
