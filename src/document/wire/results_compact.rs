@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, mpsc};
 
 use serde::Serialize;
@@ -131,30 +132,23 @@ pub(super) fn write_array(
         }
         return out.write_all(b"]");
     }
-    // The writer hands out a chunk number for each chunk it has written, so workers are never
-    // more than `ahead` chunks ahead of it: a slow disk holds a few buffers, not the document.
-    let ahead = workers * 2;
-    let (ticket_sender, ticket_receiver) = mpsc::channel::<usize>();
-    for chunk in 0..ahead.min(chunks) {
-        let _ = ticket_sender.send(chunk);
-    }
-    let tickets = Mutex::new(ticket_receiver);
+    let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
-        let (sender, receiver) = mpsc::sync_channel::<(usize, Vec<u8>)>(ahead);
+        let (sender, receiver) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers * 2);
         for _ in 0..workers {
             let sender = sender.clone();
-            let (tickets, render_chunk) = (&tickets, &render_chunk);
+            let (next, render_chunk) = (&next, &render_chunk);
             scope.spawn(move || {
-                // No more tickets: every chunk is handed out, or the writer stopped on an error.
-                while let Ok(chunk) = tickets.lock().unwrap_or_else(PoisonError::into_inner).recv() {
-                    if sender.send((chunk, render_chunk(chunk))).is_err() {
+                loop {
+                    let chunk = next.fetch_add(1, Ordering::Relaxed);
+                    // A closed channel means the writer stopped on an error: nothing more is wanted.
+                    if chunk >= chunks || sender.send((chunk, render_chunk(chunk))).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(sender);
-        let mut ticket_sender = Some(ticket_sender);
         let mut waiting = BTreeMap::new();
         let mut due = 0;
         for (chunk, bytes) in receiver {
@@ -162,15 +156,7 @@ pub(super) fn write_array(
             while let Some(bytes) = waiting.remove(&due) {
                 out.write_all(&bytes)?;
                 written(bytes);
-                if let Some(tickets) = &ticket_sender {
-                    if due + ahead < chunks {
-                        let _ = tickets.send(due + ahead);
-                    }
-                }
                 due += 1;
-                if due + ahead >= chunks {
-                    ticket_sender = None;
-                }
             }
         }
         Ok::<(), std::io::Error>(())
