@@ -163,3 +163,50 @@ pub(super) fn write_array(
     })?;
     out.write_all(b"]")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(index: usize, buffer: &mut Vec<u8>) {
+        buffer.extend_from_slice(index.to_string().as_bytes());
+    }
+
+    #[test]
+    fn chunks_are_written_in_order_whatever_their_number() {
+        for (count, per_chunk) in [(0, 4), (1, 4), (3, 4), (4, 4), (9, 4), (1_000, 3), (5_000, 1)] {
+            let mut out = Vec::new();
+            write_array(count, per_chunk, &render, &mut out).expect("a Vec takes every write");
+            let expected: Vec<String> = (0..count).map(|index| index.to_string()).collect();
+            assert_eq!(String::from_utf8(out).expect("text"), format!("[{}]", expected.join(",")));
+        }
+    }
+
+    /// A writer that refuses everything after `room` bytes, like a full disk.
+    struct Full {
+        room: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::Error::other("no space left"));
+            }
+            let taken = bytes.len().min(self.room);
+            self.room -= taken;
+            Ok(taken)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_writer_that_fails_midway_stops_the_workers_and_is_reported() {
+        for room in [0, 1, 100, 10_000] {
+            let error = write_array(20_000, 2, &render, &mut Full { room }).expect_err("the disk is full");
+            assert_eq!(error.to_string(), "no space left");
+        }
+    }
+}
