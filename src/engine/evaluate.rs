@@ -271,11 +271,7 @@ impl<'a> Worker<'a> {
 /// Evaluates `rule` on one resource, as [`Memo`] keeps it: its texts join `texts`.
 fn outcome(rule: &Rule, bindings: &cel::Bindings, missing: Missing<'_>, texts: &mut Vec<Text>) -> Memoized {
     let outcome = evaluate_rule(rule, bindings, missing);
-    let mut keep = |text: Text| {
-        let index = TableIndex::next_of(texts.len());
-        texts.push(text);
-        index
-    };
+    let mut keep = |text: Text| TableIndex::push(texts, text);
     Memoized {
         status: outcome.status,
         actual: outcome.actual.map(|actual| keep(actual.into())),

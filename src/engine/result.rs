@@ -53,8 +53,15 @@ pub struct RuleResult {
 pub(crate) struct TableIndex(std::num::NonZeroU32);
 
 impl TableIndex {
+    /// Appends `entry` to `table`; returns where it is.
+    pub(crate) fn push<T>(table: &mut Vec<T>, entry: T) -> Self {
+        let index = Self::next_of(table.len());
+        table.push(entry);
+        index
+    }
+
     /// The index of the next entry of a table holding `len` entries.
-    pub(crate) fn next_of(len: usize) -> Self {
+    fn next_of(len: usize) -> Self {
         let position = u32::try_from(len).ok().and_then(|len| len.checked_add(1)).and_then(std::num::NonZeroU32::new);
         // Four billion texts would take far more memory than any machine running a scan has.
         Self(position.expect("fewer than 4,294,967,295 entries in a results table"))
@@ -265,16 +272,12 @@ impl Results {
 
     /// Keeps `text` for results to point at.
     pub(crate) fn add_text(&mut self, text: Text) -> TableIndex {
-        let index = TableIndex::next_of(self.texts.len());
-        self.texts.push(text);
-        index
+        TableIndex::push(&mut self.texts, text)
     }
 
     /// Keeps `suppression` for results to point at.
     pub(crate) fn add_suppression(&mut self, suppression: Suppression) -> TableIndex {
-        let index = TableIndex::next_of(self.suppressions.len());
-        self.suppressions.push(suppression);
-        index
+        TableIndex::push(&mut self.suppressions, suppression)
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = ResultView<'_>> + ExactSizeIterator {

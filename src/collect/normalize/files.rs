@@ -55,7 +55,6 @@ impl MetadataType {
         Self::ExternalClientAppSettings,
     ];
 
-    /// Root element name, which is also the Metadata API type name.
     /// How a record keys a document of type `name` in its `files` and `raw`: borrowed from the
     /// program for the types sfaudit reads, so tens of thousands of records do not each hold a
     /// copy.
@@ -67,6 +66,7 @@ impl MetadataType {
             .map_or_else(|| name.to_string().into(), Into::into)
     }
 
+    /// Root element name, which is also the Metadata API type name.
     pub fn type_name(self) -> &'static str {
         match self {
             Self::ConnectedApp => "ConnectedApp",

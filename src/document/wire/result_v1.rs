@@ -82,10 +82,7 @@ impl IntoResult for ResultInV1 {
             baseline: baseline_in(self.baseline.as_deref(), &place)?,
             actual: tables.text(self.actual),
             reason: tables.text(self.reason),
-            suppression: {
-                let suppression = suppression_in(self.suppression, &place)?;
-                tables.suppression(suppression)
-            },
+            suppression: tables.suppression(suppression_in(self.suppression, &place)?),
         })
     }
 }
