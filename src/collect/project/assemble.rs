@@ -32,7 +32,7 @@ fn owner_of(file: &FoundFile) -> Option<ResourceName> {
         MetadataType::ExternalClientApplication => ResourceKind::ExternalClientApp,
         _ => return None,
     };
-    Some(ResourceName { kind, name: file.stem.clone() })
+    Some(ResourceName { kind, name: file.stem().to_string() })
 }
 
 /// Org record path an org settings type fills.

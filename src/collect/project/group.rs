@@ -37,11 +37,11 @@ pub(super) enum GroupKey {
 impl GroupKey {
     fn of(index: usize, file: &FoundFile) -> Self {
         match file.kind {
-            MetadataType::ConnectedApp => Self::ConnectedApp(file.stem.clone()),
-            MetadataType::ExternalClientApplication => Self::ExternalClientApp(file.stem.clone()),
+            MetadataType::ConnectedApp => Self::ConnectedApp(file.stem().to_string()),
+            MetadataType::ExternalClientApplication => Self::ExternalClientApp(file.stem().to_string()),
             kind if kind.is_eca_part() => {
-                let guess = PART_SUFFIXES.iter().find_map(|suffix| file.stem.strip_suffix(suffix));
-                Self::ExternalClientApp(guess.filter(|app| !app.is_empty()).unwrap_or(&file.stem).to_string())
+                let guess = PART_SUFFIXES.iter().find_map(|suffix| file.stem().strip_suffix(suffix));
+                Self::ExternalClientApp(guess.filter(|app| !app.is_empty()).unwrap_or(file.stem()).to_string())
             }
             _ => Self::OrgSettings(index),
         }

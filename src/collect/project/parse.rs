@@ -24,7 +24,7 @@ pub(super) enum ParseProblem {
 /// Reads and parses one file the walk found.
 pub(super) fn parse_one(file: &FoundFile) -> Result<ParsedFile, ParseProblem> {
     let relative = file.relative.as_str();
-    let bytes = input::read_bytes(&file.path, MAX_METADATA_FILE_BYTES).map_err(|error| {
+    let bytes = input::read_bytes(&file.path(), MAX_METADATA_FILE_BYTES).map_err(|error| {
         let hint = match error {
             ReadError::Io(_) => "check the file's permissions",
             ReadError::NotRegular(_) => "metadata files are regular files; remove or rename this one",
@@ -47,5 +47,5 @@ pub(super) fn parse_one(file: &FoundFile) -> Result<ParsedFile, ParseProblem> {
             "rename the file to match its content, or retrieve the component again",
         )));
     }
-    Ok(ParsedFile { kind: file.kind, stem: file.stem.clone(), document })
+    Ok(ParsedFile { kind: file.kind, stem: file.stem().to_string(), document })
 }

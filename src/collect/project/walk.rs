@@ -4,6 +4,7 @@
 //! look at. Everything not scanned is listed with the reason.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::super::forceignore::ForceIgnore;
 use super::super::normalize::{MetadataType, unused_type};
@@ -12,14 +13,30 @@ use crate::input;
 use crate::limits::{MAX_JSON_DEPTH, MAX_PROJECT_FILE_BYTES};
 use crate::model::{SkippedPath, UnusedFile};
 
-/// A metadata file sfaudit reads.
+/// A metadata file sfaudit reads. A large project has tens of thousands, all listed until the
+/// scan is done: each keeps only its relative path, the folder is shared, and the stem is a part
+/// of the path, not a copy.
 #[derive(Debug, Clone)]
 pub(super) struct FoundFile {
-    pub path: PathBuf,
+    root: Arc<Path>,
     /// Relative to the scanned folder, `/`-separated: what reports show.
     pub relative: String,
     pub kind: MetadataType,
-    pub stem: String,
+    /// The stem is this many bytes at the start of the file's name.
+    stem_len: usize,
+}
+
+impl FoundFile {
+    pub fn path(&self) -> PathBuf {
+        self.root.join(&self.relative)
+    }
+
+    /// The file's name without its type's suffix: the component it holds (`Sales_App` of
+    /// `Sales_App.connectedApp-meta.xml`).
+    pub fn stem(&self) -> &str {
+        let name_start = self.relative.rfind('/').map_or(0, |slash| slash + 1);
+        self.relative.get(name_start..name_start + self.stem_len).unwrap_or_default()
+    }
 }
 
 /// What the walk found.
@@ -132,7 +149,7 @@ pub(super) fn walk(root: &Path, layout: &Layout, ignore: &ForceIgnore) -> Result
     let inside = std::fs::canonicalize(root).map_err(|error| {
         Diagnostic::at(&root.display().to_string(), None, format!("cannot read: {error}"), "check the folder")
     })?;
-    let mut walker = Walker { layout, ignore, inside, walk: &mut walk };
+    let mut walker = Walker { root: Arc::from(root), layout, ignore, inside, walk: &mut walk };
     walker.folder(root, "", None)?;
     walk.deployed.sort_by(|a, b| a.relative.cmp(&b.relative));
     walk.not_deployed.sort_by(|a, b| a.relative.cmp(&b.relative));
@@ -143,6 +160,7 @@ pub(super) fn walk(root: &Path, layout: &Layout, ignore: &ForceIgnore) -> Result
 }
 
 struct Walker<'a> {
+    root: Arc<Path>,
     layout: &'a Layout,
     ignore: &'a ForceIgnore,
     /// The project folder with symlinks resolved: what a linked file must be inside to be read.
@@ -181,7 +199,7 @@ impl Walker<'_> {
                 // unless it leads out of the project; a linked folder is not followed.
                 if MetadataType::classify(&name).is_some() {
                     self.linked_file(&entry.path(), &path)?;
-                    self.file(entry.path(), &name, path, in_package, ignored_by);
+                    self.file(&name, path, in_package, ignored_by);
                 } else if in_package {
                     self.skip(&path, SYMLINK);
                 }
@@ -196,28 +214,28 @@ impl Walker<'_> {
                 }
                 self.folder(&entry.path(), &path, reason.as_deref())?;
             } else {
-                self.file(entry.path(), &name, path, in_package, ignored_by);
+                self.file(&name, path, in_package, ignored_by);
             }
         }
         Ok(())
     }
 
-    fn file(&mut self, full: PathBuf, name: &str, relative: String, in_package: bool, ignored_by: Option<&str>) {
+    fn file(&mut self, name: &str, relative: String, in_package: bool, ignored_by: Option<&str>) {
         let deployed = in_package && ignored_by.is_none();
         if let Some((kind, stem)) = MetadataType::classify(name) {
-            let found = FoundFile { path: full, relative: relative.clone(), kind, stem };
+            let found = FoundFile { root: Arc::clone(&self.root), relative, kind, stem_len: stem.len() };
             if !deployed {
                 if in_package {
                     // Inside an ignored folder: the folder's entry already says why.
                 } else {
-                    self.skip(&relative, OUTSIDE_PACKAGES);
+                    self.skip(&found.relative, OUTSIDE_PACKAGES);
                 }
                 self.walk.not_deployed.push(found);
                 return;
             }
-            match self.ignore.ignored(&relative, false) {
+            match self.ignore.ignored(&found.relative, false) {
                 Some(reason) => {
-                    self.skip(&relative, reason);
+                    self.skip(&found.relative, reason);
                     self.walk.not_deployed.push(found);
                 }
                 None => self.walk.deployed.push(found),
