@@ -35,6 +35,10 @@ pub const MAX_PROJECT_FILE_BYTES: u64 = 1024 * 1024;
 /// is about 3.3 KB.
 pub const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
 
+/// Rules in one rule set, or listed in one saved results document: a stored result names its
+/// rule in two bytes. The built-in pack has 64.
+pub const MAX_RULES: usize = 65_536;
+
 /// A snapshot or a saved results document. A 10,000-app org's document is about 300 MB.
 pub const MAX_SAVED_RESULT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
@@ -88,6 +92,7 @@ mod tests {
             ("MAX_JSON_DEPTH", "100"),
             ("MAX_CONFIG_BYTES", "1 MiB"),
             ("MAX_RULE_FILE_BYTES", "1 MiB"),
+            ("MAX_RULES", "65,536"),
             ("MAX_PROJECT_FILE_BYTES", "1 MiB"),
             ("MAX_KEY_FILE_BYTES", "64 KiB"),
             ("MAX_SAVED_RESULT_BYTES", "2 GiB"),
@@ -116,5 +121,6 @@ mod tests {
         );
         assert_eq!((MAX_EXPRESSION_NESTING, MAX_EXPRESSION_NODES, MAX_COMPREHENSION_NESTING), (8, 2_000, 3));
         assert_eq!((MAX_EVALUATION_STEPS, MAX_EVALUATION_MILLIS), (1_000_000, 5_000));
+        assert_eq!(MAX_RULES, usize::from(u16::MAX) + 1);
     }
 }

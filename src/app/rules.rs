@@ -4,12 +4,12 @@ use std::fmt::Write as _;
 
 use super::console::print_stdout;
 use crate::cli::{RuleOptions, RulesCommand};
-use crate::engine::{RuleSet, RuleSource, fixtures, rule};
+use crate::engine::{RuleSet, RuleSource, fixtures, rule, rule_files};
 use crate::error::{Error, exit};
 
 /// The built-in rules followed by every `--rules-dir`, so user rules override built-ins.
 pub(crate) fn rule_sources(options: &RuleOptions) -> Result<Vec<RuleSource>, Error> {
-    let mut sources = rule::builtin_sources();
+    let mut sources = rule_files::builtin_sources();
     for directory in &options.rules_dirs {
         if !directory.is_dir() {
             return Err(Error::usage(
@@ -17,7 +17,7 @@ pub(crate) fn rule_sources(options: &RuleOptions) -> Result<Vec<RuleSource>, Err
                 "pass a folder of rule files (*.toml)",
             ));
         }
-        sources.extend(rule::directory_sources(directory).map_err(|error| Error::Rules(vec![error]))?);
+        sources.extend(rule_files::directory_sources(directory).map_err(|error| Error::Rules(vec![error]))?);
     }
     Ok(sources)
 }

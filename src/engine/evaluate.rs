@@ -8,7 +8,7 @@ use super::kleene::{Evaluated, Missing};
 use super::memo::{Memo, Memoized, RulePlan};
 use super::reads::ReadTree;
 use super::record_json::app_json;
-use super::result::{Outcome, ResourceRef, Results, RuleResult, TableIndex};
+use super::result::{LOCATION_FILES, Outcome, ResourceRef, Results, RuleResult, TableIndex};
 use super::rule::{Rule, RuleConfidence, RuleSet};
 use crate::model::{Confidence, Inventory, Origin, Resource, Status, Text};
 
@@ -73,12 +73,13 @@ fn related(a: &str, b: &str) -> bool {
 /// files in name order. Returns the table and where each resource's entries start.
 fn location_table(resources: &[Resource<'_>]) -> (Vec<Origin>, Vec<u32>) {
     // Exactly sized: the table lives until the report is written.
-    let mut locations = Vec::with_capacity(resources.iter().map(|resource| 1 + resource.files().len()).sum());
+    let mut locations =
+        Vec::with_capacity(resources.iter().map(|resource| 1 + resource.files().len().min(LOCATION_FILES)).sum());
     let mut first = Vec::with_capacity(resources.len());
     for resource in resources {
         first.push(u32::try_from(locations.len()).unwrap_or(u32::MAX));
         locations.push(resource.origin().clone());
-        locations.extend(resource.files().values().cloned());
+        locations.extend(resource.files().values().take(LOCATION_FILES).cloned());
     }
     (locations, first)
 }
@@ -109,15 +110,8 @@ pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
             let count: usize = per_resource[first..first + chunk.len()].iter().sum();
             let (mine, rest) = std::mem::take(&mut remaining).split_at_mut(count);
             remaining = rest;
-            let shared = Shared {
-                org_json: &org_json,
-                params: &params,
-                app_reads: &app_reads,
-                plans: &plans,
-                rules,
-                inventory,
-                first_location: &first_location,
-            };
+            let shared =
+                Shared { org_json: &org_json, params: &params, app_reads: &app_reads, plans: &plans, rules, inventory };
             workers.push(scope.spawn(move || {
                 let mut worker = Worker::new(shared);
                 let mut slots = mine.iter_mut();
@@ -148,6 +142,7 @@ pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
         rules: rules.rules.iter().map(|rule| rule.meta.clone()).collect(),
         resources: resources.iter().map(|resource| resource_ref(*resource)).collect(),
         locations,
+        first_location,
         params: rules.params.clone(),
         texts,
         suppressions: Vec::new(),
@@ -193,7 +188,6 @@ struct Shared<'a> {
     plans: &'a [RulePlan],
     rules: &'a RuleSet,
     inventory: &'a Inventory,
-    first_location: &'a [u32],
 }
 
 /// One worker's state: the CEL values shared by its resources, converted once, and what each
@@ -221,7 +215,7 @@ impl<'a> Worker<'a> {
 
     /// Hands `emit` one result per rule that applies to `resource`, in rule order.
     fn evaluate_resource(&mut self, resource: Resource<'_>, resource_index: u32, emit: &mut dyn FnMut(RuleResult)) {
-        let Shared { rules, plans, inventory, first_location, app_reads, .. } = self.shared;
+        let Shared { rules, plans, inventory, app_reads, .. } = self.shared;
         let Self { bindings, memos, key, texts, .. } = self;
         let kind = resource.kind();
         let missing = Missing { app: resource.missing(), org: &inventory.org.missing };
@@ -230,7 +224,6 @@ impl<'a> Worker<'a> {
             Resource::Org(_) => None,
         };
         let mut app_bound = false;
-        let first = first_location[resource_index as usize];
         for (rule_index, (rule, plan)) in rules.rules.iter().zip(plans).enumerate() {
             if !plan.applies_to(kind) {
                 continue;
@@ -250,11 +243,10 @@ impl<'a> Worker<'a> {
                 }
                 None => evaluate(),
             };
-            let location = first + plan.location_slot(resource);
             emit(RuleResult {
-                rule: u32::try_from(rule_index).unwrap_or(u32::MAX),
+                rule: u16::try_from(rule_index).unwrap_or(u16::MAX),
                 resource: resource_index,
-                location,
+                location: plan.location_slot(resource),
                 status: outcome.status,
                 severity: rule.meta.severity,
                 confidence: outcome.confidence,
@@ -483,7 +475,7 @@ mod tests {
     /// app, what each app gives when it is scanned alone.
     #[test]
     fn remembered_outcomes_are_the_outcomes_of_a_scan_of_each_app_alone() {
-        let rules = crate::engine::rule::load(&crate::engine::rule::builtin_sources()).expect("built-in rules");
+        let rules = crate::engine::rule::load(&crate::engine::rule_files::builtin_sources()).expect("built-in rules");
         let users = ["admin_approved", "all_self_authorized", "admin_approved"];
         let apps: Vec<serde_json::Value> = (0..300)
             .map(|index| {

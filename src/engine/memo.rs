@@ -12,7 +12,7 @@
 use rustc_hash::FxHashMap;
 
 use super::reads::ReadTree;
-use super::result::TableIndex;
+use super::result::{LOCATION_FILES, TableIndex};
 use super::rule::Rule;
 use crate::model::{Confidence, RecordText, Resource, ResourceKind, SmallMap, Status};
 
@@ -52,14 +52,17 @@ impl RulePlan {
     }
 
     /// Where the result's file is among the resource's entries in the location table: 0 for the
-    /// record's origin, 1 + n for its n-th file.
-    pub(crate) fn location_slot(&self, resource: Resource<'_>) -> u32 {
+    /// record's origin, 1 + n for its n-th file. The table keeps a resource's first
+    /// [`LOCATION_FILES`] files; a record has one per metadata type, far fewer, unless a crafted
+    /// snapshot gave it more, and then a result past them names the record's own file.
+    pub(crate) fn location_slot(&self, resource: Resource<'_>) -> u8 {
         let Some(file_type) = self.file_type else { return 0 };
         resource
             .files()
             .keys()
+            .take(LOCATION_FILES)
             .position(|name| name == file_type)
-            .map_or(0, |position| u32::try_from(position + 1).unwrap_or(0))
+            .map_or(0, |position| u8::try_from(position + 1).unwrap_or(0))
     }
 
     /// The rule's input from this app: the parts it reads, and the `missing` notes on them.

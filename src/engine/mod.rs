@@ -13,9 +13,10 @@ mod reads;
 mod record_json;
 mod result;
 pub mod rule;
+pub(crate) mod rule_files;
 pub(crate) mod schema;
 
 pub(crate) use evaluate::evaluate;
-pub(crate) use result::TableIndex;
 pub use result::{BaselineState, Fingerprint, Outcome, ResourceRef, ResultView, Results, RuleResult, Suppression};
+pub(crate) use result::{LOCATION_FILES, TableIndex};
 pub use rule::{DeclaredConfidence, Rule, RuleMeta, RuleSet, RuleSource};

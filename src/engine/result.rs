@@ -20,15 +20,16 @@ pub struct ResourceRef {
 
 /// One result, stored compactly: its rule, resource and location, its texts and its
 /// suppression are indexes into the [`Results`] tables, so a large scan holds each text once and
-/// a result in 32 bytes; the texts are looked up only where a renderer needs them ([`ResultView`]).
+/// a result in 24 bytes; the texts are looked up only where a renderer needs them ([`ResultView`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleResult {
-    /// Index into [`Results::rules`].
-    pub(crate) rule: u32,
+    /// Index into [`Results::rules`] (a rule set holds at most [`crate::limits::MAX_RULES`]).
+    pub(crate) rule: u16,
     /// Index into [`Results::resources`].
     pub(crate) resource: u32,
-    /// Index into [`Results::locations`]: the file a reviewer has to change.
-    pub(crate) location: u32,
+    /// The file a reviewer has to change: which of its resource's entries in
+    /// [`Results::locations`] (a resource names at most 256 files).
+    pub(crate) location: u8,
     /// The "your value" column, in [`Results::texts`]; `None` when it could not be computed.
     pub(crate) actual: Option<TableIndex>,
     /// Why the result is not a plain pass or fail (what was missing, why it does not apply), in
@@ -47,6 +48,10 @@ pub struct RuleResult {
     /// With `--baseline`: whether a failing result is new or was already failing.
     pub baseline: Option<BaselineState>,
 }
+
+/// The files of a resource the location table keeps besides its origin: as many as a result's
+/// one byte can point to.
+pub(crate) const LOCATION_FILES: usize = u8::MAX as usize;
 
 /// A position in one of the [`Results`] tables, held in four bytes (an absent one in none more).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -191,7 +196,9 @@ impl Results {
         let resource = match self.resources.iter().position(|known| *known == resource) {
             Some(index) => index,
             None => {
+                // Each resource's one location is the same file-less origin.
                 self.resources.push(resource);
+                self.first_location.push(0);
                 self.resources.len() - 1
             }
         };
@@ -199,7 +206,7 @@ impl Results {
             self.locations.push(Origin { source: crate::model::SourceKind::Project, path: None, line: None });
         }
         self.results.push(RuleResult {
-            rule: u32::try_from(rule).expect("few rules in a test"),
+            rule: u16::try_from(rule).expect("few rules in a test"),
             resource: u32::try_from(resource).expect("few resources in a test"),
             location: 0,
             status,
@@ -250,7 +257,10 @@ pub struct Results {
     pub results: Vec<RuleResult>,
     pub rules: Vec<RuleMeta>,
     pub resources: Vec<ResourceRef>,
+    /// The files results name, each resource's together from its [`Results::first_location`].
     pub locations: Vec<Origin>,
+    /// Where each resource's files start in `locations`, by resource index.
+    pub(crate) first_location: Vec<u32>,
     pub params: BTreeMap<String, Value>,
     /// "Your value" and reason texts: each once for every result that shows it.
     pub(crate) texts: Vec<Text>,
@@ -264,7 +274,8 @@ impl Results {
         ResultView {
             rule: &self.rules[result.rule as usize],
             resource: &self.resources[result.resource as usize],
-            location: &self.locations[result.location as usize],
+            location: &self.locations
+                [self.first_location[result.resource as usize] as usize + usize::from(result.location)],
             stored: result,
             tables: self,
         }
@@ -298,10 +309,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_stored_result_takes_32_bytes() {
+    fn a_stored_result_takes_24_bytes() {
         // A scan of 50,000 apps keeps two million of them until the report is written.
-        assert_eq!(std::mem::size_of::<RuleResult>(), 32);
-        assert_eq!(std::mem::size_of::<Option<RuleResult>>(), 32);
+        assert_eq!(std::mem::size_of::<RuleResult>(), 24);
+        assert_eq!(std::mem::size_of::<Option<RuleResult>>(), 24);
     }
 
     #[test]

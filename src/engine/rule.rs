@@ -1,8 +1,7 @@
-//! Rule files: the TOML format, loading from the embedded pack and `--rules-dir`, and
-//! validation that reports every problem as `file:line: message` in one pass.
+//! Rule files: the TOML format, loading a rule set, and validation that reports every problem as
+//! `file:line: message` in one pass. Where the files come from is [`super::rule_files`].
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -420,45 +419,6 @@ pub(crate) fn toml_to_json(value: &toml::Value) -> serde_json::Value {
     }
 }
 
-/// The rule files compiled into the binary, in path order.
-pub(crate) fn builtin_sources() -> Vec<RuleSource> {
-    super::embedded::RULE_FILES
-        .iter()
-        .map(|(path, text)| RuleSource { path: format!("builtin:{path}"), text: (*text).to_string() })
-        .collect()
-}
-
-/// Every `*.toml` file under `directory`, recursively, in path order.
-pub(crate) fn directory_sources(directory: &Path) -> Result<Vec<RuleSource>, Diagnostic> {
-    let mut paths = Vec::new();
-    collect_toml(directory, &mut paths).map_err(|error| {
-        Diagnostic::new(directory.display().to_string(), None, format!("cannot read the rules folder: {error}"))
-    })?;
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|path| {
-            let shown = path.display().to_string();
-            crate::input::read_text(&path, crate::limits::MAX_RULE_FILE_BYTES)
-                .map(|text| RuleSource { path: shown.clone(), text })
-                .map_err(|error| Diagnostic::new(shown, None, error.to_string()))
-        })
-        .collect()
-}
-
-fn collect_toml(directory: &Path, paths: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(directory)? {
-        let entry = entry?;
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            collect_toml(&path, paths)?;
-        } else if path.extension().is_some_and(|extension| extension == "toml") {
-            paths.push(path);
-        }
-    }
-    Ok(())
-}
-
 /// The loaded rules, ordered by id, with parameter defaults merged across rules.
 #[derive(Debug)]
 pub struct RuleSet {
@@ -481,6 +441,10 @@ pub struct RuleOverride {
 /// Loads the sources in order; a later rule with the same id overrides an earlier one (that is how
 /// `--rules-dir` replaces a built-in rule). Every error from every file is returned together.
 pub(crate) fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<Diagnostic>> {
+    load_at_most(sources, crate::limits::MAX_RULES)
+}
+
+fn load_at_most(sources: &[RuleSource], max_rules: usize) -> Result<RuleSet, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut by_id: BTreeMap<String, Rule> = BTreeMap::new();
     let mut overrides = Vec::new();
@@ -506,6 +470,15 @@ pub(crate) fn load(sources: &[RuleSource]) -> Result<RuleSet, Vec<Diagnostic>> {
             }
             Err(mut file_errors) => errors.append(&mut file_errors),
         }
+    }
+    if let Some(past) = by_id.values().nth(max_rules) {
+        let message = format!("is rule {} of {}; sfaudit runs at most {max_rules}", max_rules + 1, by_id.len());
+        errors.push(Diagnostic::at(
+            &past.meta.source,
+            None,
+            message,
+            "split the rules into separate rule folders and scans",
+        ));
     }
     let mut params: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     let mut declared_by: BTreeMap<String, String> = BTreeMap::new();
@@ -584,5 +557,28 @@ impl RuleSet {
             hasher.update([0]);
         }
         hasher.finalize().iter().take(4).map(|byte| format!("{byte:02x}")).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_set_past_the_limit_is_refused_naming_the_first_rule_past_it() {
+        let rule = |number: usize| RuleSource {
+            path: format!("r{number}.toml"),
+            text: format!(
+                "id = \"r{number}\"\ncontrol = \"c\"\ntitle = \"t\"\nseverity = \"low\"\ncvss = \"1.0\"\n\
+                 category = \"k\"\napplies_to = [\"org\"]\nfail_if = \"false\"\nexpected = \"e\"\n\
+                 overview = \"o\"\nrisk = \"r\"\nthreat_scenarios = \"s\"\nremediation = \"m\"\n"
+            ),
+        };
+        let sources: Vec<RuleSource> = (0..5).map(rule).collect();
+        let errors = load_at_most(&sources, 4).expect_err("one rule too many");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].location.path, "r4.toml");
+        assert_eq!(errors[0].message, "is rule 5 of 5; sfaudit runs at most 4");
+        assert_eq!(load_at_most(&sources[..4], 4).expect("at the limit").rules.len(), 4);
     }
 }

@@ -190,6 +190,70 @@ fn report_from_bad_input_exits_2_and_names_the_file() {
     }
 }
 
+/// A stored result names its rule in two bytes and its file, among its resource's, in one: a
+/// saved result past either is refused with the place named, never read wrong.
+#[test]
+fn report_from_refuses_more_rules_or_files_per_resource_than_results_can_name() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let saved = save_demo_result(folder.path());
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("json");
+    let limit = sfaudit::limits::MAX_RULES;
+    let mut many_rules = document.clone();
+    // The rule's write-up cut short: 65,537 full ones would make a 200 MB document.
+    let mut rule = document["rules"][0].clone();
+    for value in rule.as_object_mut().expect("a rule").values_mut() {
+        if value.as_str().is_some_and(|text| text.len() > 40) {
+            *value = serde_json::json!("short");
+        }
+    }
+    many_rules["rules"] = (0..=limit)
+        .map(|number| {
+            let mut rule = rule.clone();
+            rule["id"] = serde_json::json!(format!("rule-{number}"));
+            rule
+        })
+        .collect();
+    let mut many_files = document.clone();
+    let result = document["results"][0].clone();
+    many_files["results"] = (0..=256)
+        .map(|number| {
+            let mut result = result.clone();
+            result["location"]["path"] = serde_json::json!(format!("file-{number}.xml"));
+            result
+        })
+        .collect();
+    let mut just_enough_files = many_files.clone();
+    just_enough_files["results"].as_array_mut().expect("results").pop();
+    for (file, content, message) in [
+        ("rules.json", many_rules, format!("rules[] lists {} rules; sfaudit reads at most {limit}", limit + 1)),
+        (
+            "files.json",
+            many_files,
+            "results[256].location: the results name more than 256 files for one resource".into(),
+        ),
+    ] {
+        let path = folder.path().join(file);
+        std::fs::write(&path, content.to_string()).expect("write input");
+        let output = sfaudit(&["report", "--from", &path.display().to_string(), "--format", "json"]);
+        assert_eq!(code(&output), 2, "{file}: {}", stderr(&output));
+        assert!(stderr(&output).contains(&message), "{file}: expected {message:?} in {}", stderr(&output));
+    }
+    let path = folder.path().join("enough.json");
+    std::fs::write(&path, just_enough_files.to_string()).expect("write input");
+    let output = sfaudit(&["report", "--from", &path.display().to_string(), "--format", "json"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let read: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let paths: Vec<&str> = read["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|result| result["location"]["path"].as_str())
+        .collect();
+    let written: Vec<String> = (0..256).map(|number| format!("file-{number}.xml")).collect();
+    assert_eq!(paths, written, "each result keeps its own file");
+}
+
 /// Minimal strict RFC 4180 reader for the tests: quoted fields, doubled quotes, LF or CRLF.
 pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let mut records = Vec::new();

@@ -307,7 +307,7 @@ impl<R: IntoResult> DocumentIn<R> {
             .map_err(|_| format!("run.evaluated_at '{}' is not an RFC 3339 time", run.evaluated_at))?;
         let fail_on: FailOn = run.fail_on.parse().map_err(|message| format!("run.fail_on: {message}"))?;
         let rules: Vec<RuleMeta> = self.rules.into_iter().map(RuleShape::into_rule_meta).collect::<Result<_, _>>()?;
-        let mut tables = Tables::new(rules, &self.inventory);
+        let mut tables = Tables::new(rules, &self.inventory)?;
         let results = self
             .results
             .into_iter()

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use crate::engine::{ResourceRef, Results, RuleMeta, RuleResult, Suppression, TableIndex};
+use crate::engine::{LOCATION_FILES, ResourceRef, Results, RuleMeta, RuleResult, Suppression, TableIndex};
+use crate::limits::MAX_RULES;
 use crate::model::{Inventory, Origin, ResourceKind, Severity, Text};
 
 /// A rule's texts as a version 1 result carries them.
@@ -21,11 +22,11 @@ pub(super) struct CarriedRule {
 
 pub(in crate::document) struct Tables<'a> {
     rules: Vec<RuleMeta>,
-    rule_index: HashMap<String, u32>,
+    rule_index: HashMap<String, u16>,
     resources: Vec<ResourceRef>,
     resource_index: HashMap<ResourceRef, u32>,
-    locations: Vec<Origin>,
-    location_index: HashMap<Origin, u32>,
+    /// Each resource's files, in the order its results first name them, by resource index.
+    locations: Vec<Vec<Origin>>,
     apps: HashMap<(ResourceKind, &'a str), (&'a str, &'a str)>,
     org_name: &'a str,
     /// Results' texts and suppressions, as [`Results`] keeps them.
@@ -33,19 +34,17 @@ pub(in crate::document) struct Tables<'a> {
 }
 
 impl<'a> Tables<'a> {
-    pub(super) fn new(rules: Vec<RuleMeta>, inventory: &'a Inventory) -> Self {
-        let rule_index = rules
-            .iter()
-            .enumerate()
-            .map(|(index, rule)| (rule.id.clone(), u32::try_from(index).unwrap_or(u32::MAX)))
-            .collect();
-        Self {
+    pub(super) fn new(rules: Vec<RuleMeta>, inventory: &'a Inventory) -> Result<Self, String> {
+        if rules.len() > MAX_RULES {
+            return Err(format!("rules[] lists {} rules; sfaudit reads at most {MAX_RULES}", rules.len()));
+        }
+        let rule_index = rules.iter().zip(0..=u16::MAX).map(|(rule, index)| (rule.id.clone(), index)).collect();
+        Ok(Self {
             rules,
             rule_index,
             resources: Vec::new(),
             resource_index: HashMap::new(),
             locations: Vec::new(),
-            location_index: HashMap::new(),
             apps: inventory
                 .apps
                 .iter()
@@ -53,17 +52,17 @@ impl<'a> Tables<'a> {
                 .collect(),
             org_name: &inventory.org.name,
             kept: Results::default(),
-        }
+        })
     }
 
     /// The rule with this id in `rules[]`.
-    pub(super) fn rule(&self, id: &str) -> Option<(u32, &RuleMeta)> {
+    pub(super) fn rule(&self, id: &str) -> Option<(u16, &RuleMeta)> {
         self.rule_index.get(id).map(|&index| (index, &self.rules[index as usize]))
     }
 
     /// The rule a version 1 result names; one that is not in `rules[]` is made from the texts the
     /// result carries, so results of documents written before `rules[]` listed every rule still read.
-    pub(super) fn carried_rule(&mut self, carried: CarriedRule) -> Result<u32, String> {
+    pub(super) fn carried_rule(&mut self, carried: CarriedRule) -> Result<u16, String> {
         if let Some((index, _)) = self.rule(&carried.id) {
             return Ok(index);
         }
@@ -75,7 +74,8 @@ impl<'a> Tables<'a> {
             &carried.expected,
             carried.severity,
         );
-        let index = u32::try_from(self.rules.len()).map_err(|_| "too many rules".to_string())?;
+        let index = u16::try_from(self.rules.len())
+            .map_err(|_| format!("the results name more than {MAX_RULES} rules; sfaudit reads at most {MAX_RULES}"))?;
         self.rule_index.insert(meta.id.clone(), index);
         self.rules.push(meta);
         Ok(index)
@@ -94,8 +94,21 @@ impl<'a> Tables<'a> {
         intern(&mut self.resources, &mut self.resource_index, resource)
     }
 
-    pub(super) fn location(&mut self, location: Origin) -> Result<u32, String> {
-        intern(&mut self.locations, &mut self.location_index, location)
+    /// Which of `resource`'s files `location` is, added when new; `place` names the result.
+    pub(super) fn location(&mut self, resource: u32, location: Origin, place: &str) -> Result<u8, String> {
+        let resource = resource as usize;
+        if self.locations.len() <= resource {
+            self.locations.resize_with(resource + 1, Vec::new);
+        }
+        let known = &mut self.locations[resource];
+        if let Some(at) = known.iter().position(|file| *file == location) {
+            return Ok(u8::try_from(at).unwrap_or(u8::MAX));
+        }
+        let at = u8::try_from(known.len()).map_err(|_| {
+            format!("{place}.location: the results name more than {} files for one resource", 1 + LOCATION_FILES)
+        })?;
+        known.push(location);
+        Ok(at)
     }
 
     /// Where a result's text is kept.
@@ -109,11 +122,20 @@ impl<'a> Tables<'a> {
     }
 
     pub(super) fn into_results(self, results: Vec<RuleResult>, params: BTreeMap<String, Value>) -> Results {
+        let mut first_location = Vec::with_capacity(self.resources.len());
+        let mut locations = Vec::new();
+        for files in self.locations {
+            // A document within MAX_SAVED_RESULT_BYTES names far fewer than 4 billion files.
+            first_location.push(u32::try_from(locations.len()).unwrap_or(u32::MAX));
+            locations.extend(files);
+        }
+        first_location.resize(self.resources.len(), 0);
         Results {
             results,
             rules: self.rules,
             resources: self.resources,
-            locations: self.locations,
+            locations,
+            first_location,
             params,
             texts: self.kept.texts,
             suppressions: self.kept.suppressions,

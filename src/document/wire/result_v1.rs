@@ -74,7 +74,7 @@ impl IntoResult for ResultInV1 {
         Ok(RuleResult {
             rule,
             resource,
-            location: tables.location(self.location)?,
+            location: tables.location(resource, self.location, &place)?,
             status: self.status,
             severity: self.severity,
             confidence: self.confidence,
