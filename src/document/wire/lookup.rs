@@ -74,8 +74,9 @@ impl<'a> Tables<'a> {
             &carried.expected,
             carried.severity,
         );
-        let index = u16::try_from(self.rules.len())
-            .map_err(|_| format!("the results name more than {MAX_RULES} rules; sfaudit reads at most {MAX_RULES}"))?;
+        let index = u16::try_from(self.rules.len()).map_err(|_| {
+            format!("the results name more than {MAX_RULES} different rules; sfaudit reads at most that many")
+        })?;
         self.rule_index.insert(meta.id.clone(), index);
         self.rules.push(meta);
         Ok(index)
