@@ -36,7 +36,7 @@ pub const MAX_PROJECT_FILE_BYTES: u64 = 1024 * 1024;
 pub const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
 
 /// Rules in one rule set, or listed in one saved results document: a stored result names its
-/// rule in two bytes. The built-in pack has 64.
+/// rule in two bytes. The built-in pack has a few dozen.
 pub const MAX_RULES: usize = 65_536;
 
 /// A snapshot or a saved results document. A 10,000-app org's document is about 300 MB.

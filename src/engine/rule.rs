@@ -472,7 +472,11 @@ fn load_at_most(sources: &[RuleSource], max_rules: usize) -> Result<RuleSet, Vec
         }
     }
     if let Some(past) = by_id.values().nth(max_rules) {
-        let message = format!("is rule {} of {}; sfaudit runs at most {max_rules}", max_rules + 1, by_id.len());
+        let message = format!(
+            "is rule {} in id order of {} loaded; sfaudit runs at most {max_rules}",
+            max_rules + 1,
+            by_id.len()
+        );
         errors.push(Diagnostic::at(
             &past.meta.source,
             None,
@@ -578,7 +582,7 @@ mod tests {
         let errors = load_at_most(&sources, 4).expect_err("one rule too many");
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].location.path, "r4.toml");
-        assert_eq!(errors[0].message, "is rule 5 of 5; sfaudit runs at most 4");
+        assert_eq!(errors[0].message, "is rule 5 in id order of 5 loaded; sfaudit runs at most 4");
         assert_eq!(load_at_most(&sources[..4], 4).expect("at the limit").rules.len(), 4);
     }
 }
