@@ -188,7 +188,7 @@ impl Walker<'_> {
             )
         })?;
         let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-        entries.sort_by_key(std::fs::DirEntry::file_name);
+        entries.sort_by_cached_key(std::fs::DirEntry::file_name);
         for entry in entries {
             let name = entry.file_name().to_string_lossy().into_owned();
             let Ok(file_type) = entry.file_type() else { continue };
