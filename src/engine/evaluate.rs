@@ -8,7 +8,7 @@ use super::kleene::{Evaluated, Missing};
 use super::memo::{Memo, Memoized, RulePlan};
 use super::reads::ReadTree;
 use super::record_json::app_json;
-use super::result::{LOCATION_FILES, Outcome, ResourceRef, Results, RuleResult, TableIndex};
+use super::result::{Outcome, ResourceRef, Results, RuleResult, TableIndex};
 use super::rule::{Rule, RuleConfidence, RuleSet};
 use crate::model::{Confidence, Inventory, Origin, Resource, Status, Text};
 
@@ -73,13 +73,12 @@ fn related(a: &str, b: &str) -> bool {
 /// files in name order. Returns the table and where each resource's entries start.
 fn location_table(resources: &[Resource<'_>]) -> (Vec<Origin>, Vec<u32>) {
     // Exactly sized: the table lives until the report is written.
-    let mut locations =
-        Vec::with_capacity(resources.iter().map(|resource| 1 + resource.files().len().min(LOCATION_FILES)).sum());
+    let mut locations = Vec::with_capacity(resources.iter().map(|resource| 1 + resource.located_files().count()).sum());
     let mut first = Vec::with_capacity(resources.len());
     for resource in resources {
         first.push(u32::try_from(locations.len()).unwrap_or(u32::MAX));
         locations.push(resource.origin().clone());
-        locations.extend(resource.files().values().take(LOCATION_FILES).cloned());
+        locations.extend(resource.located_files().map(|(_, origin)| origin.clone()));
     }
     (locations, first)
 }
@@ -224,6 +223,7 @@ impl<'a> Worker<'a> {
             Resource::Org(_) => None,
         };
         let mut app_bound = false;
+        let located: Vec<&str> = resource.located_files().map(|(type_name, _)| type_name).collect();
         for (rule_index, (rule, plan)) in rules.rules.iter().zip(plans).enumerate() {
             if !plan.applies_to(kind) {
                 continue;
@@ -246,7 +246,7 @@ impl<'a> Worker<'a> {
             emit(RuleResult {
                 rule: u16::try_from(rule_index).unwrap_or(u16::MAX),
                 resource: resource_index,
-                location: plan.location_slot(resource),
+                location: plan.location_slot(&located),
                 status: outcome.status,
                 severity: rule.meta.severity,
                 confidence: outcome.confidence,

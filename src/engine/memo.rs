@@ -12,9 +12,9 @@
 use rustc_hash::FxHashMap;
 
 use super::reads::ReadTree;
-use super::result::{LOCATION_FILES, TableIndex};
+use super::result::TableIndex;
 use super::rule::Rule;
-use crate::model::{Confidence, RecordText, Resource, ResourceKind, SmallMap, Status};
+use crate::model::{Confidence, RecordText, ResourceKind, SmallMap, Status};
 
 /// What one evaluation gives, before it is attached to a resource; its texts are in the
 /// evaluating worker's own table.
@@ -51,17 +51,14 @@ impl RulePlan {
         self.applies_to.contains(&kind)
     }
 
-    /// Where the result's file is among the resource's entries in the location table: 0 for the
-    /// record's origin, 1 + n for its n-th file. The table keeps a resource's first
-    /// [`LOCATION_FILES`] files; a record has one per metadata type, far fewer, unless a crafted
-    /// snapshot gave it more, and then a result past them names the record's own file.
-    pub(crate) fn location_slot(&self, resource: Resource<'_>) -> u8 {
+    /// Where the result's file is among its resource's entries in the location table: 0 for the
+    /// record's origin, 1 + n for the n-th of its `located` files ([`crate::model::Resource::located_files`]:
+    /// one per metadata type that holds rule data, so a handful, well within a byte).
+    pub(crate) fn location_slot(&self, located: &[&str]) -> u8 {
         let Some(file_type) = self.file_type else { return 0 };
-        resource
-            .files()
-            .keys()
-            .take(LOCATION_FILES)
-            .position(|name| name == file_type)
+        located
+            .iter()
+            .position(|type_name| *type_name == file_type)
             .map_or(0, |position| u8::try_from(position + 1).unwrap_or(0))
     }
 

@@ -49,8 +49,9 @@ pub struct RuleResult {
     pub baseline: Option<BaselineState>,
 }
 
-/// The files of a resource the location table keeps besides its origin: as many as a result's
-/// one byte can point to.
+/// The files of one resource a result can name besides its origin, as many as its one byte can
+/// point to: far more than the handful of metadata types that hold rule data, and the limit a
+/// saved result's results are held to.
 pub(crate) const LOCATION_FILES: usize = u8::MAX as usize;
 
 /// A position in one of the [`Results`] tables, held in four bytes (an absent one in none more).

@@ -442,6 +442,16 @@ impl<'a> Resource<'a> {
             Self::Org(org) => &org.files,
         }
     }
+
+    /// The resource's files a result can name (those of a type [`file_type_for`] gives), in the
+    /// record's order. A record read from a snapshot may list other files too; they never take
+    /// a place in the results' table of files.
+    pub fn located_files(self) -> impl Iterator<Item = (&'a str, &'a Origin)> {
+        self.files()
+            .iter()
+            .map(|(type_name, origin)| (type_name.as_ref(), origin))
+            .filter(|(type_name, _)| FIELD_FILES.iter().any(|(_, located)| located == type_name))
+    }
 }
 
 /// Which metadata type holds the data behind a record path, so a result can point at the file

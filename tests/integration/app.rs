@@ -165,6 +165,40 @@ fn snapshot_of_a_json_result_evaluates_the_same() {
     assert!(stdout(&table).contains("Score:"), "{}", stdout(&table));
 }
 
+/// A result names its file in one byte, among the files of its app that hold rule data. A
+/// snapshot whose records list hundreds of other files (ahead of the real ones in name order)
+/// must not push a result's file out of reach: every result still names the file it did.
+#[test]
+fn a_snapshot_listing_hundreds_of_other_files_per_app_names_the_same_files() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let saved = crate::report::save_demo_result(folder.path());
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("json");
+    let mut inventory = original["inventory"].clone();
+    for app in inventory["apps"].as_array_mut().expect("apps") {
+        let files = app["files"].as_object_mut().expect("files");
+        for number in 0..300 {
+            files.insert(format!("AAA_Other{number:03}"), serde_json::json!({"source": "project", "path": "x.xml"}));
+        }
+    }
+    let snapshot = folder.path().join("snapshot.json");
+    std::fs::write(&snapshot, inventory.to_string()).expect("write");
+    let replay = sfaudit(&[
+        "scan",
+        "--snapshot",
+        &snapshot.display().to_string(),
+        "--as-of",
+        DEMO_AS_OF,
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(code(&replay), 0, "{}", stderr(&replay));
+    let replayed: serde_json::Value = serde_json::from_slice(&replay.stdout).expect("json");
+    assert_eq!(original["results"], replayed["results"]);
+}
+
 #[test]
 fn no_path_outside_a_project_is_a_usage_error() {
     let folder = tempfile::tempdir().expect("temp dir");
