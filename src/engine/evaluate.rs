@@ -70,7 +70,8 @@ fn related(a: &str, b: &str) -> bool {
 }
 
 /// Every file a resource's results can point at, in one table: each resource's origin, then its
-/// files in name order. Returns the table and where each resource's entries start.
+/// located files ([`Resource::located_files`]) in name order. Returns the table and where each
+/// resource's entries start.
 fn location_table(resources: &[Resource<'_>]) -> (Vec<Origin>, Vec<u32>) {
     // Exactly sized: the table lives until the report is written.
     let mut locations = Vec::with_capacity(resources.iter().map(|resource| 1 + resource.located_files().count()).sum());

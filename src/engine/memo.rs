@@ -52,8 +52,9 @@ impl RulePlan {
     }
 
     /// Where the result's file is among its resource's entries in the location table: 0 for the
-    /// record's origin, 1 + n for the n-th of its `located` files ([`crate::model::Resource::located_files`]:
-    /// one per metadata type that holds rule data, so a handful, well within a byte).
+    /// record's origin, 1 + n for the n-th of its `located` files
+    /// ([`crate::model::Resource::located_files`]: one per metadata type that holds rule data, so a
+    /// handful, well within a byte).
     pub(crate) fn location_slot(&self, located: &[&str]) -> u8 {
         let Some(file_type) = self.file_type else { return 0 };
         located
