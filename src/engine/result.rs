@@ -258,7 +258,7 @@ pub struct Results {
     pub results: Vec<RuleResult>,
     pub rules: Vec<RuleMeta>,
     pub resources: Vec<ResourceRef>,
-    /// The files results name, each resource's together from its [`Results::first_location`].
+    /// The files results name, each resource's together from where its `first_location` says.
     pub locations: Vec<Origin>,
     /// Where each resource's files start in `locations`, by resource index.
     pub(crate) first_location: Vec<u32>,

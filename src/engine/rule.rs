@@ -1,5 +1,5 @@
 //! Rule files: the TOML format, loading a rule set, and validation that reports every problem as
-//! `file:line: message` in one pass. Where the files come from is [`super::rule_files`].
+//! `file:line: message` in one pass. Where the files come from is `rule_files`.
 
 use std::collections::BTreeMap;
 
