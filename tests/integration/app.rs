@@ -1,6 +1,8 @@
 //! Orchestration and the command line (src/app.rs, src/cli.rs): gate, dates, outputs, secrets.
 
-use crate::common::{DEMO, DEMO_AS_OF, code, realworld_root, scan_json, sfaudit, status_of, stderr, stdout};
+use crate::common::{
+    DEMO, DEMO_AS_OF, code, realworld_root, replay_json, scan_json, sfaudit, status_of, stderr, stdout,
+};
 
 #[test]
 fn the_gate_follows_fail_on() {
@@ -142,21 +144,9 @@ fn snapshot_of_a_json_result_evaluates_the_same() {
         "none",
     ]);
     assert_eq!(code(&output), 0);
-    let replay = sfaudit(&[
-        "scan",
-        "--snapshot",
-        &saved.display().to_string(),
-        "--as-of",
-        DEMO_AS_OF,
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ]);
-    assert_eq!(code(&replay), 0, "{}", stderr(&replay));
+    let replayed = replay_json(&saved, DEMO_AS_OF);
     let original: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("json");
-    let replayed: serde_json::Value = serde_json::from_slice(&replay.stdout).expect("json");
     assert_eq!(original["results"], replayed["results"]);
     assert_eq!(original["summary"], replayed["summary"]);
     // `report --from` without --format prints the table, like `scan`.
@@ -183,20 +173,7 @@ fn a_snapshot_listing_hundreds_of_other_files_per_app_names_the_same_files() {
     }
     let snapshot = folder.path().join("snapshot.json");
     std::fs::write(&snapshot, inventory.to_string()).expect("write");
-    let replay = sfaudit(&[
-        "scan",
-        "--snapshot",
-        &snapshot.display().to_string(),
-        "--as-of",
-        DEMO_AS_OF,
-        "--format",
-        "json",
-        "--fail-on",
-        "none",
-    ]);
-    assert_eq!(code(&replay), 0, "{}", stderr(&replay));
-    let replayed: serde_json::Value = serde_json::from_slice(&replay.stdout).expect("json");
-    assert_eq!(original["results"], replayed["results"]);
+    assert_eq!(original["results"], replay_json(&snapshot, DEMO_AS_OF)["results"]);
 }
 
 #[test]

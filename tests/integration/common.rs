@@ -49,6 +49,14 @@ pub fn scan_json(path: &str, as_of: &str) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).expect("valid JSON on stdout")
 }
 
+/// The JSON document of a scan of the snapshot (or saved result) at `snapshot`.
+pub fn replay_json(snapshot: &std::path::Path, as_of: &str) -> serde_json::Value {
+    let snapshot = snapshot.display().to_string();
+    let output = sfaudit(&["scan", "--snapshot", &snapshot, "--as-of", as_of, "--format", "json", "--fail-on", "none"]);
+    assert_eq!(code(&output), 0, "scan of snapshot {snapshot} failed: {}", stderr(&output));
+    serde_json::from_slice(&output.stdout).expect("valid JSON on stdout")
+}
+
 /// The status of one rule for one resource, or `None` when no such result exists.
 pub fn status_of(document: &serde_json::Value, rule: &str, resource: &str) -> Option<String> {
     document["results"].as_array()?.iter().find_map(|result| {
