@@ -22,8 +22,9 @@ fn room_for_one<T>(list: &mut Vec<T>) {
 }
 
 /// What a record's `missing` and `defaults` hold, and what keys its `files` and `raw`: record
-/// paths, metadata type names, and reasons that are mostly the same for every app. Text written into the program is borrowed, not allocated again for each of
-/// tens of thousands of records; text made for one app is owned.
+/// paths, metadata type names, and reasons that are mostly the same for every app. Text written
+/// into the program is borrowed, not allocated again for each of tens of thousands of records;
+/// text made for one app is owned.
 pub type RecordText = std::borrow::Cow<'static, str>;
 
 /// A map kept as a list sorted by key.
