@@ -8,6 +8,7 @@ mod bounded;
 pub(crate) mod csv;
 pub(crate) mod drift;
 pub(crate) mod fleet;
+mod grid;
 pub(crate) mod health_check;
 pub(crate) mod history;
 pub(crate) mod html;

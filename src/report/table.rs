@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
 use crate::document::Report;
 use crate::document::health_status;
@@ -13,67 +13,69 @@ use crate::engine::{BaselineState, ResultView};
 use crate::escape::{terminal, terminal_line};
 use crate::model::{Severity, Status};
 use crate::report::labels::your_value;
-use crate::report::tables;
+use crate::report::{grid, tables};
 
 /// Renders without colour and without wrapping, so the output is the same on any terminal and
 /// in CI logs; `width` wraps long cells when a terminal width is known.
 pub fn render(report: &Report<'_>, width: Option<u16>) -> String {
-    render_parts(report, width).into_string()
+    let mut text = String::new();
+    render_into(report, width, &mut |part: String| text.push_str(&part));
+    text
 }
 
-/// Writes what [`render`] returns, a part at a time: a large org's table is never copied into
-/// one string.
+/// Writes what [`render`] returns as it is drawn: a large org's table is never held whole.
 pub fn write(report: &Report<'_>, width: Option<u16>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    for part in render_parts(report, width).parts {
-        out.write_all(part.as_bytes())?;
-    }
-    Ok(())
-}
-
-/// The report's text in parts: short lines are appended to the last part, and each rendered piece
-/// of a large table is a part of its own.
-#[derive(Default)]
-struct Parts {
-    parts: Vec<String>,
-}
-
-impl Parts {
-    fn last(&mut self) -> &mut String {
-        if self.parts.is_empty() {
-            self.parts.push(String::new());
+    let mut failure = None;
+    render_into(report, width, &mut |part: String| {
+        if failure.is_none() {
+            failure = out.write_all(part.as_bytes()).err();
         }
-        let last = self.parts.len() - 1;
-        &mut self.parts[last]
-    }
+    });
+    failure.map_or(Ok(()), Err)
+}
 
+/// The report's text on its way out: short lines gather in `pending`, and each drawn piece of a
+/// large table goes to the sink as it is (after what was pending).
+struct Parts<'s> {
+    pending: String,
+    sink: &'s mut dyn FnMut(String),
+}
+
+impl Parts<'_> {
     fn push(&mut self, character: char) {
-        self.last().push(character);
+        self.pending.push(character);
     }
 
     fn push_str(&mut self, text: &str) {
-        self.last().push_str(text);
+        self.pending.push_str(text);
     }
 
-    /// Adds `part` as it is, and starts a new part after it.
     fn push_part(&mut self, part: String) {
-        self.parts.push(part);
-        self.parts.push(String::new());
+        self.flush();
+        (self.sink)(part);
     }
 
-    fn into_string(self) -> String {
-        self.parts.concat()
+    fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            (self.sink)(std::mem::take(&mut self.pending));
+        }
     }
 }
 
-impl std::fmt::Write for Parts {
+impl std::fmt::Write for Parts<'_> {
     fn write_str(&mut self, text: &str) -> std::fmt::Result {
         self.push_str(text);
         Ok(())
     }
 }
 
-fn render_parts(report: &Report<'_>, width: Option<u16>) -> Parts {
-    let mut out = Parts::default();
+fn render_into(report: &Report<'_>, width: Option<u16>, sink: &mut dyn FnMut(String)) {
+    let mut out = Parts { pending: String::new(), sink };
+    render_parts(&mut out, report, width);
+    out.flush();
+}
+
+fn render_parts(out: &mut Parts<'_>, report: &Report<'_>, width: Option<u16>) {
     let run = report.run;
     let summary = report.summary;
     let _ = writeln!(
@@ -127,10 +129,10 @@ fn render_parts(report: &Report<'_>, width: Option<u16>) -> Parts {
     ]);
     let _ = writeln!(out, "{counts}\n");
     if let Some(scores) = tables::app_scores(report) {
-        push_section(&mut out, width, &scores);
+        push_section(out, width, &scores);
     }
     if let Some(check) = health_check.as_ref().filter(|check| !check.high_risk().is_empty()) {
-        health_check_table(&mut out, width, check.high_risk());
+        health_check_table(out, width, check.high_risk());
     }
 
     let mut failed: Vec<ResultView<'_>> =
@@ -143,7 +145,7 @@ fn render_parts(report: &Report<'_>, width: Option<u16>) -> Parts {
     } else {
         let _ = writeln!(out, "Failed controls ({})", failed.len());
         let header = ["Status", "Risk", "Confidence", "Control", "App", "Your value", "Recommended value", "Rule"];
-        push_table(&mut out, width, header, failed.len(), |index| {
+        push_table(out, width, header, failed.len(), |index| {
             let result = failed[index];
             let status = match (result.suppression(), result.baseline) {
                 (Some(_), _) => format!("{} (suppressed)", health_status(result.status, result.severity)),
@@ -170,7 +172,7 @@ fn render_parts(report: &Report<'_>, width: Option<u16>) -> Parts {
         report.results.iter().filter(|result| result.status == Status::Unknown).collect();
     if !unknown.is_empty() {
         let _ = writeln!(out, "Not evaluated: data unavailable ({})", unknown.len());
-        push_table(&mut out, width, ["Risk", "Rule", "App", "Why"], unknown.len(), |index| {
+        push_table(out, width, ["Risk", "Rule", "App", "Why"], unknown.len(), |index| {
             let result = unknown[index];
             [
                 result.severity.as_str().to_string(),
@@ -182,7 +184,7 @@ fn render_parts(report: &Report<'_>, width: Option<u16>) -> Parts {
         out.push('\n');
     }
     for table in tables::run_tables(report).iter().chain(&tables::coverage_tables(report)) {
-        push_section(&mut out, width, table);
+        push_section(out, width, table);
     }
     let suppressed: Vec<ResultView<'_>> = report.results.iter().filter(|result| result.suppression.is_some()).collect();
     if !suppressed.is_empty() {
@@ -223,12 +225,7 @@ fn render_parts(report: &Report<'_>, width: Option<u16>) -> Parts {
             let _ = writeln!(out, "Gate: fail on {}.", report.gate.scope());
         }
     }
-    out
 }
-
-/// Rows rendered per table piece: a table of a large org's results is built a piece at a time,
-/// with every piece given the widths of the whole, so it never sits in memory as cells at once.
-const ROWS_PER_PIECE: usize = 2_000;
 
 /// Salesforce's high-risk settings, as Health Check names them.
 fn health_check_table(out: &mut Parts, width: Option<u16>, risks: &[crate::model::HealthCheckRisk]) {
@@ -240,96 +237,28 @@ fn health_check_table(out: &mut Parts, width: Option<u16>, risks: &[crate::model
     out.push('\n');
 }
 
-/// Appends a table of `rows` rows to `out`. Without a terminal width the table is rendered in
-/// pieces with identical column widths and stitched, which prints exactly what one table would.
+/// Appends a table of `rows` rows to `out`. Without a terminal width it is drawn a piece at a
+/// time by [`grid`], exactly as comfy-table would print it; with one, comfy-table wraps it.
 fn push_table<const N: usize>(
-    out: &mut Parts,
+    out: &mut Parts<'_>,
     width: Option<u16>,
     header: [&str; N],
     rows: usize,
     row: impl Fn(usize) -> [String; N] + Sync,
 ) {
-    if width.is_some() {
-        let mut table = new_table(width);
-        table.set_header(header);
-        for index in 0..rows {
-            table.add_row(row(index));
-        }
-        let _ = writeln!(out, "{table}");
-        return;
-    }
-    let text_width = |text: &str| text.lines().map(unicode_width::UnicodeWidthStr::width).max().unwrap_or(0);
-    let pieces = rows.div_ceil(ROWS_PER_PIECE).max(1);
-    let piece_rows = |piece: usize| piece * ROWS_PER_PIECE..rows.min((piece + 1) * ROWS_PER_PIECE);
-    let piece_widths = on_every_core(pieces, |piece| {
-        let mut widths = [0; N];
-        for index in piece_rows(piece) {
-            for (column, cell) in row(index).iter().enumerate() {
-                widths[column] = widths[column].max(text_width(cell));
-            }
-        }
-        widths
-    });
-    let mut widths: [usize; N] = header.map(text_width);
-    for piece in piece_widths {
-        for (width, piece_width) in widths.iter_mut().zip(piece) {
-            *width = (*width).max(piece_width);
+    if width.is_none() {
+        let widths = grid::column_widths(header, rows, &row);
+        if widths.iter().all(|width| *width <= grid::WIDEST_DRAWN_COLUMN) {
+            grid::draw(&widths, header, rows, &row, &mut |part| out.push_part(part));
+            return;
         }
     }
-    let constraints: Vec<ColumnConstraint> = widths
-        .iter()
-        .map(|width| ColumnConstraint::LowerBoundary(Width::Fixed(u16::try_from(*width + 2).unwrap_or(u16::MAX))))
-        .collect();
-    let texts = on_every_core(pieces, |piece| {
-        let mut table = new_table(None);
-        if piece == 0 {
-            table.set_header(header);
-        }
-        for index in piece_rows(piece) {
-            table.add_row(row(index));
-        }
-        table.set_constraints(constraints.clone());
-        table.to_string()
-    });
-    for (piece, text) in texts.into_iter().enumerate() {
-        let mut lines: Vec<&str> = text.lines().collect();
-        // Inner pieces lose the border lines where they join their neighbours.
-        if piece + 1 < pieces {
-            lines.pop();
-        }
-        if piece > 0 && !lines.is_empty() {
-            lines.remove(0);
-        }
-        let mut part = String::with_capacity(text.len() + 1);
-        for line in lines {
-            part.push_str(line);
-            part.push('\n');
-        }
-        out.push_part(part);
+    let mut table = new_table(width);
+    table.set_header(header);
+    for index in 0..rows {
+        table.add_row(row(index));
     }
-}
-
-/// `work` for each of `0..count`, split between the cores, in order.
-fn on_every_core<T: Send>(count: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8).min(count.max(1));
-    if workers == 1 {
-        return (0..count).map(work).collect();
-    }
-    let per_worker = count.div_ceil(workers);
-    let work = &work;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|worker| {
-                let range = worker * per_worker..count.min((worker + 1) * per_worker);
-                scope.spawn(move || range.map(work).collect::<Vec<T>>())
-            })
-            .collect();
-        // Rendering text does not panic; if it did, the panic is the caller's, as if it ran here.
-        handles
-            .into_iter()
-            .flat_map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    })
+    let _ = writeln!(out, "{table}");
 }
 
 /// A titled table with its note; every cell escaped for the terminal.
@@ -371,31 +300,57 @@ fn new_table(width: Option<u16>) -> Table {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_table_rendered_in_pieces_prints_exactly_what_one_table_would() {
-        let row = |index: usize| {
-            [
-                format!("app-{index}{}", "é".repeat(index % 7)),
-                format!("line one\nline {}", "x".repeat(index % 13)),
-                index.to_string(),
-            ]
-        };
-        let rows = ROWS_PER_PIECE * 2 + 17;
+    /// What comfy-table prints for the same rows as one table, as `push_table` must.
+    fn comfy_table<const N: usize>(header: [&str; N], rows: usize, row: impl Fn(usize) -> [String; N]) -> String {
         let mut single = new_table(None);
-        single.set_header(["App", "Value", "N"]);
+        single.set_header(header);
         for index in 0..rows {
             single.add_row(row(index));
         }
-        let mut pieces = Parts::default();
-        pieces.push_str("before\n");
-        push_table(&mut pieces, None, ["App", "Value", "N"], rows, row);
-        pieces.push('.');
-        assert!(pieces.parts.len() > 3, "each piece is a part of its own");
-        assert_eq!(pieces.into_string(), format!("before\n{single}\n."));
-        let mut empty = Parts::default();
-        push_table(&mut empty, None, ["App"], 0, |_| [String::new()]);
-        let mut header_only = new_table(None);
-        header_only.set_header(["App"]);
-        assert_eq!(empty.into_string(), format!("{header_only}\n"));
+        format!("{single}\n")
+    }
+
+    /// `push_table`'s text, between two short lines, and how many parts reached the sink.
+    fn pushed<const N: usize>(
+        header: [&str; N],
+        rows: usize,
+        row: impl Fn(usize) -> [String; N] + Sync,
+    ) -> (String, usize) {
+        let mut parts = Vec::new();
+        let mut sink = |part: String| parts.push(part);
+        let mut out = Parts { pending: String::new(), sink: &mut sink };
+        out.push_str("before\n");
+        push_table(&mut out, None, header, rows, row);
+        out.push('.');
+        out.flush();
+        (parts.concat(), parts.len())
+    }
+
+    #[test]
+    fn a_table_drawn_in_pieces_prints_exactly_what_comfy_table_would() {
+        let cells = ["", "é", "e\u{301}", "漢字", "🦀 crab", "tab\there", "a\n", "\nb", "two\nlines\nthree"];
+        let row = |index: usize| {
+            [
+                format!("app-{index}{}", cells[index % cells.len()]),
+                format!("line one\nline {}", "x".repeat(index % 13)),
+                cells[(index / 3) % cells.len()].to_string(),
+                String::new(),
+            ]
+        };
+        let header = ["App", "Value\nsecond line", "Cell", ""];
+        let rows = grid::ROWS_PER_PIECE * 9 + 17;
+        let (text, parts) = pushed(header, rows, row);
+        assert_eq!(text, format!("before\n{}.", comfy_table(header, rows, row)));
+        assert!(parts > 10, "each piece goes out on its own, not the table whole ({parts} parts)");
+        let (empty, _) = pushed(["App"], 0, |_| [String::new()]);
+        assert_eq!(empty, format!("before\n{}.", comfy_table(["App"], 0, |_| [String::new()])));
+    }
+
+    #[test]
+    fn a_cell_too_wide_to_draw_is_left_to_comfy_table() {
+        let wide = "w".repeat(grid::WIDEST_DRAWN_COLUMN + 1);
+        let row = |index: usize| [index.to_string(), if index == 1 { wide.clone() } else { "x".to_string() }];
+        let (text, _) = pushed(["N", "Value"], 3, row);
+        assert_eq!(text, format!("before\n{}.", comfy_table(["N", "Value"], 3, row)));
     }
 }
