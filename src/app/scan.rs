@@ -225,10 +225,19 @@ fn prepare(args: &ScanArgs) -> Result<Prepared, Error> {
     } else {
         None
     };
-    let setup = setup_with(args, config, as_of)?;
-    let inventory = match collecting {
-        Some(collecting) => collecting.finish()?,
-        None => collect_inventory(args, &setup.as_of)?,
+    let (setup, inventory) = match collecting {
+        Some(collecting) => {
+            let setup = setup_with(args, config, as_of)?;
+            (setup, collecting.finish()?)
+        }
+        // The rules load on this thread while the collection starts with its walk, which uses
+        // one core; a set-up error still wins over a collection error.
+        None => std::thread::scope(|scope| {
+            let collected = scope.spawn(|| collect_inventory(args, &as_of));
+            let setup = setup_with(args, config, as_of);
+            let inventory = collected.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Ok::<_, Error>((setup?, inventory?))
+        })?,
     };
     let scan = setup.finish(inventory);
     Ok(Prepared { scan, setup })

@@ -136,6 +136,21 @@ pub(crate) fn uri_reference(path: &str) -> String {
     chars::percent_encode(&path.replace('\\', "/"), b"/")
 }
 
+/// `text` as a JSON string literal, the very bytes serde_json writes. Most strings of a large
+/// document (file paths, values) need no escape at all; those are copied whole after one quick
+/// scan, rather than checked and copied in pieces.
+pub(crate) fn json_string(out: &mut Vec<u8>, text: &str) {
+    if text.bytes().all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\') {
+        out.reserve(text.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(out, text);
+    }
+}
+
 /// Every string of a JSON document meant for viewers (SARIF, OCSF), keys included, with hidden
 /// characters shown escaped: viewers decode the JSON, so ESC, BEL, C1 controls and bidirectional
 /// overrides in a name, a value or a location would reach them raw.
@@ -168,6 +183,17 @@ pub(crate) fn map_json_strings(value: &mut serde_json::Value, map: fn(&str) -> s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_strings_are_the_bytes_serde_writes() {
+        for text in
+            ["", "plain/path.xml", "quote \" and \\ back", "tab\tnew\nline\u{1}\u{1f}", "é 漢 🦀 \u{7f} \u{202e}"]
+        {
+            let mut out = Vec::new();
+            json_string(&mut out, text);
+            assert_eq!(out, serde_json::to_vec(text).expect("a string serialises"), "{text:?}");
+        }
+    }
 
     #[test]
     fn terminal_text_shows_control_and_invisible_characters_escaped() {

@@ -17,6 +17,8 @@ use serde::Serialize;
 
 use super::result::{ResourceOut, SuppressionOut};
 use crate::engine::{BaselineState, ResultView, Results};
+use crate::escape;
+use crate::model::Origin;
 
 /// Results per chunk, about 120 KB of JSON: large enough that handing a chunk over costs nothing
 /// next to rendering it, small enough that the chunks in flight (a few per core) stay about a
@@ -65,13 +67,13 @@ impl Pieces {
         out.push(b'"');
         out.extend_from_slice(&self.resources[stored.resource as usize]);
         out.extend_from_slice(b",\"location\":");
-        let _ = serde_json::to_writer(&mut *out, result.location);
+        write_location(result.location, out);
         out.extend_from_slice(b",\"actual\":");
-        let _ = serde_json::to_writer(&mut *out, &result.actual());
+        write_optional_string(result.actual(), out);
         out.extend_from_slice(if stored.assumed { b",\"assumed\":true" } else { b",\"assumed\":false" });
         out.extend_from_slice(&self.rule_expected[stored.rule as usize]);
         out.extend_from_slice(b",\"reason\":");
-        let _ = serde_json::to_writer(&mut *out, &result.reason());
+        write_optional_string(result.reason(), out);
         out.extend_from_slice(b",\"fingerprint\":\"");
         out.extend_from_slice(result.fingerprint().as_str().as_bytes());
         out.push(b'"');
@@ -84,6 +86,29 @@ impl Pieces {
             out.push(b'"');
         }
         out.push(b'}');
+    }
+}
+
+/// serde's spelling of an [`Origin`], without its general machinery: every result has one.
+fn write_location(origin: &Origin, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"source\":\"");
+    out.extend_from_slice(origin.source.as_str().as_bytes());
+    out.push(b'"');
+    if let Some(path) = &origin.path {
+        out.extend_from_slice(b",\"path\":");
+        escape::json_string(out, path);
+    }
+    if let Some(line) = origin.line {
+        out.extend_from_slice(b",\"line\":");
+        out.extend_from_slice(line.to_string().as_bytes());
+    }
+    out.push(b'}');
+}
+
+fn write_optional_string(text: Option<&str>, out: &mut Vec<u8>) {
+    match text {
+        Some(text) => escape::json_string(out, text),
+        None => out.extend_from_slice(b"null"),
     }
 }
 
