@@ -36,26 +36,20 @@ impl Side {
                 format!("nests more than {} levels deep (sfaudit's limit)", crate::limits::MAX_JSON_DEPTH),
             )
         })?;
-        let value: Value = serde_json::from_str(text).map_err(|error| {
+        let names = crate::json_member::member_names(text.as_bytes()).map_err(|error| {
             Diagnostic::new(shown, u32::try_from(error.line()).ok(), format!("not valid JSON: {error}"))
                 .with_hint("pass a file written by `sfaudit collect` or `sfaudit scan --format json`")
         })?;
         // A results document is read as one or refused: reading a damaged one (or one of another
         // schema version) as a bare snapshot would drop its findings and report no regression.
-        if is_results_document(&value) {
+        // It has the members only a results document has.
+        if ["run", "results", "summary", "rules"].iter().any(|name| names.contains(*name)) {
             let loaded = crate::document::parse(shown, text)?;
             return Ok(Self { path: shown.to_string(), inventory: loaded.inventory, results: Some(loaded.results) });
         }
-        let inventory = Inventory::from_json(value)
-            .map_err(|error| Diagnostic::new(shown, None, error.message()).with_hint(error.hint()))?;
+        let inventory = crate::collect::snapshot::parse_snapshot(shown, text.as_bytes())?;
         Ok(Self { path: shown.to_string(), inventory, results: None })
     }
-}
-
-/// A JSON result (`sfaudit scan --format json`) rather than a snapshot (`sfaudit collect`): it has
-/// the members only a results document has.
-fn is_results_document(value: &Value) -> bool {
-    ["run", "results", "summary", "rules"].iter().any(|key| value.get(key).is_some())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

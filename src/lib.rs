@@ -21,6 +21,7 @@ pub mod fuzzing;
 pub mod gate;
 pub mod history;
 pub mod input;
+pub(crate) mod json_member;
 pub mod limits;
 pub mod logging;
 pub mod model;

@@ -6,7 +6,9 @@ use std::path::Path;
 use crate::diag::Diagnostic;
 use crate::input;
 use crate::limits::{MAX_JSON_DEPTH, MAX_SAVED_RESULT_BYTES};
-use crate::model::{Inventory, SourceKind};
+use serde::Deserialize;
+
+use crate::model::{Inventory, InventoryError, SourceKind};
 
 pub(crate) fn read_snapshot(path: &Path) -> Result<Inventory, Diagnostic> {
     let shown = path.display().to_string();
@@ -18,15 +20,32 @@ pub(crate) fn read_snapshot(path: &Path) -> Result<Inventory, Diagnostic> {
 }
 
 /// A snapshot's or a saved result's inventory from its bytes; `shown` names it in problems.
-/// Nesting deeper than [`MAX_JSON_DEPTH`] is refused before parsing.
+/// Nesting deeper than [`MAX_JSON_DEPTH`] is refused before parsing. Whether the document is a
+/// result (with an `inventory` member) is read first, skipping everything else, and the inventory
+/// is then read straight into its typed shape: a JSON value tree of a large result took seven
+/// times its size.
 pub fn parse_snapshot(shown: &str, bytes: &[u8]) -> Result<Inventory, Diagnostic> {
     let hint = "pass a file written by `sfaudit collect` or `sfaudit scan --format json`";
     input::check_json_depth(bytes, MAX_JSON_DEPTH).map_err(|line| {
         Diagnostic::new(shown, Some(line), format!("nests more than {MAX_JSON_DEPTH} levels deep (sfaudit's limit)"))
             .with_hint(hint)
     })?;
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
+    let names = crate::json_member::member_names(bytes).map_err(|error| {
         Diagnostic::new(shown, u32::try_from(error.line()).ok(), format!("not valid JSON: {error}")).with_hint(hint)
     })?;
-    Inventory::from_json(value).map_err(|error| Diagnostic::new(shown, None, error.message()).with_hint(error.hint()))
+    let inventory = if names.contains("inventory") {
+        serde_json::from_slice::<InResult>(bytes).map(|result| result.inventory)
+    } else {
+        serde_json::from_slice::<Inventory>(bytes)
+    };
+    inventory
+        .map_err(|error| InventoryError::Shape(error.to_string()))
+        .and_then(Inventory::checked)
+        .map_err(|error| Diagnostic::new(shown, None, error.message()).with_hint(error.hint()))
+}
+
+/// A saved result, of which only the inventory is read.
+#[derive(Deserialize)]
+struct InResult {
+    inventory: Inventory,
 }

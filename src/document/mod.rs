@@ -53,11 +53,11 @@ pub fn parse(path: &str, text: &str) -> Result<Loaded, Diagnostic> {
     })?;
     // The version is read first, skipping everything else, and the document is then read straight
     // into its typed form: a JSON value tree of a large document took seven times its size.
-    let version = serde_json::from_str::<wire::SchemaVersion>(text).map_err(|error| {
+    let version = crate::json_member::member(text.as_bytes(), "schema_version").map_err(|error| {
         problem(u32::try_from(error.line()).ok(), format!("not valid JSON (line {}): {error}", error.line()))
     })?;
     let not_ours = |error: String| problem(None, format!("not an sfaudit JSON result: {error}"));
-    match version.0.as_ref().and_then(Value::as_u64) {
+    match version.as_ref().and_then(Value::as_u64) {
         Some(1) => serde_json::from_str::<wire::DocumentIn<wire::ResultInV1>>(text)
             .map_err(|error| not_ours(error.to_string()))?
             .into_loaded()

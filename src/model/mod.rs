@@ -552,12 +552,16 @@ impl Inventory {
             }
             other => other,
         };
-        let inventory: Inventory =
-            serde_json::from_value(value).map_err(|error| InventoryError::Shape(error.to_string()))?;
-        if inventory.schema_version != INVENTORY_SCHEMA_VERSION {
-            return Err(InventoryError::Version(inventory.schema_version));
+        serde_json::from_value::<Self>(value).map_err(|error| InventoryError::Shape(error.to_string()))?.checked()
+    }
+
+    /// The inventory, if this sfaudit reads its schema version.
+    pub(crate) fn checked(self) -> Result<Self, InventoryError> {
+        if self.schema_version == INVENTORY_SCHEMA_VERSION {
+            Ok(self)
+        } else {
+            Err(InventoryError::Version(self.schema_version))
         }
-        Ok(inventory)
     }
 }
 

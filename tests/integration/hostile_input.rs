@@ -377,3 +377,40 @@ fn a_consumer_secret_wrapped_at_any_depth_is_found_and_redacted() {
     let document: serde_json::Value = serde_json::from_str(&text).expect("json");
     assert_eq!(crate::common::status_of(&document, "consumer-secret-in-source", "Wrapped").as_deref(), Some("fail"));
 }
+
+/// `--snapshot` reads a saved result's inventory or a bare inventory alike (read typed, without a
+/// JSON value tree of the file), and refuses what it cannot read unambiguously, naming the file.
+#[test]
+fn a_snapshot_reads_the_same_whatever_wraps_it_and_an_ambiguous_one_is_refused() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let sample = crate::common::repo_root().join("sample-reports/demo.json");
+    let text = std::fs::read_to_string(&sample).expect("the demo sample");
+    let document: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let bare = folder.path().join("inventory.json");
+    std::fs::write(&bare, serde_json::to_string(&document["inventory"]).expect("json")).expect("write");
+    let scan_of = |path: &Path| {
+        let path = path.display().to_string();
+        sfaudit(&["scan", "--snapshot", &path, "--as-of", "2026-12-01", "--format", "json", "--fail-on", "none"])
+    };
+    let (wrapped, unwrapped) = (scan_of(&sample), scan_of(&bare));
+    assert_eq!(code(&wrapped), 0, "{}", stderr(&wrapped));
+    assert_eq!(stdout(&wrapped), stdout(&unwrapped), "a result and its bare inventory scan alike");
+
+    let inventory = serde_json::to_string(&document["inventory"]).expect("json");
+    for (name, text, expected) in [
+        (
+            "twice.json",
+            format!("{{\"inventory\": {inventory}, \"inventory\": {inventory}}}"),
+            "duplicate field `inventory`",
+        ),
+        ("broken.json", format!("{{\"inventory\": {inventory}"), "not valid JSON"),
+        ("array.json", "[]".to_string(), "not an sfaudit inventory"),
+        ("number.json", "{\"inventory\": 5}".to_string(), "invalid type: integer `5`"),
+    ] {
+        let path = folder.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        let output = scan_of(&path);
+        assert_eq!(code(&output), 2, "{name}: {}", stderr(&output));
+        assert!(stderr(&output).contains(name) && stderr(&output).contains(expected), "{name}: {}", stderr(&output));
+    }
+}

@@ -8,10 +8,8 @@ mod result;
 mod result_v1;
 mod results_compact;
 mod rule;
-mod version;
 
 pub(crate) use document::RESULTS_SCHEMA_VERSION;
 pub(in crate::document) use document::{DocumentIn, DocumentOut};
 pub(in crate::document) use result::ResultIn;
 pub(in crate::document) use result_v1::ResultInV1;
-pub(in crate::document) use version::SchemaVersion;
