@@ -14,32 +14,31 @@ use crate::escape::field;
 use crate::limits::MAX_RENDERED_FIELD_CHARS;
 use crate::model::{Inventory, Text};
 
-/// A report's data with long strings cut; borrow it with [`Bounded::report`].
+/// A report's data with long strings cut; borrow it with [`Bounded::report`]. The inventory is
+/// copied only when what the format shows of it holds a long string: a hostile app name is in
+/// the results too, and copying every app record for it doubled a large scan's memory.
 #[derive(Debug)]
 pub(crate) struct Bounded {
     run: RunInfo,
-    inventory: Inventory,
+    inventory: Option<Inventory>,
     results: Results,
 }
 
 impl Bounded {
     pub(crate) fn report<'a>(&'a self, original: &Report<'a>) -> Report<'a> {
-        Report { run: &self.run, inventory: &self.inventory, results: &self.results, ..*original }
+        let inventory = self.inventory.as_ref().unwrap_or(original.inventory);
+        Report { run: &self.run, inventory, results: &self.results, ..*original }
     }
 }
 
 /// `None` when every string `format` shows fits; else a copy with the long ones cut.
 pub(crate) fn bounded(report: &Report<'_>, format: crate::report::Format) -> Option<Bounded> {
-    if !has_long_string(report, format == crate::report::Format::Html) {
+    let shows_apps = format == crate::report::Format::Html;
+    let inventory_long = inventory_has_long_string(report.inventory, shows_apps);
+    if !inventory_long && !has_long_string(report) {
         return None;
     }
-    let inventory = match serde_json::to_value(report.inventory) {
-        Ok(mut value) => {
-            clip_value(&mut value);
-            Inventory::from_json(value).ok()?
-        }
-        Err(_) => return None,
-    };
+    let inventory = if inventory_long { Some(clipped_inventory(report.inventory)?) } else { None };
     let mut run = report.run.clone();
     if let Ok(mut source) = serde_json::to_value(&run.source) {
         clip_value(&mut source);
@@ -89,11 +88,29 @@ fn clip_value(value: &mut Value) {
     crate::escape::map_json_strings(value, field);
 }
 
-/// Whether any string the report shows is longer than the limit, found without copying: records
-/// are serialised into a sink that only measures string tokens (in bytes, never fewer than
-/// characters). Only the HTML report shows the inventory, and no report shows `raw`, so the
-/// metadata trees are not measured.
-fn has_long_string(report: &Report<'_>, shows_inventory: bool) -> bool {
+/// A copy of `value` with its long strings cut, through a JSON value of it alone.
+fn clipped<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> Option<T> {
+    let mut value = serde_json::to_value(value).ok()?;
+    clip_value(&mut value);
+    serde_json::from_value(value).ok()
+}
+
+/// The inventory with its long strings cut, an app at a time: a JSON value of a large inventory
+/// at once took seven times its size.
+fn clipped_inventory(inventory: &Inventory) -> Option<Inventory> {
+    Some(Inventory {
+        schema_version: inventory.schema_version,
+        source: clipped(&inventory.source)?,
+        apps: inventory.apps.iter().map(clipped).collect::<Option<_>>()?,
+        org: clipped(&inventory.org)?,
+        problems: clipped(&inventory.problems)?,
+        coverage: clipped(&inventory.coverage)?,
+    })
+}
+
+/// Whether any string the report shows outside its inventory is longer than the limit, found
+/// without copying.
+fn has_long_string(report: &Report<'_>) -> bool {
     let long = |text: &str| text.len() > MAX_RENDERED_FIELD_CHARS;
     let run = report.run;
     if [&run.tool.name, &run.tool.version, &run.rule_pack.version]
@@ -111,25 +128,35 @@ fn has_long_string(report: &Report<'_>, shows_inventory: bool) -> bool {
     let rules = report.results.rules.iter().any(|rule| {
         [&rule.id, &rule.control, &rule.title, &rule.category, &rule.expected].into_iter().any(|text| long(text))
     });
-    if results || rules {
-        return true;
-    }
-    let mut probe = Probe::default();
-    let mut serialised = serde_json::to_writer(&mut probe, &run.source)
-        .and_then(|()| serde_json::to_writer(&mut probe, &report.results.params));
-    if shows_inventory {
-        let inventory = report.inventory;
-        serialised = serialised.and_then(|()| serde_json::to_writer(&mut probe, &inventory.org));
-        for app in &inventory.apps {
-            let shown = (
+    results
+        || rules
+        || longest_string(&(&run.source, &report.results.params))
+            .is_none_or(|longest| longest > MAX_RENDERED_FIELD_CHARS)
+}
+
+/// Whether a string of the inventory that a format shows is longer than the limit: its source,
+/// org, input problems and coverage for every format, and the app records for the HTML report
+/// (no report shows `raw`, so the metadata trees are not measured).
+fn inventory_has_long_string(inventory: &Inventory, shows_apps: bool) -> bool {
+    let shown = (&inventory.source, &inventory.org, &inventory.problems, &inventory.coverage);
+    let longest_app = || {
+        inventory.apps.iter().map(|app| {
+            longest_string(&(
                 (&app.name, &app.label, &app.namespace, &app.origin, &app.files, &app.integration),
                 (&app.oauth, &app.certificate, &app.saml, &app.policy, &app.source_control, &app.usage),
                 (&app.missing, &app.defaults),
-            );
-            serialised = serialised.and_then(|()| serde_json::to_writer(&mut probe, &shown));
-        }
-    }
-    serialised.is_err() || probe.longest > MAX_RENDERED_FIELD_CHARS
+            ))
+        })
+    };
+    let too_long = |longest: Option<usize>| longest.is_none_or(|longest| longest > MAX_RENDERED_FIELD_CHARS);
+    too_long(longest_string(&shown)) || (shows_apps && longest_app().any(too_long))
+}
+
+/// The longest string token of `value`'s JSON, measured without writing it anywhere; `None` if it
+/// cannot be serialised (then it is treated as long, and copied through the slow path).
+fn longest_string<T: serde::Serialize>(value: &T) -> Option<usize> {
+    let mut probe = Probe::default();
+    serde_json::to_writer(&mut probe, value).ok().map(|()| probe.longest)
 }
 
 /// Measures the longest string token of JSON written into it.

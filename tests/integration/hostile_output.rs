@@ -161,6 +161,34 @@ fn huge_values_are_cut_when_rendered_and_kept_whole_in_json() {
     }
 }
 
+/// A long string only the inventory holds (here the path of a file sfaudit recognises but does not
+/// read, in the coverage tables) is cut too, though no result shows it.
+#[test]
+fn a_long_path_in_the_coverage_tables_is_cut_when_rendered() {
+    let (folder, root) = project(&[("Plain", app("Plain", "https://x.example.com/cb"))]);
+    let mut deep = root.clone();
+    for level in 0..6 {
+        deep.push(format!("{level}{}", "D".repeat(199)));
+    }
+    std::fs::create_dir_all(&deep).expect("folders");
+    std::fs::write(deep.join("Push.ecaPush-meta.xml"), format!("<ExtlClntAppPushSettings xmlns=\"{NS}\"/>"))
+        .expect("write");
+    let relative = deep.join("Push.ecaPush-meta.xml").strip_prefix(&root).expect("inside").display().to_string();
+    assert!(relative.chars().count() > 1_200, "{relative}");
+    let path = root.display().to_string();
+    let files = all_formats(&["scan", &path, "--as-of", "2026-12-01", "--fail-on", "none"], folder.path());
+    let shown: Vec<&String> =
+        files.iter().filter(|(_, text)| text.contains("0DDDDDDDDD")).map(|(name, _)| name).collect();
+    assert!(shown.iter().any(|name| name.ends_with(".txt")), "the table lists the file: {shown:?}");
+    for (name, text) in &files {
+        if name.ends_with(".json") && !name.contains("sarif") && !name.contains("ocsf") {
+            assert!(text.contains(&relative), "{name} keeps the whole path");
+        } else {
+            assert!(!text.contains(&relative), "{name} shows the whole {}-character path", relative.len());
+        }
+    }
+}
+
 #[test]
 fn the_markdown_report_of_150_apps_fits_a_github_comment_as_it_claims() {
     let apps: Vec<(String, String)> = (0..150)
