@@ -18,6 +18,7 @@
 //! (rule id, resource kind, name), and nothing depends on the clock or the machine.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use serde_json::{Map, Value, json};
 
@@ -58,15 +59,61 @@ pub(crate) fn security_severity(severity: Severity) -> &'static str {
 }
 
 pub(crate) fn render(report: &Report<'_>) -> String {
-    let rules = &report.results.rules;
-    let results: Vec<Value> = report
-        .results
-        .iter()
-        // pass and not_applicable are not findings; see the module documentation.
-        .filter(|result| matches!(result.status, Status::Fail | Status::Unknown))
-        .map(sarif_result)
-        .collect();
+    let mut bytes = Vec::new();
+    // Writing into a Vec cannot fail, and only UTF-8 is written.
+    let _ = write(report, &mut bytes);
+    String::from_utf8(bytes).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+}
 
+/// Stands for the results in the document's skeleton. Once printed, `"results": "…"` can only be
+/// this member: a quote inside any string value is printed escaped.
+const RESULTS_MARK: &str = "\"results\": \"sfaudit:results\"";
+
+/// The results' indentation in the pretty-printed document (`runs[0].results[i]`).
+const RESULT_INDENT: &str = "        ";
+
+/// Writes the document as [`render`] returns it: the skeleton is printed around a mark, and the
+/// results, a large scan's bulk, are printed and written one at a time in its place, so that no
+/// JSON value of them all, nor their text, is ever held whole. The bytes are serde_json's pretty
+/// printing of the whole document (a test holds them equal).
+pub(crate) fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    let mut skeleton = document(report, json!("sfaudit:results"));
+    crate::escape::json_strings_visible(&mut skeleton);
+    let text = serde_json::to_string_pretty(&skeleton).map_err(std::io::Error::other)?;
+    let Some((head, tail)) = text.split_once(RESULTS_MARK) else {
+        return Err(std::io::Error::other("the SARIF skeleton lost its results mark"));
+    };
+    out.write_all(head.as_bytes())?;
+    out.write_all(b"\"results\": [")?;
+    let mut written = 0;
+    // pass and not_applicable are not findings; see the module documentation.
+    for result in report.results.iter().filter(|result| matches!(result.status, Status::Fail | Status::Unknown)) {
+        let mut value = sarif_result(result);
+        crate::escape::json_strings_visible(&mut value);
+        let printed = serde_json::to_string_pretty(&value).map_err(std::io::Error::other)?;
+        out.write_all(if written == 0 { b"\n" } else { b",\n" })?;
+        for (index, line) in printed.lines().enumerate() {
+            if index > 0 {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(RESULT_INDENT.as_bytes())?;
+            out.write_all(line.as_bytes())?;
+        }
+        written += 1;
+    }
+    if written > 0 {
+        out.write_all(b"\n      ")?;
+    }
+    out.write_all(b"]")?;
+    out.write_all(tail.as_bytes())?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// The whole document, with `results` in its place.
+fn document(report: &Report<'_>, results: Value) -> Value {
+    let rules = &report.results.rules;
     let run = report.run;
     let mut driver = Map::new();
     driver.insert("name".into(), json!(run.tool.name));
@@ -76,7 +123,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     }
     driver.insert("rules".into(), Value::Array(rules.iter().map(rule_descriptor).collect()));
 
-    let document = json!({
+    json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [{
@@ -107,14 +154,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
                 "fail_on": report.gate.fail_on().to_string(),
             },
         }],
-    });
-    let mut document = document;
-    crate::escape::json_strings_visible(&mut document);
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|error| {
-        json!({"version": "2.1.0", "runs": [], "properties": {"error": error.to_string()}}).to_string()
-    });
-    text.push('\n');
-    text
+    })
 }
 
 /// The run's invocation: whether it can stand on its own, and its notifications.
@@ -358,6 +398,37 @@ fn is_semantic_version(version: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The document printed whole, as the streamed text must read.
+    fn printed_whole(report: &Report<'_>) -> String {
+        let results = report
+            .results
+            .iter()
+            .filter(|result| matches!(result.status, Status::Fail | Status::Unknown))
+            .map(sarif_result)
+            .collect();
+        let mut whole = document(report, Value::Array(results));
+        crate::escape::json_strings_visible(&mut whole);
+        serde_json::to_string_pretty(&whole).expect("a value prints") + "\n"
+    }
+
+    #[test]
+    fn the_streamed_document_is_the_whole_document_printed_with_results_and_without() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-reports/demo.json");
+        let mut loaded = crate::document::parse("demo.json", &std::fs::read_to_string(path).expect("the demo sample"))
+            .expect("the demo sample reads");
+        for emptied in [false, true] {
+            if emptied {
+                loaded.results.results.clear();
+            }
+            let gate =
+                crate::gate::decide(&loaded.results.results, crate::gate::Policy::threshold(loaded.fail_on), false);
+            let report = loaded.report(&gate);
+            let streamed = render(&report);
+            assert_eq!(streamed.contains("\"ruleId\""), !emptied);
+            assert!(streamed == printed_whole(&report), "streamed SARIF differs (results emptied: {emptied})");
+        }
+    }
 
     #[test]
     fn levels_and_security_severities_follow_the_severity() {

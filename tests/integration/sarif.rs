@@ -287,3 +287,13 @@ fn a_hostile_app_name_yields_valid_sarif() {
     let uri = hostile["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().expect("uri");
     assert!(uri.ends_with("Evil%3C%26%1B%5B2J%22.connectedApp-meta.xml"), "{uri}");
 }
+
+/// The results are printed one at a time around the rest of the document; the demo's bytes are
+/// serde_json's pretty printing of the whole document (the empty case is a unit test).
+#[test]
+fn sarif_is_streamed_as_exactly_the_pretty_printing_of_the_whole_document() {
+    let demo = demo_sarif();
+    assert!(!results(&parse(&demo)).is_empty());
+    let reprinted = serde_json::to_string_pretty(&parse(&demo)).expect("a value prints") + "\n";
+    assert!(demo == reprinted, "the demo's SARIF is not serde's pretty printing");
+}
