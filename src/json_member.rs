@@ -5,9 +5,10 @@
 //! document (its `schema_version`; whether it holds an `inventory`), skipping everything else,
 //! and then read the document straight into its typed shape.
 
+use std::collections::BTreeSet;
+
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
-use std::collections::BTreeSet;
 
 /// The value of `text`'s top-level member `name`, as a JSON value tree of the document would hold
 /// it (the last of duplicate keys); `None` when the document is not an object or lacks it.

@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
+use serde::Deserialize;
+
 use crate::diag::Diagnostic;
 use crate::input;
 use crate::limits::{MAX_JSON_DEPTH, MAX_SAVED_RESULT_BYTES};
-use serde::Deserialize;
-
 use crate::model::{Inventory, InventoryError, SourceKind};
 
 pub(crate) fn read_snapshot(path: &Path) -> Result<Inventory, Diagnostic> {

@@ -544,18 +544,8 @@ impl InventoryError {
 }
 
 impl Inventory {
-    /// An inventory from a snapshot (`sfaudit collect`), or the `inventory` member of a JSON result.
-    pub fn from_json(value: serde_json::Value) -> Result<Self, InventoryError> {
-        let value = match value {
-            serde_json::Value::Object(mut map) if map.contains_key("inventory") => {
-                map.remove("inventory").unwrap_or_default()
-            }
-            other => other,
-        };
-        serde_json::from_value::<Self>(value).map_err(|error| InventoryError::Shape(error.to_string()))?.checked()
-    }
-
-    /// The inventory, if this sfaudit reads its schema version.
+    /// The inventory read from a snapshot or a saved result, if this sfaudit reads its schema
+    /// version.
     pub(crate) fn checked(self) -> Result<Self, InventoryError> {
         if self.schema_version == INVENTORY_SCHEMA_VERSION {
             Ok(self)

@@ -18,7 +18,7 @@ pub(super) const ROWS_PER_PIECE: usize = 2_000;
 pub(super) const WIDEST_DRAWN_COLUMN: usize = 10_000;
 
 /// The display width of a cell: its widest line, as comfy-table measures it.
-pub(super) fn cell_width(text: &str) -> usize {
+fn cell_width(text: &str) -> usize {
     text.split('\n').map(UnicodeWidthStr::width).max().unwrap_or(0)
 }
 
@@ -120,7 +120,7 @@ fn workers() -> usize {
 }
 
 /// `work` for each of `0..count`, split between the cores, in order.
-pub(super) fn on_every_core<T: Send>(count: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+fn on_every_core<T: Send>(count: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let workers = workers().min(count.max(1));
     if workers == 1 {
         return (0..count).map(work).collect();

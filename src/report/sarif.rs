@@ -103,7 +103,9 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::i
         written += 1;
     }
     if written > 0 {
-        out.write_all(b"\n      ")?;
+        // The closing bracket sits one level (two spaces) out from the results.
+        out.write_all(b"\n")?;
+        out.write_all(&RESULT_INDENT.as_bytes()[2..])?;
     }
     out.write_all(b"]")?;
     out.write_all(tail.as_bytes())?;
