@@ -118,13 +118,14 @@ pub struct Layout {
     pub pretty: bool,
 }
 
-/// Writes one format to `out`; JSON, the terminal table and SARIF are streamed, the other formats
-/// are rendered first.
+/// Writes one format to `out`; JSON, the terminal table, SARIF and CSV are streamed, the other
+/// formats are rendered first.
 pub fn write(format: Format, report: &Report<'_>, layout: Layout, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
         Format::Json => json::write(report, layout.pretty, out),
         Format::Table => with_long_strings_cut(format, report, |report| table::write(report, layout.width, out)),
         Format::Sarif => with_long_strings_cut(format, report, |report| sarif::write(report, out)),
+        Format::Csv => with_long_strings_cut(format, report, |report| csv::write(report, out)),
         other => out.write_all(render(other, report, layout.width).as_bytes()),
     }
 }
