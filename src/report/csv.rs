@@ -61,37 +61,17 @@ pub(crate) const COLUMNS: [&str; 22] = [
 ];
 
 pub(crate) fn render(report: &Report<'_>) -> String {
-    let mut out = String::new();
-    records(report, &mut out, &mut |_| {});
-    out
+    super::chunked::render(&|text, offered| records(report, text, offered))
 }
 
-/// Writes what [`render`] returns a megabyte at a time: a large org's file (hundreds of
-/// megabytes) is never held whole.
+/// Writes what [`render`] returns a megabyte at a time.
 pub(crate) fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    write_flushing_at(report, out, 1 << 20)
-}
-
-fn write_flushing_at(report: &Report<'_>, out: &mut dyn std::io::Write, flush_at: usize) -> std::io::Result<()> {
-    let mut failure = None;
-    let mut text = String::with_capacity(flush_at);
-    records(report, &mut text, &mut |text| {
-        if text.len() >= flush_at {
-            if failure.is_none() {
-                failure = out.write_all(text.as_bytes()).err();
-            }
-            text.clear();
-        }
-    });
-    match failure {
-        Some(error) => Err(error),
-        None => out.write_all(text.as_bytes()),
-    }
+    super::chunked::write(&|text, offered| records(report, text, offered), out)
 }
 
 /// Appends the records to `out`, offering it to `flushed` after each result row, which may write
 /// and empty it.
-fn records(report: &Report<'_>, out: &mut String, flushed: &mut dyn FnMut(&mut String)) {
+pub(super) fn records(report: &Report<'_>, out: &mut String, flushed: &mut dyn FnMut(&mut String)) {
     let header: Vec<String> = COLUMNS.iter().map(|column| (*column).to_string()).collect();
     csv_record(out, &header);
     for result in report.results.iter() {
@@ -183,25 +163,4 @@ fn row(result: ResultView<'_>) -> Vec<String> {
         result.assumed.to_string(),
         text(&result.resource.namespace),
     ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn written_in_pieces_it_is_what_render_returns() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-reports/demo.json");
-        let loaded = crate::document::parse("demo.json", &std::fs::read_to_string(path).expect("the demo sample"))
-            .expect("the demo sample reads");
-        let gate = crate::gate::decide(&loaded.results.results, crate::gate::Policy::threshold(loaded.fail_on), false);
-        let report = loaded.report(&gate);
-        let whole = render(&report);
-        assert!(whole.lines().count() > 100, "{whole}");
-        for flush_at in [1, 4_096, 1 << 20] {
-            let mut written = Vec::new();
-            write_flushing_at(&report, &mut written, flush_at).expect("a Vec takes every write");
-            assert!(written == whole.as_bytes(), "written flushing at {flush_at} bytes differs");
-        }
-    }
 }

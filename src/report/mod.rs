@@ -5,6 +5,7 @@
 //! through [`crate::escape`] for the format it is written in.
 
 mod bounded;
+mod chunked;
 pub(crate) mod csv;
 pub(crate) mod drift;
 pub(crate) mod fleet;
@@ -118,14 +119,15 @@ pub struct Layout {
     pub pretty: bool,
 }
 
-/// Writes one format to `out`; JSON, the terminal table, SARIF and CSV are streamed, the other
-/// formats are rendered first.
+/// Writes one format to `out`; JSON, the terminal table, SARIF, CSV and OCSF are streamed; JUnit,
+/// Markdown and HTML are rendered first.
 pub fn write(format: Format, report: &Report<'_>, layout: Layout, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
         Format::Json => json::write(report, layout.pretty, out),
         Format::Table => with_long_strings_cut(format, report, |report| table::write(report, layout.width, out)),
         Format::Sarif => with_long_strings_cut(format, report, |report| sarif::write(report, out)),
         Format::Csv => with_long_strings_cut(format, report, |report| csv::write(report, out)),
+        Format::Ocsf => with_long_strings_cut(format, report, |report| ocsf::write(report, out)),
         other => out.write_all(render(other, report, layout.width).as_bytes()),
     }
 }

@@ -215,6 +215,17 @@ fn header(context: &Context, finding_uid: &str, (severity_id, severity_name): (u
 
 /// One line per failing or unknown result, in the results' order.
 pub(crate) fn render(report: &Report<'_>) -> String {
+    super::chunked::render(&|text, offered| records(report, text, offered))
+}
+
+/// Writes what [`render`] returns a megabyte at a time.
+pub(crate) fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    super::chunked::write(&|text, offered| records(report, text, offered), out)
+}
+
+/// Appends one event a line to `out`, offering it to `offered` after each finding, which may
+/// write and empty it.
+pub(super) fn records(report: &Report<'_>, out: &mut String, offered: &mut dyn FnMut(&mut String)) {
     let org = &report.inventory.org;
     let org_id = org
         .identity
@@ -238,7 +249,6 @@ pub(crate) fn render(report: &Report<'_>) -> String {
         org_id,
         rule_pack: report.run.rule_pack.version.clone(),
     };
-    let mut out = String::new();
     if let Some(mut event) = run_event(&context, report) {
         crate::escape::json_strings_visible(&mut event);
         out.push_str(&event.to_string());
@@ -250,9 +260,9 @@ pub(crate) fn render(report: &Report<'_>) -> String {
             crate::escape::json_strings_visible(&mut event);
             out.push_str(&event.to_string());
             out.push('\n');
+            offered(out);
         }
     }
-    out
 }
 
 /// The scan itself as a finding, when its notices or tables say the results are not the whole
