@@ -69,14 +69,14 @@ pub(crate) fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::i
     super::chunked::write(&|text, offered| records(report, text, offered), out)
 }
 
-/// Appends the records to `out`, offering it to `flushed` after each result row, which may write
+/// Appends the records to `out`, offering it to `offered` after each result row, which may write
 /// and empty it.
-pub(super) fn records(report: &Report<'_>, out: &mut String, flushed: &mut dyn FnMut(&mut String)) {
+pub(super) fn records(report: &Report<'_>, out: &mut String, offered: &mut dyn FnMut(&mut String)) {
     let header: Vec<String> = COLUMNS.iter().map(|column| (*column).to_string()).collect();
     csv_record(out, &header);
     for result in report.results.iter() {
         csv_record(out, &row(result));
-        flushed(out);
+        offered(out);
     }
     for notice in tables::notices(report) {
         csv_record(out, &other_row("note", notice.level.label(), [("reason", notice.text.as_str())]));
