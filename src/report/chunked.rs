@@ -1,4 +1,4 @@
-//! Line-oriented reports (CSV, OCSF) written a megabyte at a time.
+//! Record-by-record reports (CSV, OCSF, JUnit) written a megabyte at a time.
 //!
 //! A renderer appends its records to a buffer and offers the buffer after each one; written out,
 //! the buffer is emptied whenever it passes the threshold, so a large org's report (hundreds of
@@ -40,7 +40,7 @@ fn write_flushing_at(records: &Records<'_>, out: &mut dyn std::io::Write, flush_
 mod tests {
     use super::*;
 
-    /// What CSV and OCSF make of the committed demo result.
+    /// What CSV, OCSF and JUnit make of the committed demo result.
     fn demo_records(check: impl Fn(&Records<'_>)) {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/sample-reports/demo.json");
         let loaded = crate::document::parse("demo.json", &std::fs::read_to_string(path).expect("the demo sample"))
@@ -49,6 +49,7 @@ mod tests {
         let report = loaded.report(&gate);
         check(&|text, offered| super::super::csv::records(&report, text, offered));
         check(&|text, offered| super::super::ocsf::records(&report, text, offered));
+        check(&|text, offered| super::super::junit::records(&report, text, offered));
     }
 
     #[test]

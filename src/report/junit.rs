@@ -105,6 +105,17 @@ fn run_cases(report: &Report<'_>) -> Vec<RunCase> {
 }
 
 pub(crate) fn render(report: &Report<'_>) -> String {
+    super::chunked::render(&|text, offered| records(report, text, offered))
+}
+
+/// Writes what [`render`] returns a megabyte at a time.
+pub(crate) fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    super::chunked::write(&|text, offered| records(report, text, offered), out)
+}
+
+/// Appends the document to `out`, offering it to `offered` after each result's test case, which
+/// may write and empty it.
+pub(super) fn records(report: &Report<'_>, out: &mut String, offered: &mut dyn FnMut(&mut String)) {
     let mut suites: BTreeMap<&str, Vec<ResultView<'_>>> = BTreeMap::new();
     for result in report.results.iter() {
         suites.entry(&*result.rule.category).or_default().push(result);
@@ -120,7 +131,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
     }
 
     let run = report.run;
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"0\">",
@@ -161,7 +172,7 @@ pub(crate) fn render(report: &Report<'_>) -> String {
             "  <testsuite name=\"sfaudit run\" tests=\"{}\" failures=\"0\" errors=\"{}\" skipped=\"{}\" time=\"0\">",
             run_counts.tests, run_counts.errors, run_counts.skipped
         );
-        write_properties(&mut out);
+        write_properties(out);
         for case in &run_cases {
             let _ = write!(
                 out,
@@ -201,14 +212,14 @@ pub(crate) fn render(report: &Report<'_>) -> String {
             counts.errors,
             counts.skipped
         );
-        write_properties(&mut out);
+        write_properties(out);
         for result in results {
-            test_case(&mut out, *result);
+            test_case(out, *result);
+            offered(out);
         }
         out.push_str("  </testsuite>\n");
     }
     out.push_str("</testsuites>\n");
-    out
 }
 
 fn test_case(out: &mut String, result: ResultView<'_>) {

@@ -119,7 +119,7 @@ pub struct Layout {
     pub pretty: bool,
 }
 
-/// Writes one format to `out`; JSON, the terminal table, SARIF, CSV and OCSF are streamed; JUnit,
+/// Writes one format to `out`; JSON, the terminal table, SARIF, CSV, OCSF and JUnit are streamed;
 /// Markdown and HTML are rendered first.
 pub fn write(format: Format, report: &Report<'_>, layout: Layout, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     match format {
@@ -128,6 +128,7 @@ pub fn write(format: Format, report: &Report<'_>, layout: Layout, out: &mut dyn 
         Format::Sarif => with_long_strings_cut(format, report, |report| sarif::write(report, out)),
         Format::Csv => with_long_strings_cut(format, report, |report| csv::write(report, out)),
         Format::Ocsf => with_long_strings_cut(format, report, |report| ocsf::write(report, out)),
+        Format::Junit => with_long_strings_cut(format, report, |report| junit::write(report, out)),
         other => out.write_all(render(other, report, layout.width).as_bytes()),
     }
 }
