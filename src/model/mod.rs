@@ -553,9 +553,7 @@ impl Inventory {
             Err(InventoryError::Version(self.schema_version))
         }
     }
-}
 
-impl Inventory {
     /// Recomputes date-derived numbers for a new evaluation date, so a snapshot collected
     /// months ago is judged as of today (or `--as-of`).
     pub fn refresh_dates(&mut self, as_of: &EvaluationDate) {

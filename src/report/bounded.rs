@@ -40,11 +40,8 @@ pub(crate) fn bounded(report: &Report<'_>, format: crate::report::Format) -> Opt
     }
     let inventory = if inventory_long { Some(clipped_inventory(report.inventory)?) } else { None };
     let mut run = report.run.clone();
-    if let Ok(mut source) = serde_json::to_value(&run.source) {
-        clip_value(&mut source);
-        if let Ok(clipped) = serde_json::from_value(source) {
-            run.source = clipped;
-        }
+    if let Some(source) = clipped(&run.source) {
+        run.source = source;
     }
     for text in
         [&mut run.tool.name, &mut run.tool.version, &mut run.rule_pack.version].into_iter().chain(&mut run.warnings)
