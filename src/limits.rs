@@ -45,6 +45,11 @@ pub const MAX_SAVED_RESULT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// One answer of the Salesforce API (a SOAP envelope or a REST page).
 pub const MAX_API_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Pages (or windows) read for one paged collection: a query's `nextRecordsUrl` chain, a usage
+/// resource's pages, the `OauthToken` windows. A server that pages for ever would otherwise keep a
+/// scan running, and spending the org's daily API allowance, without end.
+pub const MAX_PAGES: usize = 10_000;
+
 /// One answer of the OAuth token endpoint. Real ones are under 2 KB.
 pub const MAX_TOKEN_BODY_BYTES: u64 = 64 * 1024;
 
@@ -97,6 +102,7 @@ mod tests {
             ("MAX_KEY_FILE_BYTES", "64 KiB"),
             ("MAX_SAVED_RESULT_BYTES", "2 GiB"),
             ("MAX_API_BODY_BYTES", "64 MiB"),
+            ("MAX_PAGES", "10,000"),
             ("MAX_TOKEN_BODY_BYTES", "64 KiB"),
             ("MAX_SERVER_TEXT_CHARS", "300"),
             ("MAX_RENDERED_FIELD_CHARS", "1000"),
@@ -122,5 +128,6 @@ mod tests {
         assert_eq!((MAX_EXPRESSION_NESTING, MAX_EXPRESSION_NODES, MAX_COMPREHENSION_NESTING), (8, 2_000, 3));
         assert_eq!((MAX_EVALUATION_STEPS, MAX_EVALUATION_MILLIS), (1_000_000, 5_000));
         assert_eq!(MAX_RULES, usize::from(u16::MAX) + 1);
+        assert_eq!(MAX_PAGES, 10_000);
     }
 }

@@ -18,7 +18,7 @@ mod shell;
 
 pub(crate) use chars::is_hidden;
 pub(crate) use markup::{html, xml_attribute, xml_markup, xml_text};
-pub(crate) use server::{clip, looks_like_jwt, redact_secrets, server_text};
+pub(crate) use server::{REDACTED, clip, looks_like_jwt, redact_secrets, server_text};
 pub(crate) use shell::{path_segment, shell_comment, shell_word};
 
 use chars::push_visible;

@@ -24,10 +24,14 @@ static SESSION_ID: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\b00D
 static LONG_RUN: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_=-]{40,}").ok());
 
 /// Whether a long run of base64 characters looks random (a secret) rather than like a name:
-/// names have few digits; keys, signatures and tokens mix many digits with both cases.
+/// names have few digits; keys, signatures and tokens mix many digits with both cases, and a
+/// hexadecimal secret (a Connected App's consumer secret, a digest) mixes digits with letters.
 fn looks_random(run: &str) -> bool {
     let count = |test: fn(&char) -> bool| run.chars().filter(test).count();
-    count(char::is_ascii_digit) >= 4 && count(char::is_ascii_uppercase) >= 4 && count(char::is_ascii_lowercase) >= 4
+    let (digits, upper, lower) =
+        (count(char::is_ascii_digit), count(char::is_ascii_uppercase), count(char::is_ascii_lowercase));
+    let hexadecimal = run.chars().all(|c| c.is_ascii_hexdigit()) && digits >= 4 && upper + lower >= 4;
+    hexadecimal || (digits >= 4 && upper >= 4 && lower >= 4)
 }
 
 /// `text` with every credential-shaped part replaced by `[redacted]`.
@@ -104,6 +108,11 @@ mod tests {
         assert_eq!(server_text("session 00DFAKE0000000001!AQabc123.def expired"), "session [redacted] expired");
         let key = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKjMzEfYyjiWA4R4";
         assert_eq!(server_text(&format!("key {key} end")), "key [redacted] end");
+        let consumer_secret = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
+        assert_eq!(
+            server_text(&format!("secret {consumer_secret} does not match")),
+            "secret [redacted] does not match"
+        );
         // Long names and paths stay readable.
         for name in [
             "ExtlClntAppOauthConfigurablePolicies/My_Very_Long_External_Client_App_Name",

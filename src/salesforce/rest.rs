@@ -10,7 +10,7 @@ use super::error::SfError;
 use super::permits::Priority;
 use crate::escape::redact_secrets;
 pub(crate) use crate::escape::soql_string;
-use crate::limits::MAX_JSON_DEPTH;
+use crate::limits::{MAX_JSON_DEPTH, MAX_PAGES};
 use crate::logging;
 
 /// What a REST answer means. Errors are a JSON array of `{errorCode, message}`. An answer nested
@@ -132,18 +132,26 @@ async fn query_at(
     let path = format!("/services/data/v{}/{resource}", client.api_version());
     let call = call.to_string();
     let mut page = get(client, &call, &path, Some(soql), priority).await?;
-    let mut result = QueryResult {
-        total_size: page.get("totalSize").and_then(Value::as_u64).unwrap_or_default(),
-        ..QueryResult::default()
-    };
+    let declared_total = page.get("totalSize").and_then(Value::as_u64);
+    let mut result = QueryResult { total_size: declared_total.unwrap_or_default(), ..QueryResult::default() };
+    let mut followed = std::collections::HashSet::new();
     loop {
         result.pages += 1;
         let malformed = |what: &str| SfError::Failed { call: call.clone(), message: format!("the answer {what}") };
         let records =
             page.get_mut("records").and_then(Value::as_array_mut).ok_or_else(|| malformed("has no records"))?;
+        let page_records = records.len();
         result.records.append(records);
+        if declared_total.is_some_and(|total| result.records.len() as u64 > total) {
+            return Err(malformed(&format!("holds more records than its totalSize ({})", result.total_size)));
+        }
         if page.get("done").and_then(Value::as_bool).unwrap_or(true) {
             return Ok(result);
+        }
+        // Every page but the last holds records, and no page comes twice: a server that pages
+        // for ever would otherwise keep the scan running and spending the org's API allowance.
+        if page_records == 0 {
+            return Err(malformed("is not done but holds no records"));
         }
         let next = page
             .get("nextRecordsUrl")
@@ -151,6 +159,12 @@ async fn query_at(
             .ok_or_else(|| malformed("is not done but has no nextRecordsUrl"))?;
         if !next.starts_with("/services/data/") {
             return Err(malformed("points nextRecordsUrl outside /services/data/"));
+        }
+        if !followed.insert(next.to_string()) || result.pages >= MAX_PAGES {
+            return Err(malformed(&format!(
+                "pages without end ({} pages; a nextRecordsUrl repeats or the chain is over {MAX_PAGES} pages)",
+                result.pages
+            )));
         }
         let next = next.to_string();
         page = get(client, &format!("{call} (more)"), &next, None, priority).await?;

@@ -23,6 +23,7 @@ mod notify;
 mod ocsf;
 mod org;
 mod org_access;
+mod paging;
 mod policy;
 mod project;
 mod realworld9;

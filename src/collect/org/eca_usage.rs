@@ -17,6 +17,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::tokens::parse_datetime;
+use crate::limits::MAX_PAGES;
 use crate::salesforce::{Client, Priority, SfError, rest};
 
 pub(crate) const SOURCE: &str = "Connect REST /apps/oauth/usage";
@@ -64,25 +65,38 @@ async fn page(client: &Client, path: &str, member: &str, page: usize) -> Result<
     let path = format!("{path}{separator}page={page}&pageSize={PAGE_SIZE}");
     let call = format!("{SOURCE} ({})", path.split("/apps/").nth(1).unwrap_or_default());
     let mut answer = rest::get(client, &call, &path, None, Priority::High).await?;
+    // An answer without the member is one whose shape sfaudit does not know (the names are
+    // UNCONFIRMED): read as "no usage", it would turn "unused" findings into not-applicable.
     match answer.get_mut(member).map(Value::take) {
         Some(Value::Array(items)) => Ok(items),
-        Some(Value::Null) | None => Ok(Vec::new()),
+        Some(Value::Null) => Ok(Vec::new()),
+        None => Err(SfError::Failed { call, message: format!("the answer has no {member} member") }),
         Some(_) => Err(SfError::Failed { call, message: format!("the answer's {member} is not a list") }),
     }
 }
 
-/// Every item of a paged collection.
+/// Every item of a paged collection. A full page that repeats the one before means the server
+/// ignores `page`: followed, it would page for ever.
 async fn all(client: &Client, path: &str, member: &str) -> Result<Vec<Value>, SfError> {
-    let mut items = Vec::new();
-    for number in 0.. {
+    let mut items: Vec<Value> = Vec::new();
+    for number in 0..MAX_PAGES {
         let got = page(client, path, member, number).await?;
-        let full = got.len() >= PAGE_SIZE;
-        items.extend(got);
-        if !full {
-            break;
+        if got.len() < PAGE_SIZE {
+            items.extend(got);
+            return Ok(items);
         }
+        if number > 0 && items.len() >= got.len() && items[items.len() - got.len()..] == got[..] {
+            return Err(SfError::Failed {
+                call: format!("{SOURCE} ({member})"),
+                message: format!("page {number} repeats page {}: the server ignores the page parameter", number - 1),
+            });
+        }
+        items.extend(got);
     }
-    Ok(items)
+    Err(SfError::Failed {
+        call: format!("{SOURCE} ({member})"),
+        message: format!("pages without end (over {MAX_PAGES} full pages)"),
+    })
 }
 
 /// The apps with usage, each with its users.

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::sources::{OAUTH_TOKEN_WINDOW, lower};
+use crate::limits::MAX_PAGES;
 use crate::model::{EvaluationDate, Usage, UserTokens};
 use crate::salesforce::{Client, Priority, SfError, rest};
 
@@ -71,6 +72,7 @@ pub(super) async fn oauth_tokens(client: Arc<Client>) -> Result<TokenScan, SfErr
     let mut scan = TokenScan::default();
     let mut fields = TOKEN_FIELDS;
     let mut lower: Option<(String, bool)> = None; // (user id, inclusive)
+    let mut windows = Windows::default();
     loop {
         let filter = match &lower {
             None => String::new(),
@@ -105,6 +107,32 @@ pub(super) async fn oauth_tokens(client: Arc<Client>) -> Result<TokenScan, SfErr
             scan.rows.extend(rows.into_iter().filter(|row| row.user_id != last_user));
             lower = Some((last_user, true));
         }
+        windows.move_on(lower.as_ref())?;
+    }
+}
+
+/// The window bounds one chain of `OauthToken` queries has used. A window that starts where an
+/// earlier one did means the org's answers ignore the bound (the same rows again): followed, the
+/// chain would never end.
+#[derive(Default)]
+struct Windows {
+    seen: std::collections::HashSet<(String, bool)>,
+}
+
+impl Windows {
+    fn move_on(&mut self, lower: Option<&(String, bool)>) -> Result<(), SfError> {
+        let Some(lower) = lower else { return Ok(()) };
+        let failed = |message: String| SfError::Failed { call: "REST query OauthToken".to_string(), message };
+        if !self.seen.insert(lower.clone()) {
+            return Err(failed(format!(
+                "the answers do not move past '{}': the same window came back, so the org ignores the query's bound",
+                lower.0
+            )));
+        }
+        if self.seen.len() >= MAX_PAGES {
+            return Err(failed(format!("windows without end (over {MAX_PAGES})")));
+        }
+        Ok(())
     }
 }
 
@@ -129,6 +157,7 @@ async fn plain_tokens(client: &Client, fields: &str, first_use_unknown: bool) ->
 
 async fn user_tokens(client: &Client, fields: &str, user: &str, scan: &mut TokenScan) -> Result<(), SfError> {
     let mut lower: Option<(String, bool)> = None;
+    let mut windows = Windows::default();
     loop {
         let filter = match &lower {
             None => String::new(),
@@ -159,6 +188,7 @@ async fn user_tokens(client: &Client, fields: &str, user: &str, scan: &mut Token
             scan.rows.extend(rows.into_iter().filter(|row| row.app_name != last_app));
             lower = Some((last_app, true));
         }
+        windows.move_on(lower.as_ref())?;
     }
 }
 

@@ -22,6 +22,32 @@ use crate::salesforce::http::{BodyError, read_body, transport_text};
 
 const ATTEMPTS: u32 = 3;
 
+/// `text` with the refresh token and client secret of `url` replaced by `[redacted]`, as sent
+/// and as form-encoded.
+fn without_sent_secrets(text: &str, url: &SfdxUrl) -> String {
+    let mut out = text.to_string();
+    for secret in [url.refresh_token().expose_secret().to_string(), url.client_secret().expose_secret().to_string()] {
+        if secret.is_empty() {
+            continue;
+        }
+        for spelling in [form_encoded(&secret), secret] {
+            out = out.replace(&spelling, crate::escape::REDACTED);
+        }
+    }
+    out
+}
+
+/// `application/x-www-form-urlencoded`, as the request body spells a value.
+fn form_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => char::from(byte).to_string(),
+            b' ' => "+".to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 #[derive(Deserialize)]
 struct ErrorResponse {
     error: Option<String>,
@@ -142,9 +168,17 @@ pub(crate) async fn login(
     }
 }
 
+/// The token endpoint's `error` and `error_description` are server text, shown only sanitised:
+/// the refresh token and client secret this login sent are removed first (a server that echoes
+/// the request must not put them in a message), then anything else credential-shaped.
 fn classify(error: &str, description: &str, url: &SfdxUrl, login_url: &str) -> AuthError {
+    let (error, description) = (error.trim(), without_sent_secrets(description, url));
     let lower = description.to_ascii_lowercase();
-    let said = if description.is_empty() { error.to_string() } else { format!("{error}: {}", short(description)) };
+    let said = if description.is_empty() {
+        server_text(&without_sent_secrets(error, url))
+    } else {
+        format!("{}: {}", server_text(&without_sent_secrets(error, url)), short(&description))
+    };
     let source = &url.source;
     match error {
         "invalid_grant" if lower.contains("expired") || lower.contains("revoked") || lower.contains("invalid") => {
@@ -178,5 +212,35 @@ fn classify(error: &str, description: &str, url: &SfdxUrl, login_url: &str) -> A
             format!("Salesforce refused the refresh-token login of the SFDX auth URL in {source} ({said})"),
             NEW_URL_HINT,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+
+    use super::*;
+
+    #[test]
+    fn an_echoed_request_shows_neither_the_refresh_token_nor_the_client_secret() {
+        let (secret, token) = ("E3B0C44298FC1C149AFBF4C8996FB924", "5Aep861zq.Kw_Ab-Short==");
+        let url =
+            SfdxUrl::parse(&SecretString::from(format!("force://3MVG9:{secret}:{token}@x.my.salesforce.com")), "u")
+                .expect("url");
+        let echoed = format!(
+            "bad\n::error title=x::forged\u{1b}[2J grant_type=refresh_token&refresh_token={}&client_secret={secret}",
+            form_encoded(token)
+        );
+        for (error, description) in
+            [(echoed.as_str(), ""), ("invalid_grant", echoed.as_str()), (echoed.as_str(), token)]
+        {
+            let refused = classify(error, description, &url, "https://login.salesforce.com");
+            let shown = format!("{} {}", refused.message, refused.hint);
+            for leaked in [secret, token, &form_encoded(token), "\n"] {
+                assert!(!shown.contains(leaked), "{leaked:?} in {shown:?}");
+            }
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
+        assert_eq!(form_encoded("a b/+=*.-_"), "a+b%2F%2B%3D*.-_");
     }
 }

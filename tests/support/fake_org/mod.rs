@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 pub mod access;
+pub mod answers;
 pub mod data;
 pub mod demo;
 pub mod http;
@@ -143,6 +144,8 @@ pub struct Config {
     pub refresh: refresh::RefreshConfig,
     /// Permission assignments, logins, Health Check and External Client App usage.
     pub access: access::AccessConfig,
+    /// REST answers served in place of the org's own, first match wins.
+    pub rest_answers: Vec<answers::RestAnswer>,
 }
 
 impl Default for Config {
@@ -174,6 +177,7 @@ impl Default for Config {
             query_batch: 2_000,
             refresh: refresh::RefreshConfig::default(),
             access: access::AccessConfig::default(),
+            rest_answers: Vec::new(),
         }
     }
 }
@@ -694,6 +698,9 @@ fn rest(state: &mut State, request: &Request, over_limit: bool) -> Response {
     }
     if over_limit {
         return rest_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");
+    }
+    if let Some(answer) = answers::answer(&state.config.rest_answers, request) {
+        return answer;
     }
     let version = request.path.trim_start_matches("/services/data/").split('/').next().unwrap_or("v65.0").to_string();
     if let Some(locator) = request.path.split("/query/").nth(1) {
