@@ -36,7 +36,8 @@ impl SigningKey {
                  the file to the scanning account, or keep it in a secret store and pass it in SFAUDIT_JWT_KEY)",
             );
         }
-        let Some(label) = labels.first() else {
+        // A bundle (`cat server.crt server.key`) holds the certificate too, in either order.
+        let Some(label) = labels.iter().find(|label| label.ends_with("PRIVATE KEY")).or(labels.first()) else {
             return refuse(
                 format!("{source} is not a PEM private key (no -----BEGIN … PRIVATE KEY----- line)"),
                 NEW_KEY_HINT,
@@ -70,8 +71,8 @@ impl SigningKey {
         let invalid = |detail: String| {
             AuthError::config(format!("{source} is not a valid RSA private key ({detail})"), NEW_KEY_HINT)
         };
-        let key =
-            jsonwebtoken::EncodingKey::from_rsa_pem(text.as_bytes()).map_err(|error| invalid(error.to_string()))?;
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(pem_block(text, label).as_bytes())
+            .map_err(|error| invalid(error.to_string()))?;
         // aws-lc parses the key when it first signs: sign once now, so a broken key is a
         // configuration error before any network call.
         let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
@@ -87,6 +88,14 @@ impl SigningKey {
     pub(crate) fn encoding_key(&self) -> &jsonwebtoken::EncodingKey {
         &self.key
     }
+}
+
+/// The PEM block labelled `label` in `text`, armour included (all of `text` if it has no end line).
+fn pem_block<'a>(text: &'a str, label: &str) -> &'a str {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin).unwrap_or(0);
+    text[start..].find(&end).map_or(&text[start..], |length| &text[start..start + length + end.len()])
 }
 
 #[cfg(test)]
@@ -109,5 +118,19 @@ mod tests {
         check("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n", "RS256");
         check("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n", "not a valid RSA private key");
         check("hello", "not a PEM");
+    }
+
+    #[test]
+    fn a_bundle_of_certificate_and_key_gives_the_key_in_either_order() {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("RSA key");
+        let certificate = rcgen::CertificateParams::new(vec!["bundle".to_string()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("certificate")
+            .pem();
+        let key = key.serialize_pem();
+        for bundle in [format!("{certificate}{key}"), format!("{key}{certificate}")] {
+            SigningKey::from_pem(&SecretString::from(bundle), "bundle.pem").expect("the key of the bundle");
+        }
     }
 }
