@@ -201,8 +201,9 @@ pub struct ScanArgs {
     pub org: bool,
     #[command(flatten)]
     pub connection: OrgArgs,
-    /// With --org or --snapshot: exit normally even when some data could not be read
-    /// (results needing it are `unknown`); otherwise an incomplete scan exits 3
+    /// Exit by the gate even when some data could not be read or an input file has a problem
+    /// (results needing it are `unknown`); otherwise an incomplete live scan exits 3 and an input
+    /// problem 2
     #[arg(long, env = "SFAUDIT_ALLOW_INCOMPLETE")]
     pub allow_incomplete: bool,
     #[command(flatten)]

@@ -27,12 +27,16 @@ pub fn metadata_xml(data: &[u8]) {
     }
 }
 
-/// A certificate as metadata holds it (PEM or base64 text), and the same bytes as DER.
+/// A certificate as metadata holds it (PEM or base64 text), and the same bytes as DER; and the
+/// check for private-key material in the same text.
 pub fn certificate(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = crate::model::cert::parse_certificate(text, &as_of());
+        let _ = crate::xml::holds_private_key(text, true);
     }
-    let _ = crate::model::cert::parse_certificate(&base64::engine::general_purpose::STANDARD.encode(data), &as_of());
+    let encoded = base64::engine::general_purpose::STANDARD.encode(data);
+    let _ = crate::model::cert::parse_certificate(&encoded, &as_of());
+    let _ = crate::xml::holds_private_key(&encoded, true);
 }
 
 /// A Metadata API answer: how it is classified under several statuses, and the list and read

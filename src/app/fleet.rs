@@ -210,7 +210,7 @@ pub(super) fn scan_fleet(args: &ScanArgs) -> Result<u8, Error> {
                 let verdict = incomplete::judge(collection, args.allow_incomplete, scan.gate.exit_code());
                 lines.extend(verdict.lines.iter().map(|line| format!("[{name}] {line}")));
                 super::notify::send(&setup.alerts, &report);
-                let incomplete = collection.is_some_and(|collection| !collection.incomplete.is_empty());
+                let incomplete = !scan.inventory.unread_org_data().is_empty();
                 Member {
                     name: name.clone(),
                     outcome: Outcome::Scanned { report, incomplete },

@@ -101,8 +101,15 @@ pub(super) fn scan(args: &ScanArgs) -> Result<u8, Error> {
         print_stderr(&verdict.lines);
         return Ok(verdict.code);
     }
-    let verdict =
-        incomplete::judge(scan.inventory.source.collection.as_ref(), args.allow_incomplete, scan.gate.exit_code());
+    let mut code = scan.gate.exit_code();
+    if let Some(verdict) = incomplete::problems_verdict(&scan.inventory, args.allow_incomplete) {
+        print_stderr(&verdict.lines);
+        // A failed gate already stops CI, and says more; a passing one must not pass this.
+        if code == exit::OK {
+            code = verdict.code;
+        }
+    }
+    let verdict = incomplete::judge(scan.inventory.source.collection.as_ref(), args.allow_incomplete, code);
     print_stderr(&verdict.lines);
     // A large scan's records and results are millions of small allocations of plain data, which
     // the process hands back at exit at once; freeing them one by one took 40-55 ms at 10,000
@@ -308,12 +315,9 @@ fn collect_inventory(args: &ScanArgs, as_of: &EvaluationDate) -> Result<Inventor
             "run `sfaudit scan path/to/project`, or `sfaudit scan --snapshot FILE`",
         ));
     }
-    let inventory = collect::project::collect_project(&path, as_of).map_err(Error::Input)?;
-    // A file that is not well-formed XML: nothing can be said about what it deploys.
-    match collect::project::fatal_problems(&inventory) {
-        Some(problems) => Err(Error::Input(problems)),
-        None => Ok(inventory),
-    }
+    // A file that is not well-formed XML stays a fatal problem of the inventory: the reports asked
+    // for are written marked incomplete and the run exits 2, as for a snapshot holding one.
+    collect::project::collect_project(&path, as_of).map_err(Error::Input)
 }
 
 /// `sfaudit baseline update`: scans and writes the result as the baseline, rolling the old one

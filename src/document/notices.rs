@@ -56,6 +56,16 @@ pub(crate) fn notices(report: &Report<'_>) -> Vec<Notice> {
             ),
         });
     }
+    let unread = inventory.unread_org_data().len();
+    if unread > 0 {
+        notices.push(Notice {
+            level: Level::Error,
+            id: "incomplete",
+            text: format!(
+                "INCOMPLETE: {unread} kind(s) of org data could not be read, so the rules that need them are unknown (see run.source.collection.incomplete in the JSON, or standard error)."
+            ),
+        });
+    }
     if found_nothing(inventory) {
         let mut text = nothing_found(&inventory.source);
         if let Some(first) = text.get_mut(..1) {

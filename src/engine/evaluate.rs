@@ -225,8 +225,24 @@ impl<'a> Worker<'a> {
         };
         let mut app_bound = false;
         let located: Vec<&str> = resource.located_files().map(|(type_name, _)| type_name).collect();
+        let undeployed = match resource {
+            Resource::App(app) if app.undeployed => Some(app),
+            _ => None,
+        };
+        let mut undeployed_reason = None;
         for (rule_index, (rule, plan)) in rules.rules.iter().zip(plans).enumerate() {
             if !plan.applies_to(kind) {
+                continue;
+            }
+            if undeployed.is_some_and(|app| !plan.applies_to_app(app)) {
+                let reason = *undeployed_reason.get_or_insert_with(|| TableIndex::push(texts, UNDEPLOYED.into()));
+                let outcome = Memoized {
+                    status: Status::NotApplicable,
+                    actual: None,
+                    reason: Some(reason),
+                    confidence: declared_confidence(rule),
+                };
+                emit(result_of(rule_index, resource_index, plan.location_slot(&located), rule, outcome, false));
                 continue;
             }
             let mut evaluate = || {
@@ -244,20 +260,45 @@ impl<'a> Worker<'a> {
                 }
                 None => evaluate(),
             };
-            emit(RuleResult {
-                rule: u16::try_from(rule_index).unwrap_or(u16::MAX),
-                resource: resource_index,
-                location: plan.location_slot(&located),
-                status: outcome.status,
-                severity: rule.meta.severity,
-                confidence: outcome.confidence,
-                assumed: outcome.actual.is_some() && reads_default(rule, resource, &inventory.org),
-                baseline: None,
-                actual: outcome.actual,
-                reason: outcome.reason,
-                suppression: None,
-            });
+            let assumed = outcome.actual.is_some() && reads_default(rule, resource, &inventory.org);
+            emit(result_of(rule_index, resource_index, plan.location_slot(&located), rule, outcome, assumed));
         }
+    }
+}
+
+/// Why an app known only from files the CLI would not deploy gets no result but its
+/// source-control ones.
+const UNDEPLOYED: &str = "does not apply: the app is known only from files the Salesforce CLI would not deploy \
+                          (ignored, or outside the package directories); only its source-control findings apply";
+
+fn result_of(
+    rule_index: usize,
+    resource: u32,
+    location: u8,
+    rule: &Rule,
+    outcome: Memoized,
+    assumed: bool,
+) -> RuleResult {
+    RuleResult {
+        rule: u16::try_from(rule_index).unwrap_or(u16::MAX),
+        resource,
+        location,
+        status: outcome.status,
+        severity: rule.meta.severity,
+        confidence: outcome.confidence,
+        assumed,
+        baseline: None,
+        actual: outcome.actual,
+        reason: outcome.reason,
+        suppression: None,
+    }
+}
+
+/// The rule's fixed confidence, or high when an expression computes it per resource.
+fn declared_confidence(rule: &Rule) -> Confidence {
+    match &rule.confidence {
+        RuleConfidence::Fixed(confidence) => *confidence,
+        RuleConfidence::Computed(_) => Confidence::High,
     }
 }
 

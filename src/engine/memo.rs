@@ -33,6 +33,18 @@ pub(crate) struct RulePlan {
     reads: ReadTree,
     /// The metadata type of the file a reviewer has to change (see [`crate::model::file_type_for`]).
     file_type: Option<&'static str>,
+    /// The rule reads nothing of a resource but an app's source-control facts (and params): the
+    /// only kind of rule that applies to an app known only from files the CLI would not deploy.
+    source_control_only: bool,
+}
+
+/// Every record path the rule's expressions name.
+fn rule_paths(rule: &Rule) -> impl Iterator<Item = &String> {
+    let computed = match &rule.confidence {
+        super::rule::RuleConfidence::Computed(expression) => Some(expression.as_ref()),
+        super::rule::RuleConfidence::Fixed(_) => None,
+    };
+    rule.when.iter().chain([&rule.fail_if]).chain(&rule.actual).chain(computed).flat_map(|expression| &expression.paths)
 }
 
 impl RulePlan {
@@ -44,7 +56,19 @@ impl RulePlan {
             applies_to: rule.meta.applies_to.clone(),
             reads: ReadTree::deciding(rule, "app"),
             file_type: first.and_then(crate::model::file_type_for),
+            source_control_only: rule_paths(rule).all(|path| {
+                path.starts_with("params.")
+                    || path
+                        .strip_prefix("app.source_control")
+                        .is_some_and(|tail| tail.is_empty() || tail.starts_with('.'))
+            }),
         }
+    }
+
+    /// Whether the rule applies to `app` at all: an app known only from files the CLI would not
+    /// deploy gets only source-control rules.
+    pub(crate) fn applies_to_app(&self, app: &crate::model::AppRecord) -> bool {
+        !app.undeployed || self.source_control_only
     }
 
     pub(crate) fn applies_to(&self, kind: ResourceKind) -> bool {

@@ -17,6 +17,7 @@ pub(crate) fn app_json(app: &AppRecord, reads: &ReadTree) -> Value {
         namespace,
         origin,
         files,
+        undeployed,
         enabled,
         oauth_enabled,
         integration,
@@ -44,6 +45,7 @@ pub(crate) fn app_json(app: &AppRecord, reads: &ReadTree) -> Value {
     put("namespace", namespace);
     put("origin", origin);
     put("files", files);
+    put("undeployed", undeployed);
     put("enabled", enabled);
     put("oauth_enabled", oauth_enabled);
     put("integration", integration);

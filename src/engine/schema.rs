@@ -86,10 +86,12 @@ pub(crate) fn sample_app() -> Value {
             "token_exchange_enabled": false,
             "guest_code_credential_enabled": false
         },
+        "undeployed": false,
         "source_control": {
             "global_oauth_settings_file": null,
             "consumer_secret_file": null,
             "consumer_secret_client_credentials": false,
+            "private_key_file": null,
             "placeholders": []
         },
         "usage": {"token_count": 1, "user_count": 1, "first_used": "2025-12-01T00:00:00Z", "last_used": "2026-01-01T00:00:00Z", "use_count": 10, "installed": true, "days_since_last_used": 5},

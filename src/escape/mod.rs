@@ -78,8 +78,9 @@ pub(crate) fn field(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// One CSV text field: a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` so a spreadsheet shows
-/// it as text rather than running it as a formula (OWASP "CSV injection"); hidden characters other
-/// than tab, CR and LF are shown escaped.
+/// it as text rather than running it as a formula (OWASP "CSV injection"); a line break is shown
+/// as `\n` (or `\r`), so a value cannot start a record of its own for line-based tools, and
+/// hidden characters other than tab are shown escaped.
 pub(crate) fn csv_field(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 1);
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
@@ -87,7 +88,9 @@ pub(crate) fn csv_field(value: &str) -> String {
     }
     for character in value.chars() {
         match character {
-            '\t' | '\r' | '\n' => out.push(character),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push(character),
             _ if is_hidden(character) => push_visible(&mut out, character),
             _ => out.push(character),
         }
@@ -235,6 +238,7 @@ mod tests {
         }
         assert_eq!(csv_field("a=b"), "a=b");
         assert_eq!(csv_field("esc\u{1b}[2J"), "esc\\u{1b}[2J");
+        assert_eq!(csv_field("api\nCompliant\r"), "api\\nCompliant\\r", "a value cannot forge a record");
     }
 
     #[test]

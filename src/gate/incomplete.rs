@@ -61,6 +61,32 @@ pub(crate) fn input_verdict(inventory: &Inventory) -> Option<IncompleteVerdict> 
     Some(IncompleteVerdict { code: exit::USAGE, lines })
 }
 
+/// Problems the rest of the report stands without still leave their apps' controls `unknown`,
+/// and `unknown` does not fail the gate: an invalid value would otherwise be a way past it. They
+/// exit 2 after the reports are written (when the gate passed; a failed gate keeps its 1), unless
+/// the user accepts them with `--allow-incomplete`.
+pub(crate) fn problems_verdict(inventory: &Inventory, allow_incomplete: bool) -> Option<IncompleteVerdict> {
+    let count = inventory.problems.iter().filter(|problem| !problem.fatal).count();
+    if count == 0 {
+        return None;
+    }
+    let said = format!("{count} input problem(s) above leave the controls they affect `unknown`");
+    if allow_incomplete {
+        return Some(IncompleteVerdict {
+            code: exit::OK,
+            lines: vec![format!("warning: {said} (--allow-incomplete)")],
+        });
+    }
+    Some(IncompleteVerdict {
+        code: exit::USAGE,
+        lines: vec![
+            format!("error: {said}, so the gate cannot vouch for those apps"),
+            "  hint: fix each file as its hint says, or pass --allow-incomplete to let the gate decide on the rest"
+                .into(),
+        ],
+    })
+}
+
 /// The standard-error lines for problems that did not stop the scan.
 pub(crate) fn problem_warnings(inventory: &Inventory) -> Vec<String> {
     inventory
@@ -100,9 +126,7 @@ pub(crate) fn nothing_found(source: &ScanSource) -> String {
 /// Nothing to judge was found, and not because a live collection could not read it (that is the
 /// incomplete-collection rule's to judge, with exit 3).
 pub(crate) fn found_nothing(inventory: &Inventory) -> bool {
-    let collection_incomplete =
-        inventory.source.collection.as_ref().is_some_and(|collection| !collection.incomplete.is_empty());
-    !inventory.holds_oauth_metadata() && !collection_incomplete
+    !inventory.holds_oauth_metadata() && inventory.unread_org_data().is_empty()
 }
 
 /// What to do about a scan that found nothing, by where it looked.

@@ -127,12 +127,7 @@ impl RunRecord {
             apps: summary.apps,
             suppressed: summary.suppressed,
             gate_failed: report.gate.failed(),
-            incomplete: report
-                .inventory
-                .source
-                .collection
-                .as_ref()
-                .is_some_and(|collection| !collection.incomplete.is_empty()),
+            incomplete: report.inventory.is_incomplete(),
             results,
             settings,
         }

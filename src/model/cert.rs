@@ -40,6 +40,8 @@ pub enum CertificateError {
     Der(String),
     #[error("the certificate has {0} bytes after its end (truncated or concatenated data)")]
     TrailingData(usize),
+    #[error("the element holds {0} certificates; it takes one, and which one Salesforce would use is not documented")]
+    Several(usize),
 }
 
 /// A long element text cut for a message: placeholders are short, but a broken certificate is not.
@@ -60,14 +62,19 @@ const END_CERTIFICATE: &str = "-----END CERTIFICATE-----";
 /// `subject=` and `issuer=` lines some export tools write before it), or base64 of such a PEM
 /// file. The first certificate of a chain is the one returned.
 pub fn decode_certificate_text(text: &str) -> Result<Vec<u8>, CertificateError> {
+    // Checking only the first of several would let the verdict depend on their order.
+    let armoured = text.matches(BEGIN_CERTIFICATE).count();
+    if armoured > 1 {
+        return Err(CertificateError::Several(armoured));
+    }
     if let Some(block) = armoured_block(text) {
         return decode_base64(block);
     }
     let der = decode_base64(text)?;
     // Base64 of a PEM file decodes to text holding the armour: decode the block inside it.
     if !der.starts_with(&[0x30]) {
-        if let Some(block) = std::str::from_utf8(&der).ok().and_then(armoured_block) {
-            return decode_base64(block);
+        if let Some(inner) = std::str::from_utf8(&der).ok().filter(|inner| inner.contains(BEGIN_CERTIFICATE)) {
+            return decode_certificate_text(inner);
         }
     }
     Ok(der)
@@ -189,6 +196,20 @@ mod tests {
         assert_eq!(certificate.key_bits, Some(2048));
         assert_eq!(certificate.signature_algorithm, "sha256WithRSAEncryption");
         assert!(certificate.self_signed);
+    }
+
+    #[test]
+    fn several_certificates_in_one_element_are_refused_whatever_their_order_or_wrapping() {
+        let read = |name: &str| {
+            std::fs::read_to_string(format!("{}/examples/demo-org/certs/{name}.crt", env!("CARGO_MANIFEST_DIR")))
+                .expect("demo certificate")
+        };
+        let (valid, expired) = (read("payments"), read("legacy-reporting"));
+        let as_of = EvaluationDate::parse_relative_to("2026-12-01", OffsetDateTime::now_utc()).expect("date");
+        let encode = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+        for text in [format!("{valid}{expired}"), format!("{expired}\n{valid}"), encode(&format!("{valid}{expired}"))] {
+            assert!(matches!(parse_certificate(&text, &as_of), Err(CertificateError::Several(2))), "{text:.60}");
+        }
     }
 
     #[test]

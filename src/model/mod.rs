@@ -115,6 +115,10 @@ pub struct AppRecord {
     pub origin: Origin,
     /// Every metadata file that contributed to the record, keyed by metadata type.
     pub files: SmallMap<RecordText, Origin>,
+    /// Known only from files the Salesforce CLI would not deploy (ignored, outside the package
+    /// directories): only its source-control findings apply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub undeployed: bool,
     /// The app is switched on (an ECA's `isEnabled`; a Connected App always).
     pub enabled: bool,
     /// It can issue OAuth tokens: an ECA whose `isEnabled` and `isOauthPluginEnabled` are both not
@@ -286,6 +290,10 @@ pub struct SourceControl {
     /// mints tokens as the run-as user.
     #[serde(default)]
     pub consumer_secret_client_credentials: bool,
+    /// Path of a file holding private-key material (a key pasted into `<certificate>`, say); the
+    /// key itself is never kept.
+    #[serde(default)]
+    pub private_key_file: Option<String>,
     /// Template values (`${CONSUMER_SECRET}`, `REPLACE_ME`, `__CERTIFICATE_PEM__`, …) where a
     /// credential or endpoint belongs: filled in at deploy time, so not a committed secret.
     #[serde(default)]
@@ -465,6 +473,7 @@ const FIELD_FILES: &[(&str, &str)] = &[
     ("policy", "ExtlClntAppOauthConfigurablePolicies"),
     ("source_control.global_oauth_settings_file", "ExtlClntAppGlobalOauthSettings"),
     ("source_control.consumer_secret_file", "ExtlClntAppGlobalOauthSettings"),
+    ("source_control.private_key_file", "ExtlClntAppGlobalOauthSettings"),
     ("oauth_oidc", "OauthOidcSettings"),
     ("connected_app_settings", "ConnectedAppSettings"),
 ];
@@ -506,10 +515,21 @@ impl Inventory {
     /// scan that found neither looked in the wrong place (or at an emptied project).
     pub fn holds_oauth_metadata(&self) -> bool {
         let org = &self.org;
-        !self.apps.is_empty()
+        self.apps.iter().any(|app| !app.undeployed)
             || org.oauth_oidc.is_some()
             || org.connected_app_settings.is_some()
             || org.external_client_app_settings.is_some()
+    }
+
+    /// Whether the report cannot cover everything: a file that could not be read at all, or org
+    /// data rules need that a live collection could not read.
+    pub fn is_incomplete(&self) -> bool {
+        self.problems.iter().any(|problem| problem.fatal) || !self.unread_org_data().is_empty()
+    }
+
+    /// What a live collection could not read, each with the reason.
+    pub fn unread_org_data(&self) -> &[String] {
+        self.source.collection.as_ref().map_or(&[], |collection| collection.incomplete.as_slice())
     }
 
     /// Every resource in deterministic order: apps by (kind, name), then the org.

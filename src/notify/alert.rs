@@ -79,8 +79,7 @@ impl Alert {
 /// The alert for this run, or `None` when none of `triggers` fired. New findings come from the
 /// history (since the previous run) or else the baseline; drift only from the history.
 pub fn decide(report: &Report<'_>, triggers: &[Trigger]) -> Option<Alert> {
-    let incomplete =
-        report.inventory.source.collection.as_ref().is_some_and(|collection| !collection.incomplete.is_empty());
+    let incomplete = report.inventory.is_incomplete();
     let since = report.trend.and_then(|trend| trend.since_previous.as_ref());
     let results = report.results;
     let finding = |result: crate::engine::ResultView<'_>| AlertFinding {

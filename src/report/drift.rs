@@ -7,7 +7,7 @@ use comfy_table::{ContentArrangement, Table};
 
 use crate::diff::{Direction, Drift, Finding, ResourceName};
 use crate::escape::markdown::inline;
-use crate::escape::{terminal, terminal_line};
+use crate::escape::terminal_line;
 
 fn resource(name: &ResourceName) -> String {
     format!("{} ({})", name.name, name.kind.as_str())
@@ -37,9 +37,9 @@ fn findings_table(findings: &[Finding]) -> Table {
     for finding in findings {
         table.add_row([
             finding.severity.as_str().to_string(),
-            terminal(&finding.rule_id),
-            terminal(&resource(&finding.resource)),
-            terminal(finding.actual.as_deref().unwrap_or("")),
+            terminal_line(&finding.rule_id),
+            terminal_line(&resource(&finding.resource)),
+            terminal_line(finding.actual.as_deref().unwrap_or("")),
         ]);
     }
     table
@@ -66,8 +66,8 @@ pub(crate) fn table(drift: &Drift) -> String {
             let mut table = new_table(&["Rule", "App", "Old risk", "New risk"]);
             for change in &drift.severity_changes {
                 table.add_row([
-                    terminal(&change.finding.rule_id),
-                    terminal(&resource(&change.finding.resource)),
+                    terminal_line(&change.finding.rule_id),
+                    terminal_line(&resource(&change.finding.resource)),
                     change.old.as_str().to_string(),
                     change.finding.severity.as_str().to_string(),
                 ]);
@@ -96,10 +96,10 @@ pub(crate) fn table(drift: &Drift) -> String {
         for change in &drift.setting_changes {
             table.add_row([
                 direction(change.direction).to_string(),
-                terminal(&resource(&change.resource)),
-                terminal(&change.field),
-                terminal(&change.old),
-                terminal(&change.new),
+                terminal_line(&resource(&change.resource)),
+                terminal_line(&change.field),
+                terminal_line(&change.old),
+                terminal_line(&change.new),
             ]);
         }
         let _ = writeln!(out, "\nSetting changes ({})\n{table}", drift.setting_changes.len());

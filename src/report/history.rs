@@ -66,7 +66,7 @@ pub(crate) fn table(view: &HistoryView) -> String {
                 run.id.to_string(),
                 day(run.evaluated_at),
                 score(run.score),
-                escape::terminal(&run.band),
+                escape::terminal_line(&run.band),
                 run.failed.to_string(),
                 run.unknown.to_string(),
                 count(run.new.as_ref()),
@@ -87,7 +87,7 @@ pub(crate) fn table(view: &HistoryView) -> String {
             let mut open = new_table();
             open.set_header(["First seen", "Age (days)", "Severity", "Rule", "App", "Your value"]);
             for finding in &target.open {
-                open.add_row(open_row(finding, escape::terminal));
+                open.add_row(open_row(finding, escape::terminal_line));
             }
             let _ = writeln!(out, "{open}");
         }

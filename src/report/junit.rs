@@ -143,7 +143,7 @@ pub(super) fn records(report: &Report<'_>, out: &mut String, offered: &mut dyn F
     let score = report.summary.score.map_or_else(|| "none".to_string(), |score| score.to_string());
     let (evaluated_at, fail_on) = (run.evaluated_at.to_string(), report.gate.fail_on().to_string());
     let band = report.summary.band_text();
-    let incomplete = report.inventory.problems.iter().any(|problem| problem.fatal).to_string();
+    let incomplete = report.inventory.is_incomplete().to_string();
     let loosenings = report.run.loosenings.len().to_string();
     let hidden = report.run.hidden.map_or_else(|| "0".to_string(), |hidden| hidden.count.to_string());
     let properties = [

@@ -34,7 +34,7 @@ enum WriteUps {
     Remediation,
     /// No "What to fix" blocks at all.
     Omitted,
-    /// Only the title, score and counts: even the lists of results do not fit.
+    /// Only the title, score and counts: even the app scores and lists of results do not fit.
     SummaryOnly,
 }
 
@@ -83,7 +83,8 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
     );
 
     counts_table(&mut out, report);
-    if let Some(scores) = tables::app_scores(report) {
+    // The app scores grow with the apps: a summary-only report leaves them out too.
+    if let Some(scores) = tables::app_scores(report).filter(|_| write_ups != WriteUps::SummaryOnly) {
         section(&mut out, &scores);
     }
 
@@ -95,9 +96,9 @@ fn render_with(report: &Report<'_>, write_ups: WriteUps) -> String {
         let suppressed = results.iter().filter(|result| result.suppression.is_some()).count();
         let _ = writeln!(
             out,
-            "_The lists of results are left out: even without the write-ups this report is longer than a GitHub \
-             comment can be ({GITHUB_COMMENT_LIMIT} characters). Its {} failed, {} unknown and {suppressed} \
-             suppressed results are in the other formats (`--format html,json,sarif`)._",
+            "_The app scores and the lists of results are left out: even without the write-ups this report is \
+             longer than a GitHub comment can be ({GITHUB_COMMENT_LIMIT} characters). Its {} failed, {} unknown \
+             and {suppressed} suppressed results are in the other formats (`--format html,json,sarif`)._",
             count(Status::Fail),
             count(Status::Unknown)
         );

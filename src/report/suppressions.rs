@@ -4,7 +4,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use time::Date;
 
-use crate::escape::terminal;
+use crate::escape::terminal_line;
 use crate::gate::suppress::{ExpiryStatus, SuppressionRule};
 
 pub(crate) fn render(suppressions: &[&SuppressionRule], today: Date) -> String {
@@ -17,19 +17,19 @@ pub(crate) fn render(suppressions: &[&SuppressionRule], today: Date) -> String {
     for suppression in suppressions {
         table.add_row([
             ExpiryStatus::of(suppression, today).to_string(),
-            terminal(&suppression.rule),
-            terminal(&suppression.app),
+            terminal_line(&suppression.rule),
+            terminal_line(&suppression.app),
             match suppression.namespace.as_deref() {
                 None => "any".to_string(),
                 Some("") => "none (unpackaged)".to_string(),
-                Some(namespace) => terminal(namespace),
+                Some(namespace) => terminal_line(namespace),
             },
             suppression.kind.map_or("any", |kind| kind.as_str()).to_string(),
             suppression.expires.map_or_else(|| "never".to_string(), |date| date.to_string()),
-            terminal(suppression.owner.as_deref().unwrap_or_default()),
-            terminal(suppression.ticket.as_deref().unwrap_or_default()),
-            terminal(&suppression.reason),
-            terminal(&suppression.source),
+            terminal_line(suppression.owner.as_deref().unwrap_or_default()),
+            terminal_line(suppression.ticket.as_deref().unwrap_or_default()),
+            terminal_line(&suppression.reason),
+            terminal_line(&suppression.source),
         ]);
     }
     format!("{table}\n")

@@ -158,11 +158,11 @@ fn render_parts(out: &mut Parts<'_>, report: &Report<'_>, width: Option<u16>) {
                 status,
                 result.severity.as_str().to_string(),
                 result.confidence.as_str().to_string(),
-                terminal(&result.rule.control),
+                terminal_line(&result.rule.control),
                 app_name(result),
-                terminal(&your_value(result, "unknown")),
-                terminal(&result.rule.expected),
-                terminal(result.rule_id()),
+                terminal_line(&your_value(result, "unknown")),
+                terminal_line(&result.rule.expected),
+                terminal_line(result.rule_id()),
             ]
         });
         out.push('\n');
@@ -176,9 +176,9 @@ fn render_parts(out: &mut Parts<'_>, report: &Report<'_>, width: Option<u16>) {
             let result = unknown[index];
             [
                 result.severity.as_str().to_string(),
-                terminal(result.rule_id()),
+                terminal_line(result.rule_id()),
                 app_name(result),
-                terminal(result.reason().unwrap_or("")),
+                terminal_line(result.reason().unwrap_or("")),
             ]
         });
         out.push('\n');
@@ -194,13 +194,13 @@ fn render_parts(out: &mut Parts<'_>, report: &Report<'_>, width: Option<u16>) {
         for result in suppressed {
             let Some(suppression) = result.suppression() else { continue };
             table.add_row([
-                terminal(result.rule_id()),
+                terminal_line(result.rule_id()),
                 app_name(result),
-                terminal(&suppression.reason),
-                terminal(suppression.owner.as_deref().unwrap_or("")),
-                terminal(suppression.ticket.as_deref().unwrap_or("")),
+                terminal_line(&suppression.reason),
+                terminal_line(suppression.owner.as_deref().unwrap_or("")),
+                terminal_line(suppression.ticket.as_deref().unwrap_or("")),
                 suppression.expires.map_or_else(|| "never".to_string(), |date| date.to_string()),
-                terminal(&suppression.source),
+                terminal_line(&suppression.source),
             ]);
         }
         let _ = writeln!(out, "{table}\n");
@@ -232,7 +232,12 @@ fn health_check_table(out: &mut Parts, width: Option<u16>, risks: &[crate::model
     let _ = writeln!(out, "Salesforce Health Check: high-risk settings ({})", risks.len());
     push_table(out, width, ["Group", "Setting", "Org value", "Standard value"], risks.len(), |index| {
         let risk = &risks[index];
-        [terminal(&risk.group), terminal(&risk.setting), terminal(&risk.org_value), terminal(&risk.standard_value)]
+        [
+            terminal_line(&risk.group),
+            terminal_line(&risk.setting),
+            terminal_line(&risk.org_value),
+            terminal_line(&risk.standard_value),
+        ]
     });
     out.push('\n');
 }
@@ -267,14 +272,14 @@ fn push_section(out: &mut Parts, width: Option<u16>, section: &tables::Table) {
     let mut table = new_table(width);
     table.set_header(section.header.clone());
     for row in &section.rows {
-        table.add_row(row.iter().map(|cell| terminal(cell)).collect::<Vec<_>>());
+        table.add_row(row.iter().map(|cell| terminal_line(cell)).collect::<Vec<_>>());
     }
     let _ = writeln!(out, "{table}\n");
 }
 
 fn app_name(result: ResultView<'_>) -> String {
     let resource = &result.resource;
-    format!("{} ({})", terminal(&resource.name), resource.kind.label())
+    format!("{} ({})", terminal_line(&resource.name), resource.kind.label())
 }
 
 fn number(count: usize) -> Cell {

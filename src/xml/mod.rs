@@ -4,12 +4,15 @@
 //! [`parse`] reads a document strictly: what XML 1.0 calls not well-formed is an input error even
 //! where the underlying parser lets it through ([`strict`]), and nesting deeper than
 //! [`crate::limits::MAX_XML_DEPTH`] is refused before any recursive conversion. [`tree`] is the
-//! element tree, its JSON form, and the secrets kept out of both.
+//! element tree, its JSON form, and the secrets kept out of both; [`key_material`] tells private
+//! keys in element text.
 
+mod key_material;
 mod parse;
 mod strict;
 mod tree;
 
+pub(crate) use key_material::holds_private_key;
 pub use parse::parse_metadata;
 pub(crate) use parse::{METADATA_NAMESPACE, element_from_node, parse_document};
 #[cfg(test)]

@@ -5,11 +5,23 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::key_material::holds_private_key;
 use crate::model::RawDocument;
 
 /// Elements whose content is a secret: kept out of every record, report and snapshot, at any
 /// depth and whatever they contain (`<consumerSecret><value>S</value></consumerSecret>` too).
 const SECRET_ELEMENTS: &[&str] = &["consumerSecret", "privateKey", "password"];
+
+/// Whether an element of this name holds a secret, in any letter case: a misspelt name is not
+/// deployed, but its value is as secret.
+fn is_secret_element(name: &str) -> bool {
+    SECRET_ELEMENTS.iter().any(|secret| secret.eq_ignore_ascii_case(name))
+}
+
+/// A leaf's text as records and reports may show it: private-key material becomes `[redacted]`.
+fn shown_text<'a>(name: &str, text: &'a str) -> &'a str {
+    if holds_private_key(text, name.eq_ignore_ascii_case("certificate")) { REDACTED } else { text }
+}
 
 pub(crate) const REDACTED: &str = "[redacted]";
 
@@ -146,11 +158,11 @@ impl Element {
     /// The element as JSON: leaves become strings, repeated children become arrays, and a secret
     /// element with any content becomes `[redacted]` whatever it holds.
     pub fn to_json(&self) -> Value {
-        if SECRET_ELEMENTS.contains(&self.name.as_str()) {
+        if is_secret_element(&self.name) {
             return Value::String(if self.has_content() { REDACTED.to_string() } else { String::new() });
         }
         if self.children.is_empty() {
-            return Value::String(self.text.trim().to_string());
+            return Value::String(shown_text(&self.name, self.text.trim()).to_string());
         }
         let mut map: BTreeMap<&str, Value> = BTreeMap::new();
         for child in &self.children {
@@ -179,11 +191,11 @@ impl Element {
     }
 
     fn write_json(&self, out: &mut Vec<u8>) {
-        if SECRET_ELEMENTS.contains(&self.name.as_str()) {
+        if is_secret_element(&self.name) {
             return write_json_string(out, if self.has_content() { REDACTED } else { "" });
         }
         if self.children.is_empty() {
-            return write_json_string(out, self.text.trim());
+            return write_json_string(out, shown_text(&self.name, self.text.trim()));
         }
         let mut members: BTreeMap<&str, Vec<&Element>> = BTreeMap::new();
         for child in &self.children {
@@ -222,7 +234,7 @@ fn write_json_string(out: &mut Vec<u8>, text: &str) {
 /// Drops every secret-bearing element (consumer secret, private key, password) from the tree, at
 /// any depth, so a secret read from an org is gone before anything else sees the record.
 pub(crate) fn remove_secrets(element: &mut Element) {
-    element.retain_children(|child| !SECRET_ELEMENTS.contains(&child.name.as_str()));
+    element.retain_children(|child| !is_secret_element(&child.name));
     for child in &mut element.children {
         remove_secrets(child);
     }

@@ -82,8 +82,8 @@ fn several_formats_go_to_an_output_folder() {
 }
 
 #[test]
-fn a_consumer_secret_in_source_is_flagged_but_never_printed() {
-    let secret = "DEMO0SECRET0NOT0REAL";
+fn a_consumer_secret_or_private_key_in_source_is_flagged_but_never_printed() {
+    let secrets = ["DEMO0SECRET0NOT0REAL", "DEMO0NotARealPrivateKey"];
     let folder = tempfile::tempdir().expect("temp dir");
     let dir = folder.path().display().to_string();
     let output = sfaudit(&[
@@ -101,13 +101,16 @@ fn a_consumer_secret_in_source_is_flagged_but_never_printed() {
     assert_eq!(code(&output), 0);
     let document = scan_json(DEMO, DEMO_AS_OF);
     assert_eq!(status_of(&document, "consumer-secret-in-source", "Partner_Portal_SSO").as_deref(), Some("fail"));
-    for entry in std::fs::read_dir(folder.path()).expect("read").filter_map(Result::ok) {
-        let text = std::fs::read_to_string(entry.path()).expect("text");
-        assert!(!text.contains(secret), "{} contains the consumer secret", entry.path().display());
-    }
+    assert_eq!(status_of(&document, "private-key-in-source", "Vendor_Sandbox_Tool").as_deref(), Some("fail"));
     let table = stdout(&sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--fail-on", "none"]));
-    assert!(!table.contains(secret));
-    assert!(!document.to_string().contains(secret));
+    for secret in secrets {
+        for entry in std::fs::read_dir(folder.path()).expect("read").filter_map(Result::ok) {
+            let text = std::fs::read_to_string(entry.path()).expect("text");
+            assert!(!text.contains(secret), "{} contains {secret}", entry.path().display());
+        }
+        assert!(!table.contains(secret));
+        assert!(!document.to_string().contains(secret));
+    }
 }
 
 #[test]

@@ -104,7 +104,7 @@ fn hostile_fields_are_quoted_and_formulas_defused() {
     let evil = row("Evil|`tick`<img src=x onerror=alert(1)>");
     assert_eq!(
         evil[10],
-        "<img src=x onerror=alert(1)> | *bold* _em_ [x](javascript:alert(1)) `code` ~~s~~ $m$ &amp; \"q\", line1\nline2\r\nline3",
-        "the label survives quoting unchanged"
+        "<img src=x onerror=alert(1)> | *bold* _em_ [x](javascript:alert(1)) `code` ~~s~~ $m$ &amp; \"q\", line1\\nline2\\r\\nline3",
+        "the label survives quoting, its line breaks shown as \\n and \\r so it cannot start a record"
     );
 }

@@ -236,9 +236,10 @@ fn numbers_out_of_range_are_input_problems_never_a_pass_or_a_panic() {
         let inner = format!("<oauthPolicy><refreshTokenPolicy>{policy}</refreshTokenPolicy></oauthPolicy>\n");
         std::fs::write(apps.join("Big.connectedApp-meta.xml"), connected_app("Big", &inner)).expect("write");
         let output = scan(folder.path(), &["--format", "json"]);
-        // A value local to one app is an input problem of that app (issue 9): the exit code is
-        // the gate's (none here), and the rules that read the value are unknown, never a pass.
-        assert_eq!(code(&output), 0, "{policy}: {}", stderr(&output));
+        // A value local to one app is an input problem of that app (issue 9): the rules that read
+        // the value are unknown, never a pass, and the run exits 2 although the gate (none here)
+        // passed, so an invalid value is no way past the gate.
+        assert_eq!(code(&output), 2, "{policy}: {}", stderr(&output));
         assert!(
             stderr(&output).contains("Big.connectedApp-meta.xml:") && stderr(&output).contains(expected),
             "{policy}: {}",
@@ -251,7 +252,9 @@ fn numbers_out_of_range_are_input_problems_never_a_pass_or_a_panic() {
     let inner = "<sessionPolicy><sessionTimeout>-30</sessionTimeout></sessionPolicy>\n";
     std::fs::write(apps.join("Negative.connectedApp-meta.xml"), connected_app("Negative", inner)).expect("write");
     let output = scan(folder.path(), &[]);
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(stderr(&output).contains("--allow-incomplete"), "{}", stderr(&output));
+    assert_eq!(code(&scan(folder.path(), &["--allow-incomplete"])), 0, "the user may accept the problem");
     assert!(stderr(&output).contains("zero or more"), "{}", stderr(&output));
     assert!(stderr(&output).contains("1 input problem(s)"), "{}", stderr(&output));
 
@@ -413,4 +416,82 @@ fn a_snapshot_reads_the_same_whatever_wraps_it_and_an_ambiguous_one_is_refused()
         assert_eq!(code(&output), 2, "{name}: {}", stderr(&output));
         assert!(stderr(&output).contains(name) && stderr(&output).contains(expected), "{name}: {}", stderr(&output));
     }
+}
+
+/// A private key pasted into `<certificate>` (after the certificate, in its place, or as bare
+/// base64) never reaches any output, not even the raw documents of the JSON, and is a critical
+/// finding of its own that fails the default gate.
+#[test]
+fn a_private_key_where_a_certificate_belongs_is_redacted_and_fails_the_gate() {
+    use base64::Engine as _;
+    let key = rcgen::KeyPair::generate().expect("EC key");
+    let certificate = rcgen::CertificateParams::new(vec!["keyleak".to_string()])
+        .expect("params")
+        .self_signed(&key)
+        .expect("certificate")
+        .pem();
+    let key_pem = key.serialize_pem();
+    let bare_key = base64::engine::general_purpose::STANDARD.encode(key.serialize_der());
+    let key_body: String = key_pem.lines().filter(|line| !line.starts_with("-----")).collect();
+    let (folder, apps) = project();
+    for (name, content) in [
+        ("CertThenKey", format!("{certificate}{key_pem}")),
+        ("KeyOnly", key_pem.clone()),
+        ("BareKey", bare_key.clone()),
+        ("CertOnly", certificate.clone()),
+    ] {
+        let app = connected_app(name, "").replace("<scopes>", &format!("<certificate>{content}</certificate><scopes>"));
+        std::fs::write(apps.join(format!("{name}.connectedApp-meta.xml")), app).expect("write");
+    }
+    let path = folder.path().display().to_string();
+    let output = sfaudit_within(120, &["scan", &path, "--as-of", "2026-12-01", "--format", "json"]);
+    assert_eq!(code(&output), 1, "a committed key fails the default gate: {}", stderr(&output));
+    let text = stdout(&output);
+    let key_header = key_pem.lines().next().expect("PEM header");
+    for leaked in [key_header, &key_body[..64], &bare_key[..64]] {
+        assert!(!text.contains(leaked), "the key reached the JSON: {leaked}");
+        assert!(!stderr(&output).contains(leaked), "the key reached standard error: {leaked}");
+    }
+    let document: serde_json::Value = serde_json::from_str(&text).expect("json");
+    for (app, status) in [("CertThenKey", "fail"), ("KeyOnly", "fail"), ("BareKey", "fail"), ("CertOnly", "pass")] {
+        assert_eq!(crate::common::status_of(&document, "private-key-in-source", app).as_deref(), Some(status), "{app}");
+    }
+}
+
+/// An app known only from files the Salesforce CLI would not deploy (here, outside the package
+/// directories) gets its source-control findings and no other result, and is not metadata the
+/// scan found: a mis-pointed scan whose only app sits outside still says nothing was found.
+#[test]
+fn an_app_outside_the_package_directories_gets_only_source_control_findings() {
+    let (folder, apps) = project();
+    let outside = folder.path().join("templates/connectedApps");
+    std::fs::create_dir_all(&outside).expect("folders");
+    let bot = connected_app("Bot", "")
+        .replace("<consumerKey>k</consumerKey>", "<consumerKey>${BOT_KEY}</consumerKey>")
+        .replace("<scopes>Api</scopes>", "<scopes>Full</scopes>");
+    std::fs::write(outside.join("Bot.connectedApp-meta.xml"), bot).expect("write");
+    let path = folder.path().display().to_string();
+    let written = folder.path().join("report.json");
+    let written_arg = written.display().to_string();
+    let output =
+        sfaudit_within(120, &["scan", &path, "--as-of", "2026-12-01", "--format", "json", "--output", &written_arg]);
+    assert_eq!(code(&output), 2, "nothing deployable was found: {}", stderr(&output));
+    assert!(stderr(&output).contains("no OAuth app and no OAuth settings metadata found"), "{}", stderr(&output));
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&written).expect("report written")).expect("json");
+    let status = |rule: &str| crate::common::status_of(&document, rule, "Bot");
+    assert_eq!(status("placeholder-in-source").as_deref(), Some("fail"));
+    for rule in ["legacy-connected-app", "full-scope-granted", "app-self-authorization-allowed"] {
+        assert_eq!(status(rule).as_deref(), Some("not_applicable"), "{rule}");
+    }
+    assert_eq!(document["run"]["no_metadata_found"], true);
+
+    // Beside a deployed app the scan stands, and the outside copy still gives only its placeholder.
+    std::fs::write(apps.join("Deployed.connectedApp-meta.xml"), connected_app("Deployed", "")).expect("write");
+    let output =
+        sfaudit_within(120, &["scan", &path, "--as-of", "2026-12-01", "--format", "json", "--fail-on", "none"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let document: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
+    assert_eq!(crate::common::status_of(&document, "legacy-connected-app", "Bot").as_deref(), Some("not_applicable"));
+    assert_eq!(crate::common::status_of(&document, "legacy-connected-app", "Deployed").as_deref(), Some("fail"));
 }

@@ -96,10 +96,17 @@ fn assert_nothing_hidden(files: &[(String, String)], what: &str) {
             // CR may only end a CSV record; sfaudit writes LF.
             assert!(!shown.contains(hidden), "{what}: {name} carries U+{:04X} raw", u32::from(hidden));
         }
-        // What CI logs print (the table, messages) cannot start a line of its own; CSV keeps line
-        // breaks inside quoted fields, as RFC 4180 says.
-        if name.ends_with(".txt") || name == "stderr" {
+        // What CI logs and line-based tools read (the table, messages, CSV) cannot start a line
+        // of its own, not even inside a table cell or a quoted CSV field.
+        if name.ends_with(".txt") || name.ends_with(".csv") || name == "stderr" {
             assert!(!shown.lines().any(|line| line.starts_with("::error::")), "{what}: {name} starts a forged line");
+            let line_before = |at: usize| shown[..at].rsplit('\n').next().unwrap_or_default();
+            assert!(
+                shown
+                    .match_indices("::error::forged")
+                    .all(|(at, _)| !line_before(at).trim_start_matches(['│', '|', ' ']).is_empty()),
+                "{what}: {name} breaks a value onto a line of its own"
+            );
         }
     }
 }
@@ -190,12 +197,18 @@ fn a_long_path_in_the_coverage_tables_is_cut_when_rendered() {
 }
 
 #[test]
-fn the_markdown_report_of_150_apps_fits_a_github_comment_as_it_claims() {
-    let apps: Vec<(String, String)> = (0..150)
+fn the_markdown_report_of_150_or_1500_apps_fits_a_github_comment_as_it_claims() {
+    for count in [150, 1_500] {
+        markdown_of_apps_fits_a_github_comment(count);
+    }
+}
+
+fn markdown_of_apps_fits_a_github_comment(count: usize) {
+    let apps: Vec<(String, String)> = (0..count)
         .map(|index| {
             (
-                format!("Vendor_App_{index:03}"),
-                app(&format!("Vendor App {index:03} with a long label"), "http://x.example.com/cb"),
+                format!("Vendor_App_{index:04}"),
+                app(&format!("Vendor App {index:04} with a long label"), "http://x.example.com/cb"),
             )
         })
         .collect();

@@ -170,7 +170,7 @@ fn diff_baseline_and_snapshot_read_a_version_1_result() {
 
     let output = sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--baseline", &v1]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
-    assert!(stderr(&output).contains("baseline: 0 new, 85 unchanged, 0 fixed"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("baseline: 0 new, 86 unchanged, 0 fixed"), "{}", stderr(&output));
 
     let output = sfaudit(&["scan", "--snapshot", &v1, "--as-of", DEMO_AS_OF, "--format", "json", "--fail-on", "none"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
@@ -201,4 +201,37 @@ fn a_version_2_result_naming_an_unknown_rule_or_resource_is_refused() {
         assert_eq!(code(&output), 2, "{file}");
         assert!(stderr(&output).contains(message) && stderr(&output).contains("results[3]"), "{}", stderr(&output));
     }
+}
+
+/// An edited summary cannot make a re-rendered report say what its results do not: the score is
+/// recomputed from the results, and the report says the file's score differed.
+#[test]
+fn report_from_recomputes_an_edited_score_and_says_so() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let saved = folder.path().join("results.json");
+    let saved_arg = saved.display().to_string();
+    let output = sfaudit(&[
+        "scan",
+        DEMO,
+        "--as-of",
+        DEMO_AS_OF,
+        "--fail-on",
+        "none",
+        "--format",
+        "json",
+        "--output",
+        &saved_arg,
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let mut document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("read")).expect("json");
+    let real = document["summary"]["score"].as_u64().expect("score");
+    assert_ne!(real, 100);
+    document["summary"]["score"] = serde_json::json!(100);
+    std::fs::write(&saved, document.to_string()).expect("write");
+    let rendered = sfaudit(&["report", "--from", &saved_arg, "--format", "table"]);
+    assert_eq!(code(&rendered), 0, "{}", stderr(&rendered));
+    let table = stdout(&rendered);
+    assert!(table.contains(&format!("Score:   {real}/100")), "{table}");
+    assert!(table.contains("summary.score (100) does not match its results"), "{table}");
 }

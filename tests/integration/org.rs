@@ -102,6 +102,7 @@ fn source_specific(rule: &str) -> bool {
         rule,
         "consumer-secret-in-source"
             | "client-credentials-secret-in-source"
+            | "private-key-in-source"
             | "placeholder-in-source"
             | "eca-global-oauth-settings-in-source"
             | "app-unused"
@@ -366,6 +367,21 @@ fn unreadable_data_becomes_unknown_and_the_scan_exits_3() {
     assert!(error.contains("Modify Metadata Through Metadata API Functions"), "{error}");
     assert!(error.contains("Customize Application"), "{error}");
     let document = json_of(&output);
+    // The report says so itself, for whoever reads only the file.
+    assert_eq!(document["run"]["incomplete"], true);
+    assert!(
+        document["run"]["notices"]
+            .as_array()
+            .is_some_and(|notices| notices.iter().any(|notice| notice["id"] == "incomplete"))
+    );
+    for (format, marked) in [
+        ("sarif", "\"executionSuccessful\":false"),
+        ("junit", "sfaudit.incomplete\" value=\"true"),
+        ("markdown", "INCOMPLETE"),
+    ] {
+        let output = live_scan(&fake, &keys.scanner, &["--format", format, "--allow-incomplete"]);
+        assert!(stdout(&output).replace(": ", ":").contains(marked), "{format} does not say the report is incomplete");
+    }
     // Policy rules on External Client Apps are unknown (never pass); Connected Apps still evaluate.
     assert_eq!(status(&document, "integration-not-admin-approved", "CI_Deploy_Pipeline"), "unknown");
     assert_eq!(status(&document, "app-unused", "Data_Loader_Bulk"), "unknown");
@@ -744,6 +760,10 @@ fn secrets_never_reach_output_logs_or_files_even_with_vv() {
             assert!(!text.contains(line), "private key material appears in {name}");
         }
         assert!(!text.contains("DEMO0SECRET0NOT0REAL"), "the consumer secret appears in {name}");
+        assert!(
+            !text.contains("DEMO0NotARealPrivateKey"),
+            "the private key pasted into a certificate appears in {name}"
+        );
         assert!(!text.to_ascii_lowercase().contains("authorization: bearer"), "a header appears in {name}");
         assert!(!text.contains("assertion="), "the assertion appears in {name}");
     }

@@ -259,7 +259,12 @@ fn the_scan_covers_what_the_cli_would_deploy_and_secrets_everywhere() {
 
 #[test]
 fn a_single_valued_element_given_twice_is_refused_naming_both_lines() {
-    let document = scan("duplicate-elements");
+    let folder = repo_root().join("tests/realworld9/duplicate-elements").display().to_string();
+    let output = sfaudit(&["scan", &folder, "--as-of", AS_OF, "--format", "json", "--fail-on", "none"]);
+    // A second copy of a value is no way past the gate: even with nothing blocking, it exits 2.
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(stderr(&output).contains("--allow-incomplete"), "{}", stderr(&output));
+    let document: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
     let problems = document["inventory"]["problems"].as_array().expect("problems");
     let messages: Vec<&str> = problems.iter().filter_map(|problem| problem["message"].as_str()).collect();
     assert!(

@@ -60,7 +60,7 @@ CERTIFICATES = [
     ("marketing", 2048, hashes.SHA256(), utc(2027, 1, 15), utc(2028, 1, 15),
      "extlClntAppGlobalOauthSets/Marketing_Events_Sync_glbloauth.ecaGlblOauth-meta.xml", "wrapped"),
     ("vendor", 2048, hashes.SHA256(), utc(2025, 1, 1), utc(2125, 1, 1),
-     "extlClntAppGlobalOauthSets/Vendor_Sandbox_Tool_glbloauth.ecaGlblOauth-meta.xml", "wrapped"),
+     "extlClntAppGlobalOauthSets/Vendor_Sandbox_Tool_glbloauth.ecaGlblOauth-meta.xml", "pem-then-key"),
     # SAML service provider certificates (samlConfig), one per SAML certificate rule outcome.
     ("partner-portal-sp", 2048, hashes.SHA256(), utc(2026, 1, 10), utc(2029, 1, 10),
      "connectedApps/Partner_Portal_SSO.connectedApp-meta.xml", "wrapped"),
@@ -143,10 +143,21 @@ def make_certificate(name: str, bits: int, digest: hashes.HashAlgorithm,
     return certificate
 
 
+STAND_IN_PRIVATE_KEY = (
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCDEMO0NotARealPrivateKey0sfaudit0Demo\n"
+    "-----END PRIVATE KEY-----"
+)
+
+
 def embed(metadata_file: Path, der: bytes, style: str, pem: bytes, name: str) -> None:
     body = base64.b64encode(der).decode("ascii")
     if style == "wrapped":
         body = "\n".join(textwrap.wrap(body, 64))
+    elif style == "pem-then-key":
+        # A tutorial's certificate pasted together with its private key, as some end up in source.
+        # The key block is a stand-in (the real key is thrown away): its header is what matters.
+        body = pem.decode("ascii") + STAND_IN_PRIVATE_KEY
     elif style == "bag-attributes-base64":
         # What `openssl pkcs12 -nokeys -out cert.pem` writes, then base64-encoded whole: some
         # export tools paste that into the element instead of the bare base64 DER.

@@ -7,7 +7,7 @@ use super::placeholder::placeholders;
 use super::profiles::standard_profiles;
 use super::read::{
     CertificateField, Normalized, POLICY_ACTIONS, Reader, SESSION_LEVELS, TIME_UNITS, callback_urls,
-    empty_source_control, new_app, note_secret, refresh_token,
+    empty_source_control, new_app, note_private_key, note_secret, refresh_token,
 };
 use super::scopes::canonical_scopes;
 use crate::diag::Diagnostic;
@@ -49,6 +49,7 @@ pub(crate) fn connected_app(
     if source == SourceKind::Project {
         let mut source_control = empty_source_control();
         source_control.placeholders = placeholders(document);
+        note_private_key(&mut source_control, document);
         record.source_control = Some(source_control);
     }
     if let Some(config) = reader.single(root, "samlConfig")? {

@@ -112,13 +112,19 @@ fn callback_kind(url: &str) -> Callback {
     let reserved = ["example.com", "example.org", "example.net"]
         .iter()
         .any(|domain| host == *domain || host.ends_with(&format!(".{domain}")));
-    let salesforce_endpoint = (host.ends_with("salesforce.com") || host.ends_with("force.com"))
-        && (path.trim_matches('/').is_empty() || path.starts_with("/services/oauth2/"));
-    if loopback || reserved || !host.contains('.') || salesforce_endpoint {
-        Callback::Placeholder
-    } else {
-        Callback::Browser
-    }
+    // Salesforce's own OAuth pages and API paths are what an app without a browser client puts in
+    // a required field; its real callbacks (`/services/authcallback/…`, Visualforce pages) are not.
+    let salesforce_host =
+        host.ends_with("salesforce.com") || host.ends_with("force.com") || host.ends_with(".my.site.com");
+    let salesforce_endpoint = salesforce_host
+        && (path.trim_matches('/').is_empty()
+            || path.trim_end_matches('/') == "/services"
+            || path.starts_with("/services/oauth2/")
+            || path.starts_with("/services/data/"));
+    // A host needs at least two labels and no empty one (`https://.` names no host).
+    let labels: Vec<&str> = host.strip_suffix('.').unwrap_or(&host).split('.').collect();
+    let no_host = labels.len() < 2 || labels.iter().any(|label| label.is_empty());
+    if loopback || reserved || no_host || salesforce_endpoint { Callback::Placeholder } else { Callback::Browser }
 }
 
 #[cfg(test)]
@@ -130,7 +136,13 @@ mod tests {
         for url in ["sfdc://success", "com.example.app:/oauth2redirect", "myapp://callback"] {
             assert!(matches!(callback_kind(url), Callback::Device), "{url}");
         }
-        for url in ["https://app.acme.io/oauth/callback", "https://openidconnect.herokuapp.com/callback"] {
+        for url in [
+            "https://app.acme.io/oauth/callback",
+            "https://openidconnect.herokuapp.com/callback",
+            "https://app.acme.io./cb",
+            "https://acme.my.salesforce.com/services/authcallback/Google",
+            "https://acme.my.salesforce.com/environmenthub/soma-callback.apexp",
+        ] {
             assert!(matches!(callback_kind(url), Callback::Browser), "{url}");
         }
         for url in [
@@ -138,6 +150,12 @@ mod tests {
             "https://127.0.0.1:8080/cb",
             "https://callback",
             "https://login.salesforce.com/",
+            "https://login.salesforce.com/services/",
+            "https://acme.my.salesforce.com/services/data/v49.0/sobjects/Lead/",
+            "https://acme--uat.sandbox.my.site.com/services/oauth2/success",
+            "https://.",
+            "https://..",
+            "https://a..b/cb",
             "https://login.salesforce.com/services/oauth2/success",
             "https://test.salesforce.com/services/oauth2/token",
             "https://www.example.com/cb",

@@ -10,7 +10,7 @@ use crate::model::{
     AppRecord, Certificate, EvaluationDate, Integration, Origin, RecordText, RefreshToken, RefreshTokenPolicy,
     ResourceKind, SmallMap, SmallSet, SourceControl, SourceKind, TimeUnit,
 };
-use crate::xml::{Element, MetadataDocument};
+use crate::xml::{Element, MetadataDocument, holds_private_key};
 
 /// Typed reads of one document, each failure naming the file, line and element. Every value
 /// taken from a documented default, because the element is absent (or commented out, which
@@ -234,6 +234,7 @@ pub(crate) fn new_app(kind: ResourceKind, name: &str, origin: Origin) -> AppReco
         namespace: String::new(),
         origin,
         files: SmallMap::new(),
+        undeployed: false,
         enabled: true,
         oauth_enabled: true,
         integration: Integration::default(),
@@ -284,13 +285,36 @@ fn has_committed_secret(root: &Element) -> bool {
         .any(|secret| !(secret.children.is_empty() && is_placeholder(secret.text.trim())))
 }
 
-pub(super) fn empty_source_control() -> SourceControl {
+pub(crate) fn empty_source_control() -> SourceControl {
     SourceControl {
         global_oauth_settings_file: None,
         consumer_secret_file: None,
         consumer_secret_client_credentials: false,
+        private_key_file: None,
         placeholders: Vec::new(),
     }
+}
+
+/// Notes the first of an app's files that holds private-key material, however deep.
+pub(super) fn note_private_key(source_control: &mut SourceControl, document: &MetadataDocument) {
+    if source_control.private_key_file.is_none() && holds_committed_private_key(&document.root) {
+        source_control.private_key_file = Some(document.path.to_string());
+    }
+}
+
+/// Whether any element holds private-key material: a PEM key in any text, a bare key where a
+/// certificate belongs, or a filled `privateKey` element that is not a template value.
+pub(crate) fn holds_committed_private_key(root: &Element) -> bool {
+    let mut pending = vec![root];
+    while let Some(element) = pending.pop() {
+        let text = element.text.trim();
+        let key_element = element.name.eq_ignore_ascii_case("privateKey") && !text.is_empty() && !is_placeholder(text);
+        if key_element || holds_private_key(text, element.name.eq_ignore_ascii_case("certificate")) {
+            return true;
+        }
+        pending.extend(&element.children);
+    }
+    false
 }
 
 /// The refresh-token policy with its period in days. A negative period, or one whose day count

@@ -12,4 +12,3 @@ mod source_only;
 mod walk;
 
 pub use scan::collect_project;
-pub(crate) use scan::fatal_problems;

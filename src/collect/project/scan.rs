@@ -80,17 +80,3 @@ fn empty_org(root: &Path) -> OrgRecord {
         .unwrap_or_else(|| "project".to_string());
     OrgRecord::empty(name, SourceKind::Project)
 }
-
-/// The problems of a scan as diagnostics, for a run that must stop on a fatal one.
-pub(crate) fn fatal_problems(inventory: &Inventory) -> Option<Vec<Diagnostic>> {
-    inventory.problems.iter().any(|problem| problem.fatal).then(|| {
-        inventory
-            .problems
-            .iter()
-            .map(|problem| {
-                let diagnostic = Diagnostic::new(&problem.path, problem.line, problem.message.clone());
-                if problem.hint.is_empty() { diagnostic } else { diagnostic.with_hint(problem.hint.clone()) }
-            })
-            .collect()
-    })
-}

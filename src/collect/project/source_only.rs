@@ -6,7 +6,7 @@
 use super::parse::{ParsedFile, parse_one};
 use super::walk::FoundFile;
 use crate::collect::normalize::{self, MetadataType};
-use crate::model::{AppRecord, Origin, Placeholder, ResourceKind, SourceControl, SourceKind};
+use crate::model::{AppRecord, Origin, Placeholder, ResourceKind, SourceKind};
 
 /// The source-control facts of one file.
 pub(super) struct Facts {
@@ -15,6 +15,7 @@ pub(super) struct Facts {
     secret: bool,
     /// The same file enables the client credentials flow.
     client_credentials: bool,
+    private_key: bool,
     global_oauth: bool,
     placeholders: Vec<Placeholder>,
     path: String,
@@ -56,6 +57,7 @@ pub(super) fn facts(parsed: &ParsedFile) -> Option<Facts> {
         app,
         secret,
         client_credentials,
+        private_key: normalize::holds_committed_private_key(&document.root),
         global_oauth: parsed.kind == MetadataType::ExtlClntAppGlobalOauthSettings,
         placeholders: normalize::placeholders(document),
         path: document.path.to_string(),
@@ -66,7 +68,7 @@ pub(super) fn facts(parsed: &ParsedFile) -> Option<Facts> {
 /// files gets a record of its own when there is something to report.
 pub(super) fn attach(apps: &mut Vec<AppRecord>, files: Vec<Facts>) {
     for facts in files {
-        if !facts.secret && !facts.global_oauth && facts.placeholders.is_empty() {
+        if !facts.secret && !facts.private_key && !facts.global_oauth && facts.placeholders.is_empty() {
             continue;
         }
         let position = apps.iter().position(|app| app.kind == facts.kind && app.name == facts.app);
@@ -77,20 +79,19 @@ pub(super) fn attach(apps: &mut Vec<AppRecord>, files: Vec<Facts>) {
                 apps.push(normalize::new_app(facts.kind, &facts.app, origin));
                 let app = apps.last_mut().expect("just pushed");
                 app.oauth_enabled = false;
+                app.undeployed = true;
                 app
             }
         };
-        let source_control = app.source_control.get_or_insert_with(|| SourceControl {
-            global_oauth_settings_file: None,
-            consumer_secret_file: None,
-            consumer_secret_client_credentials: false,
-            placeholders: Vec::new(),
-        });
+        let source_control = app.source_control.get_or_insert_with(normalize::empty_source_control);
         if facts.secret {
             if source_control.consumer_secret_file.is_none() {
                 source_control.consumer_secret_file = Some(facts.path.clone());
             }
             source_control.consumer_secret_client_credentials |= facts.client_credentials;
+        }
+        if facts.private_key && source_control.private_key_file.is_none() {
+            source_control.private_key_file = Some(facts.path.clone());
         }
         if facts.global_oauth && source_control.global_oauth_settings_file.is_none() {
             source_control.global_oauth_settings_file = Some(facts.path.clone());

@@ -121,7 +121,7 @@ impl<'a> DocumentOut<'a> {
                         source: &loosening.source,
                     })
                     .collect(),
-                incomplete: report.inventory.problems.iter().any(|problem| problem.fatal),
+                incomplete: report.inventory.is_incomplete(),
                 no_metadata_found: found_nothing(report.inventory),
                 notices: notices(report)
                     .into_iter()
@@ -196,7 +196,8 @@ struct RunOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     hidden: Option<HiddenShape>,
     policy_loosenings: Vec<LooseningShape<&'a str>>,
-    /// A file could not be read at all (not well-formed XML): the report does not cover it.
+    /// A file could not be read at all (not well-formed XML), or org data rules need could not be
+    /// collected: the report does not cover it.
     incomplete: bool,
     /// No OAuth app and no OAuth settings metadata was found where the scan looked.
     no_metadata_found: bool,
@@ -315,17 +316,29 @@ impl<R: IntoResult> DocumentIn<R> {
             .map(|(index, result)| result.into_result(index, &mut tables))
             .collect::<Result<Vec<_>, _>>()?;
         let results = tables.into_results(results, self.params);
-        // The counts are recomputed from the results; the score and app count are kept as written,
-        // so a re-rendered report says what the run said.
+        // The counts and score are recomputed from the results, so an edited summary cannot make a
+        // report say what its results do not. Only when `--min-confidence` left results out of
+        // the file is the written score kept: the run computed it from them all.
         let mut summary = summarize(&results, self.summary.apps);
-        summary.set_score(self.summary.score);
+        let mut warnings = run.warnings;
+        if run.hidden.is_some() {
+            summary.set_score(self.summary.score);
+        } else if summary.score != self.summary.score {
+            let shown = |score: Option<u8>| score.map_or_else(|| "none".to_string(), |score| score.to_string());
+            warnings.push(format!(
+                "the file's summary.score ({}) does not match its results, which give {}: the report shows the \
+                 score the results give",
+                shown(self.summary.score),
+                shown(summary.score)
+            ));
+        }
         Ok(Loaded {
             run: RunInfo {
                 tool: ToolInfo { name: run.tool.name, version: run.tool.version },
                 rule_pack: RulePackInfo { version: run.rule_pack.version, rules: run.rule_pack.rules },
                 source: run.source,
                 evaluated_at,
-                warnings: run.warnings,
+                warnings,
                 baseline: run.baseline.map(|baseline| BaselineSummary {
                     file: baseline.file,
                     new: baseline.new,
