@@ -205,9 +205,14 @@ pub(super) fn scan_fleet(args: &ScanArgs) -> Result<u8, Error> {
                     None => None,
                 };
                 lines.extend(scan.run.warnings.iter().map(|warning| format!("warning: [{name}] {warning}")));
+                lines.extend(
+                    incomplete::problem_warnings(&scan.inventory).iter().map(|line| format!("[{name}] {line}")),
+                );
                 lines.push(format!("[{name}] {}", summary_line(scan)));
+                let weighed = incomplete::weigh_problems(&scan.inventory, args.allow_incomplete, scan.gate.exit_code());
+                lines.extend(weighed.lines.iter().map(|line| format!("[{name}] {line}")));
                 let collection = scan.inventory.source.collection.as_ref();
-                let verdict = incomplete::judge(collection, args.allow_incomplete, scan.gate.exit_code());
+                let verdict = incomplete::judge(collection, args.allow_incomplete, weighed.code);
                 lines.extend(verdict.lines.iter().map(|line| format!("[{name}] {line}")));
                 super::notify::send(&setup.alerts, &report);
                 let incomplete = !scan.inventory.unread_org_data().is_empty();

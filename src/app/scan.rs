@@ -101,15 +101,9 @@ pub(super) fn scan(args: &ScanArgs) -> Result<u8, Error> {
         print_stderr(&verdict.lines);
         return Ok(verdict.code);
     }
-    let mut code = scan.gate.exit_code();
-    if let Some(verdict) = incomplete::problems_verdict(&scan.inventory, args.allow_incomplete) {
-        print_stderr(&verdict.lines);
-        // A failed gate already stops CI, and says more; a passing one must not pass this.
-        if code == exit::OK {
-            code = verdict.code;
-        }
-    }
-    let verdict = incomplete::judge(scan.inventory.source.collection.as_ref(), args.allow_incomplete, code);
+    let weighed = incomplete::weigh_problems(&scan.inventory, args.allow_incomplete, scan.gate.exit_code());
+    print_stderr(&weighed.lines);
+    let verdict = incomplete::judge(scan.inventory.source.collection.as_ref(), args.allow_incomplete, weighed.code);
     print_stderr(&verdict.lines);
     // A large scan's records and results are millions of small allocations of plain data, which
     // the process hands back at exit at once; freeing them one by one took 40-55 ms at 10,000

@@ -61,30 +61,28 @@ pub(crate) fn input_verdict(inventory: &Inventory) -> Option<IncompleteVerdict> 
     Some(IncompleteVerdict { code: exit::USAGE, lines })
 }
 
-/// Problems the rest of the report stands without still leave their apps' controls `unknown`,
-/// and `unknown` does not fail the gate: an invalid value would otherwise be a way past it. They
-/// exit 2 after the reports are written (when the gate passed; a failed gate keeps its 1), unless
-/// the user accepts them with `--allow-incomplete`.
-pub(crate) fn problems_verdict(inventory: &Inventory, allow_incomplete: bool) -> Option<IncompleteVerdict> {
+/// The exit code once input problems are weighed. Problems the rest of the report stands without
+/// still leave their apps' controls `unknown`, and `unknown` does not fail the gate: an invalid
+/// value would otherwise be a way past it. So a gate that passed (`gate_code` 0) becomes exit 2,
+/// after the reports are written; a failed gate keeps its code, which already stops CI. The user
+/// may accept the problems with `--allow-incomplete`.
+pub(crate) fn weigh_problems(inventory: &Inventory, allow_incomplete: bool, gate_code: u8) -> IncompleteVerdict {
     let count = inventory.problems.iter().filter(|problem| !problem.fatal).count();
     if count == 0 {
-        return None;
+        return IncompleteVerdict { code: gate_code, lines: Vec::new() };
     }
     let said = format!("{count} input problem(s) above leave the controls they affect `unknown`");
     if allow_incomplete {
-        return Some(IncompleteVerdict {
-            code: exit::OK,
-            lines: vec![format!("warning: {said} (--allow-incomplete)")],
-        });
+        return IncompleteVerdict { code: gate_code, lines: vec![format!("warning: {said} (--allow-incomplete)")] };
     }
-    Some(IncompleteVerdict {
-        code: exit::USAGE,
+    IncompleteVerdict {
+        code: if gate_code == exit::OK { exit::USAGE } else { gate_code },
         lines: vec![
             format!("error: {said}, so the gate cannot vouch for those apps"),
             "  hint: fix each file as its hint says, or pass --allow-incomplete to let the gate decide on the rest"
                 .into(),
         ],
-    })
+    }
 }
 
 /// The standard-error lines for problems that did not stop the scan.

@@ -234,3 +234,34 @@ fn fleet_mistakes_are_usage_errors() {
     let path = run(&fleet, &["examples", "--orgs", "prod"]);
     assert_eq!(code(&path), 2, "a folder and a fleet are two different scans");
 }
+
+/// An org whose data cannot be read (a corrupt certificate) is no way past a fleet's gate: with
+/// nothing blocking, that org is incomplete, and so the fleet exits 3 naming it, unless
+/// `--allow-incomplete`.
+#[test]
+fn unreadable_data_in_one_org_fails_the_fleet_that_would_pass() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let mut broken = org("00DFAKE00000000BR", "Broken", true);
+    let legacy = broken
+        .components
+        .iter_mut()
+        .find(|component| component.type_name == "ConnectedApp" && component.full_name == "Legacy_Reporting_Sync")
+        .expect("the demo has Legacy_Reporting_Sync");
+    let start = legacy.body.find("<certificate>").expect("a certificate") + "<certificate>".len();
+    let end = legacy.body.find("</certificate>").expect("its end");
+    legacy.body.replace_range(start..end, "MIIBnotAcertificate");
+    let orgs = vec![
+        ("prod", FakeOrg::start(org("00DFAKE00000000PR", "Production", false), Config::default())),
+        ("broken", FakeOrg::start(broken, Config::default())),
+    ];
+    let config = write_config(folder.path(), &orgs);
+    let fleet = Fleet { folder, config, orgs };
+    let output = run(&fleet, &["--all-orgs", "--fail-on", "none", "--format", "json"]);
+    assert_eq!(code(&output), 3, "{}", stderr(&output));
+    let error = stderr(&output);
+    assert!(error.contains("[broken] error: the scan is incomplete"), "{error}");
+    assert!(error.contains("Legacy_Reporting_Sync: <certificate> cannot be read"), "{error}");
+    assert!(!error.contains("[prod] error"), "{error}");
+    let output = run(&fleet, &["--all-orgs", "--fail-on", "none", "--format", "json", "--allow-incomplete"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+}
