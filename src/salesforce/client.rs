@@ -30,6 +30,11 @@ use crate::model::ApiUsage;
 
 /// Attempts per call, the first included.
 pub(crate) const MAX_ATTEMPTS: u32 = 5;
+
+/// Fresh sessions a REST call may be refused on (`INVALID_SESSION_ID`) before the client asks the
+/// org whether it takes the session at all: one resource that refuses sessions the org accepts is
+/// that resource's failure, not a reason to log in again for ever or to stop the scan.
+const REST_SESSION_REFUSALS_BEFORE_PROBE: u32 = 2;
 /// First back-off wait; doubled on every retry, with jitter, up to [`MAX_BACKOFF`].
 pub(crate) const BASE_BACKOFF: Duration = Duration::from_millis(200);
 pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(10);
@@ -254,6 +259,30 @@ impl Client {
         Ok(())
     }
 
+    /// Whether the org takes `session` for a plain REST call (the API's resource list): only an
+    /// answer of 401 says it does not. Counted as an API call.
+    async fn session_works(&self, session: &Session) -> bool {
+        let url = format!("{}/services/data/v{}/", session.token.instance_url, self.connection.api_version);
+        self.stats.api_calls.fetch_add(1, Ordering::Relaxed);
+        self.stats.rest_calls.fetch_add(1, Ordering::Relaxed);
+        let sent = self
+            .http
+            .get(url)
+            .bearer_auth(session.token.access_token.expose_secret())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await;
+        let works = sent.is_ok_and(|response| response.status() != StatusCode::UNAUTHORIZED);
+        logging::log(
+            1,
+            format_args!("session check (REST resource list): {}", if works { "accepted" } else { "refused" }),
+        );
+        if works {
+            session.accepted.fetch_add(1, Ordering::SeqCst);
+        }
+        works
+    }
+
     fn backoff(&self, attempt: u32) -> Duration {
         let ceiling = BASE_BACKOFF.saturating_mul(1 << attempt.saturating_sub(1).min(16)).min(MAX_BACKOFF);
         // xorshift: jitter needs spread, not secrecy.
@@ -318,6 +347,7 @@ impl Client {
         classify: impl Fn(StatusCode, &[u8]) -> Verdict<T>,
     ) -> Result<T, SfError> {
         let mut attempt = 0;
+        let mut session_refusals = 0;
         loop {
             attempt += 1;
             let started;
@@ -400,6 +430,13 @@ impl Client {
                             });
                         }
                         Verdict::SessionInvalid => {
+                            session_refusals += 1;
+                            if api == Api::Rest
+                                && session_refusals >= REST_SESSION_REFUSALS_BEFORE_PROBE
+                                && self.session_works(&session).await
+                            {
+                                return Err(resource_refuses_sessions(call, session_refusals));
+                            }
                             session.refused.store(true, Ordering::SeqCst);
                             self.relogin(call, &session).await?;
                             attempt -= 1;
@@ -429,6 +466,19 @@ impl Client {
             );
             tokio::time::sleep(wait).await;
         }
+    }
+}
+
+/// One REST resource refused fresh sessions the org takes for other calls: that source is
+/// unreadable, and the rest of the scan stands.
+fn resource_refuses_sessions(call: &str, refusals: u32) -> SfError {
+    SfError::Refused {
+        call: call.to_string(),
+        code: "INVALID_SESSION_ID".to_string(),
+        message: format!(
+            "refused {refusals} fresh sessions that the org accepts for its other resources: this resource does not \
+             take the integration's session (check the user's access to it, or the org's session settings for it)"
+        ),
     }
 }
 

@@ -80,3 +80,24 @@ fn usage_in_an_unknown_shape_is_unreadable_not_no_usage() {
         scan_with(vec![RestAnswer::new("/apps/oauth/usage", "", json!({"applications": [{"identifier": "x"}]}))]);
     assert_incomplete_naming(&output, calls, &["/apps/oauth/usage", "has no apps member"]);
 }
+
+/// One endpoint that refuses every session while the org takes them for everything else is that
+/// source's failure, not the org refusing the integration's sessions: the rest of the scan stands
+/// and the run exits 3 naming it.
+#[test]
+fn one_endpoint_refusing_valid_sessions_is_that_source_unreadable() {
+    let refusal = RestAnswer {
+        status: 401,
+        ..RestAnswer::new(
+            "/apps/oauth/usage",
+            "",
+            json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]),
+        )
+    };
+    let (output, calls) = scan_with(vec![refusal]);
+    assert_incomplete_naming(&output, calls, &["/apps/oauth/usage", "INVALID_SESSION_ID"]);
+    let error = stderr(&output);
+    assert!(!error.contains("refused every session"), "{error}");
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("the report stands");
+    assert!(document["results"].as_array().is_some_and(|results| !results.is_empty()));
+}
