@@ -32,11 +32,11 @@ pub fn metadata_xml(data: &[u8]) {
 pub fn certificate(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = crate::model::cert::parse_certificate(text, &as_of());
-        let _ = crate::xml::holds_private_key(text, true);
+        let _ = crate::xml::holds_private_key(text);
     }
     let encoded = base64::engine::general_purpose::STANDARD.encode(data);
     let _ = crate::model::cert::parse_certificate(&encoded, &as_of());
-    let _ = crate::xml::holds_private_key(&encoded, true);
+    let _ = crate::xml::holds_private_key(&encoded);
 }
 
 /// A Metadata API answer: how it is classified under several statuses, and the list and read

@@ -42,6 +42,10 @@ pub enum CertificateError {
     TrailingData(usize),
     #[error("the element holds {0} certificates; it takes one, and which one Salesforce would use is not documented")]
     Several(usize),
+    #[error(
+        "the element holds text after the certificate (a second certificate or other data); it takes one certificate"
+    )]
+    TextAfter,
 }
 
 /// A long element text cut for a message: placeholders are short, but a broken certificate is not.
@@ -60,14 +64,18 @@ const END_CERTIFICATE: &str = "-----END CERTIFICATE-----";
 /// Accepts what people put into a `<certificate>` element: the bare base64 body Salesforce
 /// stores (single-line or wrapped), a PEM file with its armour (and with the "Bag Attributes",
 /// `subject=` and `issuer=` lines some export tools write before it), or base64 of such a PEM
-/// file. The first certificate of a chain is the one returned.
+/// file. The element takes one certificate: a second one (under any armour spelling) or other
+/// text after it is refused, since checking only the first would let the verdict depend on what
+/// follows. A private key after it is left to `private-key-in-source`.
 pub fn decode_certificate_text(text: &str) -> Result<Vec<u8>, CertificateError> {
-    // Checking only the first of several would let the verdict depend on their order.
-    let armoured = text.matches(BEGIN_CERTIFICATE).count();
+    let armoured = text.lines().filter(|line| armour_line(line, "BEGIN", "CERTIFICATE")).count();
     if armoured > 1 {
         return Err(CertificateError::Several(armoured));
     }
     if let Some(block) = armoured_block(text) {
+        if text_after_certificate(text) {
+            return Err(CertificateError::TextAfter);
+        }
         return decode_base64(block);
     }
     let der = decode_base64(text)?;
@@ -78,6 +86,30 @@ pub fn decode_certificate_text(text: &str) -> Result<Vec<u8>, CertificateError> 
         }
     }
     Ok(der)
+}
+
+/// A `-----…-----` line whose words include `first` and `second`, in any letter case.
+fn armour_line(line: &str, first: &str, second: &str) -> bool {
+    // Base64 has no `-`: only armour lines are worth an upper-case copy.
+    line.contains("--") && {
+        let upper = line.to_ascii_uppercase();
+        upper.contains(first) && upper.contains(second)
+    }
+}
+
+/// Whether anything but white space and private-key blocks follows the certificate's END line.
+fn text_after_certificate(text: &str) -> bool {
+    let Some(end) = text.find(END_CERTIFICATE) else { return false };
+    let mut in_key = false;
+    text[end + END_CERTIFICATE.len()..].lines().any(|line| {
+        if armour_line(line, "BEGIN", "PRIVATE KEY") {
+            in_key = true;
+        } else if in_key && armour_line(line, "END", "PRIVATE KEY") {
+            in_key = false;
+            return false;
+        }
+        !in_key && !line.trim().is_empty()
+    })
 }
 
 /// The base64 text between the first BEGIN/END CERTIFICATE lines, if the text has them.
@@ -207,9 +239,24 @@ mod tests {
         let (valid, expired) = (read("payments"), read("legacy-reporting"));
         let as_of = EvaluationDate::parse_relative_to("2026-12-01", OffsetDateTime::now_utc()).expect("date");
         let encode = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
-        for text in [format!("{valid}{expired}"), format!("{expired}\n{valid}"), encode(&format!("{valid}{expired}"))] {
+        let lower = expired.replace("BEGIN CERTIFICATE", "begin certificate");
+        let x509 = expired.replace("BEGIN CERTIFICATE", "BEGIN X509 CERTIFICATE");
+        for text in [
+            format!("{valid}{expired}"),
+            format!("{expired}\n{valid}"),
+            encode(&format!("{valid}{expired}")),
+            format!("{valid}{lower}"),
+            format!("{valid}{x509}"),
+        ] {
             assert!(matches!(parse_certificate(&text, &as_of), Err(CertificateError::Several(2))), "{text:.60}");
         }
+        let body: String = expired.lines().filter(|line| !line.starts_with("-----")).collect();
+        for after in [body.as_str(), "not a certificate"] {
+            let text = format!("{valid}{after}\n");
+            assert!(matches!(parse_certificate(&text, &as_of), Err(CertificateError::TextAfter)), "{after:.40}");
+        }
+        let key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+        assert!(parse_certificate(&format!("{valid}{key}"), &as_of).is_ok(), "a key after it is another rule's");
     }
 
     #[test]

@@ -1,56 +1,97 @@
 //! Private-key material in element text. A key pasted where a certificate belongs (or next to
-//! it) is a secret like a consumer secret: it must never reach a record, report or snapshot, and
-//! its file is a finding of its own.
+//! it, or anywhere else) is a secret like a consumer secret: it must never reach a record, report
+//! or snapshot, and its file is a finding of its own.
 
 use base64::Engine as _;
 
-/// The end of every PEM private-key header: `PRIVATE KEY`, `RSA PRIVATE KEY`, `EC PRIVATE KEY`,
-/// `ENCRYPTED PRIVATE KEY`, `OPENSSH PRIVATE KEY`, …
-const PEM_PRIVATE_KEY: &str = "PRIVATE KEY-----";
+/// The shortest base64 run that can hold a private key (a SEC 1 P-256 key is about 160).
+const SHORTEST_BARE_KEY: usize = 64;
 
-/// Base64 characters decoded to tell a bare key from a bare certificate: enough for the outer
-/// headers and an encrypted key's algorithm identifier (PBES2 parameters take about 80 bytes).
-const SNIFFED_BASE64: usize = 512;
-
-/// Whether `text` holds a private key: a PEM private-key block anywhere in it, or (for an element
-/// meant to hold a certificate) bare base64 whose DER is shaped like a private key, not a
-/// certificate or public key.
-pub(crate) fn holds_private_key(text: &str, holds_certificate: bool) -> bool {
-    text.contains(PEM_PRIVATE_KEY) || (holds_certificate && !text.contains("-----") && bare_key_der(text))
+/// Whether `text` holds a private key: a PEM-style private-key header in any letter case
+/// (`-----BEGIN PRIVATE KEY-----`, `RSA`, `EC`, `ENCRYPTED`, `OPENSSH`, PGP's `PRIVATE KEY
+/// BLOCK`, SSH2's `---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----`), a run of base64 shaped like a
+/// private key's DER (alone, or after a certificate's armour), or base64 of a text that holds one.
+pub(crate) fn holds_private_key(text: &str) -> bool {
+    pem_private_key(text) || base64_runs(text).any(|run| bare_key_der(run) || encoded_text_holds_key(run))
 }
 
-/// A bare private key starts `SEQUENCE { INTEGER 0|1, … }` (PKCS#1, PKCS#8, SEC 1) or
-/// `SEQUENCE { AlgorithmIdentifier, OCTET STRING }` (encrypted PKCS#8). A certificate starts
-/// `SEQUENCE { SEQUENCE { … } … }` whose first inner element is a version or serial, and a public
-/// key `SEQUENCE { AlgorithmIdentifier, BIT STRING }`.
-fn bare_key_der(text: &str) -> bool {
-    let sniffed: String = text.chars().filter(|c| !c.is_whitespace()).take(SNIFFED_BASE64).collect();
-    // Only whole 4-character groups decode without padding errors.
-    let whole = &sniffed[..sniffed.len() - sniffed.len() % 4];
-    let Ok(der) = base64::engine::general_purpose::STANDARD.decode(whole) else {
-        return false;
-    };
-    let Some((0x30, outer)) = header(&der) else {
-        return false;
-    };
+fn pem_private_key(text: &str) -> bool {
+    text.contains("--")
+        && text.lines().any(|line| {
+            line.contains("--") && contains_ignoring_case(line, "BEGIN") && contains_ignoring_case(line, "PRIVATE KEY")
+        })
+}
+
+fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
+    haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// The runs of base64 text outside any armour line, long enough to hold a key: the text with
+/// every `-----…-----` line (and any line with characters base64 does not use) as a separator.
+fn base64_runs(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=') || c.is_ascii_whitespace()))
+        .flat_map(|piece| piece.split("\n\n"))
+        .map(str::trim)
+        .filter(|run| run.len() >= SHORTEST_BARE_KEY)
+}
+
+/// Whether a run of base64 holds a private key's DER: alone, or after other DER structures (a
+/// bare certificate with the key run on after it). Each piece ending in `=` padding is decoded on
+/// its own, since padding cannot sit inside one base64 text. Every DER SEQUENCE's base64 starts
+/// with `M`.
+fn bare_key_der(run: &str) -> bool {
+    let compact: Vec<u8> = run.bytes().filter(|byte| !byte.is_ascii_whitespace()).collect();
+    compact.split_inclusive(|byte| *byte == b'=').filter(|piece| piece.first() == Some(&b'M')).any(|piece| {
+        let whole = &piece[..piece.len() - piece.len() % 4];
+        base64::engine::general_purpose::STANDARD.decode(whole).is_ok_and(|der| der_holds_key(&der))
+    })
+}
+
+/// Whether `der`, or one of the DER structures that follow its first ones, is a private key.
+fn der_holds_key(mut der: &[u8]) -> bool {
+    // A certificate chain and its key are a handful of structures; more is not a paste.
+    for _ in 0..MAX_STRUCTURES {
+        if key_shape(der) {
+            return true;
+        }
+        let (Some((0x30, head)), Some(length)) = (header(der), content_length(der)) else { return false };
+        match der.get(head + length..) {
+            Some(rest) if !rest.is_empty() => der = rest,
+            _ => return false,
+        }
+    }
+    false
+}
+
+const MAX_STRUCTURES: usize = 8;
+
+/// A private key starts `SEQUENCE { INTEGER 0|1, … }` (PKCS#1, PKCS#8, SEC 1) or `SEQUENCE {
+/// AlgorithmIdentifier, OCTET STRING }` (encrypted PKCS#8). A certificate starts `SEQUENCE {
+/// SEQUENCE { … } … }` whose first inner element is a version or serial, and a public key
+/// `SEQUENCE { AlgorithmIdentifier, BIT STRING }`.
+fn key_shape(der: &[u8]) -> bool {
+    let Some((0x30, outer)) = header(der) else { return false };
     match header(&der[outer..]) {
         Some((0x02, _)) => matches!(der.get(outer..outer + 3), Some([0x02, 0x01, 0x00 | 0x01])),
-        Some((0x30, first)) => {
-            let first_inner = outer + first;
-            match header(&der[first_inner..]) {
-                // An AlgorithmIdentifier: what follows it says key (OCTET STRING) or public key.
-                Some((0x06, _)) => {
-                    let Some(length) = content_length(&der[outer..]) else {
-                        return false;
-                    };
-                    let after_algorithm = outer + first + length;
-                    matches!(der.get(after_algorithm), Some(0x04))
-                }
-                _ => false,
-            }
-        }
+        Some((0x30, first)) => match header(&der[outer + first..]) {
+            // An AlgorithmIdentifier: what follows it says key (OCTET STRING) or public key.
+            Some((0x06, _)) => content_length(&der[outer..])
+                .is_some_and(|length| matches!(der.get(outer + first + length), Some(0x04))),
+            _ => false,
+        },
         _ => false,
     }
+}
+
+/// Base64 of a PEM file (as some export tools paste a certificate) that holds a key. Only text
+/// that does not decode to DER is decoded whole.
+fn encoded_text_holds_key(run: &str) -> bool {
+    if run.starts_with('M') {
+        return false;
+    }
+    let compact: String = run.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) else { return false };
+    std::str::from_utf8(&decoded).is_ok_and(pem_private_key)
 }
 
 /// The tag of the DER element at the start of `der` and where its content starts.
@@ -79,42 +120,76 @@ mod tests {
         base64::engine::general_purpose::STANDARD.encode(der)
     }
 
-    #[test]
-    fn pem_private_keys_of_every_kind_are_found_anywhere_in_the_text() {
-        for header in
-            ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY"]
-        {
-            let text = format!(
-                "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN {header}-----\nMIIE\n"
-            );
-            assert!(holds_private_key(&text, false), "{header}");
-        }
-        assert!(!holds_private_key("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", true));
-        assert!(!holds_private_key("-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----", true));
+    /// `prefix` padded to a DER length that a key of `total` bytes would have.
+    fn der(prefix: &[u8], total: usize) -> Vec<u8> {
+        let mut bytes = prefix.to_vec();
+        bytes.resize(total, 0x5a);
+        bytes
     }
 
     #[test]
-    fn bare_der_keys_are_told_from_certificates_and_public_keys() {
-        let pkcs1 = [0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00];
-        let pkcs8 = [0x30, 0x82, 0x04, 0xbe, 0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a];
-        let sec1 = [0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20, 0x11];
+    fn pem_private_keys_of_every_kind_and_case_are_found_anywhere_in_the_text() {
+        for header in [
+            "-----BEGIN PRIVATE KEY-----",
+            "-----BEGIN RSA PRIVATE KEY-----",
+            "-----BEGIN EC PRIVATE KEY-----",
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----",
+            "-----BEGIN OPENSSH PRIVATE KEY-----",
+            "-----begin private key-----",
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----",
+            "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----",
+        ] {
+            let text = format!("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n{header}\nMIIE\n");
+            assert!(holds_private_key(&text), "{header}");
+        }
+        assert!(!holds_private_key("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"));
+        assert!(!holds_private_key("-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----"));
+        assert!(!holds_private_key("Rotate the private key every year"), "words about keys are not keys");
+    }
+
+    #[test]
+    fn bare_der_keys_are_told_from_certificates_and_public_keys_wherever_they_sit() {
+        let pkcs1 = der(&[0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00], 120);
+        let pkcs8 = der(&[0x30, 0x82, 0x04, 0xbe, 0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a], 120);
+        let sec1 = der(&[0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20, 0x11], 120);
         // SEQUENCE { SEQUENCE { OID, NULL }, OCTET STRING }
-        let encrypted = [0x30, 0x14, 0x30, 0x05, 0x06, 0x03, 0x2a, 0x86, 0x48, 0x04, 0x02, 0xaa, 0xbb, 0x00];
-        let public = [0x30, 0x14, 0x30, 0x05, 0x06, 0x03, 0x2a, 0x86, 0x48, 0x03, 0x02, 0x00, 0xbb, 0x00];
-        let certificate_v3 = [0x30, 0x82, 0x03, 0x00, 0x30, 0x82, 0x02, 0x00, 0xa0, 0x03, 0x02, 0x01, 0x02];
-        let certificate_v1 = [0x30, 0x82, 0x03, 0x00, 0x30, 0x82, 0x02, 0x00, 0x02, 0x09, 0x00, 0xc1];
-        let public_pkcs1 = [0x30, 0x82, 0x01, 0x0a, 0x02, 0x82, 0x01, 0x01, 0x00, 0xc1, 0x00, 0x00];
-        for key in [&pkcs1[..], &pkcs8, &sec1, &encrypted] {
-            assert!(holds_private_key(&base64_of(key), true), "{key:02x?}");
-            assert!(!holds_private_key(&base64_of(key), false), "only a certificate element is sniffed");
+        let encrypted = der(&[0x30, 0x81, 0x80, 0x30, 0x05, 0x06, 0x03, 0x2a, 0x86, 0x48, 0x04, 0x02, 0xaa], 120);
+        let public = der(&[0x30, 0x81, 0x80, 0x30, 0x05, 0x06, 0x03, 0x2a, 0x86, 0x48, 0x03, 0x02, 0x00], 120);
+        let certificate_v3 = der(&[0x30, 0x82, 0x03, 0x00, 0x30, 0x82, 0x02, 0x00, 0xa0, 0x03, 0x02, 0x01, 0x02], 120);
+        let certificate_v1 = der(&[0x30, 0x82, 0x03, 0x00, 0x30, 0x82, 0x02, 0x00, 0x02, 0x09, 0x00, 0xc1], 120);
+        let public_pkcs1 = der(&[0x30, 0x82, 0x01, 0x0a, 0x02, 0x82, 0x01, 0x01, 0x00, 0xc1, 0x00, 0x00], 120);
+        let pem_certificate =
+            format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", base64_of(&certificate_v3));
+        for key in [&pkcs1, &pkcs8, &sec1, &encrypted] {
+            let bare = base64_of(key);
+            let wrapped: String = bare.chars().flat_map(|c| [c, '\n']).collect();
+            for text in
+                [bare.clone(), wrapped, format!("{pem_certificate}{bare}"), format!("{bare}€€"), format!("€{bare}")]
+            {
+                assert!(holds_private_key(&text), "{text:.80}");
+            }
         }
-        for not_key in [&public[..], &certificate_v3, &certificate_v1, &public_pkcs1] {
-            assert!(!holds_private_key(&base64_of(not_key), true), "{not_key:02x?}");
+        for not_key in [&public, &certificate_v3, &certificate_v1, &public_pkcs1] {
+            assert!(!holds_private_key(&base64_of(not_key)), "{not_key:02x?}");
         }
-        let wrapped: String = base64_of(&pkcs1).chars().flat_map(|c| [c, '\n']).collect();
-        assert!(holds_private_key(&wrapped, true), "line breaks do not hide a key");
-        for junk in ["", "%%%", "MII", "not base64 at all!"] {
-            assert!(!holds_private_key(junk, true), "{junk}");
+        assert!(!holds_private_key(&pem_certificate));
+        // A bare certificate with the key's base64 run on after it, in one run or two.
+        let mut small_certificate = vec![0x30, 0x10, 0x30, 0x0e, 0xa0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x01, 0x05];
+        small_certificate.resize(18, 0);
+        let mut chained = small_certificate.clone();
+        chained.extend_from_slice(&sec1);
+        assert!(holds_private_key(&base64_of(&chained)));
+        assert!(holds_private_key(&format!("{}\n{}", base64_of(&small_certificate), base64_of(&sec1))));
+        assert!(!holds_private_key(&base64_of(&small_certificate).repeat(8)));
+        for junk in ["", "%%%", "MII", "not base64 at all!", "€€", "M€", &"M".repeat(200), &"€".repeat(300)] {
+            assert!(!holds_private_key(junk), "{junk}");
         }
+    }
+
+    #[test]
+    fn base64_of_a_pem_file_holding_a_key_is_found() {
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+        assert!(holds_private_key(&base64_of(pem.as_bytes())));
+        assert!(!holds_private_key(&base64_of(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")));
     }
 }

@@ -19,8 +19,8 @@ fn is_secret_element(name: &str) -> bool {
 }
 
 /// A leaf's text as records and reports may show it: private-key material becomes `[redacted]`.
-fn shown_text<'a>(name: &str, text: &'a str) -> &'a str {
-    if holds_private_key(text, name.eq_ignore_ascii_case("certificate")) { REDACTED } else { text }
+fn shown_text(text: &str) -> &str {
+    if holds_private_key(text) { REDACTED } else { text }
 }
 
 pub(crate) const REDACTED: &str = "[redacted]";
@@ -162,7 +162,7 @@ impl Element {
             return Value::String(if self.has_content() { REDACTED.to_string() } else { String::new() });
         }
         if self.children.is_empty() {
-            return Value::String(shown_text(&self.name, self.text.trim()).to_string());
+            return Value::String(shown_text(self.text.trim()).to_string());
         }
         let mut map: BTreeMap<&str, Value> = BTreeMap::new();
         for child in &self.children {
@@ -195,7 +195,7 @@ impl Element {
             return write_json_string(out, if self.has_content() { REDACTED } else { "" });
         }
         if self.children.is_empty() {
-            return write_json_string(out, shown_text(&self.name, self.text.trim()));
+            return write_json_string(out, shown_text(self.text.trim()));
         }
         let mut members: BTreeMap<&str, Vec<&Element>> = BTreeMap::new();
         for child in &self.children {

@@ -434,28 +434,44 @@ fn a_private_key_where_a_certificate_belongs_is_redacted_and_fails_the_gate() {
     let bare_key = base64::engine::general_purpose::STANDARD.encode(key.serialize_der());
     let key_body: String = key_pem.lines().filter(|line| !line.starts_with("-----")).collect();
     let (folder, apps) = project();
-    for (name, content) in [
+    let lower_case = key_pem.replace("BEGIN PRIVATE KEY", "begin private key");
+    let encoded_pem = base64::engine::general_purpose::STANDARD.encode(format!("{certificate}{key_pem}"));
+    let variants = [
         ("CertThenKey", format!("{certificate}{key_pem}")),
         ("KeyOnly", key_pem.clone()),
         ("BareKey", bare_key.clone()),
+        ("CertThenBareKey", format!("{certificate}{bare_key}")),
+        ("LowerCaseKey", format!("{certificate}{lower_case}")),
+        ("EncodedPem", encoded_pem.clone()),
+        ("BareKeyThenText", format!("{bare_key}€€")),
         ("CertOnly", certificate.clone()),
-    ] {
+    ];
+    for (name, content) in &variants {
         let app = connected_app(name, "").replace("<scopes>", &format!("<certificate>{content}</certificate><scopes>"));
         std::fs::write(apps.join(format!("{name}.connectedApp-meta.xml")), app).expect("write");
     }
+    // Not only where a certificate belongs.
+    let described = connected_app("InDescription", &format!("<description>{bare_key}</description>\n"));
+    std::fs::write(apps.join("InDescription.connectedApp-meta.xml"), described).expect("write");
     let path = folder.path().display().to_string();
     let output = sfaudit_within(120, &["scan", &path, "--as-of", "2026-12-01", "--format", "json"]);
     assert_eq!(code(&output), 1, "a committed key fails the default gate: {}", stderr(&output));
     let text = stdout(&output);
     let key_header = key_pem.lines().next().expect("PEM header");
-    for leaked in [key_header, &key_body[..64], &bare_key[..64]] {
+    for leaked in [key_header, &key_body[..64], &bare_key[..64], &encoded_pem[encoded_pem.len() - 64..]] {
         assert!(!text.contains(leaked), "the key reached the JSON: {leaked}");
         assert!(!stderr(&output).contains(leaked), "the key reached standard error: {leaked}");
     }
     let document: serde_json::Value = serde_json::from_str(&text).expect("json");
-    for (app, status) in [("CertThenKey", "fail"), ("KeyOnly", "fail"), ("BareKey", "fail"), ("CertOnly", "pass")] {
-        assert_eq!(crate::common::status_of(&document, "private-key-in-source", app).as_deref(), Some(status), "{app}");
+    for (app, _) in &variants {
+        let expected = if *app == "CertOnly" { "pass" } else { "fail" };
+        assert_eq!(
+            crate::common::status_of(&document, "private-key-in-source", app).as_deref(),
+            Some(expected),
+            "{app}"
+        );
     }
+    assert_eq!(crate::common::status_of(&document, "private-key-in-source", "InDescription").as_deref(), Some("fail"));
 }
 
 /// An app known only from files the Salesforce CLI would not deploy (here, outside the package

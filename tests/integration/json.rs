@@ -234,4 +234,13 @@ fn report_from_recomputes_an_edited_score_and_says_so() {
     let table = stdout(&rendered);
     assert!(table.contains(&format!("Score:   {real}/100")), "{table}");
     assert!(table.contains("summary.score (100) does not match its results"), "{table}");
+
+    // A rule whose severity in rules[] disagrees with its results' (SARIF would rank the alert by
+    // the rule's) is refused.
+    let rule = document["rules"].as_array_mut().expect("rules").iter_mut().find(|rule| rule["severity"] == "high");
+    rule.expect("a high rule")["severity"] = serde_json::json!("info");
+    std::fs::write(&saved, document.to_string()).expect("write");
+    let rendered = sfaudit(&["report", "--from", &saved_arg, "--format", "sarif"]);
+    assert_eq!(code(&rendered), 2, "{}", stderr(&rendered));
+    assert!(stderr(&rendered).contains("severity is high but rules[] gives"), "{}", stderr(&rendered));
 }

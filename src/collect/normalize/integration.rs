@@ -114,9 +114,12 @@ fn callback_kind(url: &str) -> Callback {
         .any(|domain| host == *domain || host.ends_with(&format!(".{domain}")));
     // Salesforce's own OAuth pages and API paths are what an app without a browser client puts in
     // a required field; its real callbacks (`/services/authcallback/…`, Visualforce pages) are not.
-    let salesforce_host =
-        host.ends_with("salesforce.com") || host.ends_with("force.com") || host.ends_with(".my.site.com");
+    let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
+    let salesforce_host = under("salesforce.com") || under("force.com") || host.ends_with(".my.site.com");
+    // `..` would make the path another one than it reads as.
+    let plain_path = !path.split(['/', '?', '#']).any(|segment| segment == ".." || segment == ".");
     let salesforce_endpoint = salesforce_host
+        && plain_path
         && (path.trim_matches('/').is_empty()
             || path.trim_end_matches('/') == "/services"
             || path.starts_with("/services/oauth2/")
@@ -142,6 +145,8 @@ mod tests {
             "https://app.acme.io./cb",
             "https://acme.my.salesforce.com/services/authcallback/Google",
             "https://acme.my.salesforce.com/environmenthub/soma-callback.apexp",
+            "https://app.notsalesforce.com/services/oauth2/callback",
+            "https://acme.my.salesforce.com/services/data/../authcallback/Google",
         ] {
             assert!(matches!(callback_kind(url), Callback::Browser), "{url}");
         }

@@ -88,8 +88,8 @@ fn collect(element: &Element, path: &str, found: &mut Vec<Placeholder>) {
         let templated = !certificate
             && (element.text.split([' ', '\t', '\r', '\n', ',']).any(is_placeholder) || is_placeholder(&element.text));
         if templated {
-            let secret = SECRET_ELEMENTS.contains(&element.name.as_str())
-                || crate::xml::holds_private_key(&element.text, element.name == "certificate");
+            let secret =
+                SECRET_ELEMENTS.contains(&element.name.as_str()) || crate::xml::holds_private_key(&element.text);
             found.push(Placeholder {
                 element: element.name.to_string(),
                 path: path.to_string(),

@@ -309,7 +309,7 @@ pub(crate) fn holds_committed_private_key(root: &Element) -> bool {
     while let Some(element) = pending.pop() {
         let text = element.text.trim();
         let key_element = element.name.eq_ignore_ascii_case("privateKey") && !text.is_empty() && !is_placeholder(text);
-        if key_element || holds_private_key(text, element.name.eq_ignore_ascii_case("certificate")) {
+        if key_element || holds_private_key(text) {
             return true;
         }
         pending.extend(&element.children);

@@ -316,6 +316,20 @@ impl<R: IntoResult> DocumentIn<R> {
             .map(|(index, result)| result.into_result(index, &mut tables))
             .collect::<Result<Vec<_>, _>>()?;
         let results = tables.into_results(results, self.params);
+        // Reports show a rule's severity from rules[] (SARIF's security-severity, say) beside each
+        // result's own: a scan writes them equal, so a file where they differ was edited.
+        for (index, result) in results.results.iter().enumerate() {
+            let rule = &results.rules[usize::from(result.rule)];
+            if rule.severity != result.severity {
+                return Err(format!(
+                    "results[{index}].severity is {} but rules[] gives {} the severity {}: the file was edited or is \
+                     damaged",
+                    result.severity.as_str(),
+                    rule.id,
+                    rule.severity.as_str()
+                ));
+            }
+        }
         // The counts and score are recomputed from the results, so an edited summary cannot make a
         // report say what its results do not. Only when `--min-confidence` left results out of
         // the file is the written score kept: the run computed it from them all.
