@@ -4,6 +4,10 @@
 
 use base64::Engine as _;
 
+/// Base64 characters decoded to tell a key's first structure: enough for the outer headers and an
+/// encrypted key's algorithm identifier (PBES2 parameters take about 80 bytes).
+const SNIFFED_BASE64: usize = 512;
+
 /// The shortest base64 run that can hold a private key (a SEC 1 P-256 key is about 160).
 const SHORTEST_BARE_KEY: usize = 64;
 
@@ -12,7 +16,10 @@ const SHORTEST_BARE_KEY: usize = 64;
 /// BLOCK`, SSH2's `---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----`), a run of base64 shaped like a
 /// private key's DER (alone, or after a certificate's armour), or base64 of a text that holds one.
 pub(crate) fn holds_private_key(text: &str) -> bool {
-    pem_private_key(text) || base64_runs(text).any(|run| bare_key_der(run) || encoded_text_holds_key(run))
+    // Most element texts are short: a flag, a name, a URL.
+    pem_private_key(text)
+        || (text.len() >= SHORTEST_BARE_KEY
+            && base64_runs(text).any(|run| bare_key_der(run) || encoded_text_holds_key(run)))
 }
 
 fn pem_private_key(text: &str) -> bool {
@@ -26,11 +33,16 @@ fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
     haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-/// The runs of base64 text outside any armour line, long enough to hold a key: the text with
-/// every `-----…-----` line (and any line with characters base64 does not use) as a separator.
+/// The runs of base64 text (white space included) long enough to hold a key: any character base64
+/// does not use, the dashes of an armour line among them, ends a run.
 fn base64_runs(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=') || c.is_ascii_whitespace()))
-        .flat_map(|piece| piece.split("\n\n"))
+    // Split on bytes: every byte of a multi-byte character ends a run, so runs are ASCII.
+    text.as_bytes()
+        .split(|byte| {
+            !(byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/' | b'=') || byte.is_ascii_whitespace())
+        })
+        .filter(|run| run.len() >= SHORTEST_BARE_KEY)
+        .filter_map(|run| std::str::from_utf8(run).ok())
         .map(str::trim)
         .filter(|run| run.len() >= SHORTEST_BARE_KEY)
 }
@@ -40,11 +52,31 @@ fn base64_runs(text: &str) -> impl Iterator<Item = &str> {
 /// its own, since padding cannot sit inside one base64 text. Every DER SEQUENCE's base64 starts
 /// with `M`.
 fn bare_key_der(run: &str) -> bool {
-    let compact: Vec<u8> = run.bytes().filter(|byte| !byte.is_ascii_whitespace()).collect();
-    compact.split_inclusive(|byte| *byte == b'=').filter(|piece| piece.first() == Some(&b'M')).any(|piece| {
-        let whole = &piece[..piece.len() - piece.len() % 4];
-        base64::engine::general_purpose::STANDARD.decode(whole).is_ok_and(|der| der_holds_key(&der))
-    })
+    run.split_inclusive('=').map(str::trim_start).filter(|piece| piece.starts_with('M')).any(piece_holds_key)
+}
+
+/// Whether one padded piece of base64 holds a key. Its first structure is told from the first
+/// [`SNIFFED_BASE64`] characters; the whole piece is decoded only when more than that first
+/// structure is in it (a certificate is decoded once, by the certificate reader, not here too).
+fn piece_holds_key(piece: &str) -> bool {
+    let compact = || piece.bytes().filter(|byte| !byte.is_ascii_whitespace());
+    let prefix: Vec<u8> = compact().take(SNIFFED_BASE64).collect();
+    let Ok(head) = base64::engine::general_purpose::STANDARD.decode(&prefix[..prefix.len() - prefix.len() % 4]) else {
+        return false;
+    };
+    if key_shape(&head) {
+        return true;
+    }
+    let (Some((0x30, header_length)), Some(length)) = (header(&head), content_length(&head)) else { return false };
+    let characters = compact().count();
+    // Four characters carry three bytes; padding may round the last group up.
+    if (header_length + length) / 3 * 4 + 4 >= characters {
+        return false;
+    }
+    let whole: Vec<u8> = compact().collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(&whole[..whole.len() - whole.len() % 4])
+        .is_ok_and(|der| der_holds_key(&der))
 }
 
 /// Whether `der`, or one of the DER structures that follow its first ones, is a private key.
@@ -84,9 +116,10 @@ fn key_shape(der: &[u8]) -> bool {
 }
 
 /// Base64 of a PEM file (as some export tools paste a certificate) that holds a key. Only text
-/// that does not decode to DER is decoded whole.
+/// that starts as such a file's base64 does (`---`, `Bag Attributes`, a line break or a space)
+/// is decoded.
 fn encoded_text_holds_key(run: &str) -> bool {
-    if run.starts_with('M') {
+    if !["LS0t", "QmFn", "Cg", "DQo", "IC"].iter().any(|start| run.starts_with(start)) {
         return false;
     }
     let compact: String = run.chars().filter(|c| !c.is_ascii_whitespace()).collect();

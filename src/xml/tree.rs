@@ -185,17 +185,29 @@ impl Element {
     /// The element as a record's `raw` document: the JSON of [`Element::to_json`], written
     /// straight to text without building the value.
     pub fn to_raw_document(&self) -> RawDocument {
-        let mut out = Vec::with_capacity(256);
-        self.write_json(&mut out);
-        RawDocument::from_json_text(String::from_utf8_lossy(&out).into_owned())
+        self.to_raw_document_noting_keys().0
     }
 
-    fn write_json(&self, out: &mut Vec<u8>) {
+    /// [`Element::to_raw_document`], and whether some text in it held private-key material (so
+    /// a collector need not look through every text a second time).
+    pub fn to_raw_document_noting_keys(&self) -> (RawDocument, bool) {
+        let mut out = Vec::with_capacity(256);
+        let mut held_key = false;
+        self.write_json(&mut out, &mut held_key);
+        (RawDocument::from_json_text(String::from_utf8_lossy(&out).into_owned()), held_key)
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>, held_key: &mut bool) {
         if is_secret_element(&self.name) {
             return write_json_string(out, if self.has_content() { REDACTED } else { "" });
         }
         if self.children.is_empty() {
-            return write_json_string(out, shown_text(self.text.trim()));
+            let text = self.text.trim();
+            if holds_private_key(text) {
+                *held_key = true;
+                return write_json_string(out, REDACTED);
+            }
+            return write_json_string(out, text);
         }
         let mut members: BTreeMap<&str, Vec<&Element>> = BTreeMap::new();
         for child in &self.children {
@@ -209,14 +221,14 @@ impl Element {
             write_json_string(out, name);
             out.push(b':');
             match elements.as_slice() {
-                [only] => only.write_json(out),
+                [only] => only.write_json(out, held_key),
                 repeated => {
                     out.push(b'[');
                     for (index, element) in repeated.iter().enumerate() {
                         if index > 0 {
                             out.push(b',');
                         }
-                        element.write_json(out);
+                        element.write_json(out, held_key);
                     }
                     out.push(b']');
                 }

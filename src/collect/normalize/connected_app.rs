@@ -7,7 +7,7 @@ use super::placeholder::placeholders;
 use super::profiles::standard_profiles;
 use super::read::{
     CertificateField, Normalized, POLICY_ACTIONS, Reader, SESSION_LEVELS, TIME_UNITS, callback_urls,
-    empty_source_control, new_app, note_private_key, note_secret, refresh_token,
+    empty_source_control, new_app, note_secret, raw_noting_private_key, refresh_token,
 };
 use super::scopes::canonical_scopes;
 use crate::diag::Diagnostic;
@@ -45,13 +45,13 @@ pub(crate) fn connected_app(
     let mut problems = Vec::new();
     record.label = reader.text(root, "label")?.unwrap_or(name).to_string();
     record.files.insert(MetadataType::ConnectedApp.type_name(), origin);
-    record.raw.insert(MetadataType::ConnectedApp.type_name(), root.to_raw_document());
     if source == SourceKind::Project {
         let mut source_control = empty_source_control();
         source_control.placeholders = placeholders(document);
-        note_private_key(&mut source_control, document);
         record.source_control = Some(source_control);
     }
+    let raw = raw_noting_private_key(document, record.source_control.as_mut());
+    record.raw.insert(MetadataType::ConnectedApp.type_name(), raw);
     if let Some(config) = reader.single(root, "samlConfig")? {
         record.saml = Some(Box::new(saml(&reader, config, as_of, &mut record, &mut problems)?));
     }

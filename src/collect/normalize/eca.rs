@@ -7,7 +7,7 @@ use super::placeholder::placeholders;
 use super::profiles::standard_profiles;
 use super::read::{
     CertificateField, Normalized, POLICY_ACTIONS, Reader, SESSION_LEVELS, TIME_UNITS, callback_urls,
-    empty_source_control, new_app, note_private_key, note_secret, refresh_token, split_list,
+    empty_source_control, new_app, note_secret, raw_noting_private_key, refresh_token, split_list,
 };
 use super::scopes::canonical_scopes;
 use crate::diag::Diagnostic;
@@ -68,11 +68,11 @@ pub(crate) fn external_client_app(
             MetadataType::key_of(&document.root.name),
             Origin { source, path: Some(document.path.clone()), line: Some(document.root.line) },
         );
-        record.raw.insert(MetadataType::key_of(&document.root.name), document.root.to_raw_document());
         if let Some(source_control) = record.source_control.as_mut() {
             source_control.placeholders.extend(placeholders(document));
-            note_private_key(source_control, document);
         }
+        let raw = raw_noting_private_key(document, record.source_control.as_mut());
+        record.raw.insert(MetadataType::key_of(&document.root.name), raw);
     }
     if let Some(header) = parts.header {
         record.label = Reader::new(header).text(&header.root, "label")?.unwrap_or(name).to_string();

@@ -7,8 +7,8 @@ use super::placeholder::is_placeholder;
 use crate::diag::Diagnostic;
 use crate::model::cert::parse_certificate;
 use crate::model::{
-    AppRecord, Certificate, EvaluationDate, Integration, Origin, RecordText, RefreshToken, RefreshTokenPolicy,
-    ResourceKind, SmallMap, SmallSet, SourceControl, SourceKind, TimeUnit,
+    AppRecord, Certificate, EvaluationDate, Integration, Origin, RawDocument, RecordText, RefreshToken,
+    RefreshTokenPolicy, ResourceKind, SmallMap, SmallSet, SourceControl, SourceKind, TimeUnit,
 };
 use crate::xml::{Element, MetadataDocument, holds_private_key};
 
@@ -295,26 +295,43 @@ pub(crate) fn empty_source_control() -> SourceControl {
     }
 }
 
-/// Notes the first of an app's files that holds private-key material, however deep.
-pub(super) fn note_private_key(source_control: &mut SourceControl, document: &MetadataDocument) {
-    if source_control.private_key_file.is_none() && holds_committed_private_key(&document.root) {
-        source_control.private_key_file = Some(document.path.to_string());
+/// The raw document of `document`, noting the file as holding private-key material when a text
+/// in it held some (found while the raw document is written) or it has a filled `privateKey`.
+pub(super) fn raw_noting_private_key(
+    document: &MetadataDocument,
+    source_control: Option<&mut SourceControl>,
+) -> RawDocument {
+    let (raw, text_held_key) = document.root.to_raw_document_noting_keys();
+    if let Some(source_control) = source_control {
+        if source_control.private_key_file.is_none() && (text_held_key || has_private_key_element(&document.root)) {
+            source_control.private_key_file = Some(document.path.to_string());
+        }
     }
+    raw
 }
 
-/// Whether any element holds private-key material: a PEM key in any text, a bare key where a
-/// certificate belongs, or a filled `privateKey` element that is not a template value.
+/// Whether any element holds private-key material: a key in any text, or a filled `privateKey`.
 pub(crate) fn holds_committed_private_key(root: &Element) -> bool {
+    has_private_key_element(root) || descendants(root).any(|element| holds_private_key(element.text.trim()))
+}
+
+/// A filled `privateKey` element anywhere that is not a template value.
+fn has_private_key_element(root: &Element) -> bool {
+    descendants(root).any(|element| {
+        element.name.eq_ignore_ascii_case("privateKey")
+            && element.has_content()
+            && !(element.children.is_empty() && is_placeholder(element.text.trim()))
+    })
+}
+
+/// `root` and every element below it, walked with a stack.
+fn descendants(root: &Element) -> impl Iterator<Item = &Element> {
     let mut pending = vec![root];
-    while let Some(element) = pending.pop() {
-        let text = element.text.trim();
-        let key_element = element.name.eq_ignore_ascii_case("privateKey") && !text.is_empty() && !is_placeholder(text);
-        if key_element || holds_private_key(text) {
-            return true;
-        }
+    std::iter::from_fn(move || {
+        let element = pending.pop()?;
         pending.extend(&element.children);
-    }
-    false
+        Some(element)
+    })
 }
 
 /// The refresh-token policy with its period in days. A negative period, or one whose day count
