@@ -1,7 +1,8 @@
 //! The incomplete-scan rules: a live scan that could not read data rules need exits 3, unless the
 //! user accepts that with `--allow-incomplete`; notes (data no built-in rule reads) never change
 //! the exit code. A file that could not be read at all, or a scan that found nothing to judge,
-//! exits 2 ([`input_verdict`]).
+//! exits 2 ([`input_verdict`]), and so does an input problem when the gate passed
+//! ([`weigh_problems`]).
 
 use crate::error::exit;
 use crate::model::{Collection, InputProblem, Inventory, ScanSource, SourceKind};
