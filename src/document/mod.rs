@@ -72,6 +72,15 @@ pub fn parse(path: &str, text: &str) -> Result<Loaded, Diagnostic> {
                 "results schema version {version} is not supported (this sfaudit reads versions 1 and {RESULTS_SCHEMA_VERSION})"
             ),
         )),
-        None => Err(problem(None, "not an sfaudit JSON result: no schema_version".to_string())),
+        None => Err(problem(
+            None,
+            match version {
+                None => "not an sfaudit JSON result: no schema_version".to_string(),
+                Some(other) => format!(
+                    "not an sfaudit JSON result: schema_version is {}, not a whole number",
+                    crate::escape::clip(&other.to_string(), 40)
+                ),
+            },
+        )),
     }
 }

@@ -167,11 +167,16 @@ fn report_from_bad_input_exits_2_and_names_the_file() {
     let mut document: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("json");
     document["schema_version"] = serde_json::json!(99);
-    let cases: [(&str, Option<String>, &str); 5] = [
+    let cases: [(&str, Option<String>, &str); 6] = [
         ("missing.json", None, "cannot read"),
         ("broken.json", Some("{\"schema_version\": 1, \"results\": [".to_string()), "not valid JSON"),
         ("future.json", Some(document.to_string()), "schema version 99"),
         ("other.json", Some("{\"version\": \"2.1.0\", \"runs\": []}".to_string()), "no schema_version"),
+        (
+            "float.json",
+            Some("{\"schema_version\": 2.0, \"results\": []}".to_string()),
+            "schema_version is 2.0, not a whole",
+        ),
         ("partial.json", Some("{\"schema_version\": 1, \"results\": []}".to_string()), "not an sfaudit JSON result"),
     ];
     for (file, content, message) in cases {
