@@ -346,3 +346,25 @@ fn a_missing_folder_or_broken_project_file_is_a_usage_error() {
     assert_eq!(code, 2);
     assert!(stderr.contains("package directory 'gone' does not exist"), "{stderr}");
 }
+
+/// Org settings a project lacks give `unknown` with a hint naming the file in both layouts, since
+/// a Metadata API format project spells it `settings/X.settings`.
+#[test]
+fn missing_org_settings_name_their_file_in_both_layouts() {
+    let app = b"<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\"><label>A</label></ConnectedApp>";
+    let (_, document) = scan_files_json(&[("connectedApps/A.connectedApp-meta.xml", app)]);
+    let missing = &document["inventory"]["org"]["missing"];
+    for (field, settings) in [
+        ("oauth_oidc", "OauthOidc"),
+        ("connected_app_settings", "ConnectedApp"),
+        ("external_client_app_settings", "ExternalClientApp"),
+    ] {
+        let reason = missing[field].as_str().unwrap_or_else(|| panic!("{field} is missing: {missing}"));
+        assert!(
+            reason.contains(&format!(
+                "settings/{settings}.settings-meta.xml (settings/{settings}.settings in Metadata API format)"
+            )),
+            "{reason}"
+        );
+    }
+}

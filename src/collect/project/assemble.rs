@@ -291,24 +291,18 @@ fn note_org_file(org: &mut OrgRecord, kind: MetadataType, document: &MetadataDoc
 
 fn note_missing_org_settings(org: &mut OrgRecord) {
     let absent = [
-        ("oauth_oidc", org.oauth_oidc.is_none(), "settings/OauthOidc.settings-meta.xml", "OauthOidc"),
-        (
-            "connected_app_settings",
-            org.connected_app_settings.is_none(),
-            "settings/ConnectedApp.settings-meta.xml",
-            "ConnectedApp",
-        ),
-        (
-            "external_client_app_settings",
-            org.external_client_app_settings.is_none(),
-            "settings/ExternalClientApp.settings-meta.xml",
-            "ExternalClientApp",
-        ),
+        ("oauth_oidc", org.oauth_oidc.is_none(), "OauthOidc"),
+        ("connected_app_settings", org.connected_app_settings.is_none(), "ConnectedApp"),
+        ("external_client_app_settings", org.external_client_app_settings.is_none(), "ExternalClientApp"),
     ];
-    for (field, is_absent, file, settings) in absent {
+    for (field, is_absent, settings) in absent {
         if is_absent {
             org.missing.get_or_insert_with(field.to_string(), || {
-                format!("no {file} in the project; retrieve the {settings} settings or scan the org").into()
+                format!(
+                    "no settings/{settings}.settings-meta.xml (settings/{settings}.settings in Metadata API format) in \
+                     the project; retrieve the {settings} settings or scan the org"
+                )
+                .into()
             });
         }
     }
