@@ -88,13 +88,13 @@ pub fn decode_certificate_text(text: &str) -> Result<Vec<u8>, CertificateError> 
     Ok(der)
 }
 
-/// A `-----…-----` line whose words include `first` and `second`, in any letter case.
-fn armour_line(line: &str, first: &str, second: &str) -> bool {
-    // Base64 has no `-`: only armour lines are worth an upper-case copy.
-    line.contains("--") && {
-        let upper = line.to_ascii_uppercase();
-        upper.contains(first) && upper.contains(second)
-    }
+/// A `-----…-----` line whose words include `first` and `second` (upper case), in any letter
+/// case. Base64 has no `-`, so other lines are passed over at the cost of one search.
+pub(crate) fn armour_line(line: &str, first: &str, second: &str) -> bool {
+    let contains = |needle: &str| {
+        line.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    line.contains("--") && contains(first) && contains(second)
 }
 
 /// Whether anything but white space and private-key blocks follows the certificate's END line.

@@ -4,6 +4,8 @@
 
 use base64::Engine as _;
 
+use crate::model::cert::armour_line;
+
 /// Base64 characters decoded to tell a key's first structure: enough for the outer headers and an
 /// encrypted key's algorithm identifier (PBES2 parameters take about 80 bytes).
 const SNIFFED_BASE64: usize = 512;
@@ -23,14 +25,7 @@ pub(crate) fn holds_private_key(text: &str) -> bool {
 }
 
 fn pem_private_key(text: &str) -> bool {
-    text.contains("--")
-        && text.lines().any(|line| {
-            line.contains("--") && contains_ignoring_case(line, "BEGIN") && contains_ignoring_case(line, "PRIVATE KEY")
-        })
-}
-
-fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
-    haystack.as_bytes().windows(needle.len()).any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+    text.contains("--") && text.lines().any(|line| armour_line(line, "BEGIN", "PRIVATE KEY"))
 }
 
 /// The runs of base64 text (white space included) long enough to hold a key: any character base64

@@ -18,9 +18,10 @@ fn is_secret_element(name: &str) -> bool {
     SECRET_ELEMENTS.iter().any(|secret| secret.eq_ignore_ascii_case(name))
 }
 
-/// A leaf's text as records and reports may show it: private-key material becomes `[redacted]`.
-fn shown_text(text: &str) -> &str {
-    if holds_private_key(text) { REDACTED } else { text }
+/// A leaf's text as records and reports may show it, and whether it held private-key material
+/// (which becomes `[redacted]`).
+fn shown_text(text: &str) -> (&str, bool) {
+    if holds_private_key(text) { (REDACTED, true) } else { (text, false) }
 }
 
 pub(crate) const REDACTED: &str = "[redacted]";
@@ -143,15 +144,17 @@ impl Element {
     /// Every element named `name` with content in this tree (this element included), however
     /// deep; walked with a stack, so depth costs memory, never the call stack.
     pub fn filled_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.descendants().filter(move |element| element.name == name && element.has_content())
+    }
+
+    /// This element and every element below it, walked with a stack, so depth costs memory,
+    /// never the call stack.
+    pub fn descendants(&self) -> impl Iterator<Item = &Element> {
         let mut pending = vec![self];
         std::iter::from_fn(move || {
-            while let Some(element) = pending.pop() {
-                pending.extend(&element.children);
-                if element.name == name && element.has_content() {
-                    return Some(element);
-                }
-            }
-            None
+            let element = pending.pop()?;
+            pending.extend(&element.children);
+            Some(element)
         })
     }
 
@@ -162,7 +165,7 @@ impl Element {
             return Value::String(if self.has_content() { REDACTED.to_string() } else { String::new() });
         }
         if self.children.is_empty() {
-            return Value::String(shown_text(self.text.trim()).to_string());
+            return Value::String(shown_text(self.text.trim()).0.to_string());
         }
         let mut map: BTreeMap<&str, Value> = BTreeMap::new();
         for child in &self.children {
@@ -202,12 +205,9 @@ impl Element {
             return write_json_string(out, if self.has_content() { REDACTED } else { "" });
         }
         if self.children.is_empty() {
-            let text = self.text.trim();
-            if holds_private_key(text) {
-                *held_key = true;
-                return write_json_string(out, REDACTED);
-            }
-            return write_json_string(out, text);
+            let (shown, key) = shown_text(self.text.trim());
+            *held_key |= key;
+            return write_json_string(out, shown);
         }
         let mut members: BTreeMap<&str, Vec<&Element>> = BTreeMap::new();
         for child in &self.children {

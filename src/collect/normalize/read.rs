@@ -312,25 +312,15 @@ pub(super) fn raw_noting_private_key(
 
 /// Whether any element holds private-key material: a key in any text, or a filled `privateKey`.
 pub(crate) fn holds_committed_private_key(root: &Element) -> bool {
-    has_private_key_element(root) || descendants(root).any(|element| holds_private_key(element.text.trim()))
+    has_private_key_element(root) || root.descendants().any(|element| holds_private_key(element.text.trim()))
 }
 
 /// A filled `privateKey` element anywhere that is not a template value.
 fn has_private_key_element(root: &Element) -> bool {
-    descendants(root).any(|element| {
+    root.descendants().any(|element| {
         element.name.eq_ignore_ascii_case("privateKey")
             && element.has_content()
             && !(element.children.is_empty() && is_placeholder(element.text.trim()))
-    })
-}
-
-/// `root` and every element below it, walked with a stack.
-fn descendants(root: &Element) -> impl Iterator<Item = &Element> {
-    let mut pending = vec![root];
-    std::iter::from_fn(move || {
-        let element = pending.pop()?;
-        pending.extend(&element.children);
-        Some(element)
     })
 }
 
