@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::assumed::AssumedDefaults;
 use super::cel;
 use super::kleene::{Evaluated, Missing};
 use super::memo::{Memo, Memoized, RulePlan};
@@ -48,27 +49,6 @@ pub(crate) fn evaluate_rule(rule: &Rule, bindings: &cel::Bindings, missing: Miss
     }
 }
 
-/// Whether "your value" rests on an assumed default: the `actual` expression reads a record path
-/// in `defaults`, a field below one, or a record holding one (`app.policy` when
-/// `policy.ip_relaxation` was assumed).
-fn reads_default(rule: &Rule, resource: Resource<'_>, org: &crate::model::OrgRecord) -> bool {
-    let Some(actual) = &rule.actual else { return false };
-    actual.paths.iter().any(|path| {
-        let (defaults, path) = match (path.strip_prefix("app."), path.strip_prefix("org.")) {
-            (Some(rest), _) => (resource.defaults(), rest),
-            (_, Some(rest)) => (&org.defaults, rest),
-            _ => return false,
-        };
-        defaults.iter().any(|default| related(path, default))
-    })
-}
-
-/// `a` and `b` are the same record path, or one is below the other.
-fn related(a: &str, b: &str) -> bool {
-    let below = |child: &str, parent: &str| child.strip_prefix(parent).is_some_and(|tail| tail.starts_with('.'));
-    a == b || below(a, b) || below(b, a)
-}
-
 /// Every file a resource's results can point at, in one table: each resource's origin, then its
 /// located files ([`Resource::located_files`]) in name order. Returns the table and where each
 /// resource's entries start.
@@ -102,6 +82,7 @@ pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
     let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
     let chunk_size = resources.len().div_ceil(workers).max(1);
     let app_reads = ReadTree::of(&rules.rules, "app");
+    let input_groups = super::memo::input_groups(&plans);
     let worker_texts: Vec<(usize, Vec<Text>)> = std::thread::scope(|scope| {
         let mut workers = Vec::new();
         let mut remaining: &mut [Option<RuleResult>] = &mut slots;
@@ -110,8 +91,15 @@ pub(crate) fn evaluate(inventory: &Inventory, rules: &RuleSet) -> Results {
             let count: usize = per_resource[first..first + chunk.len()].iter().sum();
             let (mine, rest) = std::mem::take(&mut remaining).split_at_mut(count);
             remaining = rest;
-            let shared =
-                Shared { org_json: &org_json, params: &params, app_reads: &app_reads, plans: &plans, rules, inventory };
+            let shared = Shared {
+                org_json: &org_json,
+                params: &params,
+                app_reads: &app_reads,
+                plans: &plans,
+                input_groups: &input_groups,
+                rules,
+                inventory,
+            };
             workers.push(scope.spawn(move || {
                 let mut worker = Worker::new(shared);
                 let mut slots = mine.iter_mut();
@@ -186,6 +174,8 @@ struct Shared<'a> {
     /// The parts of an app record the rules read: the only parts converted for CEL.
     app_reads: &'a ReadTree,
     plans: &'a [RulePlan],
+    /// Per plan, the first plan with the same reads ([`super::memo::input_groups`]).
+    input_groups: &'a [usize],
     rules: &'a RuleSet,
     inventory: &'a Inventory,
 }
@@ -197,7 +187,11 @@ struct Worker<'a> {
     /// One context for all of the worker's resources: only `app` changes from one to the next.
     bindings: cel::Bindings,
     memos: Vec<Memo>,
-    key: Vec<u8>,
+    /// The current app's inputs, one per input group, written when a rule of the group first
+    /// needs it: `keys[spans[group]]`.
+    keys: Vec<u8>,
+    spans: Vec<Option<std::ops::Range<usize>>>,
+    assumed: AssumedDefaults<'a>,
     /// The texts of the worker's results, which they point into until [`join_texts`].
     texts: Vec<Text>,
 }
@@ -207,23 +201,27 @@ impl<'a> Worker<'a> {
         Self {
             bindings: cel::Bindings::new(cel::new_env(), &Value::Null, shared.org_json, shared.params),
             memos: shared.plans.iter().map(|_| Memo::default()).collect(),
-            key: Vec::new(),
+            keys: Vec::new(),
+            spans: vec![None; shared.plans.len()],
+            assumed: AssumedDefaults::new(&shared.rules.rules, &shared.inventory.org),
             texts: Vec::new(),
             shared,
         }
     }
 
     /// Hands `emit` one result per rule that applies to `resource`, in rule order.
-    fn evaluate_resource(&mut self, resource: Resource<'_>, resource_index: u32, emit: &mut dyn FnMut(RuleResult)) {
-        let Shared { rules, plans, inventory, app_reads, .. } = self.shared;
-        let Self { bindings, memos, key, texts, .. } = self;
+    fn evaluate_resource(&mut self, resource: Resource<'a>, resource_index: u32, emit: &mut dyn FnMut(RuleResult)) {
+        let Shared { rules, plans, inventory, app_reads, input_groups, .. } = self.shared;
+        let Self { bindings, memos, keys, spans, texts, assumed, .. } = self;
+        assumed.set_resource(resource);
+        keys.clear();
+        spans.fill(None);
         let kind = resource.kind();
         let missing = Missing { app: resource.missing(), org: &inventory.org.missing };
         let app_json = match resource {
             Resource::App(app) => Some(app_json(app, app_reads)),
             Resource::Org(_) => None,
         };
-        let mut app_bound = false;
         let located: Vec<&str> = resource.located_files().map(|(type_name, _)| type_name).collect();
         let undeployed = match resource {
             Resource::App(app) if app.undeployed => Some(app),
@@ -246,21 +244,24 @@ impl<'a> Worker<'a> {
                 continue;
             }
             let mut evaluate = || {
-                if !app_bound {
-                    bindings.set_app(app_reads.to_val(app_json.as_ref().unwrap_or(&Value::Null)));
-                    app_bound = true;
-                }
+                // Only what this rule reads: most of an app's rules are answered from the memo,
+                // so converting every read part of the app for the few that are not cost more.
+                bindings.set_app(plan.app_value(app_json.as_ref().unwrap_or(&Value::Null)));
                 outcome(rule, bindings, missing, texts)
             };
             let outcome = match &app_json {
                 Some(json) => {
-                    key.clear();
-                    plan.write_key(json, resource.missing(), key);
-                    memos[rule_index].get_or_insert(key, evaluate)
+                    let group = input_groups[rule_index];
+                    let span = spans[group].get_or_insert_with(|| {
+                        let start = keys.len();
+                        plan.write_key(json, resource.missing(), keys);
+                        start..keys.len()
+                    });
+                    memos[rule_index].get_or_insert(&keys[span.clone()], evaluate)
                 }
                 None => evaluate(),
             };
-            let assumed = outcome.actual.is_some() && reads_default(rule, resource, &inventory.org);
+            let assumed = outcome.actual.is_some() && assumed.assumed(rule_index);
             emit(result_of(rule_index, resource_index, plan.location_slot(&located), rule, outcome, assumed));
         }
     }
@@ -445,6 +446,40 @@ mod tests {
         let assumed: Vec<bool> = results.results.iter().map(|result| result.assumed).collect();
         assert_eq!(assumed, [true, false, true, false]);
         assert!(results.iter().all(|result| &*result.resource.namespace == "acme"));
+    }
+
+    #[test]
+    fn assumed_defaults_are_per_app_and_the_org_defaults_count_for_every_app() {
+        let app = |name: &str, defaults: serde_json::Value| {
+            let mut app = crate::engine::schema::sample_app();
+            crate::engine::schema::merge(&mut app, &serde_json::json!({"name": name, "defaults": defaults}));
+            app
+        };
+        let mut inventory = inventory_of(vec![
+            app("A", serde_json::json!(["policy.ip_relaxation"])),
+            app("B", serde_json::json!([])),
+            app("C", serde_json::json!(["policy"])),
+        ]);
+        inventory.org.defaults.insert(std::borrow::Cow::Borrowed("oauth_oidc.pkce_required"));
+        let sources: Vec<RuleSource> = [
+            "fail_if = \"true\"\nactual = \"app.policy.ip_relaxation\"\n",
+            "fail_if = \"true\"\nactual = \"org.oauth_oidc.pkce_required\"\n",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(index, extra)| RuleSource {
+            path: format!("r{index}.toml"),
+            text: rule_text(&format!("r{index}"), extra),
+        })
+        .collect();
+        let rules = crate::engine::rule::load(&sources).expect("rules load");
+        let results = evaluate(&inventory, &rules);
+        let assumed: Vec<String> = results
+            .iter()
+            .map(|result| format!("{} {} {}", result.resource.name, result.rule_id(), result.assumed))
+            .collect();
+        let expected = ["A r0 true", "B r0 false", "C r0 true", "A r1 true", "B r1 true", "C r1 true"];
+        assert_eq!(assumed, expected, "in rule order, then app order");
     }
 
     #[test]

@@ -87,6 +87,12 @@ impl RulePlan {
             .map_or(0, |position| u8::try_from(position + 1).unwrap_or(0))
     }
 
+    /// The CEL value of `app` (the record's JSON view) that the rule's expressions can see: the
+    /// parts it reads, which are all its outcome depends on ([`Self::write_key`]).
+    pub(crate) fn app_value(&self, app: &serde_json::Value) -> Box<dyn ::cel::common::value::Val> {
+        self.reads.to_val(app)
+    }
+
     /// The rule's input from this app: the parts it reads, and the `missing` notes on them.
     pub(crate) fn write_key(
         &self,
@@ -104,6 +110,14 @@ impl RulePlan {
             }
         }
     }
+}
+
+/// For each plan, the index of the first plan that reads exactly the same parts: rules that read
+/// the same parts share one input per app, written once (65 rules read 42 different sets).
+pub(crate) fn input_groups(plans: &[RulePlan]) -> Vec<usize> {
+    (0..plans.len())
+        .map(|index| (0..index).find(|earlier| plans[*earlier].reads == plans[index].reads).unwrap_or(index))
+        .collect()
 }
 
 /// After this many distinct inputs, a rule that has been answered from the table less often than

@@ -2,6 +2,7 @@
 //!
 //! Nothing here knows where the inventory came from or how results are shown.
 
+mod assumed;
 mod budget;
 pub(crate) mod cel;
 mod embedded;

@@ -120,13 +120,17 @@ fn armoured_block(text: &str) -> Option<&str> {
 }
 
 fn decode_base64(text: &str) -> Result<Vec<u8>, CertificateError> {
-    let body: String = text.split_whitespace().collect();
+    // Unicode white space is dropped too (a pasted non-breaking space), but ASCII text, nearly
+    // every certificate, is filtered byte by byte: a certificate is decoded for every app.
+    let body: Vec<u8> = if text.is_ascii() {
+        text.bytes().filter(|byte| !char::from(*byte).is_whitespace()).collect()
+    } else {
+        text.split_whitespace().flat_map(str::bytes).collect()
+    };
     if body.is_empty() {
         return Err(CertificateError::Empty);
     }
-    base64::engine::general_purpose::STANDARD
-        .decode(body.as_bytes())
-        .map_err(|error| CertificateError::Base64(error.to_string()))
+    base64::engine::general_purpose::STANDARD.decode(&body).map_err(|error| CertificateError::Base64(error.to_string()))
 }
 
 /// Building the registry costs more than parsing a certificate, so it is built once.
@@ -219,8 +223,16 @@ mod tests {
         let pem = std::fs::read_to_string(path).expect("demo certificate");
         let body: Vec<&str> = pem.lines().filter(|line| !line.starts_with("-----")).collect();
         let as_of = EvaluationDate::parse_relative_to("2026-12-01", OffsetDateTime::now_utc()).expect("date");
-        let parsed = [pem.clone(), body.concat(), body.join("\n"), format!("  {}\r\n", body.join("\r\n"))]
-            .map(|text| parse_certificate(&text, &as_of).expect("certificate parses"));
+        // Any Unicode white space between the lines: a vertical tab, a non-breaking space.
+        let parsed = [
+            pem.clone(),
+            body.concat(),
+            body.join("\n"),
+            format!("  {}\r\n", body.join("\r\n")),
+            body.join("\u{b}\u{c}"),
+            body.join("\u{a0}\u{2028}"),
+        ]
+        .map(|text| parse_certificate(&text, &as_of).expect("certificate parses"));
         assert!(parsed.iter().all(|certificate| certificate == &parsed[0]));
         let certificate = &parsed[0];
         assert_eq!(certificate.not_after, "2028-02-29T00:00:00Z");

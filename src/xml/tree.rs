@@ -197,7 +197,10 @@ impl Element {
         let mut out = Vec::with_capacity(256);
         let mut held_key = false;
         self.write_json(&mut out, &mut held_key);
-        (RawDocument::from_json_text(String::from_utf8_lossy(&out).into_owned()), held_key)
+        // serde_json wrote every byte from `&str`s, so the text is UTF-8 and is not copied.
+        let text =
+            String::from_utf8(out).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
+        (RawDocument::from_json_text(text), held_key)
     }
 
     fn write_json(&self, out: &mut Vec<u8>, held_key: &mut bool) {
@@ -209,18 +212,18 @@ impl Element {
             *held_key |= key;
             return write_json_string(out, shown);
         }
-        let mut members: BTreeMap<&str, Vec<&Element>> = BTreeMap::new();
-        for child in &self.children {
-            members.entry(&child.name).or_default().push(child);
-        }
+        // Name order, and document order among children of one name (a stable sort): the order
+        // a map keyed by name would give, without a list per name.
+        let mut children: Vec<&Element> = self.children.iter().collect();
+        children.sort_by(|left, right| left.name.as_str().cmp(right.name.as_str()));
         out.push(b'{');
-        for (index, (name, elements)) in members.into_iter().enumerate() {
+        for (index, elements) in children.chunk_by(|left, right| left.name == right.name).enumerate() {
             if index > 0 {
                 out.push(b',');
             }
-            write_json_string(out, name);
+            write_json_string(out, elements[0].name.as_str());
             out.push(b':');
-            match elements.as_slice() {
+            match elements {
                 [only] => only.write_json(out, held_key),
                 repeated => {
                     out.push(b'[');

@@ -60,16 +60,29 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
     if WHOLE_VALUE.is_match(value) || value.contains("${") || value.contains("{{") {
         return true;
     }
-    let words: Vec<String> =
-        value.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()).map(str::to_lowercase).collect();
-    let has = |word: &str| words.iter().any(|candidate| candidate == word);
-    words.iter().any(|word| {
-        INSTRUCTION_WORDS.contains(&word.as_str())
-            || word.starts_with("your")
-            || word.starts_with("replace")
-            || (word.len() >= 3 && word.chars().all(|c| c == 'x'))
-    }) || (has("auto") && has("generated"))
-        || (has("change") && has("me"))
+    // Words are compared without allocating: this runs on every certificate and URL of a scan.
+    let mut words = value.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty());
+    let (mut auto, mut generated, mut change, mut me) = (false, false, false, false);
+    words.any(|word| {
+        let lowered;
+        let word = if word.is_ascii() {
+            word
+        } else {
+            lowered = word.to_lowercase();
+            lowered.as_str()
+        };
+        let is = |expected: &str| word.eq_ignore_ascii_case(expected);
+        let starts = |prefix: &str| word.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix));
+        auto |= is("auto");
+        generated |= is("generated");
+        change |= is("change");
+        me |= is("me");
+        INSTRUCTION_WORDS.iter().any(|instruction| is(instruction))
+            || starts("your")
+            || starts("replace")
+            || (word.len() >= 3 && word.chars().all(|c| c == 'x' || c == 'X'))
+    }) || (auto && generated)
+        || (change && me)
 }
 
 /// Every placeholder in the credential and endpoint elements of `document`, in document order.
@@ -129,6 +142,10 @@ mod tests {
             "@SECRET@",
             "TODO",
             "https://${DOMAIN}/callback",
+            "Auto-Generated",
+            "Change Me",
+            "ÜBER_TODO",
+            "Your-Key-Here",
         ] {
             assert!(is_placeholder(value), "{value}");
         }
@@ -144,6 +161,7 @@ mod tests {
             "https://app.example.com/oauth/callback",
             "sfdc://success",
             "integration@example.com",
+            "Über automatic generation",
             "",
         ] {
             assert!(!is_placeholder(value), "{value}");
