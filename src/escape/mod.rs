@@ -41,6 +41,10 @@ pub fn terminal(text: &str) -> String {
 /// as `\n` too, so a name or message cannot start a line of its own (a forged log line, a CI
 /// workflow command).
 pub fn terminal_line(text: &str) -> String {
+    // Printable ASCII, nearly every cell of a large table, has nothing to escape.
+    if text.bytes().all(|byte| matches!(byte, b' '..=b'~')) {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     for character in text.chars() {
         match character {

@@ -56,11 +56,12 @@ fn the_bound_grows_while_the_org_answers_well() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let log = stderr(&output);
     assert!(log.contains("concurrency raised from 16 to 32: no 503, no limit error, latency steady"), "{log}");
-    assert!(log.contains("concurrency raised from 32 to 64"), "{log}");
     // On a loaded machine the client's own work can slow answers enough to count as rising
-    // latency; a healthy org gives no other reason to back off.
-    let mut lowered = log.lines().filter(|line| line.contains("concurrency lowered"));
-    assert!(lowered.all(|line| line.contains("latency rose")), "{log}");
+    // latency; a healthy org gives no other reason to back off. Only without such a back-off
+    // must the bound have doubled again (the exact steps are the unit tests of the controller).
+    let lowered: Vec<&str> = log.lines().filter(|line| line.contains("concurrency lowered")).collect();
+    assert!(lowered.iter().all(|line| line.contains("latency rose")), "{log}");
+    assert!(!lowered.is_empty() || log.contains("concurrency raised from 32 to 64"), "{log}");
     assert!(fake.stats().max_in_flight > 16, "the org saw more than 16 calls at once: {:?}", fake.stats());
     assert!(fake.stats().max_in_flight <= 64, "never past 64: {:?}", fake.stats());
 }
