@@ -197,10 +197,9 @@ impl Element {
         let mut out = Vec::with_capacity(256);
         let mut held_key = false;
         self.write_json(&mut out, &mut held_key);
-        // serde_json wrote every byte from `&str`s, so the text is UTF-8 and is not copied.
-        let text =
-            String::from_utf8(out).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
-        (RawDocument::from_json_text(text), held_key)
+        // Copied into an allocation of its exact size: every app's documents are kept until the
+        // report is written, and the writing buffer's spare capacity would stay with them.
+        (RawDocument::from_json_text(String::from_utf8_lossy(&out).into_owned()), held_key)
     }
 
     fn write_json(&self, out: &mut Vec<u8>, held_key: &mut bool) {
