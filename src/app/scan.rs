@@ -334,6 +334,19 @@ pub(super) fn baseline_update(args: &ScanArgs) -> Result<u8, Error> {
         print_stderr(&["error: no baseline was written"]);
         return Ok(verdict.code);
     }
+    // As for a scan: a baseline taken over input problems or unread org data would record a
+    // result the gate could not vouch for, so it is written only when the scan's gate would pass.
+    let weighed = incomplete::weigh_problems(&scan.inventory, args.allow_incomplete, exit::OK);
+    let verdict = incomplete::judge(scan.inventory.source.collection.as_ref(), args.allow_incomplete, weighed.code);
+    if !weighed.lines.is_empty() || !verdict.lines.is_empty() {
+        print_stderr(&incomplete::problem_warnings(&scan.inventory));
+        print_stderr(&weighed.lines);
+        print_stderr(&verdict.lines);
+    }
+    if verdict.code != exit::OK {
+        print_stderr(&["error: no baseline was written"]);
+        return Ok(verdict.code);
+    }
     let previous = target.is_file().then(|| policy::load_baseline(&target)).transpose()?;
     let comparison = previous.map(|previous| previous.apply(&mut scan.results.clone()));
     write_file(&target, Format::Json, &scan.report())?;

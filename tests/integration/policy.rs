@@ -155,6 +155,30 @@ fn a_baseline_passes_old_findings_and_fails_new_ones() {
     assert_eq!(code(&sfaudit(&["scan", &project_arg, "--as-of", DEMO_AS_OF, "--baseline", &baseline])), 0);
 }
 
+#[test]
+fn no_baseline_is_taken_over_input_problems_unless_they_are_allowed() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let project = folder.path().join("project");
+    copy_tree(&crate::common::repo_root().join("tests/realworld9/duplicate-elements"), &project);
+    let project_arg = project.display().to_string();
+    let baseline = folder.path().join("baseline.json");
+    let baseline_arg = baseline.display().to_string();
+    let update = |extra: &[&str]| {
+        let mut args = vec!["baseline", "update", &project_arg, "--as-of", DEMO_AS_OF, "--baseline", &baseline_arg];
+        args.extend_from_slice(extra);
+        sfaudit(&args)
+    };
+    let output = update(&[]);
+    assert_eq!(code(&output), 2, "as `scan` exits: {}", stderr(&output));
+    assert!(stderr(&output).contains("<isAdminApproved> is given twice"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("no baseline was written"), "{}", stderr(&output));
+    assert!(!baseline.exists());
+    let output = update(&["--allow-incomplete"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stderr(&output).contains("(--allow-incomplete)"), "{}", stderr(&output));
+    assert!(baseline.is_file());
+}
+
 /// A copy of the demo with `config` as its sfaudit.toml, and a rule folder replacing a built-in.
 fn demo_with_config(folder: &std::path::Path, config: &str) -> String {
     let project = folder.join("project");
