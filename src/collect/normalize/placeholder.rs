@@ -57,6 +57,12 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
     if value.is_empty() {
         return false;
     }
+    // A template names what goes there; it does not hold it. A value with a word that looks like
+    // data (a secret or certificate with `TODO`, `-xxx-`, `Your…` or `${x}` written into or
+    // after it) is data, whatever else it says: otherwise the template words would hide it.
+    if value.split(|c: char| !c.is_alphanumeric()).any(looks_like_data) {
+        return false;
+    }
     if WHOLE_VALUE.is_match(value) || value.contains("${") || value.contains("{{") {
         return true;
     }
@@ -83,6 +89,14 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
             || (word.len() >= 3 && word.chars().all(|c| c == 'x' || c == 'X'))
     }) || (auto && generated)
         || (change && me)
+}
+
+/// A word of eight or more characters mixing letters and digits: a key, secret or base64 run,
+/// not a template's name (`CONSUMER_SECRET`, `BASE64`, `2024`).
+fn looks_like_data(word: &str) -> bool {
+    word.len() >= 8
+        && word.bytes().any(|byte| byte.is_ascii_digit())
+        && word.chars().any(|character| character.is_alphabetic())
 }
 
 /// Every placeholder in the credential and endpoint elements of `document`, in document order.
@@ -162,6 +176,12 @@ mod tests {
             "sfdc://success",
             "integration@example.com",
             "Über automatic generation",
+            // Data with template words written into or after it is still data.
+            "8F3A0C9D51E24B7F-xxx-9A6C0D2E1F3B4A5C6D7E8F9A0B1C2D3E4F5A",
+            "Your8F3A0C9D51E24B7F9A6C0D2E1F3B4A5C6D7E8F9A0B1C2D3E4F",
+            "8F3A0C9D51E24B7F${x}9A6C0D2E1F3B4A5C6D7E8F9A0B1C2D3E4F",
+            "REPLACE 8F3A0C9D51E24B7F9A6C0D2E1F3B4A5C",
+            "MIIDsDCCApigAwIBAgIQIqCQ54iwNJjjZq6ohYCoKTANBgkqhkiG9w0BAQsFADBr\nTODO: rotate before expiry",
             "",
         ] {
             assert!(!is_placeholder(value), "{value}");
