@@ -11,6 +11,7 @@ mod diff;
 mod flaky;
 mod fleet;
 mod fuzz;
+mod gate_bypass;
 mod history;
 mod hostile_input;
 mod hostile_output;

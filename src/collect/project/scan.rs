@@ -32,7 +32,8 @@ pub fn collect_project(root: &Path, as_of: &EvaluationDate) -> Result<Inventory,
     let found = walk(root, &layout, &ignore).map_err(|error| vec![error])?;
     let files_read = found.deployed.len();
     let mut assembled = assemble(&found.deployed, empty_org(root), as_of);
-    super::source_only::attach(&mut assembled.apps, super::source_only::read_facts(&found.not_deployed));
+    let (not_deployed, unreadable) = super::source_only::read_facts(&found.not_deployed);
+    super::source_only::attach(&mut assembled.apps, not_deployed);
     super::source_only::attach(&mut assembled.apps, assembled.second_copies);
     let mut apps = assembled.apps;
     for app in &mut apps {
@@ -40,6 +41,7 @@ pub fn collect_project(root: &Path, as_of: &EvaluationDate) -> Result<Inventory,
     }
     apps.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     let mut problems = assembled.problems;
+    problems.extend(unreadable);
     problems.sort_by(|a, b| (&a.path, a.line, &a.message).cmp(&(&b.path, b.line, &b.message)));
     let coverage = Coverage { skipped: found.skipped, unused: found.unused, unknown_scopes: unknown_scopes(&apps) };
     Ok(Inventory {

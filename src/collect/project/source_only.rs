@@ -3,10 +3,10 @@
 //! exposed as one in a deployed file. They are read for the source-control facts only, and
 //! those are joined to the app the file names.
 
-use super::parse::{ParsedFile, parse_one};
+use super::parse::{ParseProblem, ParsedFile, parse_one};
 use super::walk::FoundFile;
 use crate::collect::normalize::{self, MetadataType};
-use crate::model::{AppRecord, Origin, Placeholder, ResourceKind, SourceKind};
+use crate::model::{AppRecord, InputProblem, Origin, Placeholder, ResourceKind, SourceKind};
 
 /// The source-control facts of one file.
 pub(super) struct Facts {
@@ -21,12 +21,29 @@ pub(super) struct Facts {
     path: String,
 }
 
-/// The facts of `files` on every core, in their order; a file that cannot be parsed has none.
-pub(super) fn read_facts(files: &[FoundFile]) -> Vec<Facts> {
-    super::super::parallel_map(files, |file| parse_one(file).ok().and_then(|parsed| facts(&parsed)))
-        .into_iter()
-        .filter_map(|facts| facts.ok().flatten())
-        .collect()
+/// The facts of `files` on every core, in their order. A file that cannot be parsed is an input
+/// problem (not fatal: it is not deployed): a secret in it cannot be ruled out, and passing over
+/// it in silence would let a broken copy hide one from the gate.
+pub(super) fn read_facts(files: &[FoundFile]) -> (Vec<Facts>, Vec<InputProblem>) {
+    let mut found = Vec::new();
+    let mut problems = Vec::new();
+    let reads = super::super::parallel_map(files, |file| parse_one(file).map(|parsed| facts(&parsed)));
+    for (file, read) in files.iter().zip(reads) {
+        match read {
+            Ok(Ok(Some(facts))) => found.push(facts),
+            Ok(Ok(None)) => {}
+            Ok(Err(ParseProblem::Unparsable(diagnostic) | ParseProblem::WrongRoot(diagnostic))) => {
+                let mut diagnostic = diagnostic;
+                diagnostic.message = format!(
+                    "{} (the CLI would not deploy this file, but it cannot be checked for committed secrets)",
+                    diagnostic.message
+                );
+                problems.push(super::group::problem(diagnostic, None, false));
+            }
+            Err(panic) => problems.push(super::group::problem(panic.diagnostic(&file.relative), None, true)),
+        }
+    }
+    (found, problems)
 }
 
 pub(super) fn facts(parsed: &ParsedFile) -> Option<Facts> {

@@ -118,16 +118,19 @@ pub(super) fn layout(root: &Path) -> Result<Layout, Diagnostic> {
                 "create the folder or remove it from packageDirectories",
             ));
         }
-        // Symlinks resolved: a package directory must not lead sfaudit out of the project.
-        if !std::fs::canonicalize(root.join(path)).is_ok_and(|resolved| resolved.starts_with(&inside)) {
+        // Symlinks and `..` resolved, as the CLI resolves them: a package directory must not lead
+        // sfaudit out of the project, and `force-app/../src` or a link to `real/` is the folder
+        // the walk meets as `src` or `real`.
+        let resolved = std::fs::canonicalize(root.join(path)).ok();
+        let Some(relative) = resolved.as_deref().and_then(|resolved| resolved.strip_prefix(&inside).ok()) else {
             return Err(Diagnostic::at(
                 &shown,
                 None,
                 format!("package directory '{path}' is outside the project"),
                 "package directories are folders inside the project; scan the other project on its own",
             ));
-        }
-        packages.push(normalize(path));
+        };
+        packages.push(normalize(&relative.to_string_lossy()));
     }
     let namespace = value
         .get("namespace")
@@ -196,10 +199,26 @@ impl Walker<'_> {
             let in_package = self.in_package(&path);
             if file_type.is_symlink() {
                 // The CLI deploys what a linked metadata file points to, so sfaudit reads it too,
-                // unless it leads out of the project; a linked folder is not followed.
+                // unless it leads out of the project. It follows a linked folder in a package
+                // directory too; sfaudit does not (a link can make a cycle), so such a folder is
+                // an error rather than apps nobody checked.
                 if MetadataType::classify(&name).is_some() {
                     self.linked_file(&entry.path(), &path)?;
                     self.file(&name, path, in_package, ignored_by);
+                } else if in_package
+                    && ignored_by.is_none()
+                    && entry.path().is_dir()
+                    && self.ignore.ignored(&path, true).is_none()
+                {
+                    return Err(Diagnostic::at(
+                        &path,
+                        None,
+                        "is a symbolic link to a folder in a package directory: the Salesforce CLI deploys what it \
+                         holds, and sfaudit does not follow it"
+                            .to_string(),
+                        "replace the link with the folder it points to (or move the folder into the package \
+                         directory), or add it to .forceignore if it is not deployed",
+                    ));
                 } else if in_package {
                     self.skip(&path, SYMLINK);
                 }
