@@ -38,10 +38,12 @@ pub fn parse_snapshot(shown: &str, bytes: &[u8]) -> Result<Inventory, Diagnostic
     } else {
         serde_json::from_slice::<Inventory>(bytes)
     };
-    inventory
+    let mut inventory = inventory
         .map_err(|error| InventoryError::Shape(error.to_string()))
         .and_then(Inventory::checked)
-        .map_err(|error| Diagnostic::new(shown, None, error.message()).with_hint(error.hint()))
+        .map_err(|error| Diagnostic::new(shown, None, error.message()).with_hint(error.hint()))?;
+    crate::xml::redact_raw_documents(&mut inventory);
+    Ok(inventory)
 }
 
 /// A saved result, of which only the inventory is read.

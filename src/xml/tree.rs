@@ -14,7 +14,7 @@ const SECRET_ELEMENTS: &[&str] = &["consumerSecret", "privateKey", "password"];
 
 /// Whether an element of this name holds a secret, in any letter case: a misspelt name is not
 /// deployed, but its value is as secret.
-fn is_secret_element(name: &str) -> bool {
+pub(super) fn is_secret_element(name: &str) -> bool {
     SECRET_ELEMENTS.iter().any(|secret| secret.eq_ignore_ascii_case(name))
 }
 

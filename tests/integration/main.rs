@@ -32,6 +32,7 @@ mod recorded;
 mod report;
 mod rules;
 mod sarif;
+mod secrets_read_back;
 mod table;
 mod tokens;
 mod verdicts;

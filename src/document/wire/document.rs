@@ -302,7 +302,8 @@ struct SummaryIn {
 }
 
 impl<R: IntoResult> DocumentIn<R> {
-    pub(in crate::document) fn into_loaded(self) -> Result<Loaded, String> {
+    pub(in crate::document) fn into_loaded(mut self) -> Result<Loaded, String> {
+        crate::xml::redact_raw_documents(&mut self.inventory);
         let run = self.run;
         let evaluated_at = EvaluationDate::parse_timestamp(&run.evaluated_at)
             .map_err(|_| format!("run.evaluated_at '{}' is not an RFC 3339 time", run.evaluated_at))?;
