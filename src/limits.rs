@@ -68,6 +68,15 @@ pub const MAX_EXPRESSION_NESTING: usize = 8;
 /// Nodes of one CEL expression after macro expansion.
 pub const MAX_EXPRESSION_NODES: usize = 2_000;
 
+/// Bytes of one CEL expression's text: the parser recurses once per operator, so a long chain
+/// (20,000 field selections in 45 KB) overflowed the main thread's stack; the built-in rules'
+/// longest expression is about 300 bytes.
+pub const MAX_EXPRESSION_BYTES: usize = 4 << 10;
+
+/// Levels of one CEL expression's tree (an operation inside an operation), which the evaluator
+/// recurses through.
+pub const MAX_EXPRESSION_DEPTH: usize = 100;
+
 /// Comprehensions (`exists`, `all`, `map`, `filter`, `exists_one`) nested inside each other in
 /// one expression.
 pub const MAX_COMPREHENSION_NESTING: usize = 3;
@@ -108,6 +117,8 @@ mod tests {
             ("MAX_RENDERED_FIELD_CHARS", "1000"),
             ("MAX_EXPRESSION_NESTING", "8"),
             ("MAX_EXPRESSION_NODES", "2000"),
+            ("MAX_EXPRESSION_BYTES", "4 KiB"),
+            ("MAX_EXPRESSION_DEPTH", "100"),
             ("MAX_COMPREHENSION_NESTING", "3"),
             ("MAX_EVALUATION_STEPS", "1,000,000"),
             ("MAX_EVALUATION_BYTES", "64 MiB"),
@@ -126,6 +137,7 @@ mod tests {
             (32, 100, 300, 1000)
         );
         assert_eq!((MAX_EXPRESSION_NESTING, MAX_EXPRESSION_NODES, MAX_COMPREHENSION_NESTING), (8, 2_000, 3));
+        assert_eq!((MAX_EXPRESSION_BYTES, MAX_EXPRESSION_DEPTH), (4 << 10, 100));
         assert_eq!((MAX_EVALUATION_STEPS, MAX_EVALUATION_MILLIS), (1_000_000, 5_000));
         assert_eq!(MAX_RULES, usize::from(u16::MAX) + 1);
         assert_eq!(MAX_PAGES, 10_000);

@@ -25,32 +25,52 @@ use cel::common::value::{CowVal, Val};
 use cel::{ExecutionError, FunctionContext, IdedExpr};
 
 use crate::limits::{
-    MAX_COMPREHENSION_NESTING, MAX_EVALUATION_BYTES, MAX_EVALUATION_MILLIS, MAX_EVALUATION_STEPS,
-    MAX_EXPRESSION_NESTING, MAX_EXPRESSION_NODES,
+    MAX_COMPREHENSION_NESTING, MAX_EVALUATION_BYTES, MAX_EVALUATION_MILLIS, MAX_EVALUATION_STEPS, MAX_EXPRESSION_BYTES,
+    MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_NESTING, MAX_EXPRESSION_NODES,
 };
 
 const STEP: &str = "@sfaudit_step";
 const SIZE: &str = "@sfaudit_size";
 
-/// Checks an expression's text before it is parsed: brackets nested more than
-/// [`MAX_EXPRESSION_NESTING`] deep would overflow the parser's stack.
+/// Checks an expression's text before it is parsed: text over [`MAX_EXPRESSION_BYTES`], or
+/// brackets nested more than [`MAX_EXPRESSION_NESTING`] deep, would overflow the parser's stack.
+/// Brackets inside string literals do not count; a raw string (`r'…'`) has no escapes and a
+/// triple-quoted one ends only at three quotes, as in CEL. Where the text is ambiguous (letters
+/// before a quote that are not a prefix) the count errs towards more brackets.
 pub(crate) fn check_source(source: &str) -> Result<(), String> {
+    if source.len() > MAX_EXPRESSION_BYTES {
+        return Err(format!(
+            "the expression is {} bytes, over sfaudit's limit of {MAX_EXPRESSION_BYTES}; rules need a few hundred",
+            source.len()
+        ));
+    }
+    let bytes = source.as_bytes();
     let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for character in source.chars() {
-        if let Some(open) = quote {
-            match (escaped, character) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, close) if close == open => quote = None,
-                _ => {}
+    let mut index = 0;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if matches!(byte, b'\'' | b'"') {
+            let raw = bytes[..index].iter().rev().take(2).any(|prefix| matches!(prefix, b'r' | b'R'));
+            let closing: &[u8] = if bytes[index + 1..].starts_with(&[byte, byte]) {
+                &bytes[index..index + 3]
+            } else {
+                &bytes[index..=index]
+            };
+            index += closing.len();
+            while index < bytes.len() {
+                if !raw && bytes[index] == b'\\' {
+                    index += 2;
+                } else if bytes[index..].starts_with(closing) {
+                    index += closing.len();
+                    break;
+                } else {
+                    index += 1;
+                }
             }
             continue;
         }
-        match character {
-            '\'' | '"' => quote = Some(character),
-            '(' | '[' | '{' => {
+        match byte {
+            b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_EXPRESSION_NESTING {
                     return Err(format!(
@@ -58,9 +78,10 @@ pub(crate) fn check_source(source: &str) -> Result<(), String> {
                     ));
                 }
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        index += 1;
     }
     Ok(())
 }
@@ -70,6 +91,15 @@ pub(crate) fn check_shape(expression: &IdedExpr) -> Result<(), String> {
     let nodes = count_nodes(expression);
     if nodes > MAX_EXPRESSION_NODES {
         return Err(format!("the expression has {nodes} nodes, over sfaudit's limit of {MAX_EXPRESSION_NODES}"));
+    }
+    // The evaluator recurses once per level (twice with the guards): a chain of 1,000 `+` overflowed
+    // an evaluating thread's stack although it had fewer nodes than the limit.
+    let depth = depth(expression);
+    if depth > MAX_EXPRESSION_DEPTH {
+        return Err(format!(
+            "the expression is {depth} operations deep, over sfaudit's limit of {MAX_EXPRESSION_DEPTH}; split a long \
+             chain of `+`, `&&` or field selections"
+        ));
     }
     let nesting = nesting(expression);
     if nesting > MAX_COMPREHENSION_NESTING {
@@ -104,6 +134,10 @@ fn entry_children(entry: &EntryExpr) -> Vec<&IdedExpr> {
         EntryExpr::StructField(field) => vec![&field.value],
         EntryExpr::MapEntry(entry) => vec![&entry.key, &entry.value],
     }
+}
+
+fn depth(expression: &IdedExpr) -> usize {
+    1 + children(expression).into_iter().map(depth).max().unwrap_or(0)
 }
 
 fn count_nodes(expression: &IdedExpr) -> usize {
@@ -324,6 +358,27 @@ mod tests {
         assert_eq!(nesting(&parse("[1].map(a, [1].map(b, [1].map(c, [1].map(d, d))))")), 4);
         assert!(check_shape(&parse("[1].map(a, [1].map(b, [1].map(c, [1].map(d, d))))")).is_err());
         assert!(check_shape(&parse("[1].map(a, [1].map(b, [1].map(c, c)))")).is_ok());
+    }
+
+    #[test]
+    fn brackets_after_a_raw_or_triple_quoted_string_still_count() {
+        let levels = MAX_EXPRESSION_NESTING + 1;
+        let deep = format!("{}true{}", "(".repeat(levels), ")".repeat(levels));
+        for prefix in [r"r'\' + ", r#"R"\" + "#, r"br'\' + ", "'''a'b''' + ", r#""""a"b""" + "#, r"'a\'' + "] {
+            let source = format!("{prefix}{deep}");
+            assert!(check_source(&source).expect_err(&source).contains("nested more than"), "{source}");
+        }
+        assert!(check_source("r'((((((((((' == app.name && '''(((((((((('''.size() > 0").is_ok());
+    }
+
+    #[test]
+    fn long_and_deep_expressions_are_refused_before_they_can_overflow_a_stack() {
+        let long = format!("app.name{} == 1", ".a".repeat(MAX_EXPRESSION_BYTES / 2));
+        assert!(check_source(&long).expect_err("too long").contains("bytes, over sfaudit's limit"));
+        let chain = |links: usize| format!("1{} == 1", " + 1".repeat(links));
+        assert!(check_shape(&parse(&chain(MAX_EXPRESSION_DEPTH - 5))).is_ok());
+        let refused = check_shape(&parse(&chain(MAX_EXPRESSION_DEPTH))).expect_err("too deep");
+        assert!(refused.contains("operations deep"), "{refused}");
     }
 
     #[test]
