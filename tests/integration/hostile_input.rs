@@ -363,6 +363,22 @@ remediation = "m"
         "{}",
         stderr(&output)
     );
+
+    // A chain of 20,000 selections (45 KB) aborted the parser, and one of 1,000 additions the
+    // evaluator: refused when the rules load, by length and by depth.
+    for (chain, refusal) in [
+        (format!("app.name{} == 1", ".a".repeat(20_000)), "bytes, over sfaudit's limit"),
+        (format!("1{} == 1", " + 1".repeat(990)), "operations deep"),
+    ] {
+        let deep = rule
+            .lines()
+            .map(|line| if line.starts_with("fail_if") { format!("fail_if = '''{chain}'''") } else { line.to_string() })
+            .collect::<Vec<_>>();
+        std::fs::write(rules.join("cubic.toml"), deep.join("\n")).expect("write");
+        let output = sfaudit_within(60, &["scan", crate::common::DEMO, "--rules-dir", &rules.display().to_string()]);
+        assert_eq!(code(&output), 2, "{}", stderr(&output));
+        assert!(stderr(&output).contains("cubic.toml") && stderr(&output).contains(refusal), "{}", stderr(&output));
+    }
 }
 
 #[test]
