@@ -225,6 +225,7 @@ fn report_from_recomputes_an_edited_score_and_says_so() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let mut document: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&saved).expect("read")).expect("json");
+    let pristine = document.clone();
     let real = document["summary"]["score"].as_u64().expect("score");
     assert_ne!(real, 100);
     document["summary"]["score"] = serde_json::json!(100);
@@ -243,4 +244,22 @@ fn report_from_recomputes_an_edited_score_and_says_so() {
     let rendered = sfaudit(&["report", "--from", &saved_arg, "--format", "sarif"]);
     assert_eq!(code(&rendered), 2, "{}", stderr(&rendered));
     assert!(stderr(&rendered).contains("severity is high but rules[] gives"), "{}", stderr(&rendered));
+
+    // A second rules[] entry of one id (first, harmless-looking) could give SARIF two rule
+    // descriptors of one id: refused. So is a score out of range, kept or not.
+    let mut twice = pristine.clone();
+    let rules = twice["rules"].as_array_mut().expect("rules");
+    let mut decoy = rules[1].clone();
+    decoy["severity"] = serde_json::json!("info");
+    rules.insert(0, decoy);
+    std::fs::write(&saved, twice.to_string()).expect("write");
+    let rendered = sfaudit(&["report", "--from", &saved_arg, "--format", "sarif"]);
+    assert_eq!(code(&rendered), 2, "{}", stderr(&rendered));
+    assert!(stderr(&rendered).contains("twice"), "{}", stderr(&rendered));
+    let mut out_of_range = pristine;
+    out_of_range["summary"]["score"] = serde_json::json!(255);
+    std::fs::write(&saved, out_of_range.to_string()).expect("write");
+    let rendered = sfaudit(&["report", "--from", &saved_arg]);
+    assert_eq!(code(&rendered), 2, "{}", stderr(&rendered));
+    assert!(stderr(&rendered).contains("summary.score is 255"), "{}", stderr(&rendered));
 }

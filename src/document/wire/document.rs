@@ -334,6 +334,9 @@ impl<R: IntoResult> DocumentIn<R> {
         // The counts and score are recomputed from the results, so an edited summary cannot make a
         // report say what its results do not. Only when `--min-confidence` left results out of
         // the file is the written score kept: the run computed it from them all.
+        if let Some(score) = self.summary.score.filter(|score| *score > 100) {
+            return Err(format!("summary.score is {score}; a score is 0 to 100"));
+        }
         let mut summary = summarize(&results, self.summary.apps);
         let mut warnings = run.warnings;
         if run.hidden.is_some() {

@@ -38,7 +38,14 @@ impl<'a> Tables<'a> {
         if rules.len() > MAX_RULES {
             return Err(format!("rules[] lists {} rules; sfaudit reads at most {MAX_RULES}", rules.len()));
         }
-        let rule_index = rules.iter().zip(0..=u16::MAX).map(|(rule, index)| (rule.id.clone(), index)).collect();
+        let mut rule_index = HashMap::with_capacity(rules.len());
+        for (rule, index) in rules.iter().zip(0..=u16::MAX) {
+            // Reports look a rule up by id (SARIF's rule descriptors, say): two entries of one id
+            // could show one severity and judge by the other.
+            if rule_index.insert(rule.id.clone(), index).is_some() {
+                return Err(format!("rules[] lists rule '{}' twice; a result names one rule per id", rule.id));
+            }
+        }
         Ok(Self {
             rules,
             rule_index,
