@@ -411,7 +411,7 @@ fn judge(field: &str, old: &Value, new: &Value) -> Direction {
                         items
                             .iter()
                             .filter_map(Value::as_str)
-                            .filter(|url| url.starts_with("http://") && !is_loopback(url))
+                            .filter(|url| is_insecure_http(url))
                             .map(str::to_string)
                             .collect()
                     })
@@ -439,10 +439,27 @@ fn judge(field: &str, old: &Value, new: &Value) -> Direction {
     }
 }
 
-fn is_loopback(url: &str) -> bool {
-    let host = url.trim_start_matches("http://").split(['/', '?', '#']).next().unwrap_or_default();
-    let host = host.rsplit_once(':').filter(|(name, _)| !name.ends_with(']')).map_or(host, |(name, _)| name);
-    matches!(host, "localhost" | "127.0.0.1" | "[::1]") || host.starts_with("[::1]")
+/// Plain `http://` (in any letter case) to anything but this machine: the same test as the
+/// `insecure-http-callback` rule, so a diff never calls a change harmless that the scan fails.
+/// The loopback host must be the whole authority (`http://127.0.0.1:1@evil.example` is not).
+fn is_insecure_http(url: &str) -> bool {
+    let Some(rest) = url.get(..7).filter(|scheme| scheme.eq_ignore_ascii_case("http://")).map(|_| &url[7..]) else {
+        return false;
+    };
+    let loopback = ["localhost", "127.0.0.1", "[::1]"].iter().any(|host| {
+        rest.get(..host.len()).is_some_and(|head| head.eq_ignore_ascii_case(host)) && {
+            let after = &rest[host.len()..];
+            let after = match after.strip_prefix(':') {
+                Some(port) => {
+                    let tail = port.trim_start_matches(|c: char| c.is_ascii_digit());
+                    if tail.len() == port.len() { after } else { tail }
+                }
+                None => after,
+            };
+            after.is_empty() || after.starts_with(['/', '?', '#'])
+        }
+    });
+    !loopback
 }
 
 #[cfg(test)]
@@ -475,6 +492,19 @@ mod tests {
         );
         assert_eq!(judge("oauth.callback_urls", &json!([]), &json!(["http://localhost:1717/x"])), Direction::Changed);
         assert_eq!(judge("oauth.callback_urls", &json!([]), &json!(["http://evil.example.com/x"])), Direction::Weaker);
+        // As the insecure-http-callback rule reads them: any letter case, and a loopback name
+        // that is not the whole host.
+        for url in [
+            "HTTP://evil.example/cb",
+            "http://127.0.0.1:1@evil.example/cb",
+            "http://localhost.evil.example/",
+            "http://localhost:/x",
+        ] {
+            assert_eq!(judge("oauth.callback_urls", &json!([]), &json!([url])), Direction::Weaker, "{url}");
+        }
+        for url in ["HTTP://LOCALHOST:8080/cb", "http://[::1]/x", "http://127.0.0.1?x", "https://evil.example/"] {
+            assert_eq!(judge("oauth.callback_urls", &json!([]), &json!([url])), Direction::Changed, "{url}");
+        }
         assert_eq!(judge("label", &json!("a"), &json!("b")), Direction::Changed);
     }
 }
