@@ -1,6 +1,6 @@
 //! What the Salesforce CLI would not deploy: the project's `.forceignore`, read with the
 //! gitignore pattern rules the CLI uses (source-deploy-retrieve's `ForceIgnore`, built on the
-//! npm `ignore` package), after the CLI's own default patterns.
+//! npm `ignore` package, which matches in any letter case), after the CLI's own default patterns.
 //!
 //! The CLI prepends its defaults to the file's lines, so a line of the file can re-include what
 //! a default excludes (`!**/.*`). It adds them only when a `.forceignore` exists; without one it
@@ -107,7 +107,9 @@ impl Pattern {
         // A slash anywhere but at the end anchors the pattern to the project root.
         let anchored = line.contains('/');
         let body = translate(line.strip_prefix('/').unwrap_or(line));
-        let prefix = if anchored { "^" } else { "^(?:.*/)?" };
+        // The npm `ignore` package the CLI builds on matches in any letter case by default
+        // (`ignorecase: true`), so `!**/risky.connectedapp-meta.xml` re-includes `Risky.…`.
+        let prefix = if anchored { "(?i)^" } else { "(?i)^(?:.*/)?" };
         let regex = Regex::new(&format!("{prefix}{body}$")).ok()?;
         Some(Self { regex, negated, directories_only, origin })
     }
@@ -198,6 +200,13 @@ mod tests {
         assert!(!ignored(&rules, "force-app/x/keep.ecaGlblOauth-meta.xml", false));
         let reason = rules.ignored("force-app/x/A.ecaGlblOauth-meta.xml", false).expect("ignored");
         assert_eq!(reason, ".forceignore line 5: `*.ecaGlblOauth-meta.xml`");
+    }
+
+    #[test]
+    fn patterns_match_in_any_letter_case_as_the_cli_matches_them() {
+        let rules = ForceIgnore::parse("**/Risky.connectedApp-meta.xml\n!**/risky.connectedapp-meta.xml\nLEGACY/\n");
+        assert!(!ignored(&rules, "force-app/connectedApps/Risky.connectedApp-meta.xml", false), "re-included");
+        assert!(ignored(&rules, "force-app/legacy", true));
     }
 
     #[test]
