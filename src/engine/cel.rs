@@ -193,7 +193,30 @@ pub(crate) fn display(value: &Value) -> String {
         Value::Float(number) => number.to_string(),
         Value::List(items) if items.is_empty() => "none".to_string(),
         Value::List(items) => items.iter().map(display).collect::<Vec<_>>().join(", "),
-        other => format!("{other:?}"),
+        // Entries in key order: the map is a hash map, and "your value" must read the same on
+        // every run.
+        Value::Map(map) if map.map.is_empty() => "none".to_string(),
+        Value::Map(map) => {
+            let mut entries: Vec<String> =
+                map.map.iter().map(|(key, value)| format!("{key}: {}", display_nested(value))).collect();
+            entries.sort();
+            entries.join("; ")
+        }
+        Value::Bytes(bytes) => format!("{} bytes", bytes.len()),
+        Value::Duration(duration) => format!("{}s", duration.num_seconds()),
+        Value::Timestamp(time) => time.to_rfc3339(),
+        Value::Function(name, _) => format!("function {name}"),
+        other => format!("a {:?} value", other.type_of()),
+    }
+}
+
+/// A value inside a map entry: a list or map in brackets, so entries stay apart.
+fn display_nested(value: &Value) -> String {
+    match value {
+        Value::List(items) => format!("[{}]", items.iter().map(display_nested).collect::<Vec<_>>().join(", ")),
+        Value::Map(map) if map.map.is_empty() => "{}".to_string(),
+        Value::Map(_) => format!("{{{}}}", display(value)),
+        other => display(other),
     }
 }
 
@@ -270,6 +293,18 @@ fn skip_string(characters: &[char], start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_map_reads_the_same_on_every_run_and_never_as_rust_debug_text() {
+        let value = json_to_val(&serde_json::json!({
+            "jwt_bearer": true, "code_credential": false, "scopes": ["api", "web"], "nested": {"b": 1, "a": null}, "none": {}
+        }));
+        let shown = display(&Value::try_from(&*value).expect("converts back"));
+        assert_eq!(
+            shown,
+            "code_credential: false; jwt_bearer: true; nested: {a: none; b: 1}; none: {}; scopes: [api, web]"
+        );
+    }
 
     #[test]
     fn json_becomes_cel_values_with_whole_numbers_as_signed_ints() {
