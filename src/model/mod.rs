@@ -578,7 +578,8 @@ impl Inventory {
     /// months ago is judged as of today (or `--as-of`).
     pub fn refresh_dates(&mut self, as_of: &EvaluationDate) {
         for app in &mut self.apps {
-            if let Some(certificate) = app.certificate.as_mut() {
+            let saml = app.saml.as_mut().and_then(|saml| saml.certificate.as_mut());
+            for certificate in app.certificate.as_mut().into_iter().chain(saml) {
                 certificate.refresh_dates(as_of);
             }
             if let Some(usage) = app.usage.as_mut() {

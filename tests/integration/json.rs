@@ -263,3 +263,32 @@ fn report_from_recomputes_an_edited_score_and_says_so() {
     assert_eq!(code(&rendered), 2, "{}", stderr(&rendered));
     assert!(stderr(&rendered).contains("summary.score is 255"), "{}", stderr(&rendered));
 }
+
+/// A snapshot is judged as of the evaluation date: every certificate's days are computed again,
+/// the SAML service provider's too (they kept the days of the run that wrote the file).
+#[test]
+fn a_snapshot_judges_every_certificate_as_of_the_evaluation_date() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let saved = folder.path().join("results.json").display().to_string();
+    let output =
+        sfaudit(&["scan", DEMO, "--as-of", DEMO_AS_OF, "--fail-on", "none", "--format", "json", "--output", &saved]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let actual_on = |as_of: &str| {
+        let output =
+            sfaudit(&["scan", "--snapshot", &saved, "--as-of", as_of, "--fail-on", "none", "--format", "json"]);
+        let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        crate::common::status_of(&document, "saml-certificate-expired", "Expense_Portal_SSO").expect("a result");
+        document["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .find(|result| {
+                result["rule_id"] == "saml-certificate-expired" && result["resource"]["name"] == "Expense_Portal_SSO"
+            })
+            .and_then(|result| result["actual"].as_str().map(str::to_string))
+            .expect("your value")
+    };
+    let (first, month_later) = (actual_on(DEMO_AS_OF), actual_on("2027-01-01"));
+    assert!(first.starts_with("expired 31 days ago"), "{first}");
+    assert!(month_later.starts_with("expired 62 days ago"), "{month_later}");
+}
