@@ -16,8 +16,7 @@
 //! - Inside `<details>`/`<summary>` HTML ([`html_text`]): `&` `<` `>` `"` `'` become entities and
 //!   line breaks become spaces (GitHub does not read Markdown there).
 //! - Rule write-ups ([`prose`]) keep their paragraphs, `1.`/`-` lists and single-line code spans;
-//!   everything else in them is escaped as above. [`outside_code`] is the lighter form SARIF help
-//!   text uses.
+//!   everything else in them is escaped as above (the Markdown report and SARIF help both use it).
 
 use std::fmt::Write as _;
 
@@ -210,24 +209,6 @@ fn prose_line(line: &str) -> String {
     out
 }
 
-/// Markdown for SARIF help text, which is the rule's own prose with `code` spans: outside the
-/// spans `<` and `>` are escaped so a placeholder such as `Setup → <app> → Policies` is not taken
-/// for an HTML tag and dropped.
-pub(crate) fn outside_code(text: &str) -> String {
-    let balanced = text.matches('`').count() % 2 == 0;
-    let mut in_code = false;
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '`' if balanced => in_code = !in_code,
-            '<' | '>' if !in_code => out.push('\\'),
-            _ => {}
-        }
-        out.push(character);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,11 +262,5 @@ mod tests {
             "Keep `*.ecaGlblOauth-meta.xml` out.\n1. first &lt;app&gt;\n2. second\\_\n\n\\# not a heading"
         );
         assert_eq!(prose("a `b"), "a \\`b");
-    }
-
-    #[test]
-    fn outside_code_escapes_angle_brackets_outside_code() {
-        assert_eq!(outside_code("Setup → <app> → `a<b>` > c"), "Setup → \\<app\\> → `a<b>` \\> c");
-        assert_eq!(outside_code("odd ` <x>"), "odd ` \\<x\\>");
     }
 }

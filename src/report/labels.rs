@@ -35,8 +35,14 @@ pub(crate) fn resource_name(resource: &ResourceName) -> String {
 /// A plain `http(s)` URL with nothing that could break out of a link: the only references that
 /// may become links.
 pub(crate) fn is_web_url(text: &str) -> bool {
+    // Characters RFC 3986 never allows unescaped in a URL are refused too: `>` would close an
+    // autolink (`<https://a>[click](…)>`), and `"` or `<` would end an HTML attribute or tag.
     (text.starts_with("https://") || text.starts_with("http://"))
-        && !text.chars().any(|character| character.is_whitespace() || crate::escape::is_hidden(character))
+        && !text.chars().any(|character| {
+            character.is_whitespace()
+                || crate::escape::is_hidden(character)
+                || matches!(character, '<' | '>' | '"' | '`' | '\\' | '^' | '{' | '}' | '|' | '[' | ']')
+        })
 }
 
 #[cfg(test)]
@@ -47,6 +53,8 @@ mod tests {
     fn only_plain_web_urls_qualify() {
         assert!(is_web_url("https://help.salesforce.com/x?a=1&b=2"));
         assert!(!is_web_url("javascript:alert(1)"));
+        assert!(!is_web_url("https://a.example>[click](https://evil.example/phish)"));
+        assert!(!is_web_url("https://a.example/\"onmouseover=\"x"));
         assert!(!is_web_url("https://x y"));
         assert!(!is_web_url("https://x\u{202e}y"));
     }

@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 
 use crate::document::Report;
 use crate::engine::{ResultView, RuleMeta, Suppression};
-use crate::escape::markdown::outside_code as markdown;
+use crate::escape::markdown;
 use crate::escape::terminal as printable;
 use crate::escape::uri_reference;
 use crate::model::{Confidence, Severity, Status};
@@ -248,22 +248,29 @@ fn help_text(rule: &RuleMeta) -> String {
     out
 }
 
-/// The same write-up as Markdown (GitHub shows it on the alert page).
+/// The same write-up as Markdown (GitHub shows it on the alert page). A rule pack's text is
+/// escaped as the Markdown report escapes it: its prose keeps paragraphs, lists and code spans,
+/// and nothing else in it can make a link, an image, a mention or HTML.
 fn help_markdown(rule: &RuleMeta) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
         "**{}** ({} severity, CVSS {}; control: {})\n\n{}\n\n",
-        markdown(rule.title.trim()),
+        markdown::inline(rule.title.trim()),
         rule.severity,
-        markdown(rule.cvss.trim()),
-        markdown(rule.control.trim()),
-        markdown(rule.overview.trim())
+        markdown::inline(rule.cvss.trim()),
+        markdown::inline(rule.control.trim()),
+        markdown::prose(rule.overview.trim())
     );
     for (heading, body) in write_up_sections(rule) {
-        let _ = write!(out, "### {heading}\n\n{}\n\n", markdown(body));
+        let _ = write!(out, "### {heading}\n\n{}\n\n", markdown::prose(body));
     }
-    let _ = write!(out, "**Recommended value:** `{}`", rule.expected.trim().replace('`', "'"));
+    let expected = rule.expected.trim();
+    if expected.contains(['`', '\n', '\r']) || expected.chars().any(crate::escape::is_hidden) {
+        let _ = write!(out, "**Recommended value:** {}", markdown::inline(expected));
+    } else {
+        let _ = write!(out, "**Recommended value:** `{expected}`");
+    }
     if !rule.references.is_empty() {
         out.push_str("\n\n### References\n");
         for reference in &rule.references {
@@ -271,7 +278,7 @@ fn help_markdown(rule: &RuleMeta) -> String {
             if is_web_url(reference) {
                 let _ = write!(out, "\n- <{reference}>");
             } else {
-                let _ = write!(out, "\n- {}", markdown(reference));
+                let _ = write!(out, "\n- {}", markdown::inline(reference));
             }
         }
     }

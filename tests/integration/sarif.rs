@@ -85,13 +85,14 @@ fn every_rule_has_a_descriptor_with_its_write_up_and_severity() {
         assert_eq!(descriptor["shortDescription"]["text"], rule["title"].as_str().expect("title").trim());
         assert_eq!(descriptor["fullDescription"]["text"], rule["overview"].as_str().expect("overview").trim());
         let help = descriptor["help"]["text"].as_str().expect("help text");
-        // Markdown escapes angle brackets outside code spans (`Setup → \<app\>`).
-        let markdown =
-            descriptor["help"]["markdown"].as_str().expect("help markdown").replace("\\<", "<").replace("\\>", ">");
+        // The Markdown is the write-up escaped as the Markdown report escapes it: read back as
+        // plain text, it says the same.
+        let markdown = plain_text(descriptor["help"]["markdown"].as_str().expect("help markdown"));
         for part in ["risk", "threat_scenarios", "remediation", "cvss"] {
             let text = rule[part].as_str().expect("write-up field").trim();
             assert!(help.contains(text), "{} help lacks its {part}", rule["id"]);
-            assert!(markdown.contains(text), "{} markdown help lacks its {part}", rule["id"]);
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(markdown.contains(&text), "{} markdown help lacks its {part}:\n{text}\n{markdown}", rule["id"]);
         }
         let first_url = rule["references"].as_array().and_then(|references| {
             references.iter().find(|reference| reference.as_str().is_some_and(|text| text.starts_with("http")))
@@ -296,4 +297,83 @@ fn sarif_is_streamed_as_exactly_the_pretty_printing_of_the_whole_document() {
     assert!(!results(&parse(&demo)).is_empty());
     let reprinted = serde_json::to_string_pretty(&parse(&demo)).expect("a value prints") + "\n";
     assert!(demo == reprinted, "the demo's SARIF is not serde's pretty printing");
+}
+
+/// Markdown as the text it renders: backslash escapes and character references undone, white
+/// space collapsed.
+fn plain_text(markdown: &str) -> String {
+    let mut out = String::new();
+    let mut rest = markdown;
+    while let Some(character) = rest.chars().next() {
+        if character == '\\' && rest[1..].starts_with(|next: char| next.is_ascii_punctuation()) {
+            out.push_str(&rest[1..2]);
+            rest = &rest[2..];
+        } else if let Some((reference, after)) = rest.strip_prefix('&').and_then(|tail| tail.split_once(';')) {
+            let decoded = match reference {
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "amp" => Some('&'),
+                number => number.strip_prefix('#').and_then(|digits| digits.parse().ok()).and_then(char::from_u32),
+            };
+            match decoded {
+                Some('\u{200b}') => {}
+                Some(decoded) => out.push(decoded),
+                None => out.push('&'),
+            }
+            rest = if decoded.is_some() { after } else { &rest[1..] };
+        } else {
+            out.push(character);
+            rest = &rest[character.len_utf8()..];
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A rule pack's texts cannot make links, images, mentions or HTML on the alert page, and a
+/// reference that is not a plain URL is neither an autolink nor the helpUri.
+#[test]
+fn a_rule_packs_text_is_escaped_in_the_help_markdown() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let rule = r#"id = "hostile"
+control = "c"
+title = "Broken [click me](https://evil.example/phish) ![px](https://evil.example/p.png) @acme/security"
+severity = "high"
+cvss = "7.0"
+category = "custom"
+applies_to = ["connected_app"]
+fail_if = "true"
+expected = "a`\n\n[Fix it here](https://evil.example/fix) <img src=x onerror=alert(1)>"
+overview = "o <script>alert(1)</script>"
+risk = "r"
+threat_scenarios = "t"
+remediation = "m"
+references = ["https://a.example>[click](https://evil.example/phish)"]
+"#;
+    std::fs::write(folder.path().join("hostile.toml"), rule).expect("write");
+    let rules = folder.path().display().to_string();
+    let output = sfaudit(&[
+        "scan",
+        DEMO,
+        "--as-of",
+        DEMO_AS_OF,
+        "--fail-on",
+        "none",
+        "--format",
+        "sarif",
+        "--rules-dir",
+        &rules,
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).expect("SARIF");
+    let descriptor = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|descriptor| descriptor["id"] == "hostile")
+        .expect("the pack's rule");
+    let markdown = descriptor["help"]["markdown"].as_str().expect("markdown");
+    for live in ["](https://", "<img", "<script", "@acme", "<https://a.example>"] {
+        assert!(!markdown.contains(live), "{live} in {markdown}");
+    }
+    assert!(descriptor.get("helpUri").is_none(), "{descriptor}");
 }
