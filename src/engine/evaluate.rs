@@ -420,6 +420,11 @@ mod tests {
             "org": crate::engine::schema::sample_org(),
         }))
         .expect("inventory");
+        evaluate(&inventory, &numbered_rules(rule_texts))
+    }
+
+    /// Rules `r0`, `r1`, … with `rule_texts` as their expressions.
+    fn numbered_rules(rule_texts: &[&str]) -> RuleSet {
         let sources: Vec<RuleSource> = rule_texts
             .iter()
             .enumerate()
@@ -428,8 +433,7 @@ mod tests {
                 text: rule_text(&format!("r{index}"), extra),
             })
             .collect();
-        let rules = crate::engine::rule::load(&sources).expect("rules load");
-        evaluate(&inventory, &rules)
+        crate::engine::rule::load(&sources).expect("rules load")
     }
 
     #[test]
@@ -461,18 +465,10 @@ mod tests {
             app("C", serde_json::json!(["policy"])),
         ]);
         inventory.org.defaults.insert(std::borrow::Cow::Borrowed("oauth_oidc.pkce_required"));
-        let sources: Vec<RuleSource> = [
+        let rules = numbered_rules(&[
             "fail_if = \"true\"\nactual = \"app.policy.ip_relaxation\"\n",
             "fail_if = \"true\"\nactual = \"org.oauth_oidc.pkce_required\"\n",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(index, extra)| RuleSource {
-            path: format!("r{index}.toml"),
-            text: rule_text(&format!("r{index}"), extra),
-        })
-        .collect();
-        let rules = crate::engine::rule::load(&sources).expect("rules load");
+        ]);
         let results = evaluate(&inventory, &rules);
         let assumed: Vec<String> = results
             .iter()
