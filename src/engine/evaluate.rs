@@ -453,6 +453,17 @@ mod tests {
     }
 
     #[test]
+    fn rules_reading_the_same_parts_share_one_input() {
+        let rules = numbered_rules(&[
+            "fail_if = \"app.policy.ip_relaxation == 'x'\"\n",
+            "fail_if = \"app.name == 'n'\"\n",
+            "fail_if = \"app.policy.ip_relaxation != 'y'\"\n",
+        ]);
+        let plans: Vec<RulePlan> = rules.rules.iter().map(RulePlan::new).collect();
+        assert_eq!(super::super::memo::input_groups(&plans), [0, 1, 0]);
+    }
+
+    #[test]
     fn assumed_defaults_are_per_app_and_the_org_defaults_count_for_every_app() {
         let app = |name: &str, defaults: serde_json::Value| {
             let mut app = crate::engine::schema::sample_app();

@@ -9,7 +9,7 @@ use super::rule::Rule;
 
 /// Field names below a record root; a node marked `whole` is read as a whole (a rule compares,
 /// counts or iterates it), so everything below it is kept.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct ReadTree {
     whole: bool,
     /// Only whether the node is there, and whether it is `null`, is read (`app.policy != null`);
