@@ -66,7 +66,13 @@ pub fn parse_metadata(path: &str, bytes: &[u8]) -> Result<MetadataDocument, Diag
     }
     let root = element_from_node(&document, root_node)
         .map_err(|(line, message)| Diagnostic::at(path, Some(line), message, FIX_XML))?;
-    Ok(MetadataDocument { path: path.into(), root })
+    let comments = document
+        .descendants()
+        .filter(roxmltree::Node::is_comment)
+        .filter_map(|node| node.text())
+        .map(Box::from)
+        .collect();
+    Ok(MetadataDocument { path: path.into(), root, comments })
 }
 
 /// Converts one element of an already parsed document (a file's root, or a SOAP `records`

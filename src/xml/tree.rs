@@ -107,6 +107,10 @@ impl PartialEq<&str> for ElementName {
 pub struct MetadataDocument {
     pub path: crate::model::Text,
     pub root: Element,
+    /// The text of every XML comment in the file. No element holds it, but a secret commented out
+    /// is as exposed in the repository as one in an element, so the committed-secret checks read
+    /// it too. Metadata files rarely have comments.
+    pub comments: Box<[Box<str>]>,
 }
 
 impl Element {

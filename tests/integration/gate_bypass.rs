@@ -142,3 +142,24 @@ fn a_broken_copy_outside_the_package_directories_is_an_input_problem() {
     write(&copy, &quiet_app("Old", secret).replace("ConnectedApp", "CustomApplication"));
     assert_eq!(code(&gate(folder.path(), &[])), 2, "a wrong root element is not read either");
 }
+
+#[test]
+fn a_secret_or_key_commented_out_is_still_committed() {
+    let folder = project("force-app");
+    let app = folder.path().join("force-app/connectedApps/Quiet.connectedApp-meta.xml");
+    let secret = "<!-- <consumerSecret>8F3A0C9D51E24B7F9A6C0D2E1F3B4A5C6D7E8F9A0B1C2D3E4F5A6B7C</consumerSecret> -->";
+    write(&app, &quiet_app("Quiet", secret));
+    let output = gate(folder.path(), &["--format", "json"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(!report.contains("8F3A0C9D51E24B7F"), "the secret itself is never shown");
+    write(&app, &quiet_app("Quiet", "<!-- <consumerSecret>${CONSUMER_SECRET}</consumerSecret> -->"));
+    assert_eq!(code(&gate(folder.path(), &[])), 0, "a commented-out template is not a secret");
+    // A PEM armour line holds `--`, which a comment may not; the base64 body alone is a key too.
+    let key = "<!-- signing key for CI:\nMIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQC7edBc5ii24gEE\n\
+               V2YqekzVjkTFP7DS5+C5D78q6vRW1wcjOIfeC323LupuFAYhZ5GIr81EV7dxIlT9\n\
+               Ls+gkxKIORbll62V2Ii+ae17QknWISBCV/wJ9odFuurixb5vHy7AX5+ysyugBGYk\n-->";
+    write(&app, &quiet_app("Quiet", key));
+    let output = gate(folder.path(), &[]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+}

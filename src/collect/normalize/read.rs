@@ -268,7 +268,7 @@ pub(crate) fn unreadable_app(kind: ResourceKind, name: &str, origin: Origin, rea
 /// passes. A placeholder is not one (it is listed with the record's placeholders instead).
 /// `parent` holds the flow flags that make the secret enough to get a token on its own.
 pub(super) fn note_secret(record: &mut AppRecord, reader: &Reader<'_>, parent: &Element) {
-    if !has_committed_secret(&reader.document.root) {
+    if !has_committed_secret(reader.document) {
         return;
     }
     let client_credentials = ["isClientCredentialEnabled", "isClientCredentialsFlowEnabled"]
@@ -279,10 +279,25 @@ pub(super) fn note_secret(record: &mut AppRecord, reader: &Reader<'_>, parent: &
     source_control.consumer_secret_client_credentials |= client_credentials;
 }
 
-/// Whether any `consumerSecret` element holds something other than a placeholder.
-fn has_committed_secret(root: &Element) -> bool {
-    root.filled_named("consumerSecret")
+/// Whether any `consumerSecret` element holds something other than a placeholder, in the tree or
+/// commented out.
+fn has_committed_secret(document: &MetadataDocument) -> bool {
+    document
+        .root
+        .filled_named("consumerSecret")
         .any(|secret| !(secret.children.is_empty() && is_placeholder(secret.text.trim())))
+        || document.comments.iter().any(|comment| commented_secret(comment))
+}
+
+/// A `<consumerSecret>` written inside a comment with a value that is not a placeholder.
+pub(crate) fn commented_secret(comment: &str) -> bool {
+    const OPEN: &str = "<consumersecret>";
+    let lowered = comment.to_ascii_lowercase();
+    lowered.match_indices(OPEN).any(|(start, _)| {
+        let value = &comment[start + OPEN.len()..];
+        let value = value.split('<').next().unwrap_or_default().trim();
+        !value.is_empty() && !is_placeholder(value)
+    })
 }
 
 pub(crate) fn empty_source_control() -> SourceControl {
@@ -303,16 +318,26 @@ pub(super) fn raw_noting_private_key(
 ) -> RawDocument {
     let (raw, text_held_key) = document.root.to_raw_document_noting_keys();
     if let Some(source_control) = source_control {
-        if source_control.private_key_file.is_none() && (text_held_key || has_private_key_element(&document.root)) {
+        if source_control.private_key_file.is_none()
+            && (text_held_key || has_private_key_element(&document.root) || commented_private_key(document))
+        {
             source_control.private_key_file = Some(document.path.to_string());
         }
     }
     raw
 }
 
-/// Whether any element holds private-key material: a key in any text, or a filled `privateKey`.
-pub(crate) fn holds_committed_private_key(root: &Element) -> bool {
-    has_private_key_element(root) || root.descendants().any(|element| holds_private_key(element.text.trim()))
+/// Whether any element holds private-key material (a key in any text, or a filled `privateKey`),
+/// or a comment does.
+pub(crate) fn holds_committed_private_key(document: &MetadataDocument) -> bool {
+    let root = &document.root;
+    has_private_key_element(root)
+        || root.descendants().any(|element| holds_private_key(element.text.trim()))
+        || commented_private_key(document)
+}
+
+fn commented_private_key(document: &MetadataDocument) -> bool {
+    document.comments.iter().any(|comment| holds_private_key(comment))
 }
 
 /// A filled `privateKey` element anywhere that is not a template value.

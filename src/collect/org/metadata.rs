@@ -290,7 +290,7 @@ pub(super) fn document(type_name: &str, properties: &FileProperties, record: &El
     let mut root = record.clone();
     root.name = type_name.into();
     root.retain_children(|child| child.name != "fullName");
-    MetadataDocument { path: path.into(), root }
+    MetadataDocument { path: path.into(), root, comments: Box::default() }
 }
 
 /// Beyond [`xml::remove_secrets`]: the field lists of [`EXTRA_ECA_TYPES`] are not documented

@@ -63,7 +63,8 @@ pub(super) fn facts(parsed: &ParsedFile) -> Option<Facts> {
     };
     let secret = secret_parent
         .and_then(|parent| parent.text_of("consumerSecret"))
-        .is_some_and(|secret| !normalize::is_placeholder(secret));
+        .is_some_and(|secret| !normalize::is_placeholder(secret))
+        || document.comments.iter().any(|comment| normalize::commented_secret(comment));
     let client_credentials = secret_parent.is_some_and(|parent| {
         ["isClientCredentialEnabled", "isClientCredentialsFlowEnabled"]
             .into_iter()
@@ -74,7 +75,7 @@ pub(super) fn facts(parsed: &ParsedFile) -> Option<Facts> {
         app,
         secret,
         client_credentials,
-        private_key: normalize::holds_committed_private_key(&document.root),
+        private_key: normalize::holds_committed_private_key(document),
         global_oauth: parsed.kind == MetadataType::ExtlClntAppGlobalOauthSettings,
         placeholders: normalize::placeholders(document),
         path: document.path.to_string(),
