@@ -17,13 +17,7 @@ use crate::report::Format;
 /// file inside the scanned folder is refused: the scanned tree is what is not trusted.
 pub(crate) fn load_config(options: &ConfigOptions, project: Option<&Path>) -> Result<Config, Error> {
     if options.no_project_config {
-        let files = options.config.iter().chain(&options.suppressions);
-        if let Some(inside) = files.into_iter().find(|file| project.is_some_and(|project| is_inside(file, project))) {
-            return Err(Error::usage(
-                format!("--no-project-config: {} is inside the scanned folder", inside.display()),
-                "pin the policy outside the scanned tree (for example a copy from the protected default branch)",
-            ));
-        }
+        refuse_inside_tree(options.config.iter().chain(&options.suppressions), project)?;
     }
     let discovered = config::discover(options.config.as_deref(), options.no_config, options.no_project_config, project);
     let mut config = match discovered {
@@ -34,6 +28,29 @@ pub(crate) fn load_config(options: &ConfigOptions, project: Option<&Path>) -> Re
         config.suppressions.extend(config::load_suppressions(file).map_err(Error::Config)?);
     }
     Ok(config)
+}
+
+/// With `--no-project-config`, the gate's other inputs must come from outside the scanned tree
+/// too: a baseline or a rule folder the pull request can edit would let it accept or rewrite its
+/// own findings. Checked once the config (which may name both) is loaded.
+pub(crate) fn refuse_gate_inputs_inside_tree(
+    config: &Config,
+    gate: &GateOptions,
+    rules_dirs: &[PathBuf],
+    project: Option<&Path>,
+) -> Result<(), Error> {
+    refuse_inside_tree(baseline_path(config, gate).iter().chain(rules_dirs), project)
+}
+
+fn refuse_inside_tree<'a>(files: impl IntoIterator<Item = &'a PathBuf>, project: Option<&Path>) -> Result<(), Error> {
+    let Some(project) = project else { return Ok(()) };
+    match files.into_iter().find(|file| is_inside(file, project)) {
+        Some(inside) => Err(Error::usage(
+            format!("--no-project-config: {} is inside the scanned folder", inside.display()),
+            "pin the policy, its baseline and rule folders outside the scanned tree (for example copies from the protected default branch)",
+        )),
+        None => Ok(()),
+    }
 }
 
 fn is_inside(file: &Path, folder: &Path) -> bool {

@@ -159,6 +159,9 @@ fn setup_with(args: &ScanArgs, config: Config, as_of: EvaluationDate) -> Result<
     check_output_options(&output)?;
     let gate_policy = policy::gate_policy(&config, &args.gate);
     let options = policy::rule_options(&config, &args.rules);
+    if args.config.no_project_config {
+        policy::refuse_gate_inputs_inside_tree(&config, &args.gate, &options.rules_dirs, project_of(args).as_deref())?;
+    }
     let (mut rules, rule_pack_version) =
         super::rules::load_rules(&RuleOptions { rules_dirs: options.rules_dirs, params: Vec::new() })?;
     let mut loosenings = policy::shape_rules(&config, &mut rules, args.config.no_ignores)?;

@@ -292,3 +292,40 @@ fn no_project_config_ignores_a_config_in_the_scanned_tree() {
     assert_eq!(code(&output), 2);
     assert!(stderr(&output).contains("is inside the scanned folder"), "{}", stderr(&output));
 }
+
+#[test]
+fn no_project_config_refuses_a_baseline_or_rule_folder_in_the_scanned_tree() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let project = demo_with_config(folder.path(), "");
+    let in_tree = format!("{project}/sfaudit-baseline.json");
+    let update = sfaudit(&["baseline", "update", &project, "--as-of", DEMO_AS_OF, "--baseline", &in_tree]);
+    assert_eq!(code(&update), 0, "{}", stderr(&update));
+    let outside = folder.path().join("pinned-baseline.json");
+    std::fs::copy(&in_tree, &outside).expect("copy the baseline");
+    let outside = outside.display().to_string();
+
+    // The pull request's own baseline accepts every finding it lists, new ones included.
+    let trusted = sfaudit(&["scan", &project, "--as-of", DEMO_AS_OF, "--baseline", &in_tree]);
+    assert_eq!(code(&trusted), 0, "{}", stderr(&trusted));
+    let refused = sfaudit(&["scan", &project, "--as-of", DEMO_AS_OF, "--no-project-config", "--baseline", &in_tree]);
+    assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("sfaudit-baseline.json is inside the scanned folder"), "{}", stderr(&refused));
+    assert!(stdout(&refused).is_empty(), "nothing is scanned: {}", stdout(&refused));
+
+    let pinned = sfaudit(&["scan", &project, "--as-of", DEMO_AS_OF, "--no-project-config", "--baseline", &outside]);
+    assert_eq!(code(&pinned), 0, "a baseline outside the tree is used: {}", stderr(&pinned));
+
+    // The same file named by the pinned config, and a rule folder inside the tree.
+    let config = folder.path().join("pinned.toml");
+    std::fs::write(&config, format!("baseline = {in_tree:?}\n")).expect("pinned config");
+    let config = config.display().to_string();
+    let refused = sfaudit(&["scan", &project, "--as-of", DEMO_AS_OF, "--no-project-config", "--config", &config]);
+    assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("is inside the scanned folder"), "{}", stderr(&refused));
+
+    let rules = format!("{project}/security-rules");
+    std::fs::create_dir(&rules).expect("rule folder");
+    let refused = sfaudit(&["scan", &project, "--as-of", DEMO_AS_OF, "--no-project-config", "--rules-dir", &rules]);
+    assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("security-rules is inside the scanned folder"), "{}", stderr(&refused));
+}
