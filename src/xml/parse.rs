@@ -64,6 +64,18 @@ pub fn parse_metadata(path: &str, bytes: &[u8]) -> Result<MetadataDocument, Diag
             ));
         }
     }
+    if let Some(foreign) = element_in_another_namespace(root_node) {
+        return Err(Diagnostic::at(
+            path,
+            Some(document.text_pos_at(foreign.range().start).row),
+            format!(
+                "element '{}' is in namespace '{}', not its file's; Salesforce does not read it as the setting of that name",
+                foreign.tag_name().name(),
+                foreign.tag_name().namespace().unwrap_or_default()
+            ),
+            "write metadata elements without a prefix or namespace of their own, as Salesforce retrieves them",
+        ));
+    }
     let root = element_from_node(&document, root_node)
         .map_err(|(line, message)| Diagnostic::at(path, Some(line), message, FIX_XML))?;
     let comments = document
@@ -73,6 +85,14 @@ pub fn parse_metadata(path: &str, bytes: &[u8]) -> Result<MetadataDocument, Diag
         .map(Box::from)
         .collect();
     Ok(MetadataDocument { path: path.into(), root, comments })
+}
+
+/// The first element below `root` whose namespace is not `root`'s. Elements are read by their
+/// local name, so `<x:isAdminApproved xmlns:x="urn:other">` would otherwise pass for the setting
+/// while Salesforce, which reads names in the Metadata API namespace, does not see it.
+fn element_in_another_namespace<'a, 'input>(root: roxmltree::Node<'a, 'input>) -> Option<roxmltree::Node<'a, 'input>> {
+    let expected = root.tag_name().namespace();
+    root.descendants().filter(roxmltree::Node::is_element).find(|node| node.tag_name().namespace() != expected)
 }
 
 /// Converts one element of an already parsed document (a file's root, or a SOAP `records`
@@ -131,6 +151,28 @@ fn convert(lines: &LineIndex, node: roxmltree::Node<'_, '_>) -> Element {
 mod tests {
     use super::*;
     use crate::xml::REDACTED;
+
+    #[test]
+    fn an_element_in_another_namespace_is_refused() {
+        for (xml, line) in [
+            (
+                "<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n<x:label xmlns:x=\"urn:other\">A</x:label>\n</ConnectedApp>",
+                2,
+            ),
+            (
+                "<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n<oauthConfig>\n<isAdminApproved xmlns=\"\">true</isAdminApproved>\n</oauthConfig>\n</ConnectedApp>",
+                3,
+            ),
+            ("<ConnectedApp>\n<label xmlns=\"http://soap.sforce.com/2006/04/metadata\">A</label>\n</ConnectedApp>", 2),
+        ] {
+            let refused = parse_metadata("x.connectedApp-meta.xml", xml.as_bytes()).expect_err(xml);
+            assert_eq!(refused.location.line, Some(line), "{xml}");
+            assert!(refused.message.contains("not its file's"), "{}", refused.message);
+        }
+        let prefixed = "<md:ConnectedApp xmlns:md=\"http://soap.sforce.com/2006/04/metadata\"><md:label>A</md:label></md:ConnectedApp>";
+        let document = parse_metadata("x.connectedApp-meta.xml", prefixed.as_bytes()).expect("one namespace, prefixed");
+        assert_eq!(document.root.child("label").map(|label| &*label.text), Some("A"));
+    }
 
     #[test]
     fn keeps_lines_and_repeated_children() {

@@ -163,3 +163,22 @@ fn a_secret_or_key_commented_out_is_still_committed() {
     let output = gate(folder.path(), &[]);
     assert_eq!(code(&output), 1, "{}", stderr(&output));
 }
+
+#[test]
+fn a_setting_in_another_namespace_is_refused_not_read() {
+    let folder = project("force-app");
+    let apps = folder.path().join("force-app/main/default/connectedApps");
+    write(&apps.join("Quiet.connectedApp-meta.xml"), &quiet_app("Quiet", ""));
+    assert_eq!(code(&gate(folder.path(), &[])), 0, "the honest app passes");
+
+    // Salesforce reads element names in the Metadata API namespace; a prefixed copy is not the setting.
+    let disguised = quiet_app("Quiet", "").replace(
+        "<isAdminApproved>true</isAdminApproved>",
+        "<x:isAdminApproved xmlns:x=\"urn:not-salesforce\">true</x:isAdminApproved>",
+    );
+    write(&apps.join("Quiet.connectedApp-meta.xml"), &disguised);
+    let output = gate(folder.path(), &[]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(stderr(&output).contains("Quiet.connectedApp-meta.xml"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("'isAdminApproved' is in namespace 'urn:not-salesforce'"), "{}", stderr(&output));
+}
