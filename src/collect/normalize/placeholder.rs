@@ -60,7 +60,9 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
     // A template names what goes there; it does not hold it. A value with a word that looks like
     // data (a secret or certificate with `TODO`, `-xxx-`, `Your…` or `${x}` written into or
     // after it) is data, whatever else it says: otherwise the template words would hide it.
-    if value.split(|c: char| !c.is_alphanumeric()).any(looks_like_data) {
+    if value.split(|c: char| !c.is_alphanumeric()).any(looks_like_data)
+        || value.bytes().filter(u8::is_ascii_digit).count() >= MIN_DATA_LENGTH
+    {
         return false;
     }
     if WHOLE_VALUE.is_match(value) || value.contains("${") || value.contains("{{") {
@@ -91,13 +93,15 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
         || (change && me)
 }
 
-/// A word of eight or more characters mixing letters and digits: a key, secret or base64 run,
-/// not a template's name (`CONSUMER_SECRET`, `BASE64`, `2024`).
+/// A word of eight or more characters with a digit in it (letters and digits, or digits only: a
+/// legacy Connected App's consumer secret is a run of 19 digits): a key, secret or base64 run,
+/// not a template's name (`CONSUMER_SECRET`, `BASE64`, `2024`). Eight digits in the whole value
+/// are data too, however they are grouped (`8812-3456-7890-1234`).
 fn looks_like_data(word: &str) -> bool {
-    word.len() >= 8
-        && word.bytes().any(|byte| byte.is_ascii_digit())
-        && word.chars().any(|character| character.is_alphabetic())
+    word.len() >= MIN_DATA_LENGTH && word.bytes().any(|byte| byte.is_ascii_digit())
 }
+
+const MIN_DATA_LENGTH: usize = 8;
 
 /// Every placeholder in the credential and endpoint elements of `document`, in document order.
 pub(crate) fn placeholders(document: &MetadataDocument) -> Vec<Placeholder> {
@@ -182,6 +186,10 @@ mod tests {
             "8F3A0C9D51E24B7F${x}9A6C0D2E1F3B4A5C6D7E8F9A0B1C2D3E4F",
             "REPLACE 8F3A0C9D51E24B7F9A6C0D2E1F3B4A5C",
             "MIIDsDCCApigAwIBAgIQIqCQ54iwNJjjZq6ohYCoKTANBgkqhkiG9w0BAQsFADBr\nTODO: rotate before expiry",
+            // A legacy consumer secret is all digits.
+            "8812345678901234567 TODO",
+            "${SECRET}8812345678901234567",
+            "8812-3456-7890-1234 REPLACE_ME",
             "",
         ] {
             assert!(!is_placeholder(value), "{value}");
