@@ -28,8 +28,12 @@ pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 /// One rule file.
 pub const MAX_RULE_FILE_BYTES: u64 = 1024 * 1024;
 
-/// `sfdx-project.json`.
+/// `sfdx-project.json` and a `.forceignore`.
 pub const MAX_PROJECT_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Patterns in one `.forceignore`: each is tested against every folder and metadata file of its
+/// package directories. Real files hold tens.
+pub const MAX_FORCEIGNORE_PATTERNS: usize = 2_000;
 
 /// `--jwt-key-file` (and the PEM text of `SFAUDIT_JWT_KEY`) and `--sfdx-url-file`. An RSA 4096 key
 /// is about 3.3 KB.

@@ -21,7 +21,18 @@ pub(crate) fn holds_private_key(text: &str) -> bool {
     // Most element texts are short: a flag, a name, a URL.
     pem_private_key(text)
         || (text.len() >= SHORTEST_BARE_KEY
-            && base64_runs(text).any(|run| bare_key_der(run) || encoded_text_holds_key(run)))
+            && (key_as_text(text) || base64_runs(text).any(|run| bare_key_der(run) || encoded_text_holds_key(run))))
+}
+
+/// A key written out rather than encoded: a JSON Web Key with its private or secret member
+/// (`"d"` of an RSA, EC or OKP key, `"k"` of a symmetric one), or OpenSSL's `-text` dump of a
+/// private key (`Private-Key: (2048 bit, 2 primes)`, `privateExponent:`, an EC key's `priv:`).
+fn key_as_text(text: &str) -> bool {
+    static JWK_SECRET: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r#""(?:d|k)"\s*:\s*""#).expect("JWK member pattern compiles"));
+    (text.contains("\"kty\"") && JWK_SECRET.is_match(text))
+        || text.contains("Private-Key: (")
+        || text.contains("privateExponent:")
 }
 
 fn pem_private_key(text: &str) -> bool {
@@ -99,7 +110,9 @@ const MAX_STRUCTURES: usize = 8;
 fn key_shape(der: &[u8]) -> bool {
     let Some((0x30, outer)) = header(der) else { return false };
     match header(&der[outer..]) {
-        Some((0x02, _)) => matches!(der.get(outer..outer + 3), Some([0x02, 0x01, 0x00 | 0x01])),
+        Some((0x02, _)) => {
+            matches!(der.get(outer..outer + 3), Some([0x02, 0x01, 0x00 | 0x01])) || pkcs12_shape(&der[outer..])
+        }
         Some((0x30, first)) => match header(&der[outer + first..]) {
             // An AlgorithmIdentifier: what follows it says key (OCTET STRING) or public key.
             Some((0x06, _)) => content_length(&der[outer..])
@@ -108,6 +121,16 @@ fn key_shape(der: &[u8]) -> bool {
         },
         _ => false,
     }
+}
+
+/// A PKCS#12 bundle (`.p12`, `.pfx`), which holds a private key, encrypted or not: `SEQUENCE {
+/// INTEGER 3, ContentInfo { OID pkcs7-data or pkcs7-encryptedData, … } … }`; `inner` starts
+/// at the version.
+fn pkcs12_shape(inner: &[u8]) -> bool {
+    const PKCS7_OID_PREFIX: &[u8] = &[0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07];
+    let Some(content_info) = inner.strip_prefix(&[0x02, 0x01, 0x03]) else { return false };
+    let Some((0x30, start)) = header(content_info) else { return false };
+    content_info.get(start..).is_some_and(|rest| rest.starts_with(PKCS7_OID_PREFIX))
 }
 
 /// Base64 of a PEM file (as some export tools paste a certificate) that holds a key. Only text
@@ -219,5 +242,32 @@ mod tests {
         let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
         assert!(holds_private_key(&base64_of(pem.as_bytes())));
         assert!(!holds_private_key(&base64_of(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")));
+    }
+
+    #[test]
+    fn keys_written_as_json_web_keys_pkcs12_or_openssl_text_are_found() {
+        let jwk = r#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","d":"X4cTteJY_gn4FYPsXB8rdXix5vwsg1FLN5E3EaG6RJoVH-HLLKD9M7dx5oo7GURknchnrRweUkC7hT5fJLM0WbFAKNLWY2vv7B6NqXSzUvxT0_YSfqijwp3RTzlBaCxWp4doFk5N2o8Gy_nHNKroADIkJ46pRUohsXywbReAdYaMwFs9tv8d_cPVY3i07a3t8MN6TNwm0dSawm9v47UiCl3Sk5ZiG7xojPLu4sbg1U2jx4IBTNBznbJSzFHK66jT8bgkuqsk0GjskDJk19Z4qwjwbsnn4j2WBii3RL-Us2lGVkY8fkFzme1z0HbIkfz0Y6mqnOYtqc0X4jfcKoAC8Q"}"#;
+        assert!(holds_private_key(jwk));
+        assert!(holds_private_key(&format!("signing key {}", jwk.replace(',', ", "))));
+        assert!(holds_private_key(
+            r#"{"kty":"oct","alg":"HS256","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"}"#
+        ));
+        let public_jwk = jwk.split(r#","d":"#).next().expect("public part").to_string() + "}";
+        assert!(!holds_private_key(&public_jwk));
+        assert!(holds_private_key(
+            "Private-Key: (2048 bit, 2 primes)\nmodulus:\n    00:c3:5e:7f:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99"
+        ));
+        // PKCS#12: SEQUENCE { INTEGER 3, SEQUENCE { OID pkcs7-data, … } … }.
+        let pfx = der(
+            &[
+                0x30, 0x82, 0x02, 0x00, 0x02, 0x01, 0x03, 0x30, 0x82, 0x01, 0xf0, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                0xf7, 0x0d, 0x01, 0x07, 0x01,
+            ],
+            120,
+        );
+        assert!(holds_private_key(&base64_of(&pfx)));
+        let mut version_three = pfx.clone();
+        version_three[12] = 0x05;
+        assert!(!holds_private_key(&base64_of(&version_three)), "version 3 alone is not enough");
     }
 }

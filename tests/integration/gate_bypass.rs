@@ -182,3 +182,29 @@ fn a_setting_in_another_namespace_is_refused_not_read() {
     assert!(stderr(&output).contains("Quiet.connectedApp-meta.xml"), "{}", stderr(&output));
     assert!(stderr(&output).contains("'isAdminApproved' is in namespace 'urn:not-salesforce'"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_package_directorys_own_forceignore_replaces_the_projects() {
+    let folder = project("force-app");
+    let apps = folder.path().join("force-app/main/default/connectedApps");
+    write(&apps.join("Quiet.connectedApp-meta.xml"), &quiet_app("Quiet", ""));
+    write(&apps.join("Risky.connectedApp-meta.xml"), &risky_app(""));
+    // The root file would skip the app; the CLI reads only the package directory's own file.
+    write(&folder.path().join(".forceignore"), "**/Risky.connectedApp-meta.xml\n");
+    assert_eq!(code(&gate(folder.path(), &[])), 0, "skipped by the only file there is");
+    write(&folder.path().join("force-app/.forceignore"), "# nothing is ignored here\n");
+    let output = gate(folder.path(), &[]);
+    assert_eq!(code(&output), 1, "the CLI deploys it: {}", stderr(&output));
+
+    // Patterns are relative to the file's folder, and one sfaudit cannot read exactly skips nothing.
+    write(&folder.path().join("force-app/.forceignore"), "main/default/connectedApps/Risky.connectedApp-meta.xml\n");
+    assert_eq!(code(&gate(folder.path(), &[])), 0);
+    write(&folder.path().join("force-app/.forceignore"), "[!a]isky.connectedApp-meta.xml\n");
+    let saved = folder.path().join("result.json");
+    let output = gate(folder.path(), &["--format", "json", "--output", saved.to_str().expect("path")]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("result")).expect("json");
+    let skipped = report["inventory"]["coverage"]["skipped"].to_string();
+    assert!(skipped.contains("force-app/.forceignore line 1") && skipped.contains("pattern not applied"), "{skipped}");
+}

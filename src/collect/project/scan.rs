@@ -3,14 +3,20 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::super::forceignore::ForceIgnore;
+use super::super::forceignore::ProjectIgnores;
 use super::super::normalize::{self, canonical_scope};
 use super::assemble::assemble;
 use super::walk::{layout, walk};
 use crate::diag::Diagnostic;
 use crate::model::{
-    AppRecord, Coverage, EvaluationDate, Inventory, OrgRecord, ResourceName, ScanSource, SourceKind, UnknownScope,
+    AppRecord, Coverage, EvaluationDate, Inventory, OrgRecord, ResourceName, ScanSource, SkippedPath, SourceKind,
+    UnknownScope,
 };
+
+/// Why a `.forceignore` pattern is listed in the coverage.
+const NOT_APPLIED: &str = "pattern not applied: sfaudit does not read it exactly as the Salesforce CLI does \
+                           (brackets, backslashes, tabs or characters outside ASCII), so it skips nothing \
+                           (as a negation, it re-includes everything)";
 
 /// Reads every metadata file the Salesforce CLI would deploy from `root` and builds the
 /// inventory. `Err` only when the folder itself cannot be scanned (it does not exist, its
@@ -28,7 +34,7 @@ pub fn collect_project(root: &Path, as_of: &EvaluationDate) -> Result<Inventory,
         )]);
     }
     let layout = layout(root).map_err(|error| vec![error])?;
-    let ignore = ForceIgnore::load(root).map_err(|error| vec![error])?;
+    let ignore = ProjectIgnores::load(root, &layout.packages).map_err(|error| vec![error])?;
     let found = walk(root, &layout, &ignore).map_err(|error| vec![error])?;
     let files_read = found.deployed.len();
     let mut assembled = assemble(&found.deployed, empty_org(root), as_of);
@@ -43,7 +49,11 @@ pub fn collect_project(root: &Path, as_of: &EvaluationDate) -> Result<Inventory,
     let mut problems = assembled.problems;
     problems.extend(unreadable);
     problems.sort_by(|a, b| (&a.path, a.line, &a.message).cmp(&(&b.path, b.line, &b.message)));
-    let coverage = Coverage { skipped: found.skipped, unused: found.unused, unknown_scopes: unknown_scopes(&apps) };
+    let mut skipped = found.skipped;
+    skipped.extend(
+        ignore.not_applied().map(|origin| SkippedPath { path: origin.to_string(), reason: NOT_APPLIED.to_string() }),
+    );
+    let coverage = Coverage { skipped, unused: found.unused, unknown_scopes: unknown_scopes(&apps) };
     Ok(Inventory {
         schema_version: crate::model::INVENTORY_SCHEMA_VERSION,
         source: ScanSource { kind: SourceKind::Project, location: shown_root, files_read, collection: None },

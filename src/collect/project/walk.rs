@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::super::forceignore::ForceIgnore;
+use super::super::forceignore::ProjectIgnores;
 use super::super::normalize::{MetadataType, unused_type};
 use crate::diag::Diagnostic;
 use crate::input;
@@ -147,7 +147,7 @@ fn normalize(path: &str) -> String {
 }
 
 /// Walks the whole tree under `root` once.
-pub(super) fn walk(root: &Path, layout: &Layout, ignore: &ForceIgnore) -> Result<Walk, Diagnostic> {
+pub(super) fn walk(root: &Path, layout: &Layout, ignore: &ProjectIgnores) -> Result<Walk, Diagnostic> {
     let mut walk = Walk::default();
     let inside = std::fs::canonicalize(root).map_err(|error| {
         Diagnostic::at(&root.display().to_string(), None, format!("cannot read: {error}"), "check the folder")
@@ -165,7 +165,7 @@ pub(super) fn walk(root: &Path, layout: &Layout, ignore: &ForceIgnore) -> Result
 struct Walker<'a> {
     root: Arc<Path>,
     layout: &'a Layout,
-    ignore: &'a ForceIgnore,
+    ignore: &'a ProjectIgnores,
     /// The project folder with symlinks resolved: what a linked file must be inside to be read.
     inside: PathBuf,
     walk: &'a mut Walk,
@@ -226,8 +226,11 @@ impl Walker<'_> {
                 if name == ".git" {
                     continue;
                 }
-                let own = if ignored_by.is_none() && in_package { self.ignore.ignored(&path, true) } else { None };
-                let reason = ignored_by.map(str::to_string).or_else(|| own.map(str::to_string));
+                // A package directory is resolved on its own: the CLI deploys what it holds even
+                // when another package's patterns exclude the folder it sits in.
+                let inherited = if self.layout.packages.contains(&path) { None } else { ignored_by };
+                let own = if inherited.is_none() && in_package { self.ignore.ignored(&path, true) } else { None };
+                let reason = inherited.map(str::to_string).or_else(|| own.map(str::to_string));
                 if let Some(own) = own {
                     self.skip(&format!("{path}/"), own);
                 }
