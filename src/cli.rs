@@ -75,6 +75,10 @@ pub struct DiffArgs {
     pub old: PathBuf,
     /// The later JSON result or snapshot
     pub new: PathBuf,
+    /// When either side is a snapshot, both sides' settings are evaluated with the built-in rules
+    /// as of this date (default: now)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<EvaluationDate>,
     /// table, markdown or json
     #[arg(long, short = 'f', default_value = "table", value_parser = ["table", "markdown", "json"])]
     pub format: String,

@@ -105,8 +105,12 @@ pub(crate) struct SettingChange {
 pub struct Drift {
     pub(crate) old: String,
     pub(crate) new: String,
-    /// False when either side is a snapshot (no findings to compare).
+    /// Always true: findings are compared, a snapshot's evaluated first.
     pub(crate) compared_findings: bool,
+    /// When a side was a snapshot: the date both sides' settings were evaluated as of, with the
+    /// built-in rules (their saved findings, if any, set aside).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) evaluated_as_of: Option<String>,
     pub(crate) new_findings: Vec<Finding>,
     pub(crate) fixed_findings: Vec<Finding>,
     pub(crate) severity_changes: Vec<SeverityChange>,
@@ -139,6 +143,7 @@ pub fn compare(old: &Side, new: &Side) -> Drift {
         old: old.path.clone(),
         new: new.path.clone(),
         compared_findings: false,
+        evaluated_as_of: None,
         new_findings: Vec::new(),
         fixed_findings: Vec::new(),
         severity_changes: Vec::new(),
@@ -334,8 +339,18 @@ const RISKIER_WHEN_TRUE: &[&str] = &[
     "oauth.introspect_all_tokens",
     "policy.client_credentials_enabled",
     "policy.token_exchange_enabled",
+    "policy.guest_code_credential_enabled",
     "oauth_oidc.code_credential_flow_enabled",
+    "external_client_app_settings.consumer_secret_api_access",
+    "external_client_app_settings.client_secret_rest_api_access",
+    "source_control.consumer_secret_client_credentials",
+    "certificate.self_signed",
 ];
+
+/// Fields whose value, when there is one, is a problem found in source control (a file holding a
+/// committed secret or key): one appearing is weaker, one going away stronger.
+const SOURCE_CONTROL_PROBLEMS: &[&str] =
+    &["source_control.consumer_secret_file", "source_control.private_key_file", "source_control.eca_global_oauth_file"];
 
 fn rank(field: &str, value: &Value) -> Option<i64> {
     let text = value.as_str();
@@ -348,12 +363,20 @@ fn rank(field: &str, value: &Value) -> Option<i64> {
             .iter()
             .position(|known| Some(*known) == text)
             .and_then(|position| i64::try_from(position).ok()),
-        // Longer-lived tokens are weaker; "infinite" and "user session" are the longest.
-        "policy.refresh_token" => match value.get("policy").and_then(Value::as_str)? {
-            "zero" => Some(0),
-            "infinite" => Some(i64::MAX),
-            _ => value.get("max_days").and_then(Value::as_i64),
-        },
+        // Longer-lived tokens are weaker. An inactivity limit lets a token in use live forever,
+        // so any is weaker than any fixed lifetime; "infinite" is the longest.
+        "policy.refresh_token" => {
+            const INACTIVITY: i64 = 1 << 40;
+            let days = || value.get("max_days").and_then(Value::as_i64).map(|days| days.clamp(0, INACTIVITY - 1));
+            match value.get("policy").and_then(Value::as_str)? {
+                "zero" => Some(0),
+                "specific_lifetime" => days(),
+                "specific_inactivity" => days().map(|days| INACTIVITY + days),
+                _ => Some(i64::MAX),
+            }
+        }
+        // Fewer bits is a weaker key.
+        field if field.ends_with("key_bits") => value.as_i64().map(|bits| -bits),
         "policy.named_user_jwt_timeout" | "policy.guest_jwt_timeout" => {
             match value.get("type").and_then(Value::as_str)? {
                 "custom" => value.get("minutes").and_then(Value::as_i64),
@@ -388,8 +411,24 @@ fn judge(field: &str, old: &Value, new: &Value) -> Direction {
             std::cmp::Ordering::Equal => Direction::Changed,
         };
     }
+    if SOURCE_CONTROL_PROBLEMS.contains(&field) {
+        return match (old.is_null(), new.is_null()) {
+            (true, false) => Direction::Weaker,
+            (false, true) => Direction::Stronger,
+            _ => Direction::Changed,
+        };
+    }
     match field {
-        "oauth.scopes" | "policy.profiles" | "policy.permission_sets" => {
+        // No trusted range at all lets the app be used from anywhere; within a list, a range
+        // added widens it.
+        "trusted_ip_ranges" if listed(old) != listed(new) => {
+            if listed(old) {
+                Direction::Weaker
+            } else {
+                Direction::Stronger
+            }
+        }
+        "oauth.scopes" | "policy.profiles" | "policy.permission_sets" | "trusted_ip_ranges" => {
             let set = |value: &Value| -> BTreeSet<String> {
                 value
                     .as_array()
@@ -437,6 +476,10 @@ fn judge(field: &str, old: &Value, new: &Value) -> Direction {
         },
         _ => Direction::Changed,
     }
+}
+
+fn listed(value: &Value) -> bool {
+    value.as_array().is_some_and(|items| !items.is_empty())
 }
 
 /// Plain `http://` (in any letter case) to anything but this machine: the same test as the
@@ -506,5 +549,37 @@ mod tests {
             assert_eq!(judge("oauth.callback_urls", &json!([]), &json!([url])), Direction::Changed, "{url}");
         }
         assert_eq!(judge("label", &json!("a"), &json!("b")), Direction::Changed);
+    }
+
+    #[test]
+    fn judges_the_changes_an_attack_found_neutral() {
+        let weaker = [
+            ("policy.guest_code_credential_enabled", json!(false), json!(true)),
+            ("external_client_app_settings.consumer_secret_api_access", json!(false), json!(true)),
+            ("source_control.private_key_file", json!(null), json!("force-app/x.xml")),
+            ("source_control.consumer_secret_file", json!(null), json!("force-app/x.xml")),
+            ("saml.certificate.key_bits", json!(2048), json!(512)),
+            ("trusted_ip_ranges", json!(["10.0.0.0-10.0.0.255"]), json!([])),
+            ("trusted_ip_ranges", json!(["10.0.0.0-10.0.0.255"]), json!(null)),
+            (
+                "trusted_ip_ranges",
+                json!(["10.0.0.0-10.0.0.255"]),
+                json!(["10.0.0.0-10.0.0.255", "0.0.0.0-255.255.255.255"]),
+            ),
+            (
+                "policy.refresh_token",
+                json!({"policy": "specific_lifetime", "max_days": 61}),
+                json!({"policy": "specific_inactivity", "max_days": 61}),
+            ),
+            (
+                "policy.refresh_token",
+                json!({"policy": "specific_inactivity", "max_days": 30}),
+                json!({"policy": "infinite"}),
+            ),
+        ];
+        for (field, old, new) in weaker {
+            assert_eq!(judge(field, &old, &new), Direction::Weaker, "{field}: {old} → {new}");
+            assert_eq!(judge(field, &new, &old), Direction::Stronger, "{field}: {new} → {old}");
+        }
     }
 }

@@ -1,15 +1,32 @@
 //! `sfaudit diff OLD NEW`: drift between two runs; exit 1 when something got worse.
 
 use super::console::write_text;
-use crate::cli::DiffArgs;
+use crate::cli::{DiffArgs, RuleOptions};
 use crate::diff::{Side, compare};
+use crate::engine::RuleSet;
 use crate::error::{Error, exit};
+use crate::gate::{FailOn, Policy};
+use crate::model::EvaluationDate;
 use crate::report::drift;
 
 pub(super) fn diff(args: &DiffArgs) -> Result<u8, Error> {
     let load = |path| Side::load(path).map_err(|problem| Error::SavedResult(vec![problem]));
-    let (old, new) = (load(&args.old)?, load(&args.new)?);
-    let drift = compare(&old, &new);
+    let (mut old, mut new) = (load(&args.old)?, load(&args.new)?);
+    // A snapshot carries no findings, and judging its settings field by field cannot know every
+    // way a setting weakens. So when either side is one, both sides' settings are evaluated with
+    // the built-in rules on one date: a change that makes a rule fail is a new finding.
+    let evaluated = if old.results.is_none() || new.results.is_none() {
+        let as_of = args.as_of.unwrap_or_else(EvaluationDate::now);
+        let (rules, version) = super::rules::load_rules(&RuleOptions { rules_dirs: Vec::new(), params: Vec::new() })?;
+        for side in [&mut old, &mut new] {
+            evaluate_side(side, &rules, &version, &as_of);
+        }
+        Some(as_of)
+    } else {
+        None
+    };
+    let mut drift = compare(&old, &new);
+    drift.evaluated_as_of = evaluated.map(|as_of| as_of.to_string());
     let text = match args.format.as_str() {
         "json" => drift::json(&drift),
         "markdown" => drift::markdown(&drift),
@@ -17,4 +34,12 @@ pub(super) fn diff(args: &DiffArgs) -> Result<u8, Error> {
     };
     write_text(args.output.as_deref(), &text)?;
     Ok(if drift.got_worse() { exit::GATE_FAILED } else { exit::OK })
+}
+
+fn evaluate_side(side: &mut Side, rules: &RuleSet, version: &str, as_of: &EvaluationDate) {
+    let mut inventory = side.inventory.clone();
+    inventory.refresh_dates(as_of);
+    let report_only = Policy { fail_on: FailOn::Never, fail_on_new: false, no_fail: true };
+    let scan = super::scan::evaluate(inventory, rules, version.to_string(), as_of, report_only);
+    side.results = Some(scan.results);
 }

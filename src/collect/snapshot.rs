@@ -43,7 +43,29 @@ pub fn parse_snapshot(shown: &str, bytes: &[u8]) -> Result<Inventory, Diagnostic
         .and_then(Inventory::checked)
         .map_err(|error| Diagnostic::new(shown, None, error.message()).with_hint(error.hint()))?;
     crate::xml::redact_raw_documents(&mut inventory);
+    derive_again(shown, &mut inventory)?;
     Ok(inventory)
+}
+
+/// What sfaudit derives from other fields of a record is derived again rather than read, so a
+/// file written by hand cannot make a record contradict itself: a short `max_days` beside a
+/// period of 18 months, or no `standard_profiles` beside System Administrator in `profiles`.
+fn derive_again(shown: &str, inventory: &mut Inventory) -> Result<(), Diagnostic> {
+    for app in &mut inventory.apps {
+        let Some(policy) = app.policy.as_mut() else { continue };
+        policy.standard_profiles = super::normalize::standard_profiles(&policy.profiles);
+        let token = &mut policy.refresh_token;
+        token.max_days =
+            super::normalize::refresh_token_days(token.policy, token.period, token.unit).map_err(|period| {
+                Diagnostic::new(
+                    shown,
+                    None,
+                    format!("app {:?}: the refresh token period {period} is out of range", app.name),
+                )
+                .with_hint("collect the snapshot again")
+            })?;
+    }
+    Ok(())
 }
 
 /// A saved result, of which only the inventory is read.

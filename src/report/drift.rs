@@ -25,6 +25,15 @@ fn verdict(drift: &Drift) -> &'static str {
     if drift.got_worse() { "WORSE: something got weaker (exit 1)" } else { "no regression (exit 0)" }
 }
 
+/// Where the findings of a comparison with a snapshot come from.
+fn evaluated_note(drift: &Drift) -> Option<String> {
+    drift.evaluated_as_of.as_ref().map(|as_of| {
+        format!(
+            "A snapshot has no findings: both sides' settings were evaluated with sfaudit's built-in rules as of {as_of}."
+        )
+    })
+}
+
 fn new_table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled).force_no_tty();
@@ -48,6 +57,9 @@ fn findings_table(findings: &[Finding]) -> Table {
 pub(crate) fn table(drift: &Drift) -> String {
     let mut out =
         format!("Drift from {} to {}: {}\n\n", terminal_line(&drift.old), terminal_line(&drift.new), verdict(drift));
+    if let Some(note) = evaluated_note(drift) {
+        let _ = writeln!(out, "{}", terminal_line(&note));
+    }
     if drift.compared_findings {
         let _ = writeln!(
             out,
@@ -111,6 +123,9 @@ pub(crate) fn markdown(drift: &Drift) -> String {
     let cell = inline;
     let mut out =
         format!("## sfaudit drift\n\n`{}` → `{}`: **{}**\n\n", cell(&drift.old), cell(&drift.new), verdict(drift));
+    if let Some(note) = evaluated_note(drift) {
+        let _ = writeln!(out, "{}\n", cell(&note));
+    }
     if drift.compared_findings {
         let _ = writeln!(
             out,

@@ -155,3 +155,69 @@ fn diff_refuses_a_damaged_result_or_one_of_another_schema_version_naming_the_fil
         }
     }
 }
+
+/// A snapshot has no findings: both sides are evaluated with the built-in rules on one date, so
+/// a weaker setting no field-by-field judgement knows of still shows as a new finding.
+#[test]
+fn diff_with_a_snapshot_evaluates_both_sides_and_lists_new_findings() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let result = variant(folder.path(), "before", "", "", "");
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&result).expect("result")).expect("json");
+    let snapshot = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut inventory = document["inventory"].clone();
+        edit(&mut inventory);
+        let path = folder.path().join(name);
+        std::fs::write(&path, serde_json::to_string(&inventory).expect("json")).expect("write");
+        path.display().to_string()
+    };
+    let before = snapshot("before-snapshot.json", &|_| {});
+    let after = snapshot("after-snapshot.json", &|inventory| {
+        let apps = inventory["apps"].as_array_mut().expect("apps");
+        let app = apps.iter_mut().find(|app| app["name"] == "Payments_Gateway").expect("app");
+        app["policy"]["permitted_users"] = serde_json::json!("all_self_authorized");
+    });
+    let output = sfaudit(&["diff", &before, &after, "--as-of", DEMO_AS_OF]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let table = stdout(&output);
+    assert!(table.contains("evaluated with sfaudit's built-in rules as of 2026-12-01"), "{table}");
+    assert!(table.contains("Findings: 1 new, 0 fixed"), "{table}");
+    assert!(table.contains("integration-not-admin-approved"), "{table}");
+
+    // A saved result against a snapshot of the same settings: nothing new.
+    let output = sfaudit(&["diff", &result, &before, "--as-of", DEMO_AS_OF, "--format", "json"]);
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    let drift: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(drift["drift"]["new_findings"], serde_json::json!([]));
+    assert!(drift["drift"]["evaluated_as_of"].as_str().expect("date").starts_with("2026-12-01"));
+}
+
+/// What sfaudit derives from other fields is derived again from a snapshot, not read: a record
+/// cannot contradict itself to pass a rule.
+#[test]
+fn a_snapshot_cannot_forge_what_sfaudit_derives() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let result = variant(folder.path(), "before", "", "", "");
+    let mut inventory: serde_json::Value = serde_json::from_str::<serde_json::Value>(
+        &std::fs::read_to_string(&result).expect("result"),
+    )
+    .expect("json")["inventory"]
+        .clone();
+    let apps = inventory["apps"].as_array_mut().expect("apps");
+    let token =
+        &mut apps.iter_mut().find(|app| app["name"] == "Field_Service_Mobile").expect("app")["policy"]["refresh_token"];
+    assert!(token["max_days"].as_i64().expect("days") > 30, "{token}");
+    token["max_days"] = serde_json::json!(7);
+    let forged = folder.path().join("forged.json");
+    std::fs::write(&forged, serde_json::to_string(&inventory).expect("json")).expect("write");
+    let replayed = crate::common::replay_json(&forged, DEMO_AS_OF);
+    let status = |rule: &str| {
+        replayed["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .find(|result| result["rule_id"] == rule && result["resource"]["name"] == "Field_Service_Mobile")
+            .map(|result| result["status"].clone())
+    };
+    assert_eq!(status("refresh-token-idle-limit-over-30-days"), Some(serde_json::json!("fail")));
+}

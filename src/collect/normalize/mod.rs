@@ -24,7 +24,8 @@ pub use files::{MetadataType, unused_type};
 pub(crate) use placeholder::{is_placeholder, placeholders};
 pub(crate) use profiles::standard_profiles;
 pub(crate) use read::{
-    Normalized, Reader, commented_secret, empty_source_control, holds_committed_private_key, new_app, unreadable_app,
+    Normalized, Reader, commented_secret, empty_source_control, holds_committed_private_key, new_app,
+    refresh_token_days, unreadable_app,
 };
 pub(crate) use scopes::canonical_scope;
 pub(crate) use settings::{connected_app_settings, external_client_app_settings, oauth_oidc_settings};

@@ -358,21 +358,31 @@ pub(super) fn refresh_token(
     period: Option<i64>,
     unit: Option<TimeUnit>,
 ) -> Result<RefreshToken, Diagnostic> {
-    let max_days = match (policy, period, unit) {
-        (RefreshTokenPolicy::Zero, _, _) => Some(0),
-        (RefreshTokenPolicy::SpecificLifetime | RefreshTokenPolicy::SpecificInactivity, Some(period), Some(unit)) => {
-            let days = (period >= 0).then(|| unit.to_days(period)).flatten().ok_or_else(|| {
-                reader.error(
-                    element,
-                    format!("the refresh token period {period} is out of range"),
-                    "use a period of zero or more, as Setup offers",
-                )
-            })?;
-            Some(days)
-        }
-        _ => None,
-    };
+    let max_days = refresh_token_days(policy, period, unit).map_err(|period| {
+        reader.error(
+            element,
+            format!("the refresh token period {period} is out of range"),
+            "use a period of zero or more, as Setup offers",
+        )
+    })?;
     Ok(RefreshToken { policy, period, unit, max_days })
+}
+
+/// The refresh token's lifetime in days: 0 for `zero`, the period converted for a lifetime or an
+/// inactivity limit, `None` otherwise; `Err(period)` when the period is negative or its day count
+/// does not fit (a wrapped count would make a lifetime look short).
+pub(crate) fn refresh_token_days(
+    policy: RefreshTokenPolicy,
+    period: Option<i64>,
+    unit: Option<TimeUnit>,
+) -> Result<Option<i64>, i64> {
+    match (policy, period, unit) {
+        (RefreshTokenPolicy::Zero, _, _) => Ok(Some(0)),
+        (RefreshTokenPolicy::SpecificLifetime | RefreshTokenPolicy::SpecificInactivity, Some(period), Some(unit)) => {
+            (period >= 0).then(|| unit.to_days(period)).flatten().map(Some).ok_or(period)
+        }
+        _ => Ok(None),
+    }
 }
 
 #[cfg(test)]
