@@ -92,6 +92,26 @@ impl Summary {
         band_text(&self.band, self.band_cap.as_ref())
     }
 
+    /// The scores the run could have computed when `hidden` more results, left out of the file,
+    /// were counted too: each hidden result may have passed or failed at the highest weight.
+    pub(crate) fn scores_with_hidden(&self, hidden: usize) -> std::ops::RangeInclusive<u8> {
+        let total = |statuses: &[Status]| -> u64 {
+            self.by_severity_and_status
+                .iter()
+                .filter(|((_, status), _)| statuses.contains(status))
+                .map(|((severity, _), count)| weight(*severity) * u64::try_from(*count).unwrap_or(u64::MAX))
+                .sum()
+        };
+        let earned = total(&[Status::Pass]);
+        let possible = total(&[Status::Pass, Status::Fail, Status::Unknown]);
+        let most_hidden = weight(Severity::Critical).saturating_mul(u64::try_from(hidden).unwrap_or(u64::MAX));
+        let score = |earned: u64, possible: u64| -> u8 {
+            if possible == 0 { 100 } else { u8::try_from(earned.saturating_mul(100) / possible).unwrap_or(100) }
+        };
+        let widest = possible.saturating_add(most_hidden);
+        score(earned, widest)..=score(earned.saturating_add(most_hidden), widest)
+    }
+
     pub(crate) fn count(&self, status: Status) -> usize {
         self.by_status.get(&status).copied().unwrap_or(0)
     }

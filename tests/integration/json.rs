@@ -256,6 +256,25 @@ fn report_from_recomputes_an_edited_score_and_says_so() {
     let rendered = sfaudit(&["report", "--from", &saved_arg, "--format", "sarif"]);
     assert_eq!(code(&rendered), 2, "{}", stderr(&rendered));
     assert!(stderr(&rendered).contains("twice"), "{}", stderr(&rendered));
+    // A run whose --min-confidence left results out keeps its written score, but only one those
+    // few hidden results could have made; nothing is hidden below low.
+    let mut hidden = pristine.clone();
+    hidden["run"]["hidden"] = serde_json::json!({"below": "high", "count": 20});
+    hidden["summary"]["score"] = serde_json::json!(real + 1);
+    std::fs::write(&saved, hidden.to_string()).expect("write");
+    let table = stdout(&sfaudit(&["report", "--from", &saved_arg, "--format", "table"]));
+    assert!(table.contains(&format!("Score:   {}/100", real + 1)), "20 hidden passes explain it: {table}");
+    hidden["run"]["hidden"]["count"] = serde_json::json!(1);
+    hidden["summary"]["score"] = serde_json::json!(100);
+    std::fs::write(&saved, hidden.to_string()).expect("write");
+    let table = stdout(&sfaudit(&["report", "--from", &saved_arg, "--format", "table"]));
+    assert!(table.contains(&format!("Score:   {real}/100")), "one hidden result cannot make 100: {table}");
+    hidden["run"]["hidden"]["below"] = serde_json::json!("low");
+    std::fs::write(&saved, hidden.to_string()).expect("write");
+    let rendered = sfaudit(&["report", "--from", &saved_arg]);
+    assert_eq!(code(&rendered), 2, "{}", stderr(&rendered));
+    assert!(stderr(&rendered).contains("less sure than low"), "{}", stderr(&rendered));
+
     let mut out_of_range = pristine;
     out_of_range["summary"]["score"] = serde_json::json!(255);
     std::fs::write(&saved, out_of_range.to_string()).expect("write");

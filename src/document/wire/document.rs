@@ -339,7 +339,18 @@ impl<R: IntoResult> DocumentIn<R> {
         }
         let mut summary = summarize(&results, self.summary.apps);
         let mut warnings = run.warnings;
-        if run.hidden.is_some() {
+        if let Some(hidden) = &run.hidden {
+            if hidden.below == Confidence::Low {
+                return Err("run.hidden.below is low, and no result is less sure than low".to_string());
+            }
+        }
+        let feasible = |score: u8, hidden: usize| summary.scores_with_hidden(hidden).contains(&score);
+        let kept = match (&run.hidden, self.summary.score) {
+            (Some(hidden), Some(score)) => feasible(score, hidden.count),
+            (Some(_), None) => summary.score.is_none(),
+            (None, _) => false,
+        };
+        if kept {
             summary.set_score(self.summary.score);
         } else if summary.score != self.summary.score {
             let shown = |score: Option<u8>| score.map_or_else(|| "none".to_string(), |score| score.to_string());
