@@ -106,7 +106,7 @@ impl Summary {
         let possible = total(&[Status::Pass, Status::Fail, Status::Unknown]);
         let most_hidden = weight(Severity::Critical).saturating_mul(u64::try_from(hidden).unwrap_or(u64::MAX));
         let score = |earned: u64, possible: u64| -> u8 {
-            if possible == 0 { 100 } else { u8::try_from(earned.saturating_mul(100) / possible).unwrap_or(100) }
+            earned.saturating_mul(100).checked_div(possible).map_or(100, |score| u8::try_from(score).unwrap_or(100))
         };
         let widest = possible.saturating_add(most_hidden);
         score(earned, widest)..=score(earned.saturating_add(most_hidden), widest)
