@@ -208,3 +208,19 @@ fn a_package_directorys_own_forceignore_replaces_the_projects() {
     let skipped = report["inventory"]["coverage"]["skipped"].to_string();
     assert!(skipped.contains("force-app/.forceignore line 1") && skipped.contains("pattern not applied"), "{skipped}");
 }
+
+#[test]
+fn a_settings_file_named_in_another_letter_case_stops_the_gate() {
+    let folder = project("force-app");
+    let apps = folder.path().join("force-app/main/default/connectedApps");
+    write(&apps.join("Quiet.connectedApp-meta.xml"), &quiet_app("Quiet", ""));
+    let settings = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ExternalClientAppSettings xmlns=\"{NS}\">\n\
+         <enableConsumerSecretApiAccess>true</enableConsumerSecretApiAccess>\n</ExternalClientAppSettings>\n"
+    );
+    write(&folder.path().join("force-app/main/default/settings/externalClientApp.settings-meta.xml"), &settings);
+    let output = gate(folder.path(), &[]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(stderr(&output).contains("externalClientApp.settings-meta.xml"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("rename it ExternalClientApp.settings-meta.xml"), "{}", stderr(&output));
+}

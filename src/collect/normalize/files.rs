@@ -110,6 +110,18 @@ impl MetadataType {
         EcaParts::default().slot_mut(self).is_some() && self != Self::ExternalClientApplication
     }
 
+    /// The settings file sfaudit reads that `file_name` names in another letter case
+    /// (`externalClientApp.settings-meta.xml`): the CLI deploys it as a Settings component of
+    /// that name, and whether Salesforce applies it is not documented.
+    pub fn settings_in_other_case(file_name: &str) -> Option<&'static str> {
+        let bare = file_name.strip_suffix("-meta.xml").unwrap_or(file_name);
+        Self::ALL
+            .into_iter()
+            .filter(|kind| kind.is_settings())
+            .map(Self::suffix)
+            .find(|suffix| bare != *suffix && bare.eq_ignore_ascii_case(suffix))
+    }
+
     /// Classifies a file name; returns the type and the component name (file stem).
     pub fn classify(file_name: &str) -> Option<(Self, String)> {
         let bare = file_name.strip_suffix("-meta.xml").unwrap_or(file_name);

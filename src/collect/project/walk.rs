@@ -204,7 +204,7 @@ impl Walker<'_> {
                 // an error rather than apps nobody checked.
                 if MetadataType::classify(&name).is_some() {
                     self.linked_file(&entry.path(), &path)?;
-                    self.file(&name, path, in_package, ignored_by);
+                    self.file(&name, path, in_package, ignored_by)?;
                 } else if in_package
                     && ignored_by.is_none()
                     && entry.path().is_dir()
@@ -236,14 +236,33 @@ impl Walker<'_> {
                 }
                 self.folder(&entry.path(), &path, reason.as_deref())?;
             } else {
-                self.file(&name, path, in_package, ignored_by);
+                self.file(&name, path, in_package, ignored_by)?;
             }
         }
         Ok(())
     }
 
-    fn file(&mut self, name: &str, relative: String, in_package: bool, ignored_by: Option<&str>) {
+    fn file(
+        &mut self,
+        name: &str,
+        relative: String,
+        in_package: bool,
+        ignored_by: Option<&str>,
+    ) -> Result<(), Diagnostic> {
         let deployed = in_package && ignored_by.is_none();
+        if let Some(expected) = MetadataType::settings_in_other_case(name).filter(|_| deployed) {
+            if self.ignore.ignored(&relative, false).is_none() {
+                return Err(Diagnostic::at(
+                    &relative,
+                    None,
+                    format!(
+                        "is named like the {expected} settings in another letter case: the Salesforce CLI deploys it, \
+                         and sfaudit cannot tell whether Salesforce applies it"
+                    ),
+                    format!("rename it {expected}-meta.xml, as Salesforce retrieves it"),
+                ));
+            }
+        }
         if let Some((kind, stem)) = MetadataType::classify(name) {
             let found = FoundFile { root: Arc::clone(&self.root), relative, kind, stem_len: stem.len() };
             if !deployed {
@@ -253,7 +272,7 @@ impl Walker<'_> {
                     self.skip(&found.relative, OUTSIDE_PACKAGES);
                 }
                 self.walk.not_deployed.push(found);
-                return;
+                return Ok(());
             }
             match self.ignore.ignored(&found.relative, false) {
                 Some(reason) => {
@@ -267,6 +286,7 @@ impl Walker<'_> {
                 self.walk.unused.push(UnusedFile { path: relative, type_name: type_name.to_string() });
             }
         }
+        Ok(())
     }
 
     /// A symbolic link named like a metadata file is read only when it resolves to something
