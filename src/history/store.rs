@@ -27,6 +27,8 @@ pub enum HistoryError {
     Migrate { path: String, message: String },
     #[error("the history database {path} failed: {source}")]
     Query { path: String, source: rusqlite::Error },
+    #[error("the history database {path} holds a value sfaudit never writes: {source}")]
+    Damaged { path: String, source: rusqlite::Error },
 }
 
 impl HistoryError {
@@ -40,6 +42,9 @@ impl HistoryError {
             }
             Self::Query { .. } => {
                 "another process may hold the database for longer than 30 s, or the disk is full; try again".to_string()
+            }
+            Self::Damaged { .. } => {
+                "the file was edited or damaged: restore it from a backup, or pass a new --history file".to_string()
             }
         }
     }
@@ -119,7 +124,15 @@ impl Store {
     }
 
     fn query_error(&self) -> impl Fn(rusqlite::Error) -> HistoryError + '_ {
-        |source| HistoryError::Query { path: self.path.display().to_string(), source }
+        |source| {
+            let path = self.path.display().to_string();
+            match source {
+                rusqlite::Error::FromSqlConversionFailure(..)
+                | rusqlite::Error::IntegralValueOutOfRange(..)
+                | rusqlite::Error::InvalidColumnType(..) => HistoryError::Damaged { path, source },
+                source => HistoryError::Query { path, source },
+            }
+        }
     }
 
     /// Appends a run; returns its id.
@@ -266,17 +279,26 @@ impl Store {
         let rows = statement
             .query_map([], |row| {
                 let unix: i64 = row.get(5)?;
+                let score: Option<u8> = row.get(6)?;
+                if score.is_some_and(|score| score > 100) {
+                    return Err(invalid(6, format!("runs.score {score:?} is not 0 to 100")));
+                }
+                let counted = |column: usize| -> rusqlite::Result<usize> {
+                    let value: i64 = row.get(column)?;
+                    usize::try_from(value).map_err(|_| invalid(column, format!("a count of {value}")))
+                };
                 Ok(StoredRun {
                     id: row.get(0)?,
                     target: row.get(1)?,
                     org_name: row.get(2)?,
                     org_id: row.get(3)?,
                     profile: row.get(4)?,
-                    evaluated_at: OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH),
-                    score: row.get(6)?,
+                    evaluated_at: OffsetDateTime::from_unix_timestamp(unix)
+                        .map_err(|_| invalid(5, format!("runs.evaluated_unix {unix} is not a date")))?,
+                    score,
                     band: row.get(7)?,
-                    failed: row.get::<_, i64>(8)?.try_into().unwrap_or(0),
-                    unknown: row.get::<_, i64>(9)?.try_into().unwrap_or(0),
+                    failed: counted(8)?,
+                    unknown: counted(9)?,
                     gate_failed: row.get(10)?,
                     incomplete: row.get(11)?,
                 })
@@ -300,16 +322,22 @@ impl Store {
                 let status: String = row.get(5)?;
                 let severity: String = row.get(6)?;
                 let fingerprint: String = row.get(0)?;
+                let status = [Status::Fail, Status::Unknown]
+                    .into_iter()
+                    .find(|known| known.as_str() == status)
+                    .ok_or_else(|| invalid(5, format!("run_results.status {status:?} is not fail or unknown")))?;
                 Ok((
                     fingerprint.clone(),
                     ResultRow {
                         fingerprint,
                         rule_id: row.get(1)?,
-                        kind: ResourceKind::parse(&kind).unwrap_or(ResourceKind::Org),
+                        kind: resource_kind(2, &kind)?,
                         name: row.get(3)?,
                         title: row.get(4)?,
-                        status: if status == Status::Fail.as_str() { Status::Fail } else { Status::Unknown },
-                        severity: Severity::parse(&severity).unwrap_or(Severity::Info),
+                        status,
+                        severity: Severity::parse(&severity).ok_or_else(|| {
+                            invalid(6, format!("run_results.severity {severity:?} is not a severity"))
+                        })?,
                         actual: row.get(7)?,
                         suppressed: row.get(8)?,
                     },
@@ -332,14 +360,22 @@ impl Store {
             .query_map(params![run_id], |row| {
                 let kind: String = row.get(0)?;
                 let body: String = row.get(2)?;
-                Ok((
-                    ResourceName { kind: ResourceKind::parse(&kind).unwrap_or(ResourceKind::Org), name: row.get(1)? },
-                    serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
-                ))
+                let settings = serde_json::from_str(&body)
+                    .map_err(|error| invalid(2, format!("settings.body is not JSON: {error}")))?;
+                Ok((ResourceName { kind: resource_kind(0, &kind)?, name: row.get(1)? }, settings))
             })
             .map_err(self.query_error())?;
         rows.collect::<Result<_, _>>().map_err(self.query_error())
     }
+}
+
+/// A value sfaudit never writes, found in `column` of a row.
+fn invalid(column: usize, message: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, message.into())
+}
+
+fn resource_kind(column: usize, kind: &str) -> rusqlite::Result<ResourceKind> {
+    ResourceKind::parse(kind).ok_or_else(|| invalid(column, format!("{kind:?} is not a kind of resource")))
 }
 
 fn count(value: usize) -> i64 {

@@ -458,3 +458,36 @@ fn the_database_holds_no_secret_of_a_live_scan() {
         "a live run is keyed by its org id: {view}"
     );
 }
+
+/// A database edited by hand or damaged is refused naming it, never read as other values: a
+/// score of 255 drawn off the chart, a negative count shown as 0, an unknown severity as info.
+#[test]
+fn a_value_sfaudit_never_writes_is_refused_naming_the_database() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let project = repo_root().join(DEMO);
+    let database = folder.path().join("history.sqlite");
+    let output = scan(folder.path(), &project, &database, "2026-12-01", &["--quiet"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    for (edit, needle) in [
+        ("UPDATE runs SET score = 255", "runs.score"),
+        ("UPDATE runs SET score = 100000", "out of range"),
+        ("UPDATE runs SET failed = -1", "a count of -1"),
+        ("UPDATE run_results SET severity = 'critical!'", "is not a severity"),
+        ("UPDATE run_results SET status = 'pass'", "is not fail or unknown"),
+    ] {
+        let damaged = folder.path().join("damaged.sqlite");
+        std::fs::copy(&database, &damaged).expect("copy");
+        rusqlite::Connection::open(&damaged).expect("open").execute_batch(edit).expect("edit");
+        let damaged_shown = damaged.display().to_string();
+        for args in [
+            vec!["history", "--history", damaged_shown.as_str(), "--format", "table"],
+            vec!["history", "--history", damaged_shown.as_str(), "--format", "json"],
+        ] {
+            let output = sfaudit_in(folder.path(), &args);
+            assert_eq!(code(&output), 2, "{edit}: {}", stdout(&output));
+            let message = stderr(&output);
+            assert!(message.contains(&damaged_shown) && message.contains(needle), "{edit}: {message}");
+            assert!(message.contains("restore it from a backup"), "{message}");
+        }
+    }
+}
