@@ -15,6 +15,7 @@ seed certificate examples/demo-org/certs/*.crt
 seed soap_response tests/fixtures/salesforce/soap/*.xml
 seed rest_json tests/fixtures/salesforce/rest/*.json tests/fixtures/salesforce/oauth/*.json
 seed config $(find examples -name '*.toml' | sort)
+seed forceignore tests/fixtures/forceignore/seed.forceignore tests/realworld9/forceignore/.forceignore tests/realworld9/forceignore-reinclude/.forceignore
 # The demo's results document cut down to a few results, their rules and their apps, and its
 # inventory as a snapshot.
 mkdir -p fuzz/corpus/results_document

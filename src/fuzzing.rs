@@ -90,3 +90,15 @@ pub fn results_document(data: &[u8]) {
         let _ = crate::diff::compare(&side, &side);
     }
 }
+
+/// A `.forceignore`, as the walk reads it, tested on paths of every shape the walk meets.
+pub fn forceignore(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let rules = crate::collect::forceignore::ForceIgnore::parse(text);
+    for path in
+        ["force-app", "force-app/main/default/connectedApps/A.connectedApp-meta.xml", ".sf/orgs", "...", "a b/.x"]
+    {
+        let _ = rules.ignored(path, false);
+        let _ = rules.ignored(path, true);
+    }
+}

@@ -31,7 +31,7 @@ const DEFAULT_PATTERNS: &[&str] = &[
 
 pub(crate) const FILE_NAME: &str = ".forceignore";
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Pattern {
     /// `None` for a pattern sfaudit does not read exactly as the CLI's `ignore` package does
     /// (see [`is_exact`]): it then excludes nothing, and as a negation it re-includes
@@ -80,15 +80,21 @@ impl ForceIgnore {
         Ok(Self { base: base.to_string(), ..Self::parse_named(&text, &shown) })
     }
 
-    #[cfg(test)]
+    /// A root `.forceignore`'s text, as the tests and the fuzz target read it.
     pub(crate) fn parse(text: &str) -> Self {
         Self::parse_named(text, FILE_NAME)
     }
 
     fn parse_named(text: &str, shown: &str) -> Self {
-        let defaults = DEFAULT_PATTERNS
-            .iter()
-            .filter_map(|line| Pattern::parse(line, format!("the Salesforce CLI's default ignore pattern `{line}`")));
+        static DEFAULTS: std::sync::LazyLock<Vec<Pattern>> = std::sync::LazyLock::new(|| {
+            DEFAULT_PATTERNS
+                .iter()
+                .filter_map(|line| {
+                    Pattern::parse(line, format!("the Salesforce CLI's default ignore pattern `{line}`"))
+                })
+                .collect()
+        });
+        let defaults = DEFAULTS.iter().cloned();
         let lines = text
             .lines()
             .enumerate()

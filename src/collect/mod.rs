@@ -4,7 +4,7 @@
 //!
 //! [`Inventory`]: crate::model::Inventory
 
-mod forceignore;
+pub(crate) mod forceignore;
 pub mod normalize;
 pub mod org;
 pub mod project;

@@ -281,6 +281,16 @@ fn fuzz_config() {
 }
 
 #[test]
+fn fuzz_forceignore() {
+    let mut corpus = seeds(&["tests/fixtures/forceignore"], &[".forceignore"]);
+    corpus
+        .extend(seeds(&["tests/realworld9/forceignore", "tests/realworld9/forceignore-reinclude"], &[".forceignore"]));
+    let tokens: [&[u8]; 12] =
+        [b"**/", b"**", b"*", b"?", b"!", b"\\", b"[", b"]", b"\t", b"\xef\xbb\xbf", b"\xc5\xbf", b"/\n"];
+    run("forceignore", corpus, &tokens, targets::forceignore);
+}
+
+#[test]
 fn fuzz_results_document() {
     // The demo's results document (version 2, and version 1 as an earlier sfaudit wrote it), cut
     // down to two apps and a few of their results so one render is fast.
