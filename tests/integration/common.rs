@@ -20,6 +20,13 @@ pub fn sfaudit(args: &[&str]) -> Output {
     sfaudit_in(&repo_root(), args)
 }
 
+/// `sfaudit scan` of the demo as of its date, with the gate off, and `extra` arguments.
+pub fn scan_demo(extra: &[&str]) -> Output {
+    let mut args = vec!["scan", DEMO, "--as-of", DEMO_AS_OF, "--fail-on", "none"];
+    args.extend_from_slice(extra);
+    sfaudit(&args)
+}
+
 pub fn sfaudit_in(directory: &Path, args: &[&str]) -> Output {
     assert_cmd::Command::cargo_bin("sfaudit")
         .expect("the sfaudit binary is built for integration tests")

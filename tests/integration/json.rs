@@ -210,18 +210,7 @@ fn report_from_recomputes_an_edited_score_and_says_so() {
     let folder = tempfile::tempdir().expect("temp dir");
     let saved = folder.path().join("results.json");
     let saved_arg = saved.display().to_string();
-    let output = sfaudit(&[
-        "scan",
-        DEMO,
-        "--as-of",
-        DEMO_AS_OF,
-        "--fail-on",
-        "none",
-        "--format",
-        "json",
-        "--output",
-        &saved_arg,
-    ]);
+    let output = crate::common::scan_demo(&["--format", "json", "--output", &saved_arg]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let mut document: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&saved).expect("read")).expect("json");

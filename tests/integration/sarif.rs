@@ -351,18 +351,7 @@ references = ["https://a.example>[click](https://evil.example/phish)"]
 "#;
     std::fs::write(folder.path().join("hostile.toml"), rule).expect("write");
     let rules = folder.path().display().to_string();
-    let output = sfaudit(&[
-        "scan",
-        DEMO,
-        "--as-of",
-        DEMO_AS_OF,
-        "--fail-on",
-        "none",
-        "--format",
-        "sarif",
-        "--rules-dir",
-        &rules,
-    ]);
+    let output = crate::common::scan_demo(&["--format", "sarif", "--rules-dir", &rules]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).expect("SARIF");
     let descriptor = sarif["runs"][0]["tool"]["driver"]["rules"]
