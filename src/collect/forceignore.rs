@@ -51,7 +51,22 @@ pub(crate) struct ForceIgnore {
     /// The folder holding the file, relative to the project root (`""` for the root): the
     /// patterns match paths relative to it.
     base: String,
+    /// The first line that may make the CLI's matcher refuse the whole file (see
+    /// [`FILE_NOT_APPLIED`]); the file then ignores nothing, defaults included.
+    refused_by: Option<String>,
 }
+
+/// Why a pattern is listed in the coverage.
+pub(crate) const PATTERN_NOT_APPLIED: &str = "pattern not applied: sfaudit does not read it exactly as the \
+    Salesforce CLI does (a bracket, tab, control character or character outside ASCII), so it skips nothing \
+    (as a negation, it re-includes everything)";
+
+/// Why a whole file is listed: a pattern with `[` or `\` can make the `ignore` package build an
+/// invalid regular expression (`[/^{`, `*\**\/**/`), and source-deploy-retrieve then catches the
+/// error and ignores nothing from that file.
+pub(crate) const FILE_NOT_APPLIED: &str = "file not applied: a pattern with a bracket or backslash can make \
+    the Salesforce CLI's matcher refuse the whole file, and the CLI then ignores nothing from it; neither \
+    does sfaudit (write folders with `/`, and list files without brackets)";
 
 impl ForceIgnore {
     /// The `.forceignore` found at `path` (`base` its folder, relative to the project root), with
@@ -60,7 +75,7 @@ impl ForceIgnore {
     fn load(path: &Path, base: &str) -> Result<Self, Diagnostic> {
         let shown = if base.is_empty() { FILE_NAME.to_string() } else { format!("{base}/{FILE_NAME}") };
         if !path.is_file() {
-            return Ok(Self { patterns: Vec::new(), base: base.to_string() });
+            return Ok(Self { base: base.to_string(), ..Self::default() });
         }
         let text = crate::input::read_text(path, crate::limits::MAX_PROJECT_FILE_BYTES)
             .map_err(|error| Diagnostic::at(&shown, None, error.to_string(), "check the file and its permissions"))?;
@@ -94,12 +109,18 @@ impl ForceIgnore {
                 })
                 .collect()
         });
-        let defaults = DEFAULTS.iter().cloned();
-        let lines = text
+        let origin = |index: usize, line: &str| format!("{shown} line {}: `{}`", index + 1, line.trim());
+        let refused_by = text
             .lines()
             .enumerate()
-            .filter_map(|(index, line)| Pattern::parse(line, format!("{shown} line {}: `{}`", index + 1, line.trim())));
-        Self { patterns: defaults.chain(lines).collect(), base: String::new() }
+            .find(|(_, line)| !line.starts_with('#') && line.contains(['[', '\\']))
+            .map(|(index, line)| origin(index, line));
+        if refused_by.is_some() {
+            return Self { refused_by, ..Self::default() };
+        }
+        let defaults = DEFAULTS.iter().cloned();
+        let lines = text.lines().enumerate().filter_map(|(index, line)| Pattern::parse(line, origin(index, line)));
+        Self { patterns: defaults.chain(lines).collect(), ..Self::default() }
     }
 
     /// Why `relative` (a path under the file's folder, `/`-separated) is ignored, if it is. The
@@ -114,9 +135,11 @@ impl ForceIgnore {
         (!decisive.negated).then_some(decisive.origin.as_str())
     }
 
-    /// The patterns sfaudit does not apply, with where they are written.
-    fn not_applied(&self) -> impl Iterator<Item = &str> {
-        self.patterns.iter().filter(|pattern| pattern.regex.is_none()).map(|pattern| pattern.origin.as_str())
+    /// What sfaudit does not apply, with where it is written and why.
+    fn not_applied(&self) -> impl Iterator<Item = (&str, &'static str)> {
+        let file = self.refused_by.as_deref().map(|origin| (origin, FILE_NOT_APPLIED));
+        let patterns = self.patterns.iter().filter(|pattern| pattern.regex.is_none());
+        file.into_iter().chain(patterns.map(|pattern| (pattern.origin.as_str(), PATTERN_NOT_APPLIED)))
     }
 }
 
@@ -193,8 +216,8 @@ impl ProjectIgnores {
         reason
     }
 
-    /// The patterns sfaudit does not apply, with where they are written, for the coverage.
-    pub(crate) fn not_applied(&self) -> impl Iterator<Item = &str> {
+    /// What sfaudit does not apply, with where it is written and why, for the coverage.
+    pub(crate) fn not_applied(&self) -> impl Iterator<Item = (&str, &'static str)> {
         self.files.iter().flat_map(ForceIgnore::not_applied)
     }
 }
@@ -214,8 +237,7 @@ impl Pattern {
         if line.starts_with('#') {
             return None;
         }
-        let line = line.trim_end_matches(is_javascript_space);
-        if line.is_empty() {
+        if line.trim_end_matches(is_javascript_space).is_empty() {
             return None;
         }
         let (negated, line) = match line.strip_prefix('!') {
@@ -223,23 +245,34 @@ impl Pattern {
             None => (false, line),
         };
         let line = line.strip_prefix('\\').filter(|rest| rest.starts_with(['#', '!'])).unwrap_or(line);
+        // The package decides anchoring before it trims: in `default/ ` the slash is not last,
+        // so the pattern is anchored to the file's folder.
+        let anchored = line.char_indices().any(|(index, character)| character == '/' && index + 1 < line.len());
+        let line = line.trim_end_matches(is_javascript_space);
         if line.is_empty() {
             // `!` alone is an empty pattern there, which matches every path: it re-includes all.
             return Some(Self { regex: compile(""), negated, directories_only: false, origin });
         }
-        if !is_exact(line) {
-            return Some(Self { regex: None, negated, directories_only: false, origin });
-        }
-        let (directories_only, line) = match line.strip_suffix('/') {
+        let (directories_only, body) = match line.strip_suffix('/') {
             Some(rest) => (true, rest),
             None => (false, line),
         };
-        if line.is_empty() {
+        // Globstars next to each other (`**/**`, `***`) and a folder pattern ending in one
+        // (`x/**/`) match folders there that sfaudit's reading would not.
+        let unusual_globstar =
+            body.contains("**/**") || body.contains("***") || (directories_only && body.ends_with("/**"));
+        if !is_exact(line) || unusual_globstar {
+            return Some(Self { regex: None, negated, directories_only: false, origin });
+        }
+        if body.is_empty() {
             return None;
         }
-        // A slash anywhere but at the end anchors the pattern to the file's folder.
-        let anchored = line.contains('/');
-        let body = translate(line.strip_prefix('/').unwrap_or(line));
+        let body = match body.strip_prefix('/') {
+            // `/**` is two stars in one segment there, not a globstar: the top-level entries.
+            Some("**") => "[^/]*".to_string(),
+            Some(rest) => translate(rest),
+            None => translate(body),
+        };
         let prefix = if anchored { "^" } else { "^(?:.*/)?" };
         let regex = compile(&format!("{prefix}{body}$"))?;
         Some(Self { regex: Some(regex), negated, directories_only, origin })

@@ -28,11 +28,39 @@ pub(crate) fn holds_private_key(text: &str) -> bool {
 /// (`"d"` of an RSA, EC or OKP key, `"k"` of a symmetric one), or OpenSSL's `-text` dump of a
 /// private key (`Private-Key: (2048 bit, 2 primes)`, `privateExponent:`, an EC key's `priv:`).
 fn key_as_text(text: &str) -> bool {
-    static JWK_SECRET: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r#""(?:d|k)"\s*:\s*""#).expect("JWK member pattern compiles"));
-    (text.contains("\"kty\"") && JWK_SECRET.is_match(text))
+    // Either quote, as JSON or a language's own literal writes it, and a member name spelt with
+    // a `\u` escape.
+    static JWK_TYPE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"["'](?:kty|\\u006[bB]ty)["']\s*:"#).expect("JWK type pattern compiles")
+    });
+    static JWK_SECRET: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"["'](?:d|k|\\u0064|\\u006[bB])["']\s*:\s*["']"#).expect("JWK member pattern compiles")
+    });
+    (JWK_TYPE.is_match(text) && JWK_SECRET.is_match(text))
         || text.contains("Private-Key: (")
         || text.contains("privateExponent:")
+        // .NET's `RSA.ToXmlString(true)`.
+        || (text.contains("<RSAKeyValue>") && (text.contains("<D>") || text.contains("<P>")))
+        || hex_runs(text).any(|run| der_holds_key(&run))
+}
+
+/// The runs of hexadecimal text long enough to hold a key, decoded (`xxd -p`, or `:`-separated
+/// as OpenSSL prints bytes); only a run that starts as a DER SEQUENCE (`30`) is decoded.
+fn hex_runs(text: &str) -> impl Iterator<Item = Vec<u8>> + '_ {
+    text.as_bytes()
+        .split(|byte| !(byte.is_ascii_hexdigit() || *byte == b':' || byte.is_ascii_whitespace()))
+        .filter(|run| run.len() >= 2 * SHORTEST_BARE_KEY)
+        .filter_map(|run| {
+            let digits: Vec<u8> = run.iter().copied().filter(u8::is_ascii_hexdigit).collect();
+            if digits.len() < 2 * SHORTEST_BARE_KEY || !digits.starts_with(b"30") {
+                return None;
+            }
+            let pair = |pair: &[u8]| {
+                let text = std::str::from_utf8(pair).ok()?;
+                u8::from_str_radix(text, 16).ok()
+            };
+            digits.chunks_exact(2).map(pair).collect::<Option<Vec<u8>>>()
+        })
 }
 
 fn pem_private_key(text: &str) -> bool {
@@ -133,16 +161,24 @@ fn pkcs12_shape(inner: &[u8]) -> bool {
     content_info.get(start..).is_some_and(|rest| rest.starts_with(PKCS7_OID_PREFIX))
 }
 
-/// Base64 of a PEM file (as some export tools paste a certificate) that holds a key. Only text
-/// that starts as such a file's base64 does (`---`, `Bag Attributes`, a line break or a space)
-/// is decoded.
+/// Base64 of a text (a PEM file, as some export tools paste a certificate, whatever precedes its
+/// armour) that holds a key in any form [`holds_private_key`] reads as text.
 fn encoded_text_holds_key(run: &str) -> bool {
-    if !["LS0t", "QmFn", "Cg", "DQo", "IC"].iter().any(|start| run.starts_with(start)) {
+    let compact: Vec<u8> = run.bytes().filter(|byte| !byte.is_ascii_whitespace()).collect();
+    // Only what starts as text is decoded whole: a certificate's DER starts with 0x30 0x82.
+    let starts_as_text = compact.get(..8).is_some_and(|head| {
+        base64::engine::general_purpose::STANDARD
+            .decode(head)
+            .is_ok_and(|start| start.iter().all(|byte| byte.is_ascii_graphic() || byte.is_ascii_whitespace()))
+    });
+    if !starts_as_text {
         return false;
     }
-    let compact: String = run.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) else { return false };
-    std::str::from_utf8(&decoded).is_ok_and(pem_private_key)
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(&compact[..compact.len() - compact.len() % 4])
+    else {
+        return false;
+    };
+    std::str::from_utf8(&decoded).is_ok_and(|text| pem_private_key(text) || key_as_text(text))
 }
 
 /// The tag of the DER element at the start of `der` and where its content starts.
@@ -266,6 +302,26 @@ mod tests {
             120,
         );
         assert!(holds_private_key(&base64_of(&pfx)));
+        // Other spellings: hex DER, a JWK in a language's own quotes or with an escaped member
+        // name, .NET's XML, and base64 of a text holding a key after other words.
+        let pkcs8_der = der(&[0x30, 0x82, 0x04, 0xbe, 0x02, 0x01, 0x00, 0x30, 0x0d], 200);
+        let hex: String = pkcs8_der.iter().map(|byte| format!("{byte:02x}")).collect();
+        assert!(holds_private_key(&hex));
+        assert!(holds_private_key(&pkcs8_der.iter().map(|byte| format!("{byte:02x}")).collect::<Vec<_>>().join(":")));
+        assert!(holds_private_key(&jwk.replace(r#""d":"#, r#""\u0064":"#)));
+        assert!(holds_private_key(&jwk.replace('"', "'")));
+        assert!(holds_private_key(
+            "<RSAKeyValue><Modulus>0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc</Modulus><Exponent>AQAB</Exponent><D>X4cTteJY</D></RSAKeyValue>"
+        ));
+        let prefixed =
+            format!("key:\n-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", base64_of(&pkcs8_der));
+        assert!(holds_private_key(&base64_of(prefixed.as_bytes())));
+        let certificate_hex: String = [0x30u8, 0x82, 0x03, 0x00, 0x30, 0x82, 0x02, 0x00, 0xa0, 0x03, 0x02, 0x01, 0x02]
+            .iter()
+            .chain(&[0u8; 120])
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        assert!(!holds_private_key(&certificate_hex), "a certificate in hex is not a key");
         let mut version_three = pfx.clone();
         version_three[12] = 0x05;
         assert!(!holds_private_key(&base64_of(&version_three)), "version 3 alone is not enough");

@@ -1,4 +1,4 @@
-//! `sfaudit diff` (src/diff.rs, src/report/drift.rs): drift between two runs.
+//! `sfaudit diff` (src/diff/, src/report/drift.rs): drift between two runs.
 
 use crate::common::{DEMO, DEMO_AS_OF, code, sfaudit, stderr, stdout};
 use crate::config::copy_tree;

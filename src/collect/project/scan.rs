@@ -13,11 +13,6 @@ use crate::model::{
     UnknownScope,
 };
 
-/// Why a `.forceignore` pattern is listed in the coverage.
-const NOT_APPLIED: &str = "pattern not applied: sfaudit does not read it exactly as the Salesforce CLI does \
-                           (brackets, backslashes, tabs or characters outside ASCII), so it skips nothing \
-                           (as a negation, it re-includes everything)";
-
 /// Reads every metadata file the Salesforce CLI would deploy from `root` and builds the
 /// inventory. `Err` only when the folder itself cannot be scanned (it does not exist, its
 /// `sfdx-project.json` or `.forceignore` cannot be read); a problem with one file is in the
@@ -51,7 +46,7 @@ pub fn collect_project(root: &Path, as_of: &EvaluationDate) -> Result<Inventory,
     problems.sort_by(|a, b| (&a.path, a.line, &a.message).cmp(&(&b.path, b.line, &b.message)));
     let mut skipped = found.skipped;
     skipped.extend(
-        ignore.not_applied().map(|origin| SkippedPath { path: origin.to_string(), reason: NOT_APPLIED.to_string() }),
+        ignore.not_applied().map(|(origin, why)| SkippedPath { path: origin.to_string(), reason: why.to_string() }),
     );
     let coverage = Coverage { skipped, unused: found.unused, unknown_scopes: unknown_scopes(&apps) };
     Ok(Inventory {
