@@ -57,14 +57,14 @@ pub(crate) struct ForceIgnore {
 }
 
 /// Why a pattern is listed in the coverage.
-pub(crate) const PATTERN_NOT_APPLIED: &str = "pattern not applied: sfaudit does not read it exactly as the \
-    Salesforce CLI does (a bracket, tab, control character or character outside ASCII), so it skips nothing \
-    (as a negation, it re-includes everything)";
+const PATTERN_NOT_APPLIED: &str = "pattern not applied: sfaudit does not read it exactly as the Salesforce \
+    CLI does (a closing bracket, a tab, a control character, a character outside ASCII, or globstars side by \
+    side), so it skips nothing (as a negation, it re-includes everything)";
 
 /// Why a whole file is listed: a pattern with `[` or `\` can make the `ignore` package build an
 /// invalid regular expression (`[/^{`, `*\**\/**/`), and source-deploy-retrieve then catches the
 /// error and ignores nothing from that file.
-pub(crate) const FILE_NOT_APPLIED: &str = "file not applied: a pattern with a bracket or backslash can make \
+const FILE_NOT_APPLIED: &str = "file not applied: a pattern with a bracket or backslash can make \
     the Salesforce CLI's matcher refuse the whole file, and the CLI then ignores nothing from it; neither \
     does sfaudit (write folders with `/`, and list files without brackets)";
 
