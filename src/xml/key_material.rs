@@ -36,12 +36,15 @@ fn key_as_text(text: &str) -> bool {
     static JWK_SECRET: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(r#"["'](?:d|k|\\u0064|\\u006[bB])["']\s*:\s*["']"#).expect("JWK member pattern compiles")
     });
-    (JWK_TYPE.is_match(text) && JWK_SECRET.is_match(text))
+    // Each form is looked for only where a cheap search finds its mark: this runs on every
+    // certificate of a scan.
+    ((text.contains("kty") || text.contains("\\u006")) && JWK_TYPE.is_match(text) && JWK_SECRET.is_match(text))
         || text.contains("Private-Key: (")
         || text.contains("privateExponent:")
         // .NET's `RSA.ToXmlString(true)`.
         || (text.contains("<RSAKeyValue>") && (text.contains("<D>") || text.contains("<P>")))
-        || hex_runs(text).any(|run| der_holds_key(&run))
+        // A key's DER is longer than 127 bytes, so it starts `30 81`, `30 82` or `30 83`.
+        || ((text.contains("308") || text.contains("30:8")) && hex_runs(text).any(|run| der_holds_key(&run)))
 }
 
 /// The runs of hexadecimal text long enough to hold a key, decoded (`xxd -p`, or `:`-separated
