@@ -41,10 +41,27 @@ fn key_as_text(text: &str) -> bool {
     ((text.contains("kty") || text.contains("\\u006")) && JWK_TYPE.is_match(text) && JWK_SECRET.is_match(text))
         || text.contains("Private-Key: (")
         || text.contains("privateExponent:")
-        // .NET's `RSA.ToXmlString(true)`.
+        // .NET's `RSA.ToXmlString(true)`, and a PuTTY `.ppk` file.
         || (text.contains("<RSAKeyValue>") && (text.contains("<D>") || text.contains("<P>")))
+        || text.contains("Private-Lines:")
+        || ((text.contains('-') || text.contains('_')) && urlsafe_key_der(text))
         // A key's DER is longer than 127 bytes, so it starts `30 81`, `30 82` or `30 83`.
         || ((text.contains("308") || text.contains("30:8")) && hex_runs(text).any(|run| der_holds_key(&run)))
+}
+
+/// Base64url runs (`-` and `_` where base64 has `+` and `/`, as JOSE and some tools write DER)
+/// that hold a key: the standard alphabet splits them at those characters.
+fn urlsafe_key_der(text: &str) -> bool {
+    text.as_bytes()
+        .split(|byte| !(byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'=')))
+        .filter(|run| run.len() >= SHORTEST_BARE_KEY && run.starts_with(b"M"))
+        .filter(|run| run.iter().any(|byte| matches!(byte, b'-' | b'_')))
+        .any(|run| {
+            let digits: Vec<u8> = run.iter().copied().filter(|byte| *byte != b'=').collect();
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(&digits[..digits.len() - digits.len() % 4])
+                .is_ok_and(|der| der_holds_key(&der))
+        })
 }
 
 /// The runs of hexadecimal text long enough to hold a key, decoded (`xxd -p`, or `:`-separated
@@ -325,6 +342,16 @@ mod tests {
             .map(|byte| format!("{byte:02x}"))
             .collect();
         assert!(!holds_private_key(&certificate_hex), "a certificate in hex is not a key");
+        // Base64url with its `-` and `_` early, and a PuTTY key file.
+        let mut urlsafe_der = pkcs8_der.clone();
+        urlsafe_der[10] = 0xfb;
+        urlsafe_der[11] = 0xff;
+        let urlsafe = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&urlsafe_der);
+        assert!(urlsafe[..64].contains(['-', '_']), "{urlsafe:.80}");
+        assert!(holds_private_key(&urlsafe));
+        assert!(holds_private_key(
+            "PuTTY-User-Key-File-3: ssh-rsa\nEncryption: none\nPublic-Lines: 6\nAAAA\nPrivate-Lines: 14\nAAAA"
+        ));
         let mut version_three = pfx.clone();
         version_three[12] = 0x05;
         assert!(!holds_private_key(&base64_of(&version_three)), "version 3 alone is not enough");
