@@ -190,15 +190,12 @@ impl ProjectIgnores {
     /// CLI's matcher folds letter case, counts characters and stops `.` at line breaks
     /// differently from sfaudit's there, and metadata names are printable ASCII.
     pub(crate) fn ignored(&self, relative: &str, is_directory: bool) -> Option<&str> {
-        if !relative.bytes().all(|byte| (b' '..=b'~').contains(&byte)) {
+        if !relative.bytes().all(is_printable_ascii) {
             return None;
         }
         let mut reason = None;
         for (package, file) in &self.packages {
-            let holds = package.is_empty()
-                || relative == package
-                || relative.strip_prefix(package.as_str()).is_some_and(|rest| rest.starts_with('/'));
-            if !holds {
+            if !package_holds(package, relative) {
                 continue;
             }
             let file = &self.files[(*file)?];
@@ -220,6 +217,18 @@ impl ProjectIgnores {
     pub(crate) fn not_applied(&self) -> impl Iterator<Item = (&str, &'static str)> {
         self.files.iter().flat_map(ForceIgnore::not_applied)
     }
+}
+
+/// Whether the package directory `package` (`""` for the whole project) holds `relative`, both
+/// relative to the project root.
+pub(crate) fn package_holds(package: &str, relative: &str) -> bool {
+    package.is_empty()
+        || relative == package
+        || relative.strip_prefix(package).is_some_and(|rest| rest.starts_with('/'))
+}
+
+fn is_printable_ascii(byte: u8) -> bool {
+    (b' '..=b'~').contains(&byte)
 }
 
 /// The `ignore` package's `/^\.*\/|^\.+$/`: a path it throws on.
@@ -294,9 +303,10 @@ fn compile(pattern: &str) -> Option<Regex> {
 /// Whether sfaudit reads `pattern` exactly as the `ignore` package does: printable ASCII
 /// without brackets or backslashes. Those it reads its own way (`[!a]` is not a negated class
 /// there, a tab inside a pattern is a space, a backslash escapes), and outside ASCII letter case
-/// folds differently; such a pattern is listed in the coverage and not applied.
+/// folds differently; such a pattern is listed in the coverage and not applied. (A file with `[`
+/// or `\` in a pattern is not applied at all, before its patterns are read.)
 fn is_exact(pattern: &str) -> bool {
-    pattern.bytes().all(|byte| (b' '..=b'~').contains(&byte) && !matches!(byte, b'[' | b']' | b'\\'))
+    pattern.bytes().all(|byte| is_printable_ascii(byte) && !matches!(byte, b'[' | b']' | b'\\'))
 }
 
 /// JavaScript's `\s`, which the `ignore` package trims from the end of a pattern.

@@ -137,12 +137,7 @@ pub(super) fn judge(field: &str, old: &Value, new: &Value) -> Direction {
             }
         }
         "oauth.scopes" | "policy.profiles" | "policy.permission_sets" | "trusted_ip_ranges" => {
-            let set = |value: &Value| -> BTreeSet<String> {
-                value
-                    .as_array()
-                    .map(|items| items.iter().filter_map(|item| item.as_str().map(str::to_string)).collect())
-                    .unwrap_or_default()
-            };
+            let set = |value| -> BTreeSet<&str> { strings(value).collect() };
             let (before, after) = (set(old), set(new));
             match (after.difference(&before).next().is_some(), before.difference(&after).next().is_some()) {
                 (true, _) => Direction::Weaker,
@@ -151,26 +146,9 @@ pub(super) fn judge(field: &str, old: &Value, new: &Value) -> Direction {
             }
         }
         "oauth.callback_urls" => {
-            let insecure = |value: &Value| -> BTreeSet<String> {
-                value
-                    .as_array()
-                    .map(|items| {
-                        items
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .filter(|url| is_insecure_http(url))
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
+            let insecure = |value| -> BTreeSet<&str> { strings(value).filter(|url| is_insecure_http(url)).collect() };
             // A new host receives authorization codes: a widened or moved callback is weaker.
-            let hosts = |value: &Value| -> BTreeSet<String> {
-                value
-                    .as_array()
-                    .map(|items| items.iter().filter_map(Value::as_str).map(callback_host).collect())
-                    .unwrap_or_default()
-            };
+            let hosts = |value: &Value| -> BTreeSet<String> { strings(value).map(callback_host).collect() };
             // This machine's own callbacks (a CLI's, a desktop app's) send codes nowhere else.
             let remote = |host: &String| {
                 let authority = host.split_once("://").map_or(host.as_str(), |(_, authority)| authority);
@@ -207,6 +185,11 @@ fn callback_host(url: &str) -> String {
     let after_scheme = url.find("://").map_or(0, |start| start + 3);
     let end = url[after_scheme..].find(['/', '?', '#']).map_or(url.len(), |end| after_scheme + end);
     url[..end].to_ascii_lowercase()
+}
+
+/// The strings of a list setting (none when it is not a list).
+fn strings(value: &Value) -> impl Iterator<Item = &str> {
+    value.as_array().into_iter().flatten().filter_map(Value::as_str)
 }
 
 fn listed(value: &Value) -> bool {

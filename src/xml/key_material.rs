@@ -25,8 +25,9 @@ pub(crate) fn holds_private_key(text: &str) -> bool {
 }
 
 /// A key written out rather than encoded: a JSON Web Key with its private or secret member
-/// (`"d"` of an RSA, EC or OKP key, `"k"` of a symmetric one), or OpenSSL's `-text` dump of a
-/// private key (`Private-Key: (2048 bit, 2 primes)`, `privateExponent:`, an EC key's `priv:`).
+/// (`"d"` of an RSA, EC or OKP key, `"k"` of a symmetric one), OpenSSL's `-text` dump of a
+/// private key (`Private-Key: (2048 bit, 2 primes)`, as RSA and EC dumps start, or
+/// `privateExponent:`), .NET's XML, a PuTTY key file, base64url DER, or hex DER.
 fn key_as_text(text: &str) -> bool {
     // Either quote, as JSON or a language's own literal writes it, and a member name spelt with
     // a `\u` escape.

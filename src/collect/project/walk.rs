@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::super::forceignore::ProjectIgnores;
+use super::super::forceignore::{ProjectIgnores, package_holds};
 use super::super::normalize::{MetadataType, unused_type};
 use crate::diag::Diagnostic;
 use crate::input;
@@ -173,11 +173,7 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     fn in_package(&self, relative: &str) -> bool {
-        self.layout.packages.iter().any(|package| {
-            package.is_empty()
-                || relative == package
-                || relative.strip_prefix(package.as_str()).is_some_and(|rest| rest.starts_with('/'))
-        })
+        self.layout.packages.iter().any(|package| package_holds(package, relative))
     }
 
     /// `ignored_by`: why the folder (or one above it) is ignored, if it is.
